@@ -1,0 +1,99 @@
+"""The `headroom` command. `main()` maps errors to exit codes; the typer app does the work.
+
+Each command lives in its own module with a `register(app)` function; heavy imports stay inside
+the command functions so that start-up (and `headroom wrap` handing the terminal to the agent)
+stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+# Order here is the order in `headroom --help`.
+COMMAND_MODULES = [
+    "wrap", "proxy", "stats", "dashboard", "statusline", "retrieve", "cache", "learn", "mcp",
+    "perf", "doctor", "completions", "alias",
+]
+
+
+def build_app():
+    import typer
+
+    from .._version import __version__
+
+    app = typer.Typer(
+        name="headroom",
+        help="Cut the tokens AI coding agents send, reversibly: wrap an agent or run a local proxy.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+    def _version(value: bool):
+        if value:
+            print(f"headroom {__version__}")
+            raise typer.Exit()
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                     help="Print the version and exit."),
+    ):
+        """Cut the tokens AI coding agents send, reversibly."""
+
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                continue  # command not built yet
+            raise
+        mod.register(app)
+    return app
+
+
+def program(argv: list[str]) -> int:
+    """Run the CLI on argv; return the exit code. Errors propagate (main() renders them)."""
+    app = build_app()
+    try:
+        app(args=argv, prog_name="headroom", standalone_mode=False)
+    except SystemExit as e:  # typer.Exit inside standalone_mode=False
+        return int(e.code or 0) if not isinstance(e.code, str) else 1
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.exceptions.Exit):
+            return e.exit_code
+        if isinstance(e, click.exceptions.Abort):
+            print("Aborted.", file=sys.stderr)
+            return 130
+        if isinstance(e, click.ClickException):
+            e.show()
+            return e.exit_code
+        raise
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv in (["--version"], ["-V"]):  # fast path: no typer import
+        from .._version import __version__
+
+        print(f"headroom {__version__}")
+        return 0
+    from ..errors import HeadroomError
+
+    try:
+        code = program(argv)
+    except HeadroomError as e:
+        from rich.console import Console
+
+        err = Console(stderr=True)
+        err.print(f"[bold red]headroom:[/] {e}", highlight=False, markup=True)
+        if e.hint:
+            err.print(f"[dim]hint:[/] {e.hint}", highlight=False)
+        code = e.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    return code

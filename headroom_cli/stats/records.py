@@ -1,0 +1,39 @@
+"""The figures the proxy reports per request. The proxy fills them; the ledger stores them."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Usage:
+    """The provider's own `usage`, normalised across protocols."""
+
+    input_tokens: int = 0  # uncached input billed at the full price
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass
+class RequestRecord:
+    session_id: str
+    agent: str  # "claude", "codex", … or "proxy" for the standalone proxy
+    protocol: str  # "anthropic" | "openai_chat" | "openai_responses" | "passthrough"
+    path: str
+    model: str = ""
+    status: int = 0
+    streamed: bool = False
+    tokens_before: int = 0  # our offline count of the request before compression
+    tokens_after: int = 0
+    encoding: str = ""  # tokenizer used for tokens_before/after
+    compressors: dict[str, int] = field(default_factory=dict)  # compressor → blocks compressed
+    retrievals: int = 0
+    usage: Usage = field(default_factory=Usage)
+    latency_added_ms: float = 0.0  # time spent by headroom before forwarding
+    duration_ms: float = 0.0  # whole request, upstream included
+    error: str = ""  # fail-open reason, if compression failed
+    output_arm: str = ""  # "shaped" | "control" | "" (reduce-output holdout)
+    ts: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

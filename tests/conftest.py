@@ -1,0 +1,26 @@
+"""Test isolation: every test gets its own user directories and no real provider URLs."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_LEAKY_ENV = [
+    "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "CODEX_HOME",
+    "COPILOT_PROVIDER_BASE_URL", "OPENCLAW_CONFIG_PATH",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory, monkeypatch):
+    """All headroom user dirs (platformdirs) under a fresh temp folder, HOME too."""
+    base = tmp_path_factory.mktemp("hr")
+    monkeypatch.setenv("HEADROOM_HOME", str(base / "headroom"))
+    for key in ("DATA", "CACHE", "CONFIG", "STATE", "RUNTIME"):
+        monkeypatch.delenv(f"HEADROOM_{key}_DIR", raising=False)
+    home = base / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var in _LEAKY_ENV:
+        monkeypatch.delenv(var, raising=False)
+    yield base
