@@ -1,0 +1,531 @@
+"""Proxy-side answering of `headroom_retrieve` calls, streaming kept (DESIGN §5).
+
+For clients that cannot call MCP, the proxy injects the retrieve tool, and when the model calls it
+the proxy answers the call itself and continues the upstream conversation. A `Splicer` sits on the
+response of one upstream call at a time:
+
+- events are relayed to the client as they arrive (byte-identical in the first round), except that
+  from the first tool call on the rest of the message is held back: a client cannot act on a tool
+  call before the message ends anyway, so text stays incremental and nothing is lost by holding;
+- at the end of the message, if a held tool call is `headroom_retrieve`, the held events are dropped
+  and `continuation(body, lookup)` builds the next upstream request: the conversation so far, an
+  assistant turn with what the client already saw plus *only* the retrieve calls, and their results.
+  Other tool calls made together with a retrieve call are dropped; the model sees the retrieved text
+  and re-issues what it still needs, and the client receives the continuation's tool calls. This
+  keeps every conversation valid (each tool call answered exactly once) on all three protocols;
+- the continuation's events are spliced into the same client stream: its opening events are dropped
+  and block/item indices are shifted so the client sees one message.
+
+Usage: the client sees the first call's opening usage and the last call's closing usage; every
+round's usage is collected in `rounds_usage_events` so the ledger can bill all upstream calls.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import RETRIEVE_TOOL
+
+MAX_ROUNDS = 3
+MISSING = "headroom: no original stored under key {key!r} (unknown or expired)."
+
+
+@dataclass
+class Call:
+    id: str
+    key: str
+    raw_arguments: str = ""
+
+
+def _split_events(buf: bytearray) -> list[bytes]:
+    """Complete SSE events (each with its terminating blank line) taken off the front of buf."""
+    out = []
+    while True:
+        i = buf.find(b"\n\n")
+        j = buf.find(b"\r\n\r\n")
+        if i < 0 and j < 0:
+            return out
+        if j >= 0 and (i < 0 or j < i):
+            end = j + 4
+        else:
+            end = i + 2
+        out.append(bytes(buf[:end]))
+        del buf[:end]
+
+
+def _parse_event(raw: bytes) -> tuple[str, object]:
+    name, data_lines = "", []
+    for line in raw.decode("utf-8", "replace").splitlines():
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data_lines.append(line[5:].lstrip(" ") if line[5:6] == " " else line[5:])
+    data = "\n".join(data_lines)
+    if not data:
+        return name, None
+    if data == "[DONE]":
+        return name, "[DONE]"
+    try:
+        return name, json.loads(data)
+    except ValueError:
+        return name, None
+
+
+def _render(name: str, data: object) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {payload}\n\n".encode("utf-8")
+
+
+def _key_of(arguments: object) -> str:
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return ""
+    if isinstance(arguments, dict):
+        k = arguments.get("key")
+        return k.strip() if isinstance(k, str) else ""
+    return ""
+
+
+def _answer(key: str, lookup: Callable[[str], str | None]) -> tuple[str, bool]:
+    text = lookup(key) if key else None
+    if text is None:
+        return MISSING.format(key=key), True
+    return text, False
+
+
+class Splicer:
+    """Base: feed upstream bytes, relay what `feed` returns, then call `end()`."""
+
+    protocol = ""
+
+    def __init__(self, tool_name: str = RETRIEVE_TOOL, max_rounds: int = MAX_ROUNDS):
+        self.tool_name = tool_name
+        self.max_rounds = max_rounds
+        self.round = 1
+        self.calls: list[Call] = []
+        self.rounds_usage_events: list[object] = []
+        self._buf = bytearray()
+
+    # -- streaming -------------------------------------------------------------------------
+    def feed(self, chunk: bytes) -> bytes:
+        self._buf.extend(chunk)
+        out = bytearray()
+        for raw in _split_events(self._buf):
+            out.extend(self._event(raw))
+        return bytes(out)
+
+    def end(self) -> bytes:
+        """Call when the upstream stream ended. Returns bytes still to relay (empty when a retrieve
+        round follows: check `self.calls`)."""
+        tail = bytes(self._buf)
+        self._buf.clear()
+        if self.calls:
+            return b""
+        return self._flush() + tail
+
+    def next_round(self) -> None:
+        self.round += 1
+        self.calls = []
+        self._start_round()
+
+    def wants_round(self) -> bool:
+        return bool(self.calls) and self.round <= self.max_rounds
+
+    # subclasses
+    def _event(self, raw: bytes) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _flush(self) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _start_round(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- non-streaming ---------------------------------------------------------------------
+    def response_calls(self, resp: dict) -> list[Call]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------
+class AnthropicSplicer(Splicer):
+    protocol = "anthropic"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.offset = 0  # index shift for this round's blocks as the client sees them
+        self._start_round()
+
+    def _start_round(self):
+        self.emitted: dict[int, dict] = {}  # this round's blocks the client received
+        self.held: list[bytes] = []
+        self.held_blocks: dict[int, dict] = {}
+        self.holding = False
+        self._partial: dict[int, str] = {}
+
+    def _event(self, raw: bytes) -> bytes:
+        name, data = _parse_event(raw)
+        if not isinstance(data, dict):
+            return self._hold(raw) if self.holding else raw
+        typ = data.get("type")
+        if typ == "message_start":
+            self.rounds_usage_events.append(data.get("message", {}).get("usage"))
+            if self.round > 1:
+                return b""  # the client already has its message_start
+            return raw
+        if typ in ("content_block_start", "content_block_delta", "content_block_stop"):
+            idx = data.get("index", 0)
+            if typ == "content_block_start":
+                block = copy.deepcopy(data.get("content_block") or {})
+                if block.get("type") == "tool_use":
+                    self.holding = True
+                target = self.held_blocks if self.holding else self.emitted
+                target[idx] = block
+            else:
+                block = self.held_blocks.get(idx) or self.emitted.get(idx)
+                if block is not None:
+                    self._apply(idx, block, data)
+            if self.holding and idx in self.held_blocks:
+                return self._hold(raw, data, name)
+            return self._out(raw, data, name)
+        if typ == "message_delta":
+            self.rounds_usage_events.append(data.get("usage"))
+            calls = [Call(b.get("id", ""), _key_of(b.get("input")), json.dumps(b.get("input")))
+                     for b in self.held_blocks.values()
+                     if b.get("type") == "tool_use" and b.get("name") == self.tool_name]
+            if calls and self.round <= self.max_rounds:
+                self.calls = calls
+                self.held = []
+                return b""
+            return self._flush() + self._out(raw, data, name)
+        if typ == "message_stop":
+            return b"" if self.calls else raw
+        # ping, error and unknown events
+        if self.holding:
+            return self._hold(raw)
+        return raw
+
+    def _apply(self, idx: int, block: dict, data: dict) -> None:
+        if data.get("type") == "content_block_stop":
+            if block.get("type") in ("tool_use", "server_tool_use") and idx in self._partial:
+                try:
+                    block["input"] = json.loads(self._partial.pop(idx) or "{}")
+                except ValueError:
+                    block["input"] = {}
+            return
+        d = data.get("delta") or {}
+        dt = d.get("type")
+        if dt == "text_delta":
+            block["text"] = block.get("text", "") + d.get("text", "")
+        elif dt == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + d.get("thinking", "")
+        elif dt == "signature_delta":
+            block["signature"] = d.get("signature", "")
+        elif dt == "input_json_delta":
+            self._partial[idx] = self._partial.get(idx, "") + d.get("partial_json", "")
+        elif dt == "citations_delta":
+            block.setdefault("citations", []).append(d.get("citation"))
+
+    def _out(self, raw: bytes, data: dict, name: str) -> bytes:
+        if self.round == 1 and self.offset == 0:
+            return raw
+        if "index" in data:
+            data = dict(data)
+            data["index"] = data["index"] + self.offset
+        return _render(name, data)
+
+    def _hold(self, raw: bytes, data: dict | None = None, name: str = "") -> bytes:
+        self.held.append(self._out(raw, data, name) if data is not None else raw)
+        return b""
+
+    def _flush(self) -> bytes:
+        out = b"".join(self.held)
+        self.held = []
+        self.holding = False
+        return out
+
+    def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
+        content = [self.emitted[i] for i in sorted(self.emitted)]
+        self.offset += len(content)
+        content += [{"type": "tool_use", "id": c.id, "name": self.tool_name, "input": json.loads(c.raw_arguments or "{}")}
+                    for c in self.calls]
+        results = []
+        for c in self.calls:
+            text, err = _answer(c.key, lookup)
+            r = {"type": "tool_result", "tool_use_id": c.id, "content": text}
+            if err:
+                r["is_error"] = True
+            results.append(r)
+        new = dict(body)
+        new["messages"] = [*body.get("messages", []), {"role": "assistant", "content": content},
+                           {"role": "user", "content": results}]
+        return new
+
+    def response_calls(self, resp: dict) -> list[Call]:
+        return [Call(b.get("id", ""), _key_of(b.get("input")), json.dumps(b.get("input")))
+                for b in resp.get("content") or [] if isinstance(b, dict)
+                and b.get("type") == "tool_use" and b.get("name") == self.tool_name]
+
+
+# ---------------------------------------------------------------------------------------------
+class ChatSplicer(Splicer):
+    protocol = "openai_chat"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self._start_round()
+
+    def _start_round(self):
+        self.text = ""
+        self.tool_calls: dict[int, dict] = {}
+        self.held: list[bytes] = []
+        self.holding = False
+        self.finished = False
+
+    def _event(self, raw: bytes) -> bytes:
+        name, data = _parse_event(raw)
+        if data == "[DONE]":
+            if self.calls:
+                return b""
+            return self._flush() + raw
+        if not isinstance(data, dict):
+            return self._hold(raw) if self.holding else raw
+        if self.calls:
+            if data.get("usage"):
+                self.rounds_usage_events.append(data.get("usage"))
+            return b""  # a retrieve round follows: drop the rest (usage chunk)
+        if data.get("usage"):
+            self.rounds_usage_events.append(data.get("usage"))
+        choices = data.get("choices") or []
+        ch = choices[0] if choices and isinstance(choices[0], dict) else {}
+        delta = ch.get("delta") or {}
+        if isinstance(delta.get("content"), str) and not self.holding:
+            self.text += delta["content"]
+        for tc in delta.get("tool_calls") or []:
+            self.holding = True
+            slot = self.tool_calls.setdefault(tc.get("index", 0), {"id": "", "name": "", "arguments": ""})
+            if tc.get("id"):
+                slot["id"] = tc["id"]
+            fn = tc.get("function") or {}
+            if fn.get("name"):
+                slot["name"] += fn["name"]
+            if fn.get("arguments"):
+                slot["arguments"] += fn["arguments"]
+        if ch.get("finish_reason"):
+            calls = [Call(t["id"], _key_of(t["arguments"]), t["arguments"])
+                     for _, t in sorted(self.tool_calls.items()) if t["name"] == self.tool_name]
+            if calls and self.round <= self.max_rounds:
+                self.calls = calls
+                self.held = []
+                return b""
+            return self._flush() + raw
+        return self._hold(raw) if self.holding else raw
+
+    def _hold(self, raw: bytes) -> bytes:
+        self.held.append(raw)
+        return b""
+
+    def _flush(self) -> bytes:
+        out = b"".join(self.held)
+        self.held = []
+        self.holding = False
+        return out
+
+    def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
+        assistant = {"role": "assistant", "content": self.text or None,
+                     "tool_calls": [{"id": c.id, "type": "function",
+                                     "function": {"name": self.tool_name, "arguments": c.raw_arguments}}
+                                    for c in self.calls]}
+        msgs = [*body.get("messages", []), assistant]
+        for c in self.calls:
+            msgs.append({"role": "tool", "tool_call_id": c.id, "content": _answer(c.key, lookup)[0]})
+        new = dict(body)
+        new["messages"] = msgs
+        return new
+
+    def response_calls(self, resp: dict) -> list[Call]:
+        try:
+            msg = resp["choices"][0]["message"]
+        except (KeyError, IndexError, TypeError):
+            return []
+        out = []
+        for tc in msg.get("tool_calls") or []:
+            fn = tc.get("function") or {}
+            if fn.get("name") == self.tool_name:
+                out.append(Call(tc.get("id", ""), _key_of(fn.get("arguments")), fn.get("arguments") or ""))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+class ResponsesSplicer(Splicer):
+    protocol = "openai_responses"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.offset = 0  # output_index shift
+        self.seq = -1  # last sequence_number the client saw
+        self.prior_items: list[dict] = []  # items of earlier rounds the client saw
+        self._start_round()
+
+    def _start_round(self):
+        self.emitted: dict[int, dict] = {}
+        self.held_items: dict[int, dict] = {}
+        self.held: list[dict | bytes] = []
+        self.holding = False
+
+    def _event(self, raw: bytes) -> bytes:
+        name, data = _parse_event(raw)
+        if not isinstance(data, dict):
+            return self._keep(raw)
+        typ = data.get("type", name)
+        if self.calls:
+            return b""
+        if typ in ("response.created", "response.in_progress") and self.round > 1:
+            return b""
+        if typ == "response.output_item.added":
+            item = data.get("item") or {}
+            if item.get("type") == "function_call":
+                self.holding = True
+        if typ == "response.output_item.done":
+            target = self.held_items if self.holding else self.emitted
+            target[data.get("output_index", 0)] = data.get("item") or {}
+        if typ in ("response.completed", "response.incomplete", "response.failed"):
+            resp = data.get("response") or {}
+            self.rounds_usage_events.append(resp.get("usage"))
+            calls = [Call(it.get("call_id", ""), _key_of(it.get("arguments")), it.get("arguments") or "")
+                     for _, it in sorted(self.held_items.items())
+                     if it.get("type") == "function_call" and it.get("name") == self.tool_name]
+            if calls and typ == "response.completed" and self.round <= self.max_rounds:
+                self.calls = calls
+                self.held = []
+                return b""
+            out = self._flush()
+            if self.round > 1:
+                data = copy.deepcopy(data)
+                data["response"]["output"] = [*self.prior_items, *(data["response"].get("output") or [])]
+            return out + self._emit(raw, data, name)
+        if self.holding:
+            self.held.append((raw, data, name))
+            return b""
+        return self._emit(raw, data, name)
+
+    def _keep(self, raw: bytes) -> bytes:
+        if self.holding:
+            self.held.append(raw)
+            return b""
+        return raw
+
+    def _emit(self, raw: bytes, data: dict, name: str) -> bytes:
+        changed = False
+        if self.round > 1 or self.offset:
+            data = dict(data)
+            if "output_index" in data:
+                data["output_index"] += self.offset
+                changed = True
+        if "sequence_number" in data:
+            if self.round > 1:
+                data = dict(data)
+                data["sequence_number"] = self.seq + 1
+                changed = True
+            self.seq = data["sequence_number"]
+        if changed or self.round > 1:
+            return _render(name, data)
+        return raw
+
+    def _flush(self) -> bytes:
+        out = bytearray()
+        for h in self.held:
+            out.extend(h if isinstance(h, bytes) else self._emit(*h))
+        self.held = []
+        self.holding = False
+        return bytes(out)
+
+    def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
+        items = [self.emitted[i] for i in sorted(self.emitted)]
+        self.prior_items += items
+        self.offset += len(items)
+        calls = [{"type": "function_call", "call_id": c.id, "name": self.tool_name, "arguments": c.raw_arguments}
+                 for c in self.calls]
+        outputs = [{"type": "function_call_output", "call_id": c.id, "output": _answer(c.key, lookup)[0]}
+                   for c in self.calls]
+        inp = body.get("input")
+        if isinstance(inp, str):
+            inp = [{"role": "user", "content": inp}]
+        new = dict(body)
+        new["input"] = [*(inp or []), *items, *calls, *outputs]
+        return new
+
+    def response_calls(self, resp: dict) -> list[Call]:
+        return [Call(it.get("call_id", ""), _key_of(it.get("arguments")), it.get("arguments") or "")
+                for it in resp.get("output") or [] if isinstance(it, dict)
+                and it.get("type") == "function_call" and it.get("name") == self.tool_name]
+
+
+SPLICERS = {"anthropic": AnthropicSplicer, "openai_chat": ChatSplicer, "openai_responses": ResponsesSplicer}
+
+
+def make_splicer(protocol: str, tool_name: str = RETRIEVE_TOOL, max_rounds: int = MAX_ROUNDS) -> Splicer:
+    return SPLICERS[protocol](tool_name, max_rounds)
+
+
+# -- non-streaming ------------------------------------------------------------------------------
+def continuation_for_response(protocol: str, body: dict, resp: dict, calls: list[Call],
+                              lookup: Callable[[str], str | None], tool_name: str = RETRIEVE_TOOL) -> dict:
+    """The next upstream request after a non-streamed response whose tool calls include retrieves."""
+    sp = make_splicer(protocol, tool_name)
+    sp.calls = calls
+    if protocol == "anthropic":
+        blocks = resp.get("content") or []
+        first_tool = next((i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "tool_use"), len(blocks))
+        sp.emitted = dict(enumerate(blocks[:first_tool]))
+    elif protocol == "openai_chat":
+        sp.text = (resp.get("choices") or [{}])[0].get("message", {}).get("content") or ""
+    else:
+        out = resp.get("output") or []
+        first_fc = next((i for i, it in enumerate(out) if isinstance(it, dict) and it.get("type") == "function_call"), len(out))
+        sp.emitted = dict(enumerate(out[:first_fc]))
+    return sp.continuation(body, lookup)
+
+
+def merge_responses(protocol: str, first: dict, final: dict) -> dict:
+    """What the client receives for a non-streamed request answered over several upstream calls: the
+    first call's content before its tool calls, then the final call's response. Usage is summed so the
+    client sees what was billed."""
+    merged = copy.deepcopy(final)
+    if protocol == "anthropic":
+        blocks = first.get("content") or []
+        first_tool = next((i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "tool_use"), len(blocks))
+        merged["content"] = [*blocks[:first_tool], *(final.get("content") or [])]
+    elif protocol == "openai_chat":
+        try:
+            t1 = first["choices"][0]["message"].get("content") or ""
+            msg = merged["choices"][0]["message"]
+            if t1:
+                msg["content"] = t1 + (msg.get("content") or "")
+        except (KeyError, IndexError, TypeError):
+            pass
+    else:
+        out = first.get("output") or []
+        first_fc = next((i for i, it in enumerate(out) if isinstance(it, dict) and it.get("type") == "function_call"), len(out))
+        merged["output"] = [*out[:first_fc], *(final.get("output") or [])]
+    u1, u2 = first.get("usage"), final.get("usage")
+    if isinstance(u1, dict) and isinstance(u2, dict):
+        merged["usage"] = _sum_usage(u1, u2)
+    return merged
+
+
+def _sum_usage(a: dict, b: dict) -> dict:
+    out = copy.deepcopy(b)
+    for k, v in a.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and isinstance(out.get(k), (int, float)):
+            out[k] = out[k] + v
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _sum_usage(v, out[k])
+    return out
