@@ -1,0 +1,179 @@
+"""Streamable-HTTP MCP at `/mcp` on the aiohttp proxy: tools only, JSON responses, stateless.
+
+The SDK's HTTP server is ASGI and cannot mount on aiohttp, so this is a small JSON-RPC handler of our
+own over `tools.py`. Claude Code probes `server/discover` first and falls back to `initialize` when it
+gets -32601, so unknown methods must answer exactly that. Loopback callers only; a browser `Origin`
+that is not loopback gets 403 (DNS rebinding).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import _version
+from . import tools
+
+log = logging.getLogger(__name__)
+
+# Newest first; an unknown requested version gets our newest.
+PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26")
+SERVER_INFO = {"name": "headroom", "version": _version.__version__}
+INSTRUCTIONS = (
+    "headroom compresses large tool outputs; its markers carry a key. Call headroom_retrieve with that "
+    "key to get the exact original."
+)
+
+_KNOWN_METHODS = frozenset({"initialize", "ping", "tools/list", "tools/call"})
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = (
+    -32700, -32600, -32601, -32602, -32603)
+
+
+def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext | None = None) -> None:
+    """Serve MCP at `path` on an aiohttp Application (call before the app is frozen)."""
+    handler = McpHandler(tool_context)
+    app.router.add_route("POST", path, handler.post)
+    app.router.add_route("GET", path, handler.not_allowed)  # no server-initiated stream
+    app.router.add_route("DELETE", path, handler.not_allowed)  # stateless: no session to end
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_allowed(origin: str | None) -> bool:
+    """No Origin (CLI clients) is fine; a present one must be a loopback http(s) origin."""
+    if origin is None:
+        return True
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname)
+
+
+def _peer_is_loopback(request) -> bool:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if isinstance(peer, (tuple, list)) and peer:
+        return is_loopback_host(str(peer[0]))
+    return peer is None or isinstance(peer, str)  # unix socket: local by construction
+
+
+def negotiate_version(requested: Any) -> str:
+    return requested if requested in PROTOCOL_VERSIONS else PROTOCOL_VERSIONS[0]
+
+
+class McpHandler:
+    def __init__(self, tool_context: tools.ToolContext | None = None):
+        self.tool_context = tool_context
+
+    async def not_allowed(self, request):
+        from aiohttp import web
+
+        if (resp := self._guard(request)) is not None:
+            return resp
+        return web.Response(status=405, headers={"Allow": "POST"}, text="Method Not Allowed")
+
+    def _guard(self, request):
+        from aiohttp import web
+
+        if not _peer_is_loopback(request):
+            return web.Response(status=403, text="headroom MCP answers loopback clients only")
+        if not origin_allowed(request.headers.get("Origin")):
+            return web.Response(status=403, text="Forbidden origin")
+        return None
+
+    async def post(self, request):
+        from aiohttp import web
+
+        if (resp := self._guard(request)) is not None:
+            return resp
+        raw = await request.read()
+        try:
+            msg = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _json_response(_error(None, PARSE_ERROR, "Parse error"), status=400)
+        header_version = request.headers.get("MCP-Protocol-Version")
+        if isinstance(msg, list):  # JSON-RPC batch (2025-03-26 clients)
+            if not msg:
+                return _json_response(_error(None, INVALID_REQUEST, "Empty batch"), status=400)
+            replies = [r for r in [await self._dispatch(m, header_version) for m in msg] if r is not None]
+            return _json_response(replies) if replies else web.Response(status=202)
+        reply = await self._dispatch(msg, header_version)
+        if reply is None:
+            return web.Response(status=202)  # notification or response: accepted, no body
+        status = 400 if reply.get("error", {}).get("code") in (INVALID_REQUEST,) else 200
+        return _json_response(reply, status=status)
+
+    async def _dispatch(self, msg: Any, header_version: str | None) -> dict | None:
+        if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0":
+            return _error(msg.get("id") if isinstance(msg, dict) else None, INVALID_REQUEST, "Invalid Request")
+        if "method" not in msg:
+            return None  # a response to a server request: we send none, so ignore
+        method, rid = msg.get("method"), msg.get("id")
+        is_notification = "id" not in msg
+        if is_notification:
+            return None  # notifications/initialized, cancelled, …: nothing to do
+        if method not in _KNOWN_METHODS:
+            return _error(rid, METHOD_NOT_FOUND, "Method not found")
+        if method != "initialize" and header_version and header_version not in PROTOCOL_VERSIONS:
+            return _error(rid, INVALID_REQUEST, f"Unsupported MCP-Protocol-Version: {header_version}")
+        params = msg.get("params") or {}
+        if not isinstance(params, dict):
+            return _error(rid, INVALID_PARAMS, "params must be an object")
+        try:
+            if method == "initialize":
+                return _result(rid, {
+                    "protocolVersion": negotiate_version(params.get("protocolVersion")),
+                    "capabilities": {"tools": {"listChanged": False}},
+                    "serverInfo": SERVER_INFO,
+                    "instructions": INSTRUCTIONS,
+                })
+            if method == "ping":
+                return _result(rid, {})
+            if method == "tools/list":
+                return _result(rid, {"tools": tools.list_tools()})
+            if method == "tools/call":
+                return await self._call(rid, params)
+        except Exception:  # never let a bug kill the agent's MCP connection
+            log.exception("MCP %s failed", method)
+            return _error(rid, INTERNAL_ERROR, "Internal error")
+        return _error(rid, METHOD_NOT_FOUND, "Method not found")
+
+    async def _call(self, rid, params: dict) -> dict:
+        import asyncio
+
+        name, args = params.get("name"), params.get("arguments")
+        if not isinstance(name, str):
+            return _error(rid, INVALID_PARAMS, "tools/call needs a tool name")
+        loop = asyncio.get_running_loop()
+        try:  # SQLite and the engine block: keep them off the proxy's event loop
+            outcome = await loop.run_in_executor(None, tools.call_tool, name, args, self.tool_context)
+        except (tools.UnknownTool, tools.InvalidArguments) as e:
+            return _error(rid, INVALID_PARAMS, str(e))
+        return _result(rid, outcome.to_mcp())
+
+
+def _result(rid, result: dict) -> dict:
+    return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+
+def _error(rid, code: int, message: str) -> dict:
+    return {"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}
+
+
+def _json_response(payload, status: int = 200):
+    from aiohttp import web
+
+    return web.Response(status=status, body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                        content_type="application/json")
