@@ -1,0 +1,427 @@
+"""One argv/env builder per agent (DESIGN §2 "Per-agent decisions", §7).
+
+Each builder has `discover(ctx)` → {family: (url, source)} (the user's gateway found in the agent's
+own configuration, chained as upstream) and `build(ctx, upstreams, draft)` (fills the `Draft` that
+plan.py merges with its one rule). Profiles without a hook use `Generic` (env/args templates only).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..errors import HeadroomError, UsageError
+from .plan import BuildContext, Draft
+from .upstream import Upstreams, is_anthropic_api, looks_like_jwt
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+RETRIEVE_PERMISSION = f"mcp__{config.MCP_SERVER_NAME}__{config.RETRIEVE_TOOL}"
+
+
+# -- small helpers -------------------------------------------------------------------------------
+def take_option(args: list[str], *names: str) -> tuple[str | None, list[str], int]:
+    """Find `--name VALUE` or `--name=VALUE` (last one wins). Returns (value, args without it, index
+    where it was, -1 if absent). Stops at a bare `--`."""
+    value, out, at = None, [], -1
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out.extend(args[i:])
+            break
+        hit = next((n for n in names if a == n or a.startswith(n + "=")), None)
+        if hit is not None:
+            at = len(out)
+            if a == hit:
+                value = args[i + 1] if i + 1 < len(args) else ""
+                i += 2
+            else:
+                value = a[len(hit) + 1:]
+                i += 1
+            continue
+        out.append(a)
+        i += 1
+    return value, out, at
+
+
+def read_json_file(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Dicts merge recursively, lists are unioned (base first), other values: `over` wins."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(over, list):
+        return base + [x for x in over if x not in base]
+    return over
+
+
+def toml_value(v: Any) -> str:
+    """Render a value as TOML (inline tables for dicts) for Codex `-c key=value`."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_key(k)}={toml_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot render {type(v).__name__} as TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def loads_json5(text: str) -> Any:
+    """JSON, or the JSON5 subset people write in config files: comments, trailing commas, bare keys,
+    single-quoted strings."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'":  # copy a string, normalising to double quotes
+            j, buf = i + 1, []
+            while j < n and text[j] != c:
+                if text[j] == "\\" and j + 1 < n:
+                    buf.append(text[j:j + 2])
+                    j += 2
+                    continue
+                buf.append('\\"' if text[j] == '"' else text[j])
+                j += 1
+            out.append('"' + "".join(buf).replace("\\'", "'") + '"')
+            i = j + 1
+        elif text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            out.append(c)
+            i += 1
+    s = "".join(out)
+    s = re.sub(r",(\s*[}\]])", r"\1", s)
+    s = re.sub(r'([{,]\s*)([A-Za-z_$][\w$-]*)(\s*:)', r'\1"\2"\3', s)
+    return json.loads(s)
+
+
+# -- builders ------------------------------------------------------------------------------------
+class Generic:
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        return {}
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        pass
+
+
+class Claude(Generic):
+    # Subcommands that are not a chat session: they get the environment, not our per-run flags.
+    MAINTENANCE = {"mcp", "config", "update", "doctor", "install", "setup-token", "migrate-installer",
+                   "plugin", "auth", "login", "logout"}
+
+    def _user_settings(self, ctx: BuildContext) -> tuple[dict | None, str | None]:
+        raw, _, _ = take_option(ctx.user_args, "--settings")
+        if raw is None:
+            return None, None
+        if raw.lstrip().startswith("{"):
+            try:
+                obj = json.loads(raw)
+            except ValueError as e:
+                raise UsageError(f"claude --settings: invalid JSON: {e}") from None
+            return obj, "--settings"
+        p = Path(raw).expanduser()
+        if not p.is_absolute():
+            p = ctx.cwd / p
+        obj = read_json_file(p)
+        if obj is None:
+            raise UsageError(f"claude --settings {raw}: cannot read a JSON object from that file")
+        return obj, f"--settings {raw}"
+
+    def settings_files(self, ctx: BuildContext) -> list[tuple[Path, str]]:
+        """Claude Code settings files, highest precedence first (managed, local, project, user)."""
+        cfg = Path(ctx.env.get("CLAUDE_CONFIG_DIR") or Path(ctx.env.get("HOME", "~")).expanduser() / ".claude")
+        return [
+            (Path("/etc/claude-code/managed-settings.json"), "managed settings"),
+            (ctx.cwd / ".claude" / "settings.local.json", ".claude/settings.local.json"),
+            (ctx.cwd / ".claude" / "settings.json", ".claude/settings.json"),
+            (cfg / "settings.json", str(cfg / "settings.json")),
+        ]
+
+    def _all_settings(self, ctx: BuildContext) -> list[tuple[dict, str]]:
+        found = []
+        obj, src = self._user_settings(ctx)
+        if obj is not None:
+            found.append((obj, src))
+        for p, label in self.settings_files(ctx):
+            d = read_json_file(p)
+            if d is not None:
+                found.append((d, label))
+        return found
+
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        for d, src in self._all_settings(ctx):
+            url = (d.get("env") or {}).get("ANTHROPIC_BASE_URL")
+            if isinstance(url, str) and url:
+                return {"anthropic": (url, f"{src} env.ANTHROPIC_BASE_URL")}
+        return {}
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        if ctx.user_args and ctx.user_args[0] in self.MAINTENANCE:
+            draft.skip_profile_args = True
+            return
+        all_settings = self._all_settings(ctx)
+        user_env = {k: v for d, _ in reversed(all_settings) for k, v in (d.get("env") or {}).items()}
+        settings_env = {"ANTHROPIC_BASE_URL": ctx.proxy_url}
+        if ("ENABLE_TOOL_SEARCH" not in ctx.env and "ENABLE_TOOL_SEARCH" not in user_env
+                and is_anthropic_api(ups.anthropic)):
+            # A custom base URL otherwise makes Claude Code load every tool schema eagerly (~25 K
+            # tokens); gateways for other models reject deferred tools, hence Anthropic's API only.
+            draft.env["ENABLE_TOOL_SEARCH"] = "true"
+            settings_env["ENABLE_TOOL_SEARCH"] = "true"
+        ours: dict[str, Any] = {"env": settings_env}
+        if ctx.features.statusline_command and not any("statusLine" in d for d, _ in all_settings):
+            ours["statusLine"] = {"type": "command", "command": ctx.features.statusline_command, "padding": 0}
+        if ctx.features.mcp_url:
+            ours["permissions"] = {"allow": [RETRIEVE_PERMISSION]}
+            mcp = {"mcpServers": {config.MCP_SERVER_NAME: {"type": "http", "url": ctx.features.mcp_url}}}
+            # Before --settings: --mcp-config is variadic and must not swallow a positional prompt.
+            draft.pre_args += ["--mcp-config", json.dumps(mcp, separators=(",", ":"))]
+        user_obj, _ = self._user_settings(ctx)
+        merged = deep_merge(user_obj or {}, ours)
+        _, rest, _ = take_option(draft.user_args, "--settings")
+        draft.user_args = rest
+        # Settings `env` beats the process environment in Claude Code, so the base URL goes here too.
+        draft.pre_args += ["--settings", json.dumps(merged, separators=(",", ":"))]
+
+
+class Codex(Generic):
+    PROVIDER = "headroom"
+
+    def _home(self, ctx: BuildContext) -> Path:
+        return Path(ctx.env.get("CODEX_HOME") or Path(ctx.env.get("HOME", "~")).expanduser() / ".codex")
+
+    def _config(self, ctx: BuildContext) -> dict:
+        try:
+            return tomllib.loads((self._home(ctx) / "config.toml").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise UsageError(f"{self._home(ctx) / 'config.toml'}: cannot read: {e}") from None
+
+    def user_provider(self, ctx: BuildContext) -> tuple[str, dict]:
+        """(name, table) of the provider the user's Codex config selects (profile-aware)."""
+        cfg = self._config(ctx)
+        prof_name, _, _ = take_option(ctx.user_args, "-p", "--profile")
+        prof_name = prof_name or cfg.get("profile")
+        prof = (cfg.get("profiles") or {}).get(prof_name or "", {}) if prof_name else {}
+        name = prof.get("model_provider") or cfg.get("model_provider") or "openai"
+        return name, dict((cfg.get("model_providers") or {}).get(name) or {})
+
+    def chatgpt_login(self, ctx: BuildContext) -> bool:
+        """ChatGPT sign-in (not an API key): the bearer is a JWT for chatgpt.com's codex backend."""
+        key = ctx.env.get("OPENAI_API_KEY", "")
+        if key:
+            return looks_like_jwt(key)
+        auth = read_json_file(self._home(ctx) / "auth.json") or {}
+        if str(auth.get("auth_mode", "")).lower() in ("chatgpt", "chatgptauthtokens"):
+            return True
+        return not auth.get("OPENAI_API_KEY") and bool((auth.get("tokens") or {}).get("access_token"))
+
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        name, prov = self.user_provider(ctx)
+        if prov.get("base_url"):
+            return {"openai": (prov["base_url"], f"codex config.toml model_providers.{name}.base_url")}
+        if name == "openai" and not ctx.env.get("OPENAI_BASE_URL") and self.chatgpt_login(ctx):
+            return {"openai": (config.CHATGPT_CODEX_API, "codex ChatGPT login")}
+        return {}
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        name, prov = self.user_provider(ctx)
+        table: dict[str, Any] = {"name": "headroom", "base_url": ctx.openai_base_url, "wire_api": "responses"}
+        for k in ("query_params", "http_headers", "env_http_headers"):  # e.g. Azure api-version
+            if prov.get(k):
+                table[k] = prov[k]
+        if prov.get("requires_openai_auth") or (name == "openai" and self.chatgpt_login(ctx)):
+            table["requires_openai_auth"] = True
+        else:
+            table["env_key"] = prov.get("env_key") or "OPENAI_API_KEY"
+        draft.pre_args += ["-c", f"model_provider={toml_value(self.PROVIDER)}",
+                           "-c", f"model_providers.{self.PROVIDER}={toml_value(table)}"]
+        if ctx.features.mcp_url:
+            draft.pre_args += ["-c", f"mcp_servers.{config.MCP_SERVER_NAME}.url={toml_value(ctx.features.mcp_url)}"]
+
+
+class Copilot(Generic):
+    def _type(self, ctx: BuildContext) -> str:
+        return (ctx.env.get("COPILOT_PROVIDER_TYPE") or "openai").lower()
+
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        url = ctx.env.get("COPILOT_PROVIDER_BASE_URL")
+        if url:
+            fam = "anthropic" if self._type(ctx) == "anthropic" else "openai"
+            return {fam: (url, "COPILOT_PROVIDER_BASE_URL")}
+        return {}
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        anthropic = self._type(ctx) == "anthropic"
+        key_vars = ["COPILOT_PROVIDER_API_KEY", "ANTHROPIC_API_KEY" if anthropic else "OPENAI_API_KEY"]
+        key_var = next((v for v in key_vars if ctx.env.get(v)), None)
+        if key_var is None and not ctx.env.get("COPILOT_PROVIDER_BEARER_TOKEN"):
+            raise HeadroomError(
+                "copilot through headroom runs in bring-your-own-key mode and needs your provider key",
+                hint=f"set COPILOT_PROVIDER_API_KEY (or {key_vars[1]}); Copilot's subscription login cannot "
+                     "be routed through a local proxy",
+            )
+        model, _, _ = take_option(ctx.user_args, "--model")
+        model = model or ctx.env.get("COPILOT_MODEL")
+        if not model or model == "auto":
+            raise HeadroomError("copilot in bring-your-own-key mode needs an explicit model",
+                                hint="set COPILOT_MODEL (e.g. gpt-4.1) or pass `-- --model NAME`")
+        draft.env["COPILOT_PROVIDER_BASE_URL"] = ctx.proxy_url if anthropic else ctx.openai_base_url
+        if key_var and key_var != "COPILOT_PROVIDER_API_KEY":
+            draft.env["COPILOT_PROVIDER_API_KEY"] = ctx.env[key_var]
+        if not ctx.env.get("COPILOT_MODEL"):
+            draft.env["COPILOT_MODEL"] = model
+        draft.notes.append(f"copilot uses your own provider key ({key_var or 'COPILOT_PROVIDER_BEARER_TOKEN'}), "
+                           "not your Copilot subscription (BYOK mode)")
+
+
+class Aider(Generic):
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        url, _, _ = take_option(ctx.user_args, "--openai-api-base")
+        return {"openai": (url, "aider --openai-api-base")} if url else {}
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        url, rest, at = take_option(draft.user_args, "--openai-api-base")
+        if url is not None:  # the flag beats our env var: point it at the proxy too
+            draft.user_args = rest[:at] + ["--openai-api-base", ctx.openai_base_url] + rest[at:]
+
+
+class OpenClaw(Generic):
+    API_FAMILY = {"anthropic-messages": "anthropic", "openai-completions": "openai",
+                  "openai-responses": "openai", "openai-codex-responses": "openai"}
+    # Built-in providers and where they live, when the user's config names them without a baseUrl.
+    BUILTIN = {"anthropic": ("anthropic-messages", config.ANTHROPIC_API),
+               "openai": ("openai-responses", config.OPENAI_API)}
+
+    def config_path(self, ctx: BuildContext) -> Path:
+        flag, _, _ = take_option(ctx.user_args, "--config")
+        if flag:
+            return (ctx.cwd / Path(flag).expanduser())
+        if ctx.env.get("OPENCLAW_CONFIG_PATH"):
+            return Path(ctx.env["OPENCLAW_CONFIG_PATH"]).expanduser()
+        state = ctx.env.get("OPENCLAW_STATE_DIR") or str(Path(ctx.env.get("HOME", "~")).expanduser() / ".openclaw")
+        return Path(state) / "openclaw.json"
+
+    def _load(self, ctx: BuildContext) -> dict:
+        p = self.config_path(ctx)
+        try:
+            data = loads_json5(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{p}: cannot read OpenClaw config: {e}") from None
+        return data if isinstance(data, dict) else {}
+
+    def _primary(self, ctx: BuildContext, cfg: dict) -> str:
+        model, _, _ = take_option(ctx.user_args, "--model")
+        if not model:
+            m = ((cfg.get("agents") or {}).get("defaults") or {}).get("model")
+            model = m.get("primary") if isinstance(m, dict) else m
+        return str(model or "anthropic/x").split("/", 1)[0]
+
+    def _routes(self, ctx: BuildContext, cfg: dict) -> dict[str, tuple[str, str, str]]:
+        """provider id → (family, api, original baseUrl) for the providers this run routes."""
+        providers = ((cfg.get("models") or {}).get("providers") or {})
+        primary = self._primary(ctx, cfg)
+        out = {}
+        for pid, p in providers.items():
+            if not isinstance(p, dict):
+                continue
+            api = p.get("api") or self.BUILTIN.get(pid, ("openai-completions", ""))[0]
+            fam = self.API_FAMILY.get(api)
+            url = p.get("baseUrl") or self.BUILTIN.get(pid, ("", ""))[1]
+            if fam and url:
+                out[pid] = (fam, api, url)
+        if primary not in out and primary in self.BUILTIN:
+            api, url = self.BUILTIN[primary]
+            out[primary] = (self.API_FAMILY[api], api, url)
+        # One upstream per family: the primary provider's wins; others keep going direct.
+        chosen: dict[str, str] = {}
+        for pid in sorted(out, key=lambda k: k != primary):
+            fam, _, url = out[pid]
+            chosen.setdefault(fam, url.rstrip("/"))
+        return {pid: v for pid, v in out.items() if v[2].rstrip("/") == chosen[v[0]]}
+
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        cfg = self._load(ctx)
+        found = {}
+        for pid, (fam, _api, url) in self._routes(ctx, cfg).items():
+            if pid in ((cfg.get("models") or {}).get("providers") or {}) and url:
+                found.setdefault(fam, (url, f"openclaw models.providers.{pid}.baseUrl"))
+        return found
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        cfg = self._load(ctx)
+        routes = self._routes(ctx, cfg)
+        derived = json.loads(json.dumps(cfg))  # deep copy
+        providers = derived.setdefault("models", {}).setdefault("providers", {})
+        for pid, (fam, api, _url) in routes.items():
+            p = providers.setdefault(pid, {"api": api, "models": []})
+            p["baseUrl"] = ctx.proxy_url if fam == "anthropic" else ctx.openai_base_url
+        all_ids = [k for k, v in providers.items() if isinstance(v, dict)]
+        skipped = [k for k in all_ids if k not in routes]
+        if skipped:
+            draft.notes.append(f"openclaw providers not routed (another upstream): {', '.join(skipped)}")
+        text = json.dumps(derived, indent=2)
+        draft.derived_files["openclaw.json"] = text
+        if ctx.journal is not None:
+            path = ctx.journal.write_temp("openclaw.json", text)
+            draft.temp_files.append(path)
+        else:
+            path = Path("<per-run openclaw.json>")
+        flag, rest, at = take_option(draft.user_args, "--config")
+        if flag is not None:
+            draft.user_args = rest[:at] + ["--config", str(path)] + rest[at:]
+        draft.env["OPENCLAW_CONFIG_PATH"] = str(path)
+        if not ctx.env.get("OPENCLAW_STATE_DIR"):  # keep sessions/credentials where they were
+            draft.env["OPENCLAW_STATE_DIR"] = str(self.config_path(ctx).parent)
+        args = draft.user_args
+        if args[:1] == ["agent"] and args[1:2] != ["exec"] and "--local" not in args:
+            draft.user_args = ["agent", "--local", *args[1:]]
+        draft.notes.append("openclaw turns run embedded (--local); a running Gateway daemon keeps its own "
+                           "config and cannot be rerouted per run")
+
+
+BUILDERS: dict[str, Generic] = {
+    "generic": Generic(), "claude": Claude(), "codex": Codex(), "copilot": Copilot(), "aider": Aider(),
+    "openclaw": OpenClaw(),
+}
+
+
+def get_builder(name: str) -> Generic:
+    if name not in BUILDERS:
+        raise UsageError(f"launcher profile asks for unknown builder {name!r}",
+                         hint=f"known builders: {', '.join(BUILDERS)}")
+    return BUILDERS[name]

@@ -1,0 +1,145 @@
+"""What `headroom wrap` will run: `LaunchPlan(argv, env, temp_files, banner_notes)`.
+
+Built from (profile, user args, proxy URL, features) by the agent's builder (`builders.py`). The one
+merge rule, for every agent and every feature:
+
+    argv = [binary, *profile.args, *draft.pre_args, *draft.user_args]
+    env  = user env  +  profile env templates  +  draft.env (set)  −  draft.unset
+
+Builders add to `draft.pre_args` / `draft.env` and may rewrite the user's own arguments in
+`draft.user_args` only to merge a value the user gave with ours (Claude `--settings`, a `--config`
+path, an api-base flag). Features (`mcp_url`, `statusline_command`, `reduce_output`) are data that
+builders honour where the agent supports them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .profiles import Profile
+from .upstream import Upstreams
+
+if TYPE_CHECKING:
+    from .journal import Journal
+
+
+@dataclass(frozen=True)
+class Features:
+    mcp_url: str | None = None  # register an MCP server named `headroom` at this URL
+    statusline_command: str | None = None  # Claude statusLine command (unless the user has one)
+    reduce_output: bool = False
+
+
+@dataclass
+class LaunchPlan:
+    argv: list[str]
+    env: dict[str, str]  # the child's complete environment
+    temp_files: list[Path] = field(default_factory=list)
+    banner_notes: list[str] = field(default_factory=list)
+    env_changes: dict[str, str | None] = field(default_factory=dict)  # what we set (None = removed)
+    upstreams: Upstreams | None = None
+    agent: str = ""
+    protocols: tuple[str, ...] = ()
+    derived_files: dict[str, str] = field(default_factory=dict)  # name → content (dry-run display)
+
+
+@dataclass
+class Draft:
+    """What a builder fills; `plan.py` merges it with the one rule above."""
+
+    user_args: list[str]
+    pre_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    unset: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    temp_files: list[Path] = field(default_factory=list)
+    derived_files: dict[str, str] = field(default_factory=dict)
+    skip_profile_args: bool = False  # e.g. a Claude maintenance subcommand (`claude mcp list`)
+
+
+@dataclass
+class BuildContext:
+    profile: Profile
+    exe: str
+    user_args: list[str]
+    proxy_url: str  # http://127.0.0.1:PORT (no /v1)
+    features: Features
+    env: dict[str, str]  # the user's environment
+    cwd: Path
+    session_id: str = ""
+    journal: Journal | None = None  # None for --dry-run: nothing is written
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.proxy_url + "/v1"
+
+    def template_vars(self) -> dict[str, str]:
+        port = self.proxy_url.rsplit(":", 1)[-1]
+        return {
+            "base_url": self.proxy_url, "anthropic_base_url": self.proxy_url,
+            "openai_base_url": self.openai_base_url, "port": port, "session_id": self.session_id,
+            "mcp_url": self.features.mcp_url or "",
+        }
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """`{name}` substitution that leaves unknown braces alone (JSON in templates stays intact)."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
+    from .builders import get_builder
+
+    builder = get_builder(ctx.profile.builder)
+    draft = Draft(user_args=list(ctx.user_args))
+    values = ctx.template_vars()
+    profile_env = {k: fill(v, values) for k, v in ctx.profile.env.items()}
+    draft.env.update(profile_env)
+    builder.build(ctx, upstreams, draft)
+    # Always visible to the child: the statusline and a nested wrap find their session with these.
+    draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)
+    draft.env.setdefault("HEADROOM_PROXY_URL", ctx.proxy_url)
+
+    env = {k: v for k, v in ctx.env.items() if k not in draft.unset}
+    changes: dict[str, str | None] = {k: None for k in draft.unset if k in ctx.env}
+    for k, v in draft.env.items():
+        if ctx.env.get(k) != v:
+            changes[k] = v
+        env[k] = v
+    profile_args = [] if draft.skip_profile_args else [fill(a, values) for a in ctx.profile.args]
+    argv = [ctx.exe, *profile_args, *draft.pre_args, *draft.user_args]
+    return LaunchPlan(
+        argv=argv, env=env, temp_files=draft.temp_files, banner_notes=[*upstreams.notes, *draft.notes],
+        env_changes=changes, upstreams=upstreams, agent=ctx.profile.name, protocols=ctx.profile.protocols,
+        derived_files=draft.derived_files,
+    )
+
+
+# -- secrets -------------------------------------------------------------------------------------
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|COOKIE|CREDENTIAL)", re.I)
+_SECRET_VALUE = re.compile(
+    r"(sk-[A-Za-z0-9_\-]{6,}|eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+|gh[pousr]_[A-Za-z0-9]{10,}"
+    r"|xox[abp]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{20,})"
+)
+
+
+def mask_value(value: str) -> str:
+    return (value[:4] + "…" if len(value) > 8 else "") + "(masked)"
+
+
+def mask_text(text: str) -> str:
+    """Mask anything that looks like a credential inside free text (argv, JSON)."""
+    text = _SECRET_VALUE.sub(lambda m: mask_value(m.group(0)), text)
+    # "apiKey": "…" / "api_key": "…" inside JSON, whatever the value looks like
+    return re.sub(r'("(?:[\w-]*(?:key|token|secret|password)[\w-]*)"\s*:\s*")([^"]+)(")',
+                  lambda m: m.group(1) + mask_value(m.group(2)) + m.group(3), text, flags=re.I)
+
+
+def mask_env(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if _SECRET_NAME.search(name) and not name.endswith(("_URL", "_BASE", "_PATH", "_TYPE")):
+        return mask_value(value)
+    return mask_text(value)
