@@ -1,0 +1,259 @@
+"""Forward one request upstream and relay the answer: the body goes through the pipeline once, SSE
+is relayed chunk by chunk as it arrives (no re-framing), usage is sniffed on the side, and the
+request's figures are reported through `settings.on_record` when the client has its answer."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from .. import config
+from ..stats.records import RequestRecord, Usage
+from . import pipeline, redact, upstream
+from .counters import SessionCounters
+from .settings import ProxySettings
+
+try:  # owned by the stats engineer; the proxy works (without usage figures) until it lands
+    from ..stats.usage import UsageSniffer
+except ImportError:  # pragma: no cover
+    UsageSniffer = None  # type: ignore[assignment,misc]
+
+log = logging.getLogger("headroom.proxy")
+
+SNIFFED = ("anthropic", "openai_chat", "openai_responses")
+_MODEL_RE = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
+
+
+class _NullSniffer:
+    model = ""
+
+    def feed(self, chunk: bytes) -> None:
+        pass
+
+    def finish(self) -> Usage:
+        return Usage()
+
+
+def _sniffer(protocol: str) -> Any:
+    if UsageSniffer is None or protocol not in SNIFFED:
+        return _NullSniffer()
+    try:
+        return UsageSniffer(protocol)
+    except Exception:
+        return _NullSniffer()
+
+
+class _SafeSniffer:
+    """Usage sniffing must never break a relay: the first exception turns it off."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.broken = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.broken:
+            try:
+                self.inner.feed(chunk)
+            except Exception:
+                self.broken = True
+                log.debug("usage sniffer failed", exc_info=True)
+
+    def finish(self) -> tuple[Usage, str]:
+        try:
+            return self.inner.finish(), getattr(self.inner, "model", "") or ""
+        except Exception:
+            return Usage(), ""
+
+
+class Forwarder:
+    """Per-app state: settings, the shared client session, live counters."""
+
+    def __init__(self, settings: ProxySettings, counters: SessionCounters):
+        self.settings = settings
+        self.counters = counters
+        self.session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
+
+    async def client_ctx(self, app: web.Application):
+        """aiohttp cleanup_ctx: one client session per app, created on its loop."""
+        self.session = aiohttp.ClientSession(
+            # No total timeout: streams last as long as the model talks. Connecting gets 30 s.
+            timeout=aiohttp.ClientTimeout(total=None, connect=30, sock_connect=30),
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
+            auto_decompress=True,
+            trust_env=False,  # env proxies are applied per upstream in upstream.env_proxy_for
+            cookie_jar=aiohttp.DummyCookieJar(),  # cookies pass through, never stored
+        )
+        yield
+        await self.session.close()
+
+    def base_for(self, provider: str) -> str:
+        return self.settings.anthropic_upstream if provider == upstream.ANTHROPIC else self.settings.openai_upstream
+
+    # -- the handler ----------------------------------------------------------------------------
+    async def handle(self, request: web.Request, protocol: str, provider: str | None = None) -> web.StreamResponse:
+        t0 = time.perf_counter()
+        headers = request.headers
+        raw_path = request.raw_path
+        path, _, query = raw_path.partition("?")
+        provider = provider or upstream.provider_for(request.path, headers)
+        rec = RequestRecord(session_id=self.settings.session_id, agent=self.settings.agent,
+                            protocol=protocol, path=request.path, ts=time.time())
+
+        if headers.get("Upgrade", "").lower() == "websocket":
+            # Codex's built-in provider tries a WebSocket first and falls back to HTTP when declined.
+            return self._error(provider, 405, "headroom does not relay WebSocket connections; use HTTP "
+                               f"({request.method} over HTTP/1.1)", rec, t0, allow="POST")
+
+        hops = upstream.hop_count(headers)
+        if hops >= upstream.MAX_HOPS:
+            return self._error(provider, 508, f"request looped through {hops} headroom proxies; an upstream "
+                               "URL points back at a headroom proxy", rec, t0)
+
+        limit = self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return self._error(provider, 413, f"request body of {request.content_length} bytes exceeds "
+                               f"headroom's limit of {limit} bytes", rec, t0)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._error(provider, 413, f"request body exceeds headroom's limit of {limit} bytes", rec, t0)
+        t_read = time.perf_counter()
+
+        # Which bytes go upstream: the client's own (and its Content-Encoding) unless the pipeline
+        # changed something, then the new body uncompressed.
+        content_encoding = headers.get("Content-Encoding")
+        body, send_encoding = raw, content_encoding
+        bypass = headers.get(config.BYPASS_HEADER, "").strip().lower() in ("1", "true", "yes")
+        decoded: bytes | None = None
+        if raw and not bypass and hops == 0:
+            try:
+                decoded = upstream.decode_body(raw, content_encoding, limit=limit)
+            except upstream.BodyError as e:
+                return self._error(provider, e.status, str(e), rec, t0)
+            rctx = pipeline.RequestContext(protocol=protocol, path=request.path, method=request.method,
+                                           query=query, headers=headers, settings=self.settings)
+            t = await self._transform(decoded, rctx)
+            rec.tokens_before, rec.tokens_after = t.tokens_before, t.tokens_after
+            rec.encoding, rec.compressors, rec.error = t.encoding, dict(t.compressors), t.error
+            rec.output_arm = t.output_arm
+            if t.changed:
+                body, send_encoding = t.body, None
+
+        url = upstream.join_url(self.base_for(provider), path, query, provider=provider)
+        fwd = upstream.forward_headers(headers.items(), hop=hops + 1, content_encoding=send_encoding)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s (%s, %d bytes, bypass=%s, hop=%d) headers=%s", request.method, request.path,
+                      redact.url(url), protocol, len(body), bypass, hops, redact.headers(fwd))
+        rec.latency_added_ms = (time.perf_counter() - t_read) * 1000
+
+        assert self.session is not None
+        base = self.base_for(provider)
+        if base not in self._proxies:
+            self._proxies[base] = upstream.env_proxy_for(base)
+        try:
+            up = await self.session.request(
+                request.method, url, headers=fwd,
+                data=body if (body or request.method not in ("GET", "HEAD", "OPTIONS")) else None,
+                allow_redirects=False, proxy=self._proxies[base],
+                skip_auto_headers=("User-Agent", "Content-Type"),  # send only what the client sent
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            reason = _describe(e)
+            log.warning("upstream %s unreachable: %s", redact.url(base), reason)
+            return self._error(provider, 502, f"headroom could not reach the upstream {redact.url(base)}: "
+                               f"{reason}", rec, t0, kind="api_error" if provider == upstream.ANTHROPIC else None)
+
+        try:
+            return await self._relay(request, up, protocol, rec, t0, decoded if decoded is not None else raw)
+        finally:
+            up.release()
+
+    async def _transform(self, body: bytes, rctx: pipeline.RequestContext) -> pipeline.Transformed:
+        """The pipeline, fail-open: any exception forwards the original and is counted."""
+        try:
+            # CPU-bound work off the loop, so other streams keep flowing meanwhile.
+            return await asyncio.get_running_loop().run_in_executor(None, pipeline.transform_request, body, rctx)
+        except Exception as e:
+            log.warning("compression failed, forwarding the original: %s", type(e).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            return pipeline.Transformed(body=body, error=f"{type(e).__name__}: {e}"[:500])
+
+    async def _relay(self, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
+                     rec: RequestRecord, t0: float, req_body: bytes) -> web.StreamResponse:
+        rec.status = up.status
+        ctype = up.headers.get("Content-Type", "")
+        rec.streamed = "text/event-stream" in ctype.lower()
+        hdrs = CIMultiDict(upstream.response_headers(up.headers.items()))
+        sniff = _SafeSniffer(_sniffer(protocol)) if up.status < 400 else _SafeSniffer(_NullSniffer())
+        log.debug("upstream answered %d %s for %s", up.status, ctype, request.path)
+
+        if not rec.streamed and up.content_length is not None:
+            data = await up.read()
+            sniff.feed(data)
+            resp: web.StreamResponse = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=data)
+            self._finish(rec, sniff, req_body, t0)
+            return resp
+
+        resp = web.StreamResponse(status=up.status, reason=up.reason, headers=hdrs)
+        try:
+            await resp.prepare(request)
+            async for chunk in up.content.iter_any():
+                sniff.feed(chunk)
+                await resp.write(chunk)
+            await resp.write_eof()
+        except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
+            rec.error = rec.error or "client disconnected"
+            log.debug("client went away during relay: %s", e)
+            up.close()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            # Upstream broke mid-answer: the status is gone already, so cut the client connection
+            # rather than end the stream cleanly (a clean end would pass for a complete answer).
+            rec.error = f"upstream broke off: {_describe(e)}"
+            log.warning("upstream broke off mid-response: %s", _describe(e))
+            up.close()
+            if request.transport is not None:
+                request.transport.abort()
+        self._finish(rec, sniff, req_body, t0)
+        return resp
+
+    def _finish(self, rec: RequestRecord, sniff: _SafeSniffer, req_body: bytes, t0: float) -> None:
+        rec.usage, model = sniff.finish()
+        if not model:
+            m = _MODEL_RE.search(req_body[:65536])
+            model = m.group(1).decode("utf-8", "replace") if m else ""
+        rec.model = model
+        rec.duration_ms = (time.perf_counter() - t0) * 1000
+        self._report(rec)
+
+    def _error(self, provider: str, status: int, message: str, rec: RequestRecord, t0: float, *,
+               kind: str | None = None, allow: str | None = None) -> web.Response:
+        rec.status = status
+        rec.error = message[:500]
+        rec.duration_ms = (time.perf_counter() - t0) * 1000
+        self._report(rec)
+        headers = {"Allow": allow} if allow else None
+        return web.Response(status=status, body=upstream.error_body(provider, status, message, kind=kind),
+                            content_type="application/json", headers=headers)
+
+    def _report(self, rec: RequestRecord) -> None:
+        self.counters.add(rec)
+        cb = self.settings.on_record
+        if cb is not None:
+            try:
+                cb(rec)
+            except Exception:
+                log.debug("on_record callback failed", exc_info=True)
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, asyncio.TimeoutError):
+        return "timed out"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        return f"cannot connect to {e.host}:{e.port} ({e.os_error.strerror or e.os_error})"
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

@@ -1,0 +1,51 @@
+"""headroom's own routes on the proxy: `/healthz` (anyone) and `/stats` (loopback callers only)."""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from .._version import __version__
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_only_error(request: web.Request) -> web.Response | None:
+    """403 unless the caller is on this machine and the page asking (if any) is too. The Host and
+    Origin checks stop DNS rebinding: a web page whose name resolves to 127.0.0.1 still sends its
+    own name in Host/Origin."""
+    if not _is_loopback(request.remote):
+        return web.json_response({"error": "loopback callers only"}, status=403)
+    host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") \
+        else (request.host or "").split("]")[0] + "]"
+    if not _is_loopback(host):
+        return web.json_response({"error": "Host must be a loopback address"}, status=403)
+    origin = request.headers.get("Origin")
+    if origin is not None and not _is_loopback(urlsplit(origin).hostname):
+        return web.json_response({"error": "cross-origin requests are refused"}, status=403)
+    return None
+
+
+def make_handlers(settings, counters):
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "service": "headroom", "version": __version__,
+                                  "session_id": settings.session_id, "agent": settings.agent})
+
+    async def stats(request: web.Request) -> web.Response:
+        denied = local_only_error(request)
+        if denied is not None:
+            return denied
+        return web.json_response(counters.snapshot())
+
+    return healthz, stats

@@ -1,0 +1,192 @@
+"""Run the proxy app on a background thread with its own event loop.
+
+`bind_socket` is stdlib only, so `headroom wrap` knows the port at once and can start the agent while
+aiohttp is still importing (~270 ms): the kernel queues the agent's first connection in the listen
+backlog until `ProxyServer` adopts the socket with `web.SockSite`.
+"""
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import threading
+from typing import Any
+
+from ..errors import HeadroomError
+from .settings import ProxySettings
+
+log = logging.getLogger(__name__)
+
+_LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]", ""}
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to (host, port) and listening already (port 0: a free port)."""
+    bare = host.strip("[]") or "127.0.0.1"
+    try:
+        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise HeadroomError(f"cannot resolve host {host!r}: {e}", hint="use an IP address such as 127.0.0.1") from None
+    family, _, _, _, addr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Lets a restarted proxy reuse a port whose old connections sit in TIME_WAIT; Linux still
+        # refuses a second listener on the same port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(512)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise HeadroomError(
+                f"port {port} on {host} is already in use",
+                hint=f"stop the other process (e.g. `lsof -i :{port}`) or pick another port with --port "
+                     "(0 picks a free one)",
+            ) from None
+        if e.errno in (errno.EACCES, errno.EPERM):
+            raise HeadroomError(f"not allowed to bind {host}:{port}: {e.strerror}",
+                                hint="ports below 1024 need privileges; use a higher --port") from None
+        if e.errno == errno.EADDRNOTAVAIL:
+            raise HeadroomError(f"cannot bind {host}:{port}: this machine has no such address",
+                                hint="use 127.0.0.1") from None
+        raise HeadroomError(f"cannot bind {host}:{port}: {e}") from None
+    sock.setblocking(False)
+    return sock
+
+
+class ProxyServer:
+    """The proxy app served from a daemon thread. `start()` returns at once; `wait_ready()` blocks
+    until aiohttp serves (or raises what went wrong); `stop()` lets in-flight requests finish for
+    up to `grace` seconds."""
+
+    def __init__(self, settings: ProxySettings, sock: socket.socket | None = None):
+        self.settings = settings
+        self._sock = sock
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: Any = None
+        self.app: Any = None  # the aiohttp Application once ready
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._stop_requested = False
+
+    # -- addresses ------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._sock is None:
+            raise RuntimeError("ProxyServer not started")
+        return self._sock.getsockname()[1]
+
+    @property
+    def host(self) -> str:
+        h = self.settings.host
+        if h in _LOOPBACK_NAMES or h in ("0.0.0.0", "::"):
+            return "127.0.0.1" if h not in ("::1", "[::1]", "::") else "[::1]"
+        return f"[{h}]" if ":" in h and not h.startswith("[") else h
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> ProxyServer:
+        if self._thread is not None:
+            return self
+        if self._sock is None:
+            self._sock = bind_socket(self.settings.host, self.settings.port)
+        self._thread = threading.Thread(target=self._run, name="headroom-proxy", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait_ready(self, timeout: float = 10) -> ProxyServer:
+        if self._thread is None:
+            raise RuntimeError("ProxyServer.start() was not called")
+        if not self._ready.wait(timeout):
+            raise HeadroomError(f"the proxy did not start within {timeout:g} s")
+        if self._error is not None:
+            raise HeadroomError(f"the proxy failed to start: {self._error}") from self._error
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop serving; in-flight requests get `grace` seconds. Idempotent, callable from any thread."""
+        self._stop_requested = True
+        loop, thread = self._loop, self._thread
+        if thread is None:  # never started: just release the socket
+            if self._sock is not None:
+                self._sock.close()
+            return
+        self._ready.wait(30)
+        if loop is not None and thread.is_alive():
+            if self._runner is not None and hasattr(self._runner, "_shutdown_timeout"):
+                self._runner._shutdown_timeout = grace  # aiohttp reads it in cleanup()
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:  # loop already closed
+                pass
+        thread.join(grace + 10)
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+
+    def __enter__(self) -> ProxyServer:
+        return self.start().wait_ready()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- the thread -----------------------------------------------------------------------------
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._setup())
+        except BaseException as e:  # reported by wait_ready()
+            self._error = e
+            log.debug("proxy start-up failed", exc_info=True)
+            self._ready.set()
+            self._close_loop(loop)
+            return
+        self._ready.set()
+        try:
+            if not self._stop_requested:
+                loop.run_forever()
+        finally:
+            try:
+                loop.run_until_complete(self._runner.cleanup())
+            except Exception:
+                log.debug("proxy cleanup failed", exc_info=True)
+            self._close_loop(loop)
+
+    async def _setup(self) -> None:
+        from aiohttp import web
+
+        from .app import make_app
+
+        self.app = make_app(self.settings)
+        # auto_decompress=False: we decode gzip/zstd request bodies ourselves (aiohttp cannot
+        # decode zstd without an extra package) and can forward untouched bodies as they came.
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None,
+                                     shutdown_timeout=2.0, auto_decompress=False)
+        await self._runner.setup()
+        site = web.SockSite(self._runner, self._sock)
+        await site.start()
+
+    @staticmethod
+    def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()

@@ -1,0 +1,54 @@
+"""What one proxy instance needs to know. Plain data: the CLI (`headroom proxy`) and `headroom wrap`
+fill it, the app reads it. No aiohttp import here (wrap builds it before aiohttp has loaded)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .. import config
+
+if TYPE_CHECKING:
+    from ..stats.records import RequestRecord
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class ProxySettings:
+    anthropic_upstream: str = config.ANTHROPIC_API
+    openai_upstream: str = config.OPENAI_API
+    host: str = "127.0.0.1"
+    port: int = 0
+    max_body_bytes: int = 64 * 1024 * 1024
+    session_id: str = field(default_factory=new_session_id)
+    agent: str = "proxy"
+    no_compress: bool = False
+    compress_ratio: float = 0.3
+    cache_ttl: int | None = None
+    protect_tools: tuple[str, ...] = ()
+    reduce_output: bool = False
+    output_level: int = 2
+    effort_routing: bool = False
+    output_holdout: float = 0.0
+    # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
+    on_record: Callable[[RequestRecord], None] | None = None
+    # Room for later features without changing the signature (e.g. "output_ratio").
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, **overrides: Any) -> ProxySettings:
+        """Defaults from `config.get` (env vars `HEADROOM_*`, then config.toml); `overrides` that are
+        not None win."""
+        base: dict[str, Any] = {
+            "anthropic_upstream": config.get("anthropic_upstream"),
+            "openai_upstream": config.get("openai_upstream"),
+            "max_body_bytes": config.get("max_body_bytes"),
+            "no_compress": config.get("no_compress"),
+            "compress_ratio": config.get("compress_ratio"),
+            "cache_ttl": config.get("cache_ttl"),
+        }
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
