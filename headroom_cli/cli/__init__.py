@@ -62,13 +62,19 @@ def program(argv: list[str]) -> int:
         return int(e.code or 0) if not isinstance(e.code, str) else 1
     except Exception as e:
         import click
+        import typer
 
-        if isinstance(e, click.exceptions.Exit):
+        try:  # typer >= 0.2x vendors click as typer._click: its exceptions are not click's
+            from typer._click.exceptions import ClickException as _TyperClickException
+        except ImportError:
+            _TyperClickException = click.ClickException
+
+        if isinstance(e, (click.exceptions.Exit, typer.Exit)):
             return e.exit_code
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, (click.exceptions.Abort, typer.Abort)):
             print("Aborted.", file=sys.stderr)
             return 130
-        if isinstance(e, click.ClickException):
+        if isinstance(e, (click.ClickException, _TyperClickException)):
             e.show()
             return e.exit_code
         raise

@@ -1,0 +1,86 @@
+"""The shared tool implementation (tools.py): schemas, retrieve, stats, argument errors."""
+import json
+
+import pytest
+
+from headroom_cli.ccr.store import Store
+from headroom_cli.compress.base import key_for
+from headroom_cli.mcp import tools
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    return tools.ToolContext(store=Store(tmp_path / "o.sqlite3"))
+
+
+def test_three_tools_with_object_schemas():
+    names = [t["name"] for t in tools.list_tools()]
+    assert names == ["headroom_retrieve", "headroom_compress", "headroom_stats"]
+    for t in tools.list_tools():
+        assert t["inputSchema"]["type"] == "object"
+        assert t["description"]
+
+
+def test_retrieve_description_tells_the_model_when_to_use_it():
+    d = next(t for t in tools.list_tools() if t["name"] == "headroom_retrieve")["description"]
+    assert "marker" in d and "key" in d
+
+
+def test_retrieve_returns_original_byte_for_byte(ctx):
+    original = "line 1\r\n\ttab \u00e9\u2603 \U0001F600\nno newline at end"
+    key = ctx.store.put(original)
+    assert key == key_for(original)
+    out = tools.call_tool("headroom_retrieve", {"key": key}, ctx)
+    assert not out.is_error and out.text == original
+    # keys pasted with the marker's `key=` prefix or quotes still work
+    assert tools.call_tool("headroom_retrieve", {"key": f"key={key}"}, ctx).text == original
+    assert tools.call_tool("headroom_retrieve", {"key": f"`{key}`"}, ctx).text == original
+
+
+def test_retrieve_missing_key_is_a_clear_tool_error(ctx):
+    out = tools.call_tool("headroom_retrieve", {"key": "0" * 24}, ctx)
+    assert out.is_error
+    assert "expired" in out.text and "0" * 24 in out.text
+
+
+def test_retrieve_expired_key(tmp_path):
+    now = [1000.0]
+    store = Store(tmp_path / "o.sqlite3", ttl=10, clock=lambda: now[0])
+    key = store.put("some original")
+    c = tools.ToolContext(store=store)
+    assert tools.call_tool("headroom_retrieve", {"key": key}, c).text == "some original"
+    now[0] += 11
+    assert tools.call_tool("headroom_retrieve", {"key": key}, c).is_error
+
+
+def test_unknown_tool_and_bad_arguments_raise(ctx):
+    with pytest.raises(tools.UnknownTool):
+        tools.call_tool("nope", {}, ctx)
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_retrieve", {}, ctx)
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_retrieve", {"key": 5}, ctx)
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_retrieve", {"key": "a", "extra": 1}, ctx)
+
+
+def test_compress_needs_exactly_one_input(ctx):
+    pytest.importorskip("headroom_cli.compress.api")
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_compress", {}, ctx)
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_compress", {"text": "a", "messages": []}, ctx)
+
+
+def test_stats_reports_store(ctx):
+    ctx.store.put("x" * 100)
+    out = tools.call_tool("headroom_stats", {}, ctx)
+    assert not out.is_error
+    data = json.loads(out.text)
+    assert data["store"]["entries"] == 1 and data["store"]["bytes"] == 100
+    assert out.structured == data
+
+
+def test_outcome_wire_shape():
+    w = tools.ToolOutcome("hi", is_error=True, structured={"a": 1}).to_mcp()
+    assert w == {"content": [{"type": "text", "text": "hi"}], "isError": True, "structuredContent": {"a": 1}}
