@@ -34,6 +34,7 @@ class RequestRecord:
     error: str = ""  # fail-open reason, if compression failed
     output_arm: str = ""  # "shaped" | "control" | "" (reduce-output holdout)
     ts: float = 0.0
+    saved_by: dict[str, int] = field(default_factory=dict)  # compressor → tokens it saved (our count)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,109 @@
+"""`Recorder`: what the proxy gets as `settings.on_record`.
+
+Called on the proxy's event loop once per request, so it must not block: it stamps the record and
+hands it to a small writer thread that inserts into the ledger in batches. A ledger that cannot be
+written (read-only disk, locked too long) costs us the row and a log line, never the request.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from .records import RequestRecord
+
+log = logging.getLogger("headroom.stats")
+
+_STOP = object()
+
+
+class Recorder:
+    def __init__(self, ledger=None, *, max_batch: int = 64):
+        self._ledger = ledger
+        self._q: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._max_batch = max_batch
+        self.recorded = 0  # rows written
+        self.dropped = 0  # rows lost to ledger errors
+        self._closed = False
+
+    @property
+    def ledger(self):
+        if self._ledger is None:
+            from .ledger import Ledger
+
+            self._ledger = Ledger()
+        return self._ledger
+
+    def __call__(self, rec: RequestRecord) -> None:
+        if not rec.ts:
+            rec.ts = time.time()
+        if self._closed:
+            self.dropped += 1
+            return
+        self._ensure_thread()
+        self._q.put(rec)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    t = threading.Thread(target=self._run, name="headroom-ledger", daemon=True)
+                    t.start()
+                    self._thread = t
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            batch, stop = [], item is _STOP
+            if not stop:
+                batch.append(item)
+            while not stop and len(batch) < self._max_batch:
+                try:
+                    nxt = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stop = True
+                else:
+                    batch.append(nxt)
+            if batch:
+                try:
+                    self.ledger.record_many(batch)
+                    self.recorded += len(batch)
+                except Exception:
+                    self.dropped += len(batch)
+                    log.warning("could not write %d request(s) to the ledger", len(batch), exc_info=True)
+                finally:
+                    for _ in batch:
+                        self._q.task_done()
+            if stop:
+                self._q.task_done()
+                return
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every record handed over so far is written (or timeout). True if drained."""
+        if self._thread is None:
+            return True
+        deadline = time.monotonic() + timeout
+        while self._q.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, stop the thread, close the ledger connection."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._q.put(_STOP)
+            self._thread.join(timeout)
+        if self._ledger is not None:
+            try:
+                self._ledger.close()
+            except Exception:
+                pass
