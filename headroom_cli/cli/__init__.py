@@ -57,7 +57,9 @@ def program(argv: list[str]) -> int:
     """Run the CLI on argv; return the exit code. Errors propagate (main() renders them)."""
     app = build_app()
     try:
-        app(args=argv, prog_name="headroom", standalone_mode=False)
+        rv = app(args=argv, prog_name="headroom", standalone_mode=False)
+        if isinstance(rv, int):  # `raise typer.Exit(n)` comes back as a return value here
+            return rv
     except SystemExit as e:  # typer.Exit inside standalone_mode=False
         return int(e.code or 0) if not isinstance(e.code, str) else 1
     except Exception as e:

