@@ -124,7 +124,14 @@ def resolve(
     flags = {"anthropic": anthropic, "openai": openai}
     discovered = discovered or {}
     own = [env.get("HEADROOM_PROXY_URL", "")]  # we set this in children: a nested wrap sees its parent
-    check = check or (lambda u: headroom_info(u, own))
+    if check is None:
+        seen: dict[tuple, dict | None] = {}  # one probe per host:port
+
+        def check(u: str) -> dict | None:
+            hp = _hostport(u)
+            if hp not in seen:
+                seen[hp] = headroom_info(u, own)
+            return seen[hp]
     out: dict[str, str] = {}
     sources: dict[str, str] = {}
     notes: list[str] = []

@@ -1,0 +1,219 @@
+"""The `headroom wrap` lifecycle (DESIGN §2), minus printing (the CLI prints).
+
+    run = WrapRun(WrapOptions(agent="claude", user_args=[...]))
+    try:
+        plan = run.prepare()        # profile, binary (127), stale journals, socket, upstreams, plan
+        run.start()                 # child first (terminal handed over), then the proxy adopts the socket
+        code = run.wait()           # child's exit code, 128+n for signal n
+    finally:
+        run.close()                 # proxy stopped, registry entry and temp files removed
+
+The listening socket is bound with the stdlib before anything slow, so the port is known at once; the
+agent may connect while aiohttp is still importing: the kernel queues the connection.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import HeadroomError
+from . import journal as journal_mod
+from . import profiles
+from .builders import get_builder
+from .plan import BuildContext, Features, LaunchPlan, build_plan
+from .supervise import Child
+from .upstream import resolve
+
+
+@dataclass
+class WrapOptions:
+    agent: str
+    user_args: list[str] = field(default_factory=list)
+    port: int = 0
+    anthropic_upstream: str | None = None
+    openai_upstream: str | None = None
+    dry_run: bool = False
+    mcp: bool | None = None  # None: on when the proxy serves /mcp and the agent speaks MCP
+    statusline: bool | None = None  # None: on when `headroom statusline` exists
+    dashboard: str | None = None  # "tmux"
+    # ProxySettings fields (None = from config): no_compress, compress_ratio, cache_ttl, protect_tools,
+    # reduce_output, output_level, effort_routing, output_holdout, extra
+    proxy: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] | None = None  # the user's environment (default: os.environ)
+    cwd: Path | None = None
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def self_command(*args: str) -> str:
+    """A shell command line that runs this headroom (same interpreter), for agent hooks."""
+    return shlex.join([sys.executable, "-m", "headroom_cli", *args])
+
+
+class WrapRun:
+    def __init__(self, opts: WrapOptions):
+        self.opts = opts
+        self.env = dict(os.environ if opts.env is None else opts.env)
+        self.cwd = opts.cwd or Path.cwd()
+        self.started_at = time.monotonic()
+        self.plan: LaunchPlan | None = None
+        self.settings: Any = None
+        self.session_id = ""
+        self.sock: Any = None
+        self.proxy: Any = None
+        self.child: Child | None = None
+        self.journal: journal_mod.Journal | None = None
+        self.registered = False
+        self.stale_replayed = 0
+        self.closed = False
+        self.display_url = ""
+        self.recorder: Any = None
+
+    # -- 1. plan -------------------------------------------------------------------------------
+    def prepare(self) -> LaunchPlan:
+        o = self.opts
+        profile = profiles.load(o.agent)
+        exe = profiles.find_binary(profile, path=self.env.get("PATH"))
+        from ..proxy.settings import ProxySettings, new_session_id
+
+        self.session_id = new_session_id()
+        if o.dry_run:
+            proxy_url = f"http://127.0.0.1:{o.port or 'PORT'}"
+        else:
+            self.stale_replayed = journal_mod.replay_stale()
+            from ..proxy.runner import bind_socket
+
+            self.sock = bind_socket("127.0.0.1", o.port)
+            proxy_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        serves_mcp = _module_exists("headroom_cli.mcp.http")
+        mcp = profile.mcp and (serves_mcp if o.mcp is None else o.mcp)
+        statusline = _module_exists("headroom_cli.cli.statusline") if o.statusline is None else o.statusline
+        features = Features(
+            mcp_url=f"{proxy_url}/mcp" if mcp else None,
+            statusline_command=self_command("statusline") if statusline else None,
+            reduce_output=bool(o.proxy.get("reduce_output")),
+        )
+        if not o.dry_run:
+            self.journal = journal_mod.Journal(self.session_id).begin()
+        ctx = BuildContext(profile=profile, exe=exe, user_args=list(o.user_args), proxy_url=proxy_url,
+                           features=features, env=self.env, cwd=self.cwd, session_id=self.session_id,
+                           journal=self.journal)
+        discovered = get_builder(profile.builder).discover(ctx)
+        ups = resolve(self.env, profile.upstream_env, discovered,
+                      anthropic=o.anthropic_upstream, openai=o.openai_upstream)
+        self.plan = build_plan(ctx, ups)
+        self.display_url = proxy_url
+        overrides = {k: v for k, v in o.proxy.items() if v is not None}
+        overrides.setdefault("extra", {})
+        if "on_record" not in overrides and _module_exists("headroom_cli.stats.recorder"):
+            from ..stats.recorder import Recorder  # batches rows to the ledger on its own thread
+
+            self.recorder = Recorder()
+            overrides["on_record"] = self.recorder
+        self.settings = ProxySettings.from_config(
+            anthropic_upstream=ups.anthropic, openai_upstream=ups.openai, host="127.0.0.1",
+            port=int(proxy_url.rsplit(":", 1)[1]) if not o.dry_run else o.port,
+            session_id=self.session_id, agent=profile.name, **overrides,
+        )
+        return self.plan
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}" if self.settings else ""
+
+    # -- 2. run --------------------------------------------------------------------------------
+    def start(self) -> None:
+        assert self.plan is not None and not self.opts.dry_run
+        from ..proxy.runner import ProxyServer
+
+        if self.opts.dashboard == "tmux":
+            self._open_tmux_dashboard()
+        self.child = Child(self.plan.argv, self.plan.env, cwd=str(self.cwd)).start()
+        self.proxy = ProxyServer(self.settings, self.sock)
+        self.proxy.start()
+        self._register()
+
+    def wait(self, ready_timeout: float = 20.0) -> int:
+        assert self.child is not None and self.proxy is not None
+        try:
+            self.proxy.wait_ready(ready_timeout)
+        except HeadroomError:
+            self.child.stop()
+            raise
+        return self.child.wait()
+
+    def _register(self) -> None:
+        try:
+            from ..stats import registry
+        except ImportError:
+            return
+        try:
+            registry.register(self.session_id, pid=os.getpid(), port=self.settings.port,
+                              agent=self.settings.agent, url=self.proxy_url)
+            self.registered = True
+        except Exception:
+            pass  # the dashboard is a nicety; never fail a run over it
+
+    def _open_tmux_dashboard(self) -> None:
+        import subprocess
+
+        if not self.env.get("TMUX"):
+            self.plan.banner_notes.append("--dashboard tmux: not inside tmux; run `headroom dashboard` in "
+                                          "another terminal")
+            return
+        try:
+            out = subprocess.run(["tmux", "split-window", "-d", "-h", "-l", "40%", "-P", "-F", "#{pane_id}",
+                                  self_command("dashboard")], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.plan.banner_notes.append(f"--dashboard tmux: {e}")
+            return
+        pane = out.stdout.strip()
+        if out.returncode == 0 and pane and self.journal is not None:
+            self.journal.add("tmux_pane", pane=pane)
+
+    # -- 3. clean up ---------------------------------------------------------------------------
+    def close(self) -> list[str]:
+        """Idempotent; safe on every exit path. Returns cleanup problems (for a debug message)."""
+        if self.closed:
+            return []
+        self.closed = True
+        problems: list[str] = []
+        if self.child is not None:
+            self.child.stop()
+        if self.proxy is not None:
+            try:
+                self.proxy.stop(grace=2.0)
+            except Exception as e:
+                problems.append(f"proxy stop: {e}")
+        elif self.sock is not None:
+            self.sock.close()
+        if self.recorder is not None:  # write what is queued before the summary reads the ledger
+            try:
+                self.recorder.close()
+            except Exception as e:
+                problems.append(f"ledger: {e}")
+        if self.registered:
+            try:
+                from ..stats import registry
+
+                registry.unregister(self.session_id)
+            except Exception as e:
+                problems.append(f"registry: {e}")
+        if self.journal is not None:
+            problems += self.journal.cleanup()
+        return problems
+
+    @property
+    def duration_s(self) -> float:
+        return time.monotonic() - self.started_at
