@@ -4,7 +4,8 @@ Protected by default:
 - file reads the agent edits from (Claude `Read`, Codex/OpenClaw `read_file`/`view`, …): the agent acts on the
   exact bytes (its edit tools match old text verbatim);
 - shell reads of a source file (`cat f.py`, `sed -n '1,80p' f.go`, `head f.ts`, `nl -ba f.rs`) for agents that
-  read through a shell (Codex runs `bash -lc "…"`, Claude Code sometimes `cat`s);
+  read through a shell (Codex runs `bash -lc "…"`, Claude Code sometimes `cat`s) — except installed
+  dependencies (site-packages, node_modules, …), which agents read but do not edit;
 - retrieval results (`headroom_retrieve`, `mcp__headroom__headroom_retrieve`): retrieved originals are never
   compressed again;
 - whatever the user adds with `protect_tools` (names or fnmatch globs).
@@ -50,7 +51,14 @@ def _ext(path: str) -> str:
     return base.rsplit(".", 1)[-1].lower()
 
 
+# Installed dependencies the agent reads but does not edit: their source may be compressed.
+READONLY_DIRS = ("site-packages/", "dist-packages/", "node_modules/", "/usr/lib/", "/usr/include/",
+                 ".cargo/registry/", "/go/pkg/mod/")
+
+
 def _is_source_path(path: str) -> bool:
+    if any(d in path for d in READONLY_DIRS):
+        return False
     ext = _ext(path)
     if ext in DATA_EXTS:
         return False
