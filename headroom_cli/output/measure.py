@@ -3,8 +3,9 @@
 Honesty rules: a number is reported only when there is a control arm to compare with (the holdout);
 otherwise the answer is `{"status": "not measured", …}`. Arms are assigned per conversation and turns
 within a conversation are correlated, so the interval comes from a bootstrap that resamples whole
-conversations (fixed seed: the same rows always give the same interval). With too few conversations in
-an arm it falls back to resampling turns and says so, since that interval is optimistic.
+conversations (fixed seed: the same rows always give the same interval); with hundreds of conversations,
+where the bootstrap gets slow and the normal approximation is accurate, a cluster-robust normal interval.
+With too few conversations in an arm it falls back to resampling turns and says so (optimistic).
 
 A comparable turn: a successful (2xx) request in either arm, not a `count_tokens` call, with at least
 one output token (the provider's own `usage`). Cache writes per turn are reported alongside, because
@@ -20,6 +21,7 @@ from .holdout import CONTROL, SHAPED
 
 MIN_TURNS = 2  # per arm, below which no estimate is given
 MIN_CLUSTERS = 5  # per arm, below which the bootstrap resamples turns instead of conversations
+BOOTSTRAP_BUDGET = 1_000_000  # units × resamples; above it, a normal interval (same answer, O(n))
 
 
 def _get(row: Any, key: str, default: Any = None) -> Any:
@@ -67,8 +69,9 @@ def _clusters(rows: list, metric: str, by_conv: bool) -> dict[str, list[tuple[fl
 
 
 def _mean(cl: list[tuple[float, int]]) -> float:
-    n = sum(c for _, c in cl)
-    return sum(s for s, _ in cl) / n if n else 0.0
+    sums, counts = zip(*cl) if cl else ((), ())
+    n = sum(counts)
+    return sum(sums) / n if n else 0.0
 
 
 def _percentile(sorted_vals: list[float], q: float) -> float:
@@ -87,8 +90,8 @@ def _compare(shaped: list, control: list, *, confidence: float, resamples: int, 
     diffs, rels = [], []
     ks, kc = len(shaped), len(control)
     for _ in range(resamples):
-        bs = _mean([shaped[rng.randrange(ks)] for _ in range(ks)])
-        bc = _mean([control[rng.randrange(kc)] for _ in range(kc)])
+        bs = _mean(rng.choices(shaped, k=ks))
+        bc = _mean(rng.choices(control, k=kc))
         diffs.append(bs - bc)
         if bc > 0:
             rels.append((bs - bc) / bc)
@@ -107,6 +110,33 @@ def _compare(shaped: list, control: list, *, confidence: float, resamples: int, 
     return out
 
 
+def _ratio_var(cl: list[tuple[float, int]], m: float) -> float:
+    """Linearised (cluster-robust) variance of the per-turn mean Σy/Σn over clusters."""
+    k = len(cl)
+    n = sum(c for _, c in cl)
+    if k < 2 or not n:
+        return 0.0
+    return k / (k - 1) * sum((y - m * c) ** 2 for y, c in cl) / n**2
+
+
+def _compare_normal(shaped: list, control: list, *, confidence: float) -> dict:
+    """Normal-approximation interval: for many conversations, where it matches the bootstrap and is O(n)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    ms, mc = _mean(shaped), _mean(control)
+    vs, vc = _ratio_var(shaped, ms), _ratio_var(control, mc)
+    d, se = ms - mc, math.sqrt(vs + vc)
+    out = {"shaped": round(ms, 2), "control": round(mc, 2), "difference": round(d, 2),
+           "ci": [round(d - z * se, 2), round(d + z * se, 2)]}
+    if mc > 0:
+        rel = ms / mc - 1
+        se_rel = (ms / mc) * math.sqrt((vs / ms**2 if ms else 0.0) + vc / mc**2)
+        out["change_pct"] = round(100.0 * rel, 1)
+        out["change_pct_ci"] = [round(100.0 * (rel - z * se_rel), 1), round(100.0 * (rel + z * se_rel), 1)]
+    return out
+
+
 def _arm_summary(rows: list, arm: str) -> dict:
     mine = [r for r in rows if _get(r, "output_arm") == arm]
     convs = {_conv(r) for r in mine}
@@ -114,7 +144,7 @@ def _arm_summary(rows: list, arm: str) -> dict:
 
 
 def output_estimate(rows: Iterable[Any], *, confidence: float = 0.95, resamples: int = 2000,
-                    seed: int = 0) -> dict:
+                    seed: int = 0, method: str = "auto") -> dict:
     """Output tokens per comparable turn, shaped vs control, with a bootstrap interval.
 
     `rows`: ledger rows (dicts) or `RequestRecord`s with `output_arm`, `output_tokens` (flat or under
@@ -141,12 +171,24 @@ def output_estimate(rows: Iterable[Any], *, confidence: float = 0.95, resamples:
                      "so the interval is optimistic")
     out_cl = _clusters(rows, "output_tokens", by_conv)
     cw_cl = _clusters(rows, "cache_write_tokens", by_conv)
-    kw = {"confidence": confidence, "resamples": resamples, "seed": seed}
-    est = _compare(out_cl[SHAPED], out_cl[CONTROL], **kw)
-    shaped["mean"], control["mean"] = est.pop("shaped"), est.pop("control")
-    cw = _compare(cw_cl[SHAPED], cw_cl[CONTROL], **kw)
-    cw.pop("change_pct", None), cw.pop("change_pct_ci", None)
     unit = "conversation" if by_conv else "turn"
+    units = len(out_cl[SHAPED]) + len(out_cl[CONTROL])
+    if method == "auto":  # the bootstrap costs units × resamples; past a budget the normal interval is as good
+        method = "normal" if units * resamples > BOOTSTRAP_BUDGET else "bootstrap"
+    if method == "bootstrap":
+        def compare(a: list, b: list) -> dict:
+            return _compare(a, b, confidence=confidence, resamples=resamples, seed=seed)
+        how = f"percentile bootstrap over {unit}s, {resamples} resamples, seed {seed}"
+    elif method == "normal":
+        def compare(a: list, b: list) -> dict:
+            return _compare_normal(a, b, confidence=confidence)
+        how = f"normal approximation, {unit}-clustered standard errors"
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    est = compare(out_cl[SHAPED], out_cl[CONTROL])
+    shaped["mean"], control["mean"] = est.pop("shaped"), est.pop("control")
+    cw = compare(cw_cl[SHAPED], cw_cl[CONTROL])
+    cw.pop("change_pct", None), cw.pop("change_pct_ci", None)
     return {
         "status": "measured",
         "label": "measured",
@@ -154,7 +196,7 @@ def output_estimate(rows: Iterable[Any], *, confidence: float = 0.95, resamples:
         **est,
         "confidence": confidence,
         "unit": unit,
-        "method": f"percentile bootstrap over {unit}s, {resamples} resamples, seed {seed}",
+        "method": how,
         "cache_write_per_turn": cw,
         "notes": notes,
     }
