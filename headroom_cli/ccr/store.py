@@ -23,7 +23,7 @@ DB_NAME = "originals.sqlite3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS originals (
     key TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
+    text BLOB NOT NULL,  -- UTF-8 with surrogatepass: lone surrogates from JSON escapes survive
     size INTEGER NOT NULL,
     created REAL NOT NULL,
     expires REAL,
@@ -110,14 +110,15 @@ class Store:
         now = self.clock()
         life = ttl if ttl is not None else (self.ttl if self.ttl is not None else default_ttl())
         expires = now + life if life and life > 0 else None
-        size = len(text.encode("utf-8", "surrogatepass"))
+        data = text.encode("utf-8", "surrogatepass")
+        size = len(data)
         meta_s = json.dumps(meta, sort_keys=True) if meta else None
         c = self._conn()
         c.execute(
             "INSERT INTO originals(key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
             "meta=COALESCE(excluded.meta, originals.meta)",
-            (key, text, size, now, expires, meta_s),
+            (key, data, size, now, expires, meta_s),
         )
         # Running total (other processes add too: recount every 256 puts) decides when to evict.
         self._approx_total += size
@@ -132,10 +133,10 @@ class Store:
         row = self._conn().execute("SELECT text, expires FROM originals WHERE key=?", (key,)).fetchone()
         if row is None:
             return None
-        text, expires = row
+        data, expires = row
         if expires is not None and expires <= self.clock():
             return None
-        return text
+        return bytes(data).decode("utf-8", "surrogatepass")
 
     def list(self) -> list[dict]:
         """Live entries, newest first (without their text)."""

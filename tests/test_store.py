@@ -1,0 +1,165 @@
+"""Store of originals: content-hash keys, TTL (injected clock), byte cap, 0600 file, concurrent writers."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import stat
+import threading
+
+import pytest
+
+from headroom_cli import config
+from headroom_cli.ccr.store import Store, default_store, retrieve
+from headroom_cli.compress.base import key_for
+from headroom_cli.errors import NotFound
+
+
+class Clock:
+    def __init__(self, t=1_000_000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+def test_put_get_roundtrip_byte_exact(tmp_path):
+    s = Store(tmp_path / "o.db")
+    text = "line one\r\nunicode é 日本\n\ttabs\x00nul and \ud800 surrogate"
+    k = s.put(text)
+    assert k == key_for(text)
+    assert s.get(k) == text
+    assert s.get("0" * 24) is None
+
+
+def test_file_mode_0600(tmp_path):
+    s = Store(tmp_path / "sub" / "o.db")
+    s.put("x" * 100)
+    for p in [s.path, *(p for p in tmp_path.joinpath("sub").iterdir() if p.name.startswith("o.db"))]:
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o600, p
+
+
+def test_ttl_expiry_with_injected_clock(tmp_path):
+    clock = Clock()
+    s = Store(tmp_path / "o.db", ttl=60, clock=clock)
+    k = s.put("alpha")
+    k2 = s.put("beta", ttl=600)
+    clock.t += 59
+    assert s.get(k) == "alpha"
+    clock.t += 2
+    assert s.get(k) is None
+    assert s.get(k2) == "beta"
+    assert [e["key"] for e in s.list()] == [k2]
+    assert s.purge_expired() == 1
+
+
+def test_reput_refreshes_expiry(tmp_path):
+    clock = Clock()
+    s = Store(tmp_path / "o.db", ttl=60, clock=clock)
+    k = s.put("alpha")
+    clock.t += 50
+    s.put("alpha")
+    clock.t += 50
+    assert s.get(k) == "alpha"
+
+
+def test_default_ttl_from_user_config(tmp_path):
+    config.set_user_config("cache_ttl", 5)
+    clock = Clock()
+    s = Store(tmp_path / "o.db", clock=clock)
+    k = s.put("gamma")
+    clock.t += 6
+    assert s.get(k) is None
+    assert s.stats()["ttl"] == 5
+
+
+def test_byte_cap_evicts_oldest_first(tmp_path):
+    clock = Clock()
+    s = Store(tmp_path / "o.db", max_bytes=10_000, clock=clock)
+    keys = []
+    for i in range(30):
+        clock.t += 1
+        keys.append(s.put(f"{i:04d}" + "x" * 996))
+    st = s.stats()
+    assert st["bytes"] <= 10_000
+    assert s.get(keys[-1]) is not None
+    assert s.get(keys[0]) is None  # oldest went first
+    alive = [k for k in keys if s.get(k) is not None]
+    assert alive == keys[-len(alive):]
+
+
+def test_list_clear_stats_meta(tmp_path):
+    s = Store(tmp_path / "o.db")
+    s.put("one" * 10, meta={"tool": "Bash"})
+    s.put("two" * 10)
+    entries = s.list()
+    assert {e["size"] for e in entries} == {30}
+    assert any(e["meta"] == {"tool": "Bash"} for e in entries)
+    assert s.stats()["entries"] == 2
+    assert s.clear() == 2
+    assert s.list() == []
+
+
+def test_threads_write_concurrently(tmp_path):
+    s = Store(tmp_path / "o.db")
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(40):
+                t = f"thread {n} item {i} " * 20
+                assert s.get(s.put(t)) == t
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert s.stats()["entries"] == 240
+
+
+def _proc_writer(path, n, q):
+    try:
+        s = Store(path)
+        for i in range(30):
+            s.put(f"process {n} item {i} " * 30)
+        q.put(None)
+    except Exception as e:  # pragma: no cover
+        q.put(repr(e))
+
+
+def test_processes_write_concurrently(tmp_path):
+    path = str(tmp_path / "o.db")
+    Store(path)  # create first
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_proc_writer, args=(path, n, q)) for n in range(3)]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == [None, None, None]
+    s = Store(path)
+    assert s.stats()["entries"] == 90
+    assert s.get(key_for("process 2 item 29 " * 30)) == "process 2 item 29 " * 30
+
+
+def test_default_store_lives_in_cache_dir_and_retrieve():
+    s = default_store()
+    assert s.path.parent == config.paths().cache_dir
+    k = s.put("the original")
+    assert retrieve(k) == "the original"
+    assert retrieve(f"  {k}\n") == "the original"
+    with pytest.raises(NotFound) as ei:
+        retrieve("f" * 24)
+    assert ei.value.hint
+
+
+def test_library_retrieve_export():
+    import headroom_cli
+
+    k = default_store().put("exported")
+    assert headroom_cli.retrieve(k) == "exported"
