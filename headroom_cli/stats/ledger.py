@@ -384,6 +384,11 @@ class Ledger:
             t = _finish_totals(acc)
             t["key"] = g
             rows.append(t)
+        if by == "session":
+            agents = {sid: sorted(set((a or "").split(","))) for sid, a in self._query(
+                f"SELECT session_id, group_concat(DISTINCT agent) FROM requests{where} GROUP BY session_id", args)}
+            for t in rows:
+                t["agents"] = [a for a in agents.get(t["key"], []) if a]
         if by in ("day", "session"):
             rows.sort(key=lambda t: t["last_ts"] or 0, reverse=True)
         else:

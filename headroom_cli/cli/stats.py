@@ -1,0 +1,71 @@
+"""`headroom stats [--since 7d] [--by agent|model|kind|session|day] [--json] [--session ID]`:
+the current session (running, or the latest one), then history grouped one way."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("stats")
+    def stats(
+        since: Optional[str] = typer.Option(None, "--since", metavar="WHEN",
+                                            help="Only requests since: 7d, 24h, 30m, 2w or a date (2026-11-01)."),
+        by: str = typer.Option("day", "--by", metavar="agent|model|kind|session|day",
+                               help="How to group the history."),
+        session: Optional[str] = typer.Option(None, "--session", metavar="ID",
+                                              help="Show this session as the current one."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ):
+        """Token reduction, compression ratio and cost saved: current session, then history."""
+        import json
+
+        from ..stats.report import build_report
+
+        report = build_report(since=since, by=by, session_id=session)
+        if as_json:
+            print(json.dumps(report, indent=2, default=str))
+            return
+        _print(report)
+
+
+def _print(report: dict) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from ..stats import render
+
+    con = Console(highlight=False)
+    if report["empty"]:
+        con.print("No requests recorded yet.")
+        con.print("[dim]Run an agent through headroom ([bold]headroom wrap claude[/]) or point a client at "
+                  "[bold]headroom proxy[/], then try again.[/]")
+        return
+    cur = report["current"]
+    if cur is not None:
+        state = "running" if cur["running"] else "ended"
+        title = f"Current session · {cur.get('agent') or '?'} · {cur['session_id']} ({state})"
+        if cur["requests"]:
+            con.print(render.totals_table(cur, title=title, duration_s=cur.get("duration_s")))
+        else:
+            con.print(Text(title, style="bold"))
+            con.print("[dim]  no requests yet[/]")
+        con.print()
+    hist = report["history"]
+    scope = f"since {render.when(hist['since_ts'])}" if hist["since_ts"] else "all time"
+    if hist["rows"]:
+        con.print(render.group_table(hist["rows"], hist["by"], title=f"History by {hist['by']} ({scope})"))
+    else:
+        con.print(f"[dim]No requests {scope}.[/]")
+    t = hist["totals"]
+    con.print(f"Total: {t['requests']:,} requests, {render.tokens(t['tokens_before'])} → "
+              f"{render.tokens(t['tokens_after'])} tokens, saved {render.tokens(t['tokens_saved'])} "
+              f"({render.pct(t['saved_pct'])}); cache-read share {render.share(t['cache_read_share'])}.")
+    con.print(render.headline(t, scope=scope))
+    note = render.money_note(t)
+    if note:
+        con.print(f"[dim]  ({note})[/]")
+    p = report["prices"]
+    src = f"prices as of {p['as_of']}" + (f", overridden by {p['user_file']}" if p["user_file"] else "")
+    con.print(f"[dim]  {src}; token counts: {report['encoding_note']}[/]")
