@@ -133,3 +133,11 @@ def test_many_conversations_use_the_normal_interval_and_cover_the_effect():
     est = output_estimate(synth(12, n_control=300, n_shaped=900))
     assert "normal" in est["method"]
     assert est["ci"][0] <= EFFECT <= est["ci"][1]
+
+
+def test_summary_line():
+    from headroom_cli.output.measure import summary_line
+
+    line = summary_line(output_estimate(synth(1)))
+    assert line.startswith("Output reduction (measured): -") and "95 % CI" in line and "160 + 40 conversations" in line
+    assert summary_line(output_estimate([])) .startswith("Output reduction: not measured (no control turns")

@@ -63,3 +63,17 @@ def test_already_shaped_body_is_a_no_op_and_other_protocols_are_skipped():
     assert again is None and arm == "shaped"
     assert shape_request({"x": 1}, "passthrough", level=2, effort_routing=True, holdout=0.5) == (None, "")
     assert shape_request("nope", "anthropic", level=2) == (None, "")  # type: ignore[arg-type]
+
+
+def test_shape_with_settings_maps_proxy_settings():
+    from headroom_cli.output.shaper import shape_with_settings
+    from headroom_cli.proxy.settings import ProxySettings
+
+    assert shape_with_settings(body_for(1), "anthropic", ProxySettings()) == (None, "")
+    out, arm = shape_with_settings(body_for(1), "anthropic", ProxySettings(reduce_output=True, output_level=4))
+    assert arm == "shaped" and out["system"][-1]["text"] == NOTES[4] and out["output_config"] == {"effort": "high"}
+    out, _ = shape_with_settings(body_for(1), "anthropic",
+                                 ProxySettings(reduce_output=True, extra={"output_ratio": 0.8}))
+    assert out["system"][-1]["text"] == NOTES[1]
+    out, _ = shape_with_settings(body_for(1), "anthropic", ProxySettings(effort_routing=True))
+    assert NOTE_TAG not in dumps(out) and out["output_config"] == {"effort": "medium"}

@@ -200,3 +200,20 @@ def output_estimate(rows: Iterable[Any], *, confidence: float = 0.95, resamples:
         "cache_write_per_turn": cw,
         "notes": notes,
     }
+
+
+def summary_line(est: dict) -> str:
+    """One plain line for summaries and `headroom stats --output` (the CLI adds colour)."""
+    if est.get("status") != "measured":
+        return f"Output reduction: not measured ({est.get('reason', 'no data')})"
+    pct = est.get("change_pct")
+    lvl = int(round(est["confidence"] * 100))
+    s, c = est["shaped"], est["control"]
+    if pct is not None:
+        lo, hi = est["change_pct_ci"]
+        head = f"{pct:+.1f} % output tokens per turn ({lvl} % CI {lo:+.1f} to {hi:+.1f} %)"
+    else:
+        lo, hi = est["ci"]
+        head = f"{est['difference']:+.0f} output tokens per turn ({lvl} % CI {lo:+.0f} to {hi:+.0f})"
+    return (f"Output reduction (measured): {head}; shaped {s['mean']:.0f} vs control {c['mean']:.0f} tokens/turn "
+            f"over {s['turns']} + {c['turns']} turns, {s['conversations']} + {c['conversations']} conversations")

@@ -1,9 +1,11 @@
 """The single entry point the proxy's pipeline calls for `--reduce-output`."""
 from __future__ import annotations
 
+from typing import Any
+
 from .effort import route_effort
 from .holdout import CONTROL, SHAPED, arm_for, conversation_id
-from .terseness import PROTOCOLS, apply_terseness
+from .terseness import DEFAULT_LEVEL, PROTOCOLS, apply_terseness, ratio_to_level
 
 
 def shape_request(body: dict, protocol: str, *, level: int | None, effort_routing: bool = False,
@@ -30,3 +32,18 @@ def shape_request(body: dict, protocol: str, *, level: int | None, effort_routin
     if new is not None:
         current, changed = new, True
     return (current if changed else None), SHAPED
+
+
+def shape_with_settings(body: dict, protocol: str, settings: Any) -> tuple[dict | None, str]:
+    """`shape_request` driven by a `ProxySettings` (reduce_output, output_level, effort_routing,
+    output_holdout; `extra["output_ratio"]` overrides the level). (None, "") when both features are off."""
+    reduce_output = bool(getattr(settings, "reduce_output", False))
+    effort_routing = bool(getattr(settings, "effort_routing", False))
+    if not (reduce_output or effort_routing):
+        return None, ""
+    level = None
+    if reduce_output:
+        ratio = (getattr(settings, "extra", None) or {}).get("output_ratio")
+        level = ratio_to_level(ratio) if ratio is not None else int(getattr(settings, "output_level", DEFAULT_LEVEL))
+    return shape_request(body, protocol, level=level, effort_routing=effort_routing,
+                         holdout=float(getattr(settings, "output_holdout", 0.0) or 0.0))
