@@ -152,6 +152,8 @@ def call_tool(name: str, arguments: dict | None, ctx: ToolContext | None = None)
     _check_args(name, args)
     try:
         return fn(args, ctx)
+    except (UnknownTool, InvalidArguments):
+        raise
     except HeadroomError as e:
         msg = str(e) + (f" ({e.hint})" if e.hint else "")
         return ToolOutcome(msg, is_error=True)
