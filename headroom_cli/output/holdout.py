@@ -90,15 +90,14 @@ def conversation_id(body: dict, protocol: str) -> str:
     if not isinstance(body, dict):
         return "none"
     if protocol == "anthropic":
-        first = _hash(_first_user(body.get("messages")))
         meta = body.get("metadata")
         uid = meta.get("user_id") if isinstance(meta, dict) else None
         if isinstance(uid, str) and uid:
             session = _anthropic_session(uid)
             if session:
                 return f"session:{session}"
-            return f"user+first:{_hash([uid, first])}"
-        return f"first:{first}"
+            return f"user+first:{_hash([uid, _hash(_first_user(body.get('messages')))])}"
+        return f"first:{_hash(_first_user(body.get('messages')))}"
     key = body.get("prompt_cache_key")
     if isinstance(key, str) and key:
         return f"cache_key:{key}"

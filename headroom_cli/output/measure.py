@@ -159,7 +159,7 @@ def output_estimate(rows: Iterable[Any], *, confidence: float = 0.95, resamples:
     shaped, control = _arm_summary(rows, SHAPED), _arm_summary(rows, CONTROL)
     base = {"metric": "output tokens per comparable turn", "shaped": shaped, "control": control}
     if control["turns"] == 0:
-        return {"status": "not measured", "reason": "no control turns (run with --output-holdout, e.g. 0.1)",
+        return {"status": "not measured", "reason": "no control turns: run with --output-holdout, e.g. 0.1",
                 **base}
     if shaped["turns"] < MIN_TURNS or control["turns"] < MIN_TURNS:
         return {"status": "not measured",
