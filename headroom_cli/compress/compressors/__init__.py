@@ -1,0 +1,1 @@
+"""Content-aware compressors, one module per kind; `router` picks one per block."""

@@ -1,0 +1,241 @@
+"""Helpers shared by the compressors: line handling, budgets, relevance terms, markers in place.
+
+Everything here is pure: output depends only on the arguments (caches are memo only).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from typing import Iterable, Sequence
+
+from ..base import Context, key_for
+from .. import markers
+
+LONG_LINE = 2000  # lines longer than this are clipped (head + tail) when kept
+CLIP_HEAD = 700
+CLIP_TAIL = 300
+
+
+def estimate(text: str) -> int:
+    """Cheap token estimate (~4 chars a token); used for budgets and accept decisions only."""
+    return (len(text) + 3) // 4
+
+
+def keep_ratio(ctx: Context) -> float:
+    """Share of tokens to aim for; error results keep more (be conservative)."""
+    r = min(max(ctx.ratio, 0.02), 1.0)
+    return min(1.0, r * 2) if ctx.is_error else r
+
+
+def block_key(text: str, key: str | None) -> str:
+    return key if key is not None else key_for(text)
+
+
+class Lines:
+    """A block split on "\\n" only; each line keeps its "\\r" so CRLF survives on kept lines."""
+
+    __slots__ = ("items", "trailing", "cr")
+
+    def __init__(self, text: str):
+        items = text.split("\n")
+        self.trailing = len(items) > 1 and items[-1] == ""
+        if self.trailing:
+            items.pop()
+        self.items = items
+        # Marker lines follow the block's dominant line ending.
+        self.cr = text.count("\r\n") * 2 > text.count("\n")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def marker_line(self, s: str, indent: str = "") -> str:
+        return indent + s + ("\r" if self.cr else "")
+
+    def join(self, out: Sequence[str]) -> str:
+        return "\n".join(out) + ("\n" if self.trailing else "")
+
+
+def clip(line: str) -> tuple[str, bool]:
+    """A kept line, clipped in the middle if huge; returns (line, was_clipped)."""
+    if len(line) <= LONG_LINE:
+        return line, False
+    cr = "\r" if line.endswith("\r") else ""
+    body = line[:-1] if cr else line
+    cut = len(body) - CLIP_HEAD - CLIP_TAIL
+    return body[:CLIP_HEAD] + markers.gap(f"{cut} chars") + body[-CLIP_TAIL:] + cr, True
+
+
+def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_notes: dict[int, str] | None = None,
+           indent_gaps: bool = False) -> tuple[list[str], int, bool]:
+    """Kept lines in order, each run of dropped lines replaced by one in-place gap marker.
+
+    Returns (output lines, lines dropped, any kept line clipped). `gap_notes` maps the index of the
+    first dropped line of a run to extra words for its marker (e.g. "similar")."""
+    out: list[str] = []
+    items = lines.items
+    dropped = 0
+    clipped_any = False
+    i, n = 0, len(items)
+    while i < n:
+        if keep[i]:
+            line, c = clip(items[i])
+            clipped_any |= c
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < n and not keep[j]:
+            j += 1
+        cnt = j - i
+        dropped += cnt
+        note = (gap_notes or {}).get(i, "")
+        word = unit if cnt != 1 else unit.rstrip("s")
+        ind = ""
+        if indent_gaps:
+            first = items[i]
+            ind = first[: len(first) - len(first.lstrip())]
+        out.append(lines.marker_line(markers.gap(f"{cnt} {note + ' ' if note else ''}{word}"), ind))
+        i = j
+    return out, dropped, clipped_any
+
+
+def finish(lines: Lines, out: list[str], what: str, key: str, ctx: Context) -> str:
+    """Append the block's one full marker (with the retrieval key) and join."""
+    out.append(lines.marker_line(markers.omitted(what, key, ctx)))
+    return lines.join(out)
+
+
+# ---------------------------------------------------------------- relevance terms
+
+_QUOTED = re.compile(r'"([^"\\\n]{2,120})"|\'([^\'\\\n]{2,120})\'|`([^`\n]{2,120})`')
+_TOKEN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/:#@]*[A-Za-z0-9_]")
+_REGEX_META = re.compile(r"[\^$\\.*+?()\[\]{}|]+")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_STOP = frozenset(
+    """command description pattern path file files glob type output_mode head_limit timeout cmd args
+    workdir cwd grep egrep fgrep rg cat ls head tail sed awk find git diff show log status bash sh lc
+    python python3 node npm npx pytest jest cargo go make test tests run echo true false null none
+    the and for with that this from into what why how when where which there their about after before
+    could would should please error errors http https www com org""".split()
+)
+_WORD = re.compile(r"[A-Za-z][a-z]{5,}")
+_MAX_TERMS = 24
+
+
+def _strings(tool_input: str) -> list[str]:
+    """String values of a JSON tool input (keys skipped), else the raw text."""
+    s = tool_input.strip()
+    if s[:1] in "{[":
+        try:
+            obj = json.loads(s)
+        except ValueError:
+            return [tool_input]
+        out: list[str] = []
+        stack = [obj]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, dict):
+                stack.extend(reversed(list(v.values())))
+            elif isinstance(v, list):
+                stack.extend(reversed(v))
+        return out
+    return [tool_input]
+
+
+def _strong_token(t: str) -> bool:
+    if len(t) < 3 or t.lower() in _STOP:
+        return False
+    if t.startswith("-"):
+        return False
+    return (any(c.isdigit() for c in t) or "_" in t or "-" in t or "." in t[1:-1] or ":" in t
+            or _CAMEL.search(t) is not None or (t.isupper() and len(t) >= 3))
+
+
+def _add(out: dict[str, str], t: str) -> None:
+    t = t.strip()
+    if len(t) >= 3 and t.lower() not in _STOP:
+        out.setdefault(t.lower(), t)
+
+
+@functools.lru_cache(maxsize=256)
+def _terms(tool_input: str, preceding: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    strong: dict[str, str] = {}
+    weak: dict[str, str] = {}
+    sources = _strings(tool_input[:8000]) + [preceding[:4000] + "\n" + preceding[-4000:] if len(preceding) > 8000
+                                             else preceding]
+    for s in sources:
+        for m in _QUOTED.finditer(s):
+            q = m.group(1) or m.group(2) or m.group(3) or ""
+            if _REGEX_META.search(q):
+                # A pattern: its literal pieces are the terms.
+                for piece in _REGEX_META.split(q):
+                    if len(piece.strip()) >= 3:
+                        _add(strong, piece)
+            elif not q.startswith("-"):
+                _add(strong, q)
+        for m in _TOKEN.finditer(s):
+            t = m.group(0).strip(".:/")
+            if _strong_token(t):
+                _add(strong, t)
+        for m in _WORD.finditer(s):
+            w = m.group(0)
+            if w.lower() not in _STOP:
+                weak.setdefault(w.lower(), w)
+    st = tuple(list(strong.values())[:_MAX_TERMS])
+    wk = tuple(w for w in list(weak.values())[:_MAX_TERMS] if w.lower() not in strong)
+    return st, wk
+
+
+def terms(ctx: Context) -> tuple[str, ...]:
+    """Identifier-like terms from the call's input and the text before it (quoted strings, ids, patterns)."""
+    return _terms(ctx.tool_input, ctx.preceding_text)[0]
+
+
+def weak_terms(ctx: Context) -> tuple[str, ...]:
+    return _terms(ctx.tool_input, ctx.preceding_text)[1]
+
+
+@functools.lru_cache(maxsize=256)
+def _regex(ts: tuple[str, ...]) -> re.Pattern | None:
+    if not ts:
+        return None
+    ordered = sorted(ts, key=len, reverse=True)  # stable: ties keep their order
+    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+
+
+def term_regex(ctx: Context) -> re.Pattern | None:
+    """One compiled regex matching any strong term (case-insensitive), or None without terms."""
+    return _regex(terms(ctx))
+
+
+def weak_regex(ctx: Context) -> re.Pattern | None:
+    return _regex(weak_terms(ctx))
+
+
+# ---------------------------------------------------------------- shared classifiers
+
+# Error-ish words; used to keep lines/records/values that report problems.
+ERROR_RE = re.compile(
+    r"\b(?:FATAL|fatal|Fatal|PANIC|panic|CRITICAL|Critical|critical|ERROR|Error|error|ERR|EXCEPTION|Exception|"
+    r"exception|Traceback|SEVERE|FAIL|FAILED|Failed|failed|failure|Failure|Caused by|denied|refused|timed? ?out|"
+    r"Timeout|OOMKilled|CrashLoopBackOff|segfault|Segmentation fault|abort(?:ed)?|unhealthy)\b"
+)
+WARN_RE = re.compile(r"\b(?:WARN|WARNING|Warning|warning|deprecated|DEPRECATED)\b")
+# Numbers, hex ids, uuids and timestamps collapse to '#' so repeated lines share one template.
+_NORM = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b|\d+")
+
+
+def template(line: str) -> str:
+    """A line with its variable parts (numbers, ids, timestamps) normalised."""
+    return _NORM.sub("#", line[:400])
+
+
+def first_index_order(items: Iterable[str]) -> list[str]:
+    """Distinct items in order of first appearance (deterministic, unlike iterating a set)."""
+    seen: dict[str, None] = {}
+    for it in items:
+        seen.setdefault(it, None)
+    return list(seen)

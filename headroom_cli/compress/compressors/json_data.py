@@ -1,0 +1,220 @@
+"""JSON documents: arrays of records, arrays of scalars, long strings, nesting — output stays valid JSON.
+
+Arrays of records keep their first and last records, records whose *values* report errors, records
+matching the context terms, and outliers (numeric values far from the field's mean, rare values of
+low-cardinality fields); dropped runs become marker strings in place. Long strings keep head and
+tail. The result is serialised compactly; uniform records are written as a table (columns + rows),
+which counts as lossless when nothing was dropped.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .. import markers
+from ..base import Context, Result
+from ._common import ERROR_RE, block_key, keep_ratio, term_regex
+
+name = "json"
+
+try:  # orjson is several times faster; json is the fallback (and handles NaN / huge ints)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
+
+_SMALL = 8  # arrays up to this length are kept whole (their items still shrink)
+_HEAD, _TAIL = 2, 1
+_SCALAR_HEAD, _SCALAR_TAIL = 8, 3
+_LONG_STR = 800
+_STR_HEAD, _STR_TAIL = 300, 120
+_MUST_CAP = 60
+_MAX_DEPTH = 60
+
+
+def loads(s: str) -> Any:
+    if _orjson is not None:
+        try:
+            return _orjson.loads(s)
+        except ValueError:
+            pass
+    return json.loads(s)
+
+
+def dumps(v: Any) -> str:
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(v).decode("utf-8")
+        except TypeError:
+            pass
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+
+
+class _State:
+    def __init__(self, ctx: Context, key: str):
+        self.ctx = ctx
+        self.key = key
+        self.tr = term_regex(ctx)
+        self.ratio = keep_ratio(ctx)
+        self.cuts = 0
+        self.dropped = 0
+        self.total = 0
+        self.unit = "items"
+
+    def marker(self, what: str) -> str:
+        self.cuts += 1
+        if self.cuts == 1:
+            return markers.omitted(what, self.key, self.ctx)
+        return markers.gap(what)
+
+
+def _flat(v: Any, out: list[str], budget: int = 4000) -> None:
+    """Scalar values of a record as text (keys skipped: match values, not keys)."""
+    stack = [v]
+    size = 0
+    while stack and size < budget:
+        x = stack.pop()
+        if isinstance(x, str):
+            out.append(x[:500])
+            size += len(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x[:50])
+        elif x is not None and not isinstance(x, bool):
+            out.append(str(x))
+            size += 8
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _outliers(recs: list[dict]) -> set[int]:
+    """Records with a numeric value > 3σ from its field's mean, or a rare value of a categorical field."""
+    n = len(recs)
+    found: set[int] = set()
+    if n < 12:
+        return found
+    fields: dict[str, None] = {}
+    for r in recs[:50]:
+        for k in r:
+            fields.setdefault(k, None)
+    for f in list(fields)[:40]:
+        vals = [r.get(f) for r in recs]
+        nums = [(i, float(x)) for i, x in enumerate(vals) if _is_number(x)]
+        if len(nums) >= 0.8 * n:
+            mean = sum(x for _, x in nums) / len(nums)
+            var = sum((x - mean) ** 2 for _, x in nums) / len(nums)
+            sd = math.sqrt(var)
+            if sd > 0:
+                hits = [i for i, x in nums if abs(x - mean) > 3 * sd]
+                if len(hits) <= 5:
+                    found.update(hits)
+            continue
+        strs = [(i, x) for i, x in enumerate(vals) if isinstance(x, (str, bool)) and (not isinstance(x, str) or len(x) < 40)]
+        if len(strs) >= 0.8 * n:
+            freq: dict[Any, int] = {}
+            for _, x in strs:
+                freq[x] = freq.get(x, 0) + 1
+            if 2 <= len(freq) <= 10:
+                rare = {x for x, c in freq.items() if c <= max(1, n // 20)}
+                hits = [i for i, x in strs if x in rare]
+                if len(hits) <= 10:
+                    found.update(hits)
+    return found
+
+
+def _must(v: Any, st: _State) -> bool:
+    parts: list[str] = []
+    _flat(v, parts)
+    s = "\n".join(parts)
+    return bool(ERROR_RE.search(s) or (st.tr is not None and st.tr.search(s)))
+
+
+def _table(recs: list[Any]) -> dict | None:
+    """Uniform flat records as {"columns": [...], "rows": [[...]]} (lossless)."""
+    if len(recs) < _SMALL or not all(isinstance(r, dict) for r in recs):
+        return None
+    cols = list(recs[0])
+    if not cols:
+        return None
+    for r in recs:
+        if list(r) != cols or any(isinstance(x, (dict, list)) for x in r.values()):
+            return None
+    return {"columns": cols, "rows": [list(r.values()) for r in recs]}
+
+
+def _shrink(v: Any, st: _State, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        return v
+    if isinstance(v, str):
+        if len(v) > _LONG_STR:
+            head, tail = (_STR_HEAD, _STR_TAIL)
+            if ERROR_RE.search(v[:20000]) or (st.tr is not None and st.tr.search(v[:20000])):
+                head, tail = head * 3, tail * 3
+            if len(v) > head + tail + 200:
+                cut = len(v) - head - tail
+                return v[:head] + st.marker(f"{cut} chars") + v[-tail:]
+        return v
+    if isinstance(v, dict):
+        return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
+    if not isinstance(v, list):
+        return v
+    n = len(v)
+    if n <= _SMALL:
+        return [_shrink(x, st, depth + 1) for x in v]
+    records = all(isinstance(x, dict) for x in v)
+    scalars = not records and all(not isinstance(x, (dict, list)) for x in v)
+    head, tail = (_HEAD, _TAIL) if not scalars else (_SCALAR_HEAD, _SCALAR_TAIL)
+    if st.ratio >= 0.6:
+        head, tail = head * 3, tail * 3
+    keep = [i < head or i >= n - tail for i in range(n)]
+    must = [i for i in range(n) if not keep[i] and _must(v[i], st)]
+    if records:
+        must_set = set(must)
+        must += sorted(i for i in _outliers(v) if not keep[i] and i not in must_set)
+        must.sort()
+    if len(must) > _MUST_CAP:
+        must = must[: _MUST_CAP - 10] + must[-10:]
+    for i in must:
+        keep[i] = True
+    if all(keep):
+        table = _table(v) if records else None
+        if table is not None:
+            return table
+        return [_shrink(x, st, depth + 1) for x in v]
+    out: list[Any] = []
+    unit = "records" if records else "items"
+    i = 0
+    dropped_here = 0
+    while i < n:
+        if keep[i]:
+            out.append(_shrink(v[i], st, depth + 1))
+            i += 1
+            continue
+        j = i
+        while j < n and not keep[j]:
+            j += 1
+        dropped_here += j - i
+        what = f"{j - i} {unit}" if st.cuts else f"{j - i} of {n} {unit}"
+        out.append(st.marker(what))
+        i = j
+    st.dropped += dropped_here
+    return out
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    try:
+        doc = loads(text)
+    except (ValueError, RecursionError):
+        return None
+    st = _State(ctx, block_key(text, key))
+    new = _shrink(doc, st, 0)
+    try:
+        out = dumps(new)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if len(out) >= len(text.strip()):
+        return None
+    return Result(out, st.cuts > 0, name, "json")

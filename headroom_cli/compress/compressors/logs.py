@@ -1,0 +1,123 @@
+"""Logs and JSON lines: keep every error with its stack trace and neighbours, dedupe the rest.
+
+Errors/FATAL/exceptions, lines matching the context terms, the first and last lines and summary
+lines are kept verbatim; the remaining lines are grouped by template (numbers, ids, timestamps
+normalised) and each template keeps its first occurrence while the budget lasts. Runs of dropped
+lines become one in-place marker; the block ends with one marker carrying the retrieval key.
+"""
+from __future__ import annotations
+
+import re
+
+from ..base import Context, Result
+from ._common import (ERROR_RE, WARN_RE, Lines, block_key, estimate, finish, keep_ratio, render, template,
+                      term_regex)
+
+name = "logs"
+
+_SCAN = 1000  # classify on a line's first chars only: huge lines cost no more than normal ones
+_CONT = re.compile(
+    r"^(?:\s+\S|\s*at |Caused by|\s*File \"|Traceback|\s*\.\.\. \d+ (?:more|common)|"
+    r"[\w.$]+(?:Error|Exception|Exit)\b|\s*\^|goroutine \d+|\s*[\w./-]+\.(?:go|py|js|ts|java|rs|rb):\d+)"
+)
+_SUMMARY = re.compile(r"(?i)^\W*(?:summary|total|results?|completed|finished|done|exit(?:ed)? (?:code|status)|"
+                      r"shutting down|stopped)\b")
+_TRACE_CAP = 120  # lines of one stack trace kept
+_SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
+_HEAD, _TAIL = 2, 3
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    lines = Lines(text)
+    items = lines.items
+    n = len(items)
+    if n < 6:
+        return None
+    tr = term_regex(ctx)
+    near = 2 if ctx.is_error else 1
+    keep = [False] * n
+    tpl = [template(s) for s in items]
+    # 1. errors (with traces and neighbours), warnings, matches
+    err_seen: dict[str, list[int]] = {}
+    warn: list[int] = []
+    matched = 0
+    i = 0
+    while i < n:
+        s = items[i][:_SCAN]
+        if tr is not None and matched < 300 and tr.search(s):
+            keep[i] = True
+            matched += 1
+        if ERROR_RE.search(s):
+            err_seen.setdefault(tpl[i], []).append(i)
+            # a stack trace / continuation follows: keep it with the error
+            j = i + 1
+            while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]):
+                j += 1
+            if j > i + 1:
+                for k in range(i + 1, j):
+                    keep[k] = True
+            i += 1
+            continue
+        if WARN_RE.search(s):
+            warn.append(i)
+        i += 1
+    for t in err_seen:
+        occ = err_seen[t]
+        chosen = occ[:_SAME_ERROR_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_CAP else [])
+        for e in chosen:
+            for k in range(max(0, e - near), min(n, e + near + 1)):
+                keep[k] = True
+    for k in range(min(_HEAD, n)):
+        keep[k] = True
+    for k in range(max(0, n - _TAIL), n):
+        keep[k] = True
+    for k in range(n):
+        if not keep[k] and _SUMMARY.match(items[k]):
+            keep[k] = True
+    # 2. budget: warnings, then one representative per template (most frequent first)
+    budget = max(int(estimate(text) * keep_ratio(ctx)), 120)
+    used = sum(estimate(items[k]) + 1 for k in range(n) if keep[k])
+    for k in warn:
+        if used >= budget:
+            break
+        if not keep[k]:
+            keep[k] = True
+            used += estimate(items[k]) + 1
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for k in range(n):
+        if not keep[k]:
+            t = tpl[k]
+            first.setdefault(t, k)
+            count[t] = count.get(t, 0) + 1
+    kept_tpl = {tpl[k] for k in range(n) if keep[k]}
+    for t in sorted(first, key=lambda t: (-count[t], first[t])):
+        if used >= budget:
+            break
+        if t in kept_tpl:
+            continue
+        k = first[t]
+        keep[k] = True
+        kept_tpl.add(t)
+        used += estimate(items[k]) + 1
+    # 3. render: note runs whose lines all repeat a kept template
+    notes: dict[int, str] = {}
+    k = 0
+    while k < n:
+        if keep[k]:
+            k += 1
+            continue
+        j = k
+        similar = True
+        while j < n and not keep[j]:
+            if similar and tpl[j] not in kept_tpl:
+                similar = False
+            j += 1
+        if similar:
+            notes[k] = "similar"
+        k = j
+    out, dropped, clipped = render(lines, keep, gap_notes=notes)
+    if not dropped and not clipped:
+        return None
+    what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
+    return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "log")

@@ -1,0 +1,113 @@
+"""Search results (grep -rn, rg, git grep): group by file, a budget of matches per file, exact lines.
+
+Lines are kept byte-for-byte; within a file, lines matching the context terms come first, then match
+lines before context lines (`path-12-`), then order. Files whose path matches the context are served
+first; files beyond the budget are dropped whole and named in the marker of their gap.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import markers
+from ..base import Context, Result
+from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, term_regex
+
+name = "search"
+
+_GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
+_HEADED = re.compile(r"^\d+(?P<sep>[:-])")
+_SEP = re.compile(r"^--\s*$")
+_NAMES_IN_MARKER = 8
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    lines = Lines(text)
+    items = lines.items
+    n = len(items)
+    if n < 6:
+        return None
+    tr = term_regex(ctx)
+    file_of: list[str | None] = [None] * n
+    is_match = [False] * n
+    files: dict[str, list[int]] = {}
+    current = None
+    for i, raw in enumerate(items):
+        s = raw[:600].rstrip("\r")
+        m = _GREP.match(s)
+        if m:
+            f = m.group("path")
+            file_of[i] = f
+            is_match[i] = m.group("sep") == ":"
+            files.setdefault(f, []).append(i)
+            continue
+        h = _HEADED.match(s)
+        if h and current is not None:
+            file_of[i] = current
+            is_match[i] = h.group("sep") == ":"
+            files.setdefault(current, []).append(i)
+            continue
+        if s.strip() and not _SEP.match(s) and not h:
+            current = s.strip()  # rg --heading: a path line; kept as a header line
+    if len(files) == 0:
+        return None
+    budget = max(int(estimate(text) * keep_ratio(ctx)), 100)
+    per_file_lines = max(2, int(n * keep_ratio(ctx)) // len(files))
+    keep = [file_of[i] is None for i in range(n)]  # headers, separators, unparsed lines stay
+    used = sum(estimate(items[i]) + 1 for i in range(n) if keep[i])
+    first_idx = {f: idx[0] for f, idx in files.items()}
+    preferred = {f: bool(tr is not None and tr.search(f)) for f in files}
+    order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
+    for f in order:
+        if used >= budget and not preferred[f]:
+            break
+        idxs = files[f]
+
+        def rank(i: int) -> tuple:
+            hit = tr is not None and tr.search(items[i][:600]) is not None
+            return (not hit, not is_match[i], i)
+
+        cap = per_file_lines * (3 if preferred[f] else 1)
+        for i in sorted(idxs, key=rank)[:cap]:
+            keep[i] = True
+            used += estimate(items[i]) + 1
+    # drop separators and headings of files with nothing kept
+    for i in range(n):
+        s = items[i].rstrip("\r")
+        if file_of[i] is None and (_SEP.match(s) or s.strip() in files) and not _neighbour_kept(i, keep, file_of):
+            keep[i] = False
+    out: list[str] = []
+    dropped = 0
+    i = 0
+    while i < n:
+        if keep[i]:
+            out.append(clip(items[i])[0])
+            i += 1
+            continue
+        j = i
+        gap_files: dict[str, int] = {}
+        while j < n and not keep[j]:
+            if file_of[j] is not None:
+                gap_files[file_of[j]] = gap_files.get(file_of[j], 0) + 1
+            j += 1
+        dropped += j - i
+        whole = [f for f in gap_files if not any(keep[k] for k in files[f])]
+        what = f"{j - i} line{'s' if j - i != 1 else ''}"
+        if whole:
+            names = ", ".join(f"{f} ({gap_files[f]})" for f in whole[:_NAMES_IN_MARKER])
+            more = f", +{len(whole) - _NAMES_IN_MARKER} more" if len(whole) > _NAMES_IN_MARKER else ""
+            what += f" in {len(whole)} file{'s' if len(whole) != 1 else ''}: {names}{more}"
+        out.append(lines.marker_line(markers.gap(what)))
+        i = j
+    if not dropped:
+        return None
+    nm = sum(1 for f in file_of if f is not None)
+    return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
+                  "search")
+
+
+def _neighbour_kept(i: int, keep: list[bool], file_of: list[str | None]) -> bool:
+    """A heading/separator is worth keeping when the result line right after it is kept."""
+    j = i + 1
+    while j < len(keep) and file_of[j] is None:
+        j += 1
+    return j < len(keep) and keep[j]

@@ -1,0 +1,68 @@
+"""Column tables (kubectl get, docker ps, ps aux, df): keep the header and the rows that stand out.
+
+Kept: the header, first and last rows, rows matching the context terms or reporting errors, and rows
+with a rare value in a low-cardinality column (a CrashLoopBackOff among Running pods, 14 restarts
+among zeros). Other rows collapse into counted in-place markers.
+"""
+from __future__ import annotations
+
+import re
+
+from ..base import Context, Result
+from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, term_regex
+
+name = "table"
+
+_SPLIT = re.compile(r"\s{2,}|\t")
+_HEAD, _TAIL = 2, 1
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    lines = Lines(text)
+    items = lines.items
+    n = len(items)
+    if n < 8:
+        return None
+    tr = term_regex(ctx)
+    rows = [_SPLIT.split(s.strip()) for s in items]
+    body = [i for i in range(1, n) if items[i].strip()]
+    if len(body) < 6:
+        return None
+    keep = [False] * n
+    keep[0] = True
+    for i in body[:_HEAD] + body[-_TAIL:]:
+        keep[i] = True
+    for i in range(n):
+        if not items[i].strip():
+            keep[i] = True if i == 0 else keep[i]
+    for i in body:
+        s = items[i][:1000]
+        if ERROR_RE.search(s) or (tr is not None and tr.search(s)):
+            keep[i] = True
+    # rare values in low-cardinality columns
+    ncols = len(rows[0])
+    m = len(body)
+    for c in range(ncols):
+        freq: dict[str, int] = {}
+        for i in body:
+            if c < len(rows[i]):
+                v = rows[i][c]
+                freq[v] = freq.get(v, 0) + 1
+        if 2 <= len(freq) <= 10 and m >= 12:
+            limit = max(1, m // 20)
+            for i in body:
+                if c < len(rows[i]) and freq[rows[i][c]] <= limit:
+                    keep[i] = True
+    if ctx.is_error or keep_ratio(ctx) >= 0.6:
+        budget = int(estimate(text) * keep_ratio(ctx))
+        used = sum(estimate(items[i]) for i in range(n) if keep[i])
+        for i in body:
+            if used >= budget:
+                break
+            if not keep[i]:
+                keep[i] = True
+                used += estimate(items[i])
+    out, dropped, clipped = render(lines, keep, unit="rows")
+    if not dropped and not clipped:
+        return None
+    return Result(finish(lines, out, f"{dropped} of {m} rows", block_key(text, key), ctx), True, name, "table")

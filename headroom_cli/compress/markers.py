@@ -1,0 +1,33 @@
+"""Omission markers: what a lossy cut leaves in the text so the model can fetch the original back.
+
+One block has one key (the pipeline stores the whole original under `key_for(block)`), so a block
+carries one full marker (`omitted`) naming the key and the retrieval tool; further cuts inside the
+same block leave short in-place markers (`gap`) that point the reader to it.
+"""
+from __future__ import annotations
+
+import re
+
+from .base import Context
+
+# A key is the 24 hex digits of `base.key_for`; markers spell it `key=<hex>`.
+_KEY_RE = re.compile(r"\bkey=([0-9a-f]{24})\b")
+
+
+def omitted(what: str, key: str, ctx: Context) -> str:
+    """The full marker, e.g. `[… 412 of 560 lines omitted; full output: headroom_retrieve key=3f9a…]`."""
+    hint = f"; {ctx.marker_hint}" if ctx.marker_hint else ""
+    return f"[… {what} omitted; full output: {ctx.marker_tool} key={key}{hint}]"
+
+
+def gap(what: str) -> str:
+    """A short in-place marker for one cut; the block's full marker carries the key."""
+    return f"[… {what} omitted]"
+
+
+def find_keys(text: str) -> list[str]:
+    """Retrieval keys named by markers in `text`, in order of first appearance, without repeats."""
+    seen: dict[str, None] = {}
+    for m in _KEY_RE.finditer(text):
+        seen.setdefault(m.group(1), None)
+    return list(seen)

@@ -1,0 +1,171 @@
+"""Pick a compressor per tool-result block from its content, run it, keep the result only if it pays.
+
+`detect` looks at the content (a bounded sample, so a multi-MB block costs no more to classify);
+the tool name and command are hints that lower the bar for the kind they suggest. `compress_block`
+never raises: a compressor that fails leaves the block untouched (fail open).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from . import markers
+from .base import Context, Result, key_for
+from .compressors import _common, build, code, diff, json_data, logs, search, table
+from .compressors import text as text_c
+
+MIN_TOKENS = 200  # blocks below this estimate are never touched
+MIN_SAVED_TOKENS = 50  # …and a result must save at least this many
+MIN_SAVED_SHARE = 0.10  # …and at least this share
+
+_SAMPLE_CHARS = 16000
+_SAMPLE_LINES = 200
+
+COMPRESSORS = {
+    "json": json_data.compress,
+    "jsonl": logs.compress,
+    "log": logs.compress,
+    "build": build.compress,
+    "search": search.compress,
+    "diff": diff.compress,
+    "code": code.compress,
+    "table": table.compress,
+    "text": text_c.compress,
+}
+
+# Codex prefixes every command output with this header; it is kept verbatim, the output after it compressed.
+_CODEX_HEADER = re.compile(
+    r"\A(?:Chunk ID: [^\n]*\n)?(?:Wall time: [^\n]*\n)?Process exited with code [^\n]*\n"
+    r"(?:Original token count: [^\n]*\n)?Output:\n"
+)
+
+_DIFF = re.compile(r"^(?:diff --git |--- \S[^\n]*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
+_BUILD_STRONG = re.compile(
+    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info)|"
+    r"^(?:Tests|Test Suites):\s+\d|^test result: |^running \d+ tests?$|^--- (?:PASS|FAIL): |^=== RUN |"
+    r"^(?:ok|FAIL|---)\s+\S+\s+[\d.]+s$|^npm ERR! |^make(?:\[\d+\])?: |^\s*(?:PASS|FAIL) \S+\.(?:js|ts|jsx|tsx)\b|"
+    r"^error(?:\[E\d+\])?: |^\S+\.\w+:\d+:\d+: (?:error|warning): |^\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
+    r"^collected \d+ items|^\s*(?:Compiling|Finished|Running) \S|^\S+\(\d+,\d+\): error TS\d+",
+    re.M,
+)
+# grep/rg match lines: `path:12:` where the path starts like a path (not a timestamp) and has no spaces.
+_SEARCH_LINE = re.compile(r"^(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:")
+_RG_HEADING = re.compile(r"^\d+[:-]")
+_LOG_LINE = re.compile(
+    r"^\W{0,3}(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
+    r"I\d{4} |[EWID]\d{4} )|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b"
+)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import |async def |function |const |let |var |export |func |fn |pub |"
+    r"impl |package |#include|public |private |protected |static |return\b|if \(|for \(|while \(|\}|@\w+)|"
+    r"[{;]\s*$|^\s*(?:\d+[→\t])\s*(?:def |class |import |from |function |const |return\b|\})"
+)
+# indented statements: most lines of a source file, rare in prose
+_CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]")
+_TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z][A-Z0-9_ ()%/-]*){2,}\s*$")
+
+
+def _hint(ctx: Context) -> str:
+    s = f"{ctx.tool_name} {ctx.tool_input}"[:2000]
+    if re.search(r"\b(?:git (?:diff|show|log -p)|diff -u)\b", s):
+        return "diff"
+    if re.search(r"\b(?:grep|rg|ag|ack|git grep)\b|\bGrep\b", s):
+        return "search"
+    if re.search(r"\b(?:pytest|jest|vitest|cargo (?:test|build|check)|go (?:test|build|vet)|npm (?:test|run|ci|install)|"
+                 r"make|tox|mvn|gradle|tsc)\b", s):
+        return "build"
+    if re.search(r"\b(?:kubectl|docker|ps aux|df -h)\b", s):
+        return "table"
+    if re.search(r"\b(?:journalctl|tail|logs?)\b", s):
+        return "log"
+    return ""
+
+
+def _sample(text: str) -> tuple[str, list[str]]:
+    head = text[:_SAMPLE_CHARS]
+    lines = [ln for ln in head.split("\n")[:_SAMPLE_LINES] if ln.strip()]
+    return head, lines
+
+
+def _share(lines: list[str], rx: re.Pattern) -> float:
+    if not lines:
+        return 0.0
+    return sum(1 for ln in lines if rx.search(ln[:500])) / len(lines)
+
+
+def _is_json(text: str) -> bool:
+    s = text.strip()
+    if not s or s[0] not in "[{" or s[-1] not in "]}":
+        return False
+    try:
+        json_data.loads(s)
+    except ValueError:
+        return False
+    return True
+
+
+def detect(text: str, ctx: Context | None = None) -> str:
+    """The block's kind: json, jsonl, diff, build, search, log, table, code, text (or "empty")."""
+    ctx = ctx or Context()
+    if not text.strip():
+        return "empty"
+    hint = _hint(ctx)
+    head, lines = _sample(text)
+    if _is_json(text):
+        return "json"
+    if len(lines) >= 3 and _share(lines, re.compile(r"^\s*\{.*\}\s*$")) >= 0.8:
+        return "jsonl"
+    if _DIFF.search(head) and (hint == "diff" or re.search(r"^@@ ", head, re.M)):
+        return "diff"
+    build_hits = len(_BUILD_STRONG.findall(head))
+    if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
+        return "build"
+    if len(lines) >= 3 and _TABLE_HEAD.match(lines[0].rstrip("\r")):
+        return "table"
+    search_share = _share(lines, _SEARCH_LINE)
+    if search_share >= (0.3 if hint == "search" else 0.6):
+        return "search"
+    if hint == "search" and len(lines) >= 3 and _share(lines, _RG_HEADING) >= 0.5:
+        return "search"
+    if _share(lines, _LOG_LINE) >= (0.3 if hint == "log" else 0.5):
+        return "log"
+    if _share(lines, _CODE_LINE) >= 0.25 or (_share(lines, _CODE_LINE) >= 0.1 and _share(lines, _CODE_BODY) >= 0.5):
+        return "code"
+    if hint in ("build", "log", "table") or build_hits:
+        return hint or "build"
+    return "text"
+
+
+def compress_block(text: str, ctx: Context) -> Result | None:
+    """Compress one tool-result block, or None to leave it as it is. Never raises."""
+    try:
+        return _compress_block(text, ctx)
+    except Exception:  # fail open: a compressor bug must never break a request
+        return None
+
+
+def _compress_block(text: str, ctx: Context) -> Result | None:
+    before = _common.estimate(text)
+    if before < MIN_TOKENS:
+        return None
+    header = ""
+    body = text
+    m = _CODEX_HEADER.match(text)
+    if m:
+        header, body = text[: m.end()], text[m.end():]
+    kind = detect(body, ctx)
+    if kind == "empty":
+        return None
+    fn = COMPRESSORS.get(kind, text_c.compress)
+    key = key_for(text)  # one key per block: the whole original, header included
+    res = fn(body, ctx, key=key)
+    if res is None:
+        return None
+    out = header + res.text
+    after = _common.estimate(out)
+    saved = before - after
+    if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
+        return None
+    if res.lossy and key not in markers.find_keys(out):
+        return None  # a lossy cut without its key would be silent loss
+    return Result(out, res.lossy, res.compressor or kind, kind, res.notes)
