@@ -190,9 +190,11 @@ def _shell_lesson(f: ToolCall, s: ToolCall, err: str) -> tuple[str, str, str] | 
                     why = f" ({_q(o)} is not a valid option)" if _BAD_OPTION.search(err) else ""
                     return "flag_swap", f"flag_swap|{head}|{o}|{n}", f"{_q(head)}: use {_q(n)}, not {_q(o)}{why}."
             # 4. a path argument moved
-            if len(old) == 1 and len(new) == 1 and _pathlike(old[0]) and _pathlike(new[0]):
+            if (len(old) == 1 and len(new) == 1 and not _is_flag(old[0]) and not _is_flag(new[0])
+                    and (_pathlike(old[0]) or _pathlike(new[0]))):
                 o, n = old[0].rstrip("/"), new[0].rstrip("/")
-                return "path", f"path|{o}|{n}", f"Use {_q(n)}, not {_q(o)} ({_q(o)} does not exist)."
+                why = f" ({_q(o)} does not exist)" if o in err else ""
+                return "path", f"path|{o}|{n}", f"Use {_q(n)}, not {_q(o)}{why}."
         # 5. only flags dropped
         if ops and all(op[0] == "delete" for op in ops):
             dropped = [t for op in ops for t in ft[op[1]:op[2]]]

@@ -160,6 +160,19 @@ class RuleStore:
             rules = [r for r in rules if any(x.rstrip("/") == p or x.startswith(p + "/") for x in r.projects)]
         return rank(rules)
 
+    def set_texts(self, texts: dict[str, str]) -> int:
+        """Replace rule texts (e.g. phrased by --llm); keys and evidence stay."""
+        with self._locked():
+            rules = self.load()
+            n = 0
+            for k, t in texts.items():
+                if k in rules and t and rules[k].text != t:
+                    rules[k].text = t
+                    n += 1
+            if n:
+                self.save(rules)
+        return n
+
     def forget(self, keys: Iterable[str]) -> int:
         with self._locked():
             rules = self.load()

@@ -1,0 +1,167 @@
+"""Mining lessons: failure→fix pairs, user corrections, dedupe across sessions and agents, order."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom_cli.learn import mining
+from headroom_cli.learn.mining import correction_text, mine
+from headroom_cli.learn.readers import SHELL, Session, ToolCall, UserMessage, load_sessions
+from headroom_cli.learn.rules import RuleStore, rank
+
+_spec = importlib.util.spec_from_file_location("fixture_home", Path(__file__).parent / "fixtures/learn/fixture_home.py")
+fixture_home = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fixture_home)
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    h, project = fixture_home.build_home(tmp_path)
+    return load_sessions(claude_home=h / ".claude", codex_home=h / ".codex", project=str(project))
+
+
+def _session(*events, agent="claude", sid="s1", project="/p"):
+    s = Session(agent=agent, session_id=sid, path=Path(f"/x/{sid}.jsonl"), project=project)
+    for i, e in enumerate(events):
+        e.index = i
+        s.events.append(e)
+    return s
+
+
+def sh(cmd, out="", code=0):
+    return ToolCall(index=0, tool=SHELL, input={"command": cmd}, command=cmd, output=out, exit_code=code,
+                    is_error=bool(code), answered=True)
+
+
+def test_fixture_lessons(sessions):
+    occ = mine(sessions)
+    keys = sorted({o.key for o in occ})
+    assert keys == sorted([
+        "flag_add|kubectl|-n payments",
+        "command|python -m pytest tests/unit|pytest -q tests/",
+        "correction|use make lint instead of calling ruff directly it also runs mypy with our config",
+        "program|python|python3",
+        "correction|dont edit the generated files in shop/api/gen change api/schema.yaml and run make gen instead",
+        "flag_swap|ruff|--fix-only|--fix",
+        "path|src/shop|shop",
+    ])
+    texts = {o.key: o.text for o in occ}
+    assert texts["flag_add|kubectl|-n payments"] == "Run `kubectl` with `-n payments`."
+    assert texts["program|python|python3"] == "Use `python3`, not `python` (`python` is not installed)."
+    assert texts["command|python -m pytest tests/unit|pytest -q tests/"] == \
+        "Use `pytest -q tests/`, not `python -m pytest tests/unit` — `tests/unit` does not exist."
+    assert texts["path|src/shop|shop"].startswith("Use `shop/…` paths, not `src/shop/…`")
+
+
+def test_noise_teaches_nothing(sessions):
+    occ = mine(sessions)
+    joined = " ".join(o.text + str(o.evidence) for o in occ)
+    # an Edit retried with other content, `git push` retried as is, the unfixed `npm run build`,
+    # grep's "no match" exit 1, "no worries" and "thanks" are not lessons
+    for noise in ("old_string", "git push", "npm run build", "grep", "worries", "thanks"):
+        assert noise not in joined
+
+
+def test_dedupe_across_sessions_and_agents(sessions, tmp_path):
+    store = RuleStore(tmp_path / "rules.json")
+    rules = {r.key: r for r in store.merge(mine(sessions))}
+    kube = rules["flag_add|kubectl|-n payments"]
+    assert kube.count == 3 and kube.agents == ["claude", "codex"] and len(kube.sessions) == 3
+    lint = rules["correction|use make lint instead of calling ruff directly it also runs mypy with our config"]
+    assert lint.count == 2 and lint.agents == ["claude", "codex"]
+    py = rules["program|python|python3"]
+    assert py.agents == ["claude", "codex"]  # Claude Code and a legacy Codex rollout
+    # ranked by evidence, ties by key: stable
+    ranked = rank(rules.values())
+    assert ranked[0].key == "flag_add|kubectl|-n payments"
+    assert [r.count for r in ranked] == sorted((r.count for r in ranked), reverse=True)
+
+
+def test_mining_is_deterministic(sessions):
+    a = [(o.key, o.text, o.ref) for o in mine(sessions)]
+    b = [(o.key, o.text, o.ref) for o in mine(list(sessions))]
+    assert a == b
+
+
+def test_fix_must_be_similar_and_within_window():
+    fail = sh("kubectl logs api", "Error from server (NotFound)", 1)
+    unrelated = [sh(f"echo {i}") for i in range(mining.FIX_WINDOW + 2)]
+    late_fix = sh("kubectl logs api -n prod", "ok")
+    assert mine([_session(fail, *unrelated, late_fix)]) == []
+    assert [o.key for o in mine([_session(fail, sh("ls"), late_fix)])] == ["flag_add|kubectl|-n prod"]
+
+
+def test_several_failed_attempts_teach_once():
+    s = _session(sh("pytest tests/unit", "ERROR: file or directory not found: tests/unit", 4),
+                 sh("pytest tests/unit -x", "ERROR: file or directory not found: tests/unit", 4),
+                 sh("pytest tests", "3 passed"))
+    occ = mine([s])
+    assert len(occ) == 1 and occ[0].key == "path|tests/unit|tests"
+    assert occ[0].text == "Use `tests`, not `tests/unit` (`tests/unit` does not exist)."
+
+
+def test_flag_dropped_and_program_swap():
+    s = _session(sh("hugo --minify --gc", "Error: unknown flag: --gc", 1), sh("hugo --minify", "Total in 412 ms"))
+    assert [(o.key, o.text) for o in mine([s])] == [("flag_drop|hugo|--gc", "Don't pass `--gc` to `hugo`.")]
+    s = _session(sh("pip install -e .", "bash: pip: command not found", 127), sh("uv pip install -e .", "ok"))
+    assert mine([s])[0].text == "Use `uv pip install -e .`, not `pip install -e .` — `pip` is not available."
+
+
+def test_user_rejection_is_not_a_failure_to_learn_from():
+    rejected = sh("rm -rf build", "The user doesn't want to proceed with this tool use.", 0)
+    rejected.is_error = True
+    assert mining.call_outcome(rejected) == "rejected"
+    assert mine([_session(rejected, sh("rm -rf build/cache"))]) == []
+
+
+def test_error_pattern_without_status_counts_as_failure():
+    c = ToolCall(index=0, tool=SHELL, input={}, command="foo | head", output="bash: foo: command not found",
+                 answered=True)
+    assert mining.call_outcome(c) == "fail"
+    grep_nomatch = sh("grep -rn TODO src", "", 1)
+    assert mining.call_outcome(grep_nomatch) == "ok"
+
+
+def test_corrections_need_a_prior_tool_call():
+    first = UserMessage(index=0, text="don't use npm, use pnpm instead")
+    assert mine([_session(first)]) == []
+    s = _session(sh("npm install"), UserMessage(index=0, text="don't use npm, use pnpm instead"))
+    occ = mine([s])
+    assert [o.text for o in occ] == ["Don't use npm, use pnpm instead."]
+    assert occ[0].evidence["quote"] == "don't use npm, use pnpm instead"
+
+
+@pytest.mark.parametrize("text,rule", [
+    ("no, use `uv run pytest`", "Use `uv run pytest`"),
+    ("No. The migrations live in db/migrations, put it there", "The migrations live in db/migrations, put it there."),
+    ("wrong file — it's config/settings.toml", "File — it's config/settings.toml."),
+    ("don't touch the lockfile, run `make deps` instead", "Don't touch the lockfile, run `make deps` instead."),
+    ("use ripgrep instead of grep -r", "Use ripgrep instead of grep -r."),
+    ("no worries, looks good", None),
+    ("no", None),
+    ("No thanks", None),
+    ("great, thanks!", None),
+    ("Now add a test for the refund endpoint", None),
+    ("no " + "x " * 300 + "use y", None),  # long prompts are tasks, not corrections
+])
+def test_correction_text(text, rule):
+    assert correction_text(text) == rule
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=500))
+def test_correction_text_total(text):
+    r = correction_text(text)
+    assert r is None or (0 < len(r) <= mining.MAX_CORRECTION_CHARS + 1 and r[0] == r[0].upper())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_shell_lessons_total(a, b):
+    occ = mine([_session(sh(a, "error: bad", 1), sh(b, "ok"))])
+    for o in occ:
+        assert o.key == mining.normalise_key(o.key) and o.text
