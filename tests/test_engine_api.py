@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine_helpers import FakeCompressor, big
+from test_engine_helpers import FakeCompressor, big
 from headroom_cli.ccr.store import Store, retrieve
 from headroom_cli.compress.api import CompressConfig, compress_request
 from headroom_cli.compress.base import Result, key_for

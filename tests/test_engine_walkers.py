@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine_helpers import FakeCompressor, big
+from test_engine_helpers import FakeCompressor, big
 from headroom_cli.compress import policy
 from headroom_cli.compress.api import CompressConfig, compress, compress_request
 from headroom_cli.compress.memo import Memo
