@@ -74,6 +74,7 @@ class Recorded:
     body: bytes  # decoded body
     json: Any  # parsed JSON or None
     protocol: str  # "anthropic" | "openai_chat" | "openai_responses" | "count_tokens" | "models" | "other"
+    response: bytes = b""  # the body bytes the fake sent back (before any Content-Encoding)
 
     @property
     def stream(self) -> bool:
@@ -272,6 +273,16 @@ class FakeProvider:
         rec = Recorded(request.method, path, query, CIMultiDict(request.headers), raw, body, parsed,
                        protocol_of(path))
         self.requests.append(rec)
+        request["fake_rec"] = rec
+        resp = await self._answer(request, rec, parsed, path, query)
+        if isinstance(resp, web.Response) and resp.body is not None and not rec.response:
+            rec.response = resp.body if isinstance(resp.body, bytes) else b""
+        return resp
+
+    async def _answer(self, request, rec: Recorded, parsed: Any, path: str, query: str):
+        from aiohttp import web
+
+        body = rec.body
 
         if rec.protocol == "count_tokens":
             return web.json_response({"input_tokens": max(1, len(body) // 4)})
@@ -306,6 +317,7 @@ class FakeProvider:
             return await self._send_events(request, r.events, status=r.status, headers=headers)
         body = r.raw if r.raw is not None else json.dumps(r.json).encode()
         ctype = r.content_type or ("application/json" if r.raw is None else "application/octet-stream")
+        request["fake_rec"].response = body
         if r.gzip:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
@@ -322,7 +334,12 @@ class FakeProvider:
             if self.lockstep and k > 0:
                 assert self._sem is not None
                 await self._sem.acquire()
-            await resp.write(_sse(name, data))
+            chunk = _sse(name, data)
+            try:
+                await resp.write(chunk)
+            except ConnectionResetError:  # the client (or proxy) went away: nothing left to do
+                return resp
+            request["fake_rec"].response += chunk
             self.sent_events += 1
         await resp.write_eof()
         return resp
