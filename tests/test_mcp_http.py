@@ -130,3 +130,23 @@ async def test_non_loopback_peer_is_403():
     req = make_mocked_request("POST", "/mcp", transport=transport)
     resp = await mcp_http.McpHandler().post(req)
     assert resp.status == 403
+
+
+async def test_proxy_serves_mcp_to_the_sdk_client():
+    """The real proxy app mounts /mcp (proxy/app.py calls add_mcp_routes): list and call through it."""
+    from mcp import Client
+
+    from headroom_cli.ccr.store import default_store
+    from headroom_cli.proxy.runner import ProxyServer
+    from headroom_cli.proxy.settings import ProxySettings
+
+    key = default_store().put("original kept by the proxy's store\n")
+    with ProxyServer(ProxySettings(anthropic_upstream="http://127.0.0.1:9")) as proxy:
+        proxy.wait_ready()
+        async with Client(proxy.url + "/mcp") as client:
+            assert "headroom_retrieve" in {t.name for t in (await client.list_tools()).tools}
+            res = await client.call_tool("headroom_retrieve", {"key": key})
+            assert res.content[0].text == "original kept by the proxy's store\n"
+        status, _ = await _post(proxy.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                                {"Origin": "https://attacker.example"})
+        assert status == 403

@@ -84,3 +84,36 @@ def test_stats_reports_store(ctx):
 def test_outcome_wire_shape():
     w = tools.ToolOutcome("hi", is_error=True, structured={"a": 1}).to_mcp()
     assert w == {"content": [{"type": "text", "text": "hi"}], "isError": True, "structuredContent": {"a": 1}}
+
+
+def test_stats_totals_from_ledger(ctx):
+    from headroom_cli.stats.ledger import Ledger
+    from headroom_cli.stats.records import RequestRecord
+
+    with Ledger() as led:
+        for sid, before, after in (("s1", 1000, 400), ("s1", 500, 500), ("s2", 300, 100)):
+            led.record(RequestRecord(session_id=sid, agent="claude", protocol="anthropic", path="/v1/messages",
+                                     model="claude-sonnet-4-5", status=200, tokens_before=before,
+                                     tokens_after=after, ts=1.0))
+    everything = json.loads(tools.call_tool("headroom_stats", {}, ctx).text)["totals"]
+    assert everything["requests"] == 3 and everything["tokens_saved"] == 800
+    one = json.loads(tools.call_tool("headroom_stats", {"session_id": "s1"}, ctx).text)["session"]
+    assert one["requests"] == 2 and one["tokens_before"] == 1500 and one["tokens_after"] == 900
+
+
+def test_compress_messages_and_text(ctx):
+    pytest.importorskip("headroom_cli.compress.api")
+    big = "\n".join(f"src/mod{i % 40}.py:{i}: def handler_{i}(request): return respond({i})" for i in range(800))
+    out = tools.call_tool("headroom_compress", {"text": big, "context": "handler_417"}, ctx)
+    data = json.loads(out.text)
+    assert not out.is_error and data["changed"] and data["tokens_after"] < data["tokens_before"]
+    assert "handler_417" in data["text"]  # the caller's context keeps the relevant match
+    for key in data["keys"]:
+        assert ctx.store.get(key) == big
+    msgs = [{"role": "user", "content": "find handler_417"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "grep", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": big}]
+    data = json.loads(tools.call_tool("headroom_compress", {"messages": msgs}, ctx).text)
+    assert data["messages"][0] == msgs[0] and len(data["messages"][2]["content"]) < len(big)
+    assert msgs[2]["content"] == big  # the caller's list is not modified

@@ -256,10 +256,10 @@ def _stats(args: dict, ctx: ToolContext) -> ToolOutcome:
         Ledger = None  # type: ignore[assignment]
     if Ledger is not None:
         led = Ledger()
-        if sid:
-            out["session"] = led.session_totals(sid)
-        elif hasattr(led, "totals"):
-            out["totals"] = led.totals()
+        try:
+            out["session" if sid else "totals"] = led.session_totals(sid) if sid else led.totals()
+        finally:
+            led.close()
     try:
         out["store"] = ctx.get_store().stats()
     except ImportError:
