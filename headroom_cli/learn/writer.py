@@ -80,6 +80,8 @@ class FileChange:
 
     @property
     def changed(self) -> bool:
+        if self.old is None:
+            return self.new != ""  # nothing to write: don't create an empty file
         return self.old != self.new
 
     def diff(self, root: Path | None = None) -> str:
