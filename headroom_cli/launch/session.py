@@ -61,6 +61,16 @@ def self_command(*args: str) -> str:
     return shlex.join([sys.executable, "-m", "headroom_cli", *args])
 
 
+def _prune_registry() -> None:
+    """Drop registry entries of runs that died without cleanup (SIGKILL)."""
+    try:
+        from ..stats import registry
+
+        registry.list_sessions(prune=True)
+    except Exception:
+        pass
+
+
 class WrapRun:
     def __init__(self, opts: WrapOptions):
         self.opts = opts
@@ -92,6 +102,7 @@ class WrapRun:
             proxy_url = f"http://127.0.0.1:{o.port or 'PORT'}"
         else:
             self.stale_replayed = journal_mod.replay_stale()
+            _prune_registry()
             from ..proxy.runner import bind_socket
 
             self.sock = bind_socket("127.0.0.1", o.port)

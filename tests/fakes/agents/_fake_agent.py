@@ -226,6 +226,9 @@ def chat() -> int:
 
 def main() -> int:
     mode = os.environ.get("FAKE_AGENT_MODE", "chat")
+    if ARGS[:1] == ["--version"]:
+        print(f"{AGENT} 0.0.0-fake")
+        return 0
     if mode == "env":
         report()
         return 0

@@ -1,0 +1,250 @@
+"""`headroom wrap` end to end with fake agents (tests/fakes/agents, first on PATH) and the in-package
+fake provider: two-turn conversations per agent, exit codes, signals, cleanup on every exit path."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from headroom_cli.testing.fake_provider import FakeProvider
+
+FAKES = Path(__file__).parent / "fakes" / "agents"
+KEYS = {"ANTHROPIC_API_KEY": "sk-ant-api03-TESTSECRET0001", "OPENAI_API_KEY": "sk-proj-TESTSECRET0002"}
+
+
+@pytest.fixture
+def fake():
+    with FakeProvider().in_thread() as f:
+        yield f
+
+
+@pytest.fixture
+def wrap_env(isolated_dirs, tmp_path):
+    env = dict(os.environ)
+    env.update(KEYS)
+    env["PATH"] = f"{FAKES}{os.pathsep}{env['PATH']}"
+    env["FAKE_AGENT_OUT"] = str(tmp_path / "agent.json")
+    env.pop("FAKE_AGENT_MODE", None)
+    return env
+
+
+def report(env) -> dict:
+    return json.loads(Path(env["FAKE_AGENT_OUT"]).read_text())
+
+
+def wrap(env, *args, timeout=60, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "headroom_cli", "wrap", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, **kw)
+
+
+def port_closed(url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def assert_nothing_left(env, rep: dict | None = None) -> None:
+    state = Path(env["HEADROOM_HOME"]) / "state"
+    assert list((state / "journals").glob("*")) == [] if (state / "journals").exists() else True
+    run = state / "run"
+    assert not run.exists() or list(run.iterdir()) == []
+    sessions = Path(env["HEADROOM_HOME"]) / "runtime"
+    leftover = [p for p in sessions.rglob("*") if p.is_file()] if sessions.exists() else []
+    assert leftover == [], leftover
+    if rep:
+        assert port_closed(rep["env"]["HEADROOM_PROXY_URL"])
+        pid = rep["pid"]
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def wait_for(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# -- two-turn conversations through the proxy, per agent ----------------------------------------
+def _main_requests(fake, protocol):
+    return [r for r in fake.requests if r.protocol == protocol and r.method == "POST"]
+
+
+@pytest.mark.parametrize("agent,args,protocol,extra_env", [
+    ("claude", ["-p", "list the files", "--allowedTools", "Bash"], "anthropic", {}),
+    ("codex", ["--", "exec", "list the files"], "openai_responses", {}),
+    ("copilot", ["-p", "hi", "--allow-all-tools"], "openai_chat", {"COPILOT_MODEL": "gpt-4.1"}),
+    ("aider", ["--message", "hi", "--yes-always"], "openai_chat", {}),
+    ("aider", ["--model", "anthropic/claude-sonnet-4-5", "--message", "hi"], "anthropic", {}),
+])
+def test_agent_two_turns_through_the_proxy(fake, wrap_env, agent, args, protocol, extra_env):
+    env = {**wrap_env, **extra_env}
+    fam_var = "ANTHROPIC_BASE_URL" if protocol == "anthropic" else "OPENAI_BASE_URL"
+    env[fam_var] = fake.url + ("" if protocol == "anthropic" else "/v1")  # chained to the fake
+    if agent == "codex":  # codex ignores OPENAI_BASE_URL: its config.toml provider is the upstream
+        env.pop("OPENAI_BASE_URL")
+        home = Path(env["HOME"]) / ".codex"
+        home.mkdir()
+        (home / "config.toml").write_text(f'model_provider = "mine"\n[model_providers.mine]\nname = "m"\n'
+                                          f'base_url = "{fake.url}/v1"\nwire_api = "responses"\n')
+    out = wrap(env, agent, *args)
+    assert out.returncode == 0, out.stderr
+    rep = report(env)
+    assert rep["statuses"] == [200, 200]
+    assert rep["url"].startswith(rep["env"]["HEADROOM_PROXY_URL"])  # it talked to the proxy, not direct
+    reqs = _main_requests(fake, protocol)
+    assert len(reqs) >= 2
+    assert "needle-7f3a" not in json.dumps(reqs[0].json) and "needle-7f3a" in reqs[-1].body.decode()
+    auth = reqs[-1].headers.get("x-api-key") or reqs[-1].headers.get("authorization", "")
+    assert "TESTSECRET" in auth  # forwarded untouched
+    assert "TESTSECRET" not in out.stderr + out.stdout
+    assert f"headroom ▸ {agent} via http://127.0.0.1:" in out.stderr  # one short banner
+    assert_nothing_left(env, rep)
+
+
+def test_openclaw_runs_locally_with_a_derived_config(fake, wrap_env):
+    cfg = Path(wrap_env["HOME"]) / ".openclaw" / "openclaw.json"
+    cfg.parent.mkdir()
+    original = json.dumps({"agents": {"defaults": {"model": {"primary": "corp/gpt-x"}}},
+                           "models": {"providers": {"corp": {"baseUrl": fake.url + "/v1",
+                                                             "api": "openai-completions", "apiKey": "sk-corp-TESTSECRET3"}}}})
+    cfg.write_text(original)
+    out = wrap(wrap_env, "openclaw", "agent", "-m", "hi")
+    assert out.returncode == 0, out.stderr
+    rep = report(wrap_env)
+    assert rep["argv"][:2] == ["agent", "--local"] and rep["statuses"] == [200, 200]
+    assert rep["config"]["models"]["providers"]["corp"]["baseUrl"] == rep["env"]["HEADROOM_PROXY_URL"] + "/v1"
+    assert not Path(rep["config_path"]).exists()  # per-run file removed
+    assert cfg.read_text() == original
+    assert len(_main_requests(fake, "openai_chat")) >= 2
+    assert_nothing_left(wrap_env, rep)
+
+
+# -- exit codes ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode,code", [("exit:0", 0), ("exit:3", 3), ("signal:9", 137), ("signal:15", 143)])
+def test_exit_code_is_the_childs(wrap_env, mode, code):
+    env = {**wrap_env, "FAKE_AGENT_MODE": mode}
+    out = wrap(env, "claude", "-p", "x")
+    assert out.returncode == code, out.stderr
+    assert_nothing_left(env, report(env))
+
+
+def test_missing_binary_exits_127_with_install_command(wrap_env):
+    env = {**wrap_env, "PATH": str(Path(sys.executable).parent)}
+    out = wrap(env, "codex")
+    assert out.returncode == 127
+    assert "npm i -g @openai/codex" in out.stderr
+    assert_nothing_left(env)
+
+
+def test_agent_args_after_double_dash_are_untouched(wrap_env):
+    env = {**wrap_env, "FAKE_AGENT_MODE": "env"}
+    out = wrap(env, "aider", "--", "--port", "5", "--dry-run", "x y")
+    assert out.returncode == 0, out.stderr
+    assert report(env)["argv"] == ["--port", "5", "--dry-run", "x y"]
+
+
+def test_unknown_options_pass_through_in_order(wrap_env):
+    env = {**wrap_env, "FAKE_AGENT_MODE": "env"}
+    out = wrap(env, "aider", "--model", "gpt-4o", "--message", "two words", "--yes-always")
+    assert out.returncode == 0, out.stderr
+    assert report(env)["argv"] == ["--model", "gpt-4o", "--message", "two words", "--yes-always"]
+
+
+def test_dry_run_masks_secrets_and_runs_nothing(wrap_env):
+    env = {**wrap_env, "COPILOT_MODEL": "gpt-4.1"}
+    out = wrap(env, "copilot", "--dry-run", "-p", "hi")
+    assert out.returncode == 0, out.stderr
+    assert "COPILOT_PROVIDER_BASE_URL=http://127.0.0.1:PORT/v1" in out.stdout
+    assert "COPILOT_PROVIDER_API_KEY=" in out.stdout and "TESTSECRET" not in out.stdout + out.stderr
+    assert not Path(env["FAKE_AGENT_OUT"]).exists()
+
+
+# -- signals -------------------------------------------------------------------------------------
+def _start_sleeping(env, *args):
+    p = subprocess.Popen([sys.executable, "-m", "headroom_cli", "wrap", "claude", *args], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)  # its own process group: "the terminal" is ours to signal
+    assert wait_for(lambda: Path(env["FAKE_AGENT_OUT"]).exists()), p.communicate(timeout=5)
+    return p
+
+
+def test_ctrl_c_reaches_the_child_and_wrap_survives_to_clean_up(wrap_env):
+    env = {**wrap_env, "FAKE_AGENT_MODE": "sleep", "FAKE_AGENT_TRAP": "1"}
+    p = _start_sleeping(env)
+    rep = report(env)
+    os.killpg(p.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert report(env)["got_signal"] == signal.SIGINT
+    assert "Traceback" not in err
+    assert_nothing_left(env, rep)
+
+
+def test_ctrl_c_kills_a_child_with_default_handling(wrap_env):
+    env = {**wrap_env, "FAKE_AGENT_MODE": "sleep"}
+    p = _start_sleeping(env)
+    rep = report(env)
+    os.killpg(p.pid, signal.SIGINT)
+    p.communicate(timeout=30)
+    assert p.returncode == 130
+    assert_nothing_left(env, rep)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_to_wrap_are_forwarded(wrap_env, sig):
+    env = {**wrap_env, "FAKE_AGENT_MODE": "sleep", "FAKE_AGENT_TRAP": "1"}
+    p = _start_sleeping(env)
+    rep = report(env)
+    os.kill(p.pid, sig)  # wrap only
+    p.communicate(timeout=30)
+    assert p.returncode == 128 + sig
+    assert report(env)["got_signal"] == sig
+    assert_nothing_left(env, rep)
+
+
+def test_sigkill_of_wrap_is_cleaned_up_by_the_next_run(wrap_env):
+    cfg = Path(wrap_env["HOME"]) / ".openclaw" / "openclaw.json"
+    cfg.parent.mkdir()
+    cfg.write_text(json.dumps({"agents": {"defaults": {"model": {"primary": "anthropic/claude-x"}}}}))
+    env = {**wrap_env, "FAKE_AGENT_MODE": "sleep"}
+    p = subprocess.Popen([sys.executable, "-m", "headroom_cli", "wrap", "openclaw", "agent", "-m", "x"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        assert wait_for(lambda: Path(env["FAKE_AGENT_OUT"]).exists())
+        rep = report(env)
+        derived = Path(rep["env"]["OPENCLAW_CONFIG_PATH"])
+        assert derived.exists()
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=10)
+        journals = Path(env["HEADROOM_HOME"]) / "state" / "journals"
+        assert list(journals.glob("*.json"))  # left behind by the killed run
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # the orphaned agent
+        except ProcessLookupError:
+            pass
+    out = wrap({**wrap_env, "FAKE_AGENT_MODE": "exit:0"}, "claude", "-p", "x")
+    assert out.returncode == 0, out.stderr
+    assert not derived.exists()
+    assert_nothing_left(env)
+
+
+def test_wrap_list_shows_agents_and_versions(wrap_env):
+    out = subprocess.run([sys.executable, "-m", "headroom_cli", "wrap", "--list"], env={**wrap_env, "COLUMNS": "200"},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for a in ("claude", "codex", "copilot", "aider", "openclaw"):
+        assert a in out.stdout
+    assert str(FAKES) in out.stdout
