@@ -1,0 +1,188 @@
+"""Property tests over generated requests of all three protocols, with the real router and compressors.
+
+For every generated request: the output is a request of the same shape; only tool-result strings (or aider
+command-output sections) differ; ids and order are intact; every key named in a marker retrieves the
+byte-exact original. A separate test makes sure lossy cuts are common for every compressor, so the key
+property is not vacuous.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from headroom_cli import corpus
+from headroom_cli.ccr.store import retrieve
+from headroom_cli.compress.api import CompressConfig, compress_request
+from headroom_cli.compress.memo import Memo
+from headroom_cli.compress.protocols import sites
+
+router = pytest.importorskip("headroom_cli.compress.router")
+markers = pytest.importorskip("headroom_cli.compress.markers")
+
+KINDS = ["log", "jsonl", "json", "search", "diff", "build", "code", "table", "text", "small"]
+PROSE = ("The deployment pipeline runs in three stages. Each stage writes its own report. "
+         "Operators review the reports before promoting a build. Failures page the on-call engineer. "
+         "Reports older than thirty days are archived to cold storage. ")
+
+
+def content(kind: str, seed: int, size: int, nasty: str) -> tuple[str, str, dict]:
+    """(tool name, output, tool input) for one generated tool result of `kind`."""
+    r = random.Random(seed)
+    if kind == "log":
+        out = corpus.plain_log(r, 40 + size * 20, "2026-11-23T10:09:41Z ERROR worker-2 batch failed: disk quota exceeded")
+        name, inp = "Bash", {"command": "tail -n 400 /var/log/app/worker.log"}
+    elif kind == "jsonl":
+        out, _ = corpus.sre_incident(r)
+        out = "\n".join(out.split("\n")[: 40 + size * 40]) + "\n"
+        name, inp = "Bash", {"command": "kubectl logs deploy/payments"}
+    elif kind == "json":
+        out, _, _ = corpus.json_api(r)
+        recs = json.loads(out)["data"][: 15 + size * 15]
+        out = json.dumps(recs, indent=2)
+        name, inp = "http_get", {"url": "https://orders.internal/api/v1/orders"}
+    elif kind == "search":
+        out, cmd, _ = corpus.code_search(r)
+        out = "\n".join(out.split("\n")[: 40 + size * 40]) + "\n"
+        name, inp = "Bash", {"command": cmd}
+    elif kind == "diff":
+        out, _ = corpus.git_diff(r)
+        name, inp = "Bash", {"command": "git diff HEAD~3"}
+    elif kind == "build":
+        out, _ = corpus.pytest_log(r)
+        name, inp = "Bash", {"command": "python -m pytest -v"}
+    elif kind == "code":
+        out, _ = corpus.source_file(r)
+        name, inp = "Bash", {"command": "cat .venv/lib/python3.11/site-packages/requests/sessions.py"}
+    elif kind == "table":
+        out, _ = corpus.kubectl_table(r)
+        out = "\n".join(out.split("\n")[: 30 + size * 30]) + "\n"
+        name, inp = "Bash", {"command": "kubectl get pods -A"}
+    elif kind == "text":
+        sents = [s + "." for s in PROSE.split(". ") if s.strip(". ")]
+        paras = []
+        for i in range(20 + size * 10):
+            paras.append(" ".join(r.choice(sents) for _ in range(4)) + f" Section {i} ends here.")
+        out = "\n\n".join(paras) + "\n"
+        name, inp = "WebFetch", {"url": "https://docs.internal/runbook"}
+    else:
+        out, name, inp = f"ok {seed}\n", "Bash", {"command": "true"}
+    if nasty == "crlf":
+        out = out.replace("\n", "\r\n")
+    elif nasty == "unicode":
+        out = out.replace("worker", "wörker-日本").replace("ok", "ök")
+    elif nasty == "longline":
+        out = out + "x" * 30000 + "\n"
+    return name, out, inp
+
+
+def build_request(protocol: str, steps: list[tuple[str, int, int, str]], noise: bool) -> dict:
+    results = [content(*s) for s in steps]
+    if protocol == "anthropic":
+        msgs: list = [{"role": "user", "content": [{"type": "text", "text": "Please investigate the failures"}]}]
+        if noise:
+            msgs.append({"role": "system", "content": "unknown role in messages"})
+        for i, (name, out, inp) in enumerate(results):
+            msgs.append({"role": "assistant", "content": [{"type": "text", "text": f"step {i}"},
+                                                          {"type": "tool_use", "id": f"toolu_{i}", "name": name, "input": inp}]})
+            block = {"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": out, "is_error": i % 3 == 2}
+            if noise and i % 2:
+                block["content"] = [{"type": "text", "text": out},
+                                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"}}]
+            msgs.append({"role": "user", "content": [block]})
+        msgs[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
+        return {"model": "claude", "system": "SYS", "tools": [{"name": "Bash"}], "messages": msgs}
+    if protocol == "openai_chat":
+        msgs = [{"role": "system", "content": "SYS"}, {"role": "user", "content": "Please investigate the failures"}]
+        for i, (name, out, inp) in enumerate(results):
+            msgs.append({"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(inp)}}]})
+            msgs.append({"role": "tool", "tool_call_id": f"call_{i}",
+                         "content": [{"type": "text", "text": out}] if noise and i % 2 else out})
+        return {"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "Bash"}}], "messages": msgs}
+    items: list = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Please investigate"}]}]
+    if noise:
+        items.append({"type": "reasoning", "summary": [], "encrypted_content": "gAAAA"})
+    for i, (name, out, inp) in enumerate(results):
+        items.append({"type": "function_call", "name": "exec_command", "arguments": json.dumps({"cmd": inp.get("command", "x")}),
+                      "call_id": f"call_{i}"})
+        items.append({"type": "function_call_output", "call_id": f"call_{i}",
+                      "output": corpus._codex_envelope(out) if noise else out})
+    return {"model": "gpt-5", "tools": [{"type": "function", "name": "exec_command"}], "input": items}
+
+
+def diff_strings(a, b, path=()) -> list[tuple]:
+    """Paths where two JSON values differ; asserts they have the same shape everywhere else."""
+    assert type(a) is type(b), (path, type(a), type(b))
+    if isinstance(a, dict):
+        assert list(a) == list(b), path
+        return [p for k in a for p in diff_strings(a[k], b[k], path + (k,))]
+    if isinstance(a, list):
+        assert len(a) == len(b), path
+        return [p for i, (x, y) in enumerate(zip(a, b)) for p in diff_strings(x, y, path + (i,))]
+    if isinstance(a, str):
+        return [] if a == b else [path]
+    assert a == b, path
+    return []
+
+
+def get(body, path):
+    for p in path:
+        body = body[p]
+    return body
+
+
+def check(body: dict, protocol: str) -> list:
+    before = json.dumps(body)
+    r = compress_request(body, protocol, CompressConfig(memo=Memo()))
+    assert json.dumps(body) == before  # input untouched
+    allowed = {s.path: s for s in sites(body, protocol)}
+    changed = diff_strings(body, r.body)
+    assert set(changed) <= set(allowed)  # only tool results / command-output sections change
+    assert set(changed) == {b.path for b in r.blocks}
+    json.loads(json.dumps(r.body))  # still serializable JSON
+    for path in changed:
+        s = allowed[path]
+        new = get(r.body, path)
+        assert new.startswith(s.prefix) and new.endswith(s.suffix)  # envelopes kept verbatim
+    for b in r.blocks:
+        s = allowed[b.path]
+        new = get(r.body, b.path)
+        keys = markers.find_keys(new)
+        if b.lossy:
+            assert b.key in keys
+        for k in keys:
+            assert retrieve(k) == s.text  # byte-exact original
+    return r.blocks
+
+
+step = st.tuples(st.sampled_from(KINDS), st.integers(0, 10_000), st.integers(0, 4),
+                 st.sampled_from(["", "", "", "crlf", "unicode", "longline"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(protocol=st.sampled_from(["anthropic", "openai_chat", "openai_responses"]),
+       steps=st.lists(step, min_size=1, max_size=5), noise=st.booleans())
+def test_request_properties(protocol, steps, noise):
+    check(build_request(protocol, steps, noise), protocol)
+
+
+def test_lossy_cuts_are_common_for_every_compressor():
+    """Seeded examples of every kind: each compressor must actually compress most of its examples."""
+    seen, compressed, lossy = Counter(), Counter(), Counter()
+    for i in range(12):
+        for kind in KINDS[:-1]:
+            protocol = ("anthropic", "openai_chat", "openai_responses")[i % 3]
+            body = build_request(protocol, [(kind, 7919 * i + len(kind), i % 5, ["", "crlf", "unicode"][i % 3])], i % 2 == 1)
+            blocks = check(body, protocol)
+            seen[kind] += 1
+            if blocks and blocks[0].kind == kind:  # detected as generated, and compressed
+                compressed[kind] += 1
+                lossy[kind] += blocks[0].lossy
+    for kind in KINDS[:-1]:
+        assert compressed[kind] >= 0.75 * seen[kind], (kind, compressed[kind], seen[kind])
+        assert lossy[kind] >= 0.5 * seen[kind], (kind, lossy[kind], seen[kind])  # keys exercised per compressor
