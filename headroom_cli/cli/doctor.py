@@ -201,6 +201,44 @@ def check_round_trip() -> list[Check]:
     return [Check("proxy", "round trip", OK, f"{detail} ({ms:.0f} ms)")]
 
 
+def check_mcp() -> list[Check]:
+    """`headroom mcp serve` started the way `headroom mcp install` registers it, asked for its tools."""
+    import anyio
+
+    from ..mcp.install import serve_command
+
+    cmd = serve_command()
+
+    import tempfile
+
+    async def probe(errlog) -> list[str]:
+        from mcp import Client, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
+        params = StdioServerParameters(command=cmd[0], args=cmd[1:], env=dict(os.environ))
+        with anyio.fail_after(30):
+            async with Client(stdio_client(params, errlog=errlog)) as client:
+                return [t.name for t in (await client.list_tools()).tools]
+
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:  # the server's stderr
+        try:
+            names = anyio.run(probe, errlog)
+            err = ""
+        except BaseException as e:  # ExceptionGroup from the SDK's task group, timeouts, spawn errors
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            errlog.seek(0)
+            tail = errlog.read()[-300:].strip()
+            err = f"{type(e).__name__}: {e}" + (f"; stderr: {tail}" if tail else "")
+    if err:
+        return [Check("mcp", "stdio server", FAIL, f"`{' '.join(cmd)}` failed: {err}",
+                      "run `headroom mcp serve` by hand to see its error; reinstall headroom if the mcp package "
+                      "is broken")]
+    if "headroom_retrieve" not in names:
+        return [Check("mcp", "stdio server", FAIL, f"tools listed: {names}", "reinstall headroom")]
+    return [Check("mcp", "stdio server", OK, f"{', '.join(names)} ({' '.join(cmd)})")]
+
+
 def _post_json(url: str, payload: dict, headers: dict | None = None, timeout: float = 10) -> tuple[int, dict]:
     import urllib.request
 
@@ -312,7 +350,7 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
 
 
 CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_loopback,
-          check_round_trip, check_env_base_urls, check_claude_settings]
+          check_round_trip, check_mcp, check_env_base_urls, check_claude_settings]
 
 
 def run_checks(checks=None) -> list[Check]:
