@@ -227,6 +227,8 @@ def check_mcp() -> list[Check]:
         except BaseException as e:  # ExceptionGroup from the SDK's task group, timeouts, spawn errors
             if isinstance(e, KeyboardInterrupt):
                 raise
+            while getattr(e, "exceptions", None):  # unwrap the SDK's task-group ExceptionGroup
+                e = e.exceptions[0]
             errlog.seek(0)
             tail = errlog.read()[-300:].strip()
             err = f"{type(e).__name__}: {e}" + (f"; stderr: {tail}" if tail else "")
