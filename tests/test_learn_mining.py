@@ -165,3 +165,35 @@ def test_shell_lessons_total(a, b):
     occ = mine([_session(sh(a, "error: bad", 1), sh(b, "ok"))])
     for o in occ:
         assert o.key == mining.normalise_key(o.key) and o.text
+
+
+def edit(path="/p/a.py"):
+    return ToolCall(index=0, tool="Edit", input={"file_path": path, "old_string": "a", "new_string": "b"},
+                    output="updated", answered=True)
+
+
+def test_a_success_after_an_edit_is_the_edits_doing():
+    red = sh("pytest tests/test_cart.py", "E   assert 100 == 90\n1 failed in 0.1s", 1)
+    assert mine([_session(red, edit(), sh("pytest tests/test_cart.py -x", "1 passed"))]) == []
+    missing = sh("pytest tests/test_new.py", "ERROR: file or directory not found: tests/test_new.py", 4)
+    write = ToolCall(index=0, tool="Write", input={"file_path": "/p/tests/test_new.py", "content": "x"},
+                     output="created", answered=True)
+    assert mine([_session(missing, write, sh("pytest -q tests/test_new.py", "1 passed"))]) == []
+    patched = sh("apply_patch '*** Begin Patch'", "Done", 0)
+    assert mine([_session(red, patched, sh("pytest tests/test_cart.py -x", "1 passed"))]) == []
+
+
+def test_a_corrected_call_that_then_fails_on_the_work_still_teaches():
+    s = _session(sh("python -m pytest tests/unit", "ERROR: file or directory not found: tests/unit", 4),
+                 sh("pytest -q tests/", "E   assert 100 == 90\n1 failed, 11 passed", 1))
+    assert [o.key for o in mine([s])] == ["command|python -m pytest tests/unit|pytest -q tests/"]
+    # but a work failure needs a real success
+    s = _session(sh("pytest -q tests/", "E   assert 1 == 2\n1 failed", 1), sh("pytest -q -x tests/", "E   assert 1 == 2", 1))
+    assert mine([s]) == []
+
+
+def test_project_paths_in_commands_are_made_relative():
+    s = _session(sh("pytest /p/tests/unit", "ERROR: file or directory not found: /p/tests/unit", 4),
+                 sh("pytest /p/tests", "3 passed"), project="/p")
+    [o] = mine([s])
+    assert o.key == "path|tests/unit|tests" and "/p/" not in o.text and o.evidence["failed"] == "pytest tests/unit"

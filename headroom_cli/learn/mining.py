@@ -162,9 +162,9 @@ def _rel(path: str, project: str) -> str:
     return path
 
 
-def _shell_lesson(f: ToolCall, s: ToolCall, err: str) -> tuple[str, str, str] | None:
+def _shell_lesson(f: ToolCall, s: ToolCall, err: str, project: str = "") -> tuple[str, str, str] | None:
     """(kind, key, text) generalising what changed between a failed and a fixed command."""
-    ft, st = tokens(f.command), tokens(s.command)
+    ft, st = tokens(_relcmd(f.command, project)), tokens(_relcmd(s.command, project))
     if not ft or not st or ft == st:
         return None
     head = program(st) or st[0]
@@ -243,6 +243,32 @@ def _path_lesson(f: ToolCall, s: ToolCall, project: str) -> tuple[str, str, str]
     return "path", f"path|{o}|{nw}", f"Use {_q(nw)}, not {_q(o)} ({_q(o)} does not exist)."
 
 
+# the call itself was wrong (vs. the work it did failing, like a red test): a corrected call that then
+# fails for another reason still shows the correction
+_USAGE_ERROR = re.compile(
+    r"command not found|No such file or directory|file or directory not found|does not exist|not found|NotFound|"
+    r"unknown (?:option|flag|command|argument|subcommand)|unrecognized|unexpected argument|"
+    r"invalid (?:option|argument|choice|value)|no such (?:option|command|file)|^usage:|Missing script|"
+    r"is not a \w+ command|can't open file|cannot find|No module named|not recognized", re.I | re.M)
+# calls that change files: a success after one is the edit's doing, not a corrected invocation
+EDIT_TOOLS = {"Edit", "Write", "MultiEdit", "NotebookEdit", "apply_patch", "write_file", "edit_file",
+              "str_replace_based_edit_tool", "create_file"}
+
+
+def is_usage_error(output: str) -> bool:
+    return bool(_USAGE_ERROR.search(output[:4000]))
+
+
+def _edits_files(c: ToolCall) -> bool:
+    if c.tool in EDIT_TOOLS:
+        return True
+    return c.tool == SHELL and bool(re.search(r"^\s*apply_patch\b|\bsed\s+-i\b|\bperl\s+-pi\b", c.command))
+
+
+def _same_input(f: ToolCall, s: ToolCall) -> bool:
+    return tokens(f.command) == tokens(s.command) if f.tool == SHELL else f.input == s.input
+
+
 def failure_fixes(session: Session) -> list[Occurrence]:
     out: list[Occurrence] = []
     calls = session.tool_calls
@@ -250,34 +276,48 @@ def failure_fixes(session: Session) -> list[Occurrence]:
     for i, f in enumerate(calls):
         if call_outcome(f) != "fail":
             continue
+        usage = is_usage_error(f.output)
+        edited = False
         for s in calls[i + 1:]:
             if s.index - f.index > FIX_WINDOW:
                 break
-            if s.tool != f.tool:
+            if s.tool != f.tool or (f.tool == SHELL and not _similar(tokens(f.command), tokens(s.command))):
+                edited = edited or _edits_files(s)
                 continue
-            if f.tool == SHELL:
-                if not _similar(tokens(f.command), tokens(s.command)):
-                    continue
-            elif s.input == f.input:
+            if _same_input(f, s) or s.index in used:
                 break  # the same call again: a retry, not a correction
-            if call_outcome(s) != "ok":
-                continue
-            if s.index in used:
-                break
+            outcome = call_outcome(s)
+            fixed = outcome == "ok" or (usage and outcome == "fail" and not is_usage_error(s.output))
+            if not fixed:
+                edited = edited or _edits_files(s)
+                continue  # another failed attempt; the fix may come next
+            if edited:
+                break  # files changed in between (a test written, a bug fixed): the edit did it, not the new input
             err = error_line(f.output, session.project)
-            lesson = _shell_lesson(f, s, err) if f.tool == SHELL else _path_lesson(f, s, session.project)
+            lesson = _shell_lesson(f, s, err, session.project) if f.tool == SHELL else \
+                _path_lesson(f, s, session.project)
             if lesson:
                 used.add(s.index)
                 kind, key, text = lesson
-                failed = f.command if f.tool == SHELL else _rel(str(_first_path(f)), session.project)
-                fixed = s.command if f.tool == SHELL else _rel(str(_first_path(s)), session.project)
+                was = _relcmd(f.command, session.project) if f.tool == SHELL else \
+                    _rel(str(_first_path(f)), session.project)
+                now = _relcmd(s.command, session.project) if f.tool == SHELL else \
+                    _rel(str(_first_path(s)), session.project)
                 out.append(Occurrence(
                     key=normalise_key(key), kind=kind, text=text, agent=session.agent,
                     session_id=session.session_id, project=session.project, timestamp=f.timestamp,
-                    evidence={"tool": f.tool, "failed": failed, "fixed": fixed, "error": err},
+                    evidence={"tool": f.tool, "failed": was, "fixed": now, "error": err},
                     ref=f"{f.index}>{s.index}"))
             break
     return out
+
+
+def _relcmd(command: str, project: str) -> str:
+    """A command with the project's absolute path made relative, so lessons read (and dedupe) alike."""
+    p = project.rstrip("/")
+    if not p or p == "":
+        return command
+    return re.sub(re.escape(p) + r"(?=/|\s|$|['\"])/?", lambda m: "" if m.group(0).endswith("/") else ".", command)
 
 
 def _first_path(c: ToolCall):
