@@ -189,7 +189,7 @@ def json_api(r: random.Random) -> tuple[str, str, list[str]]:
     return body, "ord_7f3a91", ["ord_7f3a91", "payment_failed", "card_declined: insufficient_funds"]
 
 
-def pytest_log(r: random.Random) -> tuple[str, list[str]]:
+def pytest_log(r: random.Random, n_tests: int = 612) -> tuple[str, list[str]]:
     """`pytest -v`: ~600 passes, 2 failures with tracebacks, the summary."""
     mods = [f"tests/test_{w}.py" for w in sorted(set(r.sample(_WORDS, 18)) | {"billing", "ledger"})]
     lines = ["============================= test session starts ==============================",
@@ -200,11 +200,11 @@ def pytest_log(r: random.Random) -> tuple[str, list[str]]:
     for m in mods:
         for _ in range(r.randint(20, 45)):
             tests.append(f"{m}::test_{_ident(r)}")
-    tests = sorted(set(tests))[:612]
+    tests = sorted(set(tests))[:n_tests]
     fail1 = "tests/test_billing.py::test_invoice_rounding_half_even"
     fail2 = "tests/test_ledger.py::test_session_totals_after_restart"
-    tests.insert(200, fail1)
-    tests.insert(450, fail2)
+    tests.insert(n_tests // 3, fail1)
+    tests.insert(n_tests * 3 // 4, fail2)
     n = len(tests)
     for i, t in enumerate(tests):
         status = "FAILED" if t in (fail1, fail2) else "PASSED"
@@ -234,7 +234,7 @@ def pytest_log(r: random.Random) -> tuple[str, list[str]]:
     return "\n".join(lines) + "\n", needles
 
 
-def git_diff(r: random.Random) -> tuple[str, list[str]]:
+def git_diff(r: random.Random, n_other: int = 9) -> tuple[str, list[str]]:
     """`git diff HEAD~3`: several files, hunks with wide context, a few decisive changed lines."""
     out, needles = [], []
     key_changes = {
@@ -242,7 +242,7 @@ def git_diff(r: random.Random) -> tuple[str, list[str]]:
         "src/billing/invoice.py": ("-        return total.quantize(CENT)", "+        return total.quantize(CENT, rounding=ROUND_HALF_EVEN)"),
         "src/store/ledger.py": ("-    return {'before': b, 'after': a}", "+    return {'before': b, 'after': a, 'saved': b - a}"),
     }
-    paths = sorted(set(key_changes) | {f"src/{r.choice(_PKGS)}/{_ident(r)}.py" for _ in range(9)})
+    paths = sorted(set(key_changes) | {f"src/{r.choice(_PKGS)}/{_ident(r)}.py" for _ in range(n_other)})
     for p in paths:
         out += [f"diff --git a/{p} b/{p}", f"index {r.getrandbits(28):07x}..{r.getrandbits(28):07x} 100644",
                 f"--- a/{p}", f"+++ b/{p}"]
@@ -424,12 +424,12 @@ def _w_session() -> Workload:
             recs = json.loads(out)["data"][: r.randint(20, 90)]
             steps.append(("Bash", {"command": f"curl -s localhost:8080/api/v1/orders?page={i}"}, json.dumps(recs, indent=2)))
         elif k == 3:
-            out, nd = pytest_log(random.Random(3000 + i))
+            out, nd = pytest_log(random.Random(3000 + i), n_tests=r.randint(150, 280))
             steps.append(("Bash", {"command": "python -m pytest -v"}, out))
             if i == 31:
                 needles.extend(nd[:2])
         elif k == 4:
-            out, nd = git_diff(random.Random(4000 + i))
+            out, nd = git_diff(random.Random(4000 + i), n_other=r.randint(0, 3))
             steps.append(("Bash", {"command": "git diff"}, out))
         elif k == 5:
             out, _ = kubectl_table(random.Random(5000 + i))

@@ -1,0 +1,59 @@
+"""The benchmark corpus: deterministic, complete, well-formed, needles present."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from headroom_cli import corpus
+from headroom_cli.compress.protocols import sites
+
+EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff", "source_file", "tables", "long_session"}
+
+
+def test_workloads_cover_the_brief():
+    ws = corpus.workloads()
+    assert {w.name for w in ws} == EXPECTED
+    assert {w.protocol for w in ws} == {"anthropic", "openai_chat", "openai_responses"}
+
+
+def test_needles_are_in_tool_results_and_bodies_are_json():
+    for w in corpus.workloads():
+        json.loads(json.dumps(w.body))
+        found = sites(w.body, w.protocol)
+        assert found, w.name
+        tool_text = "\n".join(s.text for s in found)
+        assert w.needles, w.name
+        for n in w.needles:
+            assert n in tool_text, (w.name, n)
+
+
+def test_sizes_match_the_brief():
+    by = {w.name: w for w in corpus.workloads()}
+    sre = sites(by["sre_incident"].body, "openai_responses")[0].text
+    assert 480 <= sre.count("\n") <= 560 and sre.count('"level":"FATAL"') == 1
+    api = json.loads(sites(by["json_api"].body, "openai_chat")[0].text)
+    assert len(api["data"]) == 300
+    log = sites(by["pytest_log"].body, "anthropic")[0].text
+    assert log.count(" PASSED ") >= 300 and log.count(" FAILED ") == 2
+    sess = sites(by["long_session"].body, "anthropic")
+    assert len(sess) >= 30
+    sizes = [len(s.text.encode()) for s in sess]
+    assert min(sizes) >= 2_000 and max(sizes) <= 30_000, (min(sizes), max(sizes))
+
+
+def test_deterministic_across_processes():
+    code = ("import json,hashlib; from headroom_cli import corpus; "
+            "print(hashlib.sha256(json.dumps([(w.name, w.body, w.needles) for w in corpus.workloads()]).encode()).hexdigest())")
+    outs = set()
+    for seed in ("0", "99"):
+        p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONHASHSEED=seed),
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        outs.add(p.stdout)
+    assert len(outs) == 1
+
+
+def test_workload_lookup():
+    assert corpus.workload("git_diff").protocol == "openai_responses"
