@@ -23,6 +23,7 @@ try:  # orjson is several times faster; json is the fallback (and handles NaN / 
 except ImportError:  # pragma: no cover
     _orjson = None
 
+_TABLE_MIN = 4  # uniform records from this many on are written as a table
 _SMALL = 8  # arrays up to this length are kept whole (their items still shrink)
 _HEAD, _TAIL = 2, 1
 _SCALAR_HEAD, _SCALAR_TAIL = 8, 3
@@ -134,7 +135,7 @@ def _must(v: Any, st: _State) -> bool:
 
 def _table(recs: list[Any]) -> dict | None:
     """Uniform flat records as {"columns": [...], "rows": [[...]]} (lossless)."""
-    if len(recs) < _SMALL or not all(isinstance(r, dict) for r in recs):
+    if len(recs) < _TABLE_MIN or not all(isinstance(r, dict) for r in recs):
         return None
     cols = list(recs[0])
     if not cols:
@@ -163,7 +164,8 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         return v
     n = len(v)
     if n <= _SMALL:
-        return [_shrink(x, st, depth + 1) for x in v]
+        table = _table(v)
+        return table if table is not None else [_shrink(x, st, depth + 1) for x in v]
     records = all(isinstance(x, dict) for x in v)
     scalars = not records and all(not isinstance(x, (dict, list)) for x in v)
     head, tail = (_HEAD, _TAIL) if not scalars else (_SCALAR_HEAD, _SCALAR_TAIL)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from ._common import (ERROR_RE, WARN_RE, Lines, block_key, estimate, finish, keep_ratio, render, template,
-                      term_regex)
+from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
+                      line_starts, regex_lines, render, templates, term_regex)
 
 name = "logs"
 
@@ -36,31 +36,30 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     tr = term_regex(ctx)
     near = 2 if ctx.is_error else 1
     keep = [False] * n
-    tpl = [template(s) for s in items]
+    tpl = templates(items)
+    joined = "\n".join(items)
+    starts = line_starts(items)
+    lower = joined.lower()
+    is_err = keyword_lines(lower, ERROR_WORDS, starts)
+    is_warn = keyword_lines(lower, WARN_WORDS, starts)
+    is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
     # 1. errors (with traces and neighbours), warnings, matches
     err_seen: dict[str, list[int]] = {}
     warn: list[int] = []
     matched = 0
-    i = 0
-    while i < n:
-        s = items[i][:_SCAN]
-        if tr is not None and matched < 300 and tr.search(s):
+    for i in range(n):
+        if is_hit[i] and matched < 300:
             keep[i] = True
             matched += 1
-        if ERROR_RE.search(s):
+        if is_err[i]:
             err_seen.setdefault(tpl[i], []).append(i)
             # a stack trace / continuation follows: keep it with the error
             j = i + 1
             while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]):
+                keep[j] = True
                 j += 1
-            if j > i + 1:
-                for k in range(i + 1, j):
-                    keep[k] = True
-            i += 1
-            continue
-        if WARN_RE.search(s):
+        elif is_warn[i]:
             warn.append(i)
-        i += 1
     for t in err_seen:
         occ = err_seen[t]
         chosen = occ[:_SAME_ERROR_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_CAP else [])
