@@ -502,3 +502,35 @@ class _ThreadCtx:
 
     def __exit__(self, *exc: object) -> None:
         self.fake.stop_thread()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m headroom_cli.testing.fake_provider [--port N]`: serve until Ctrl-C (manual tests,
+    benchmarks). Prints its URL on the first line of stdout."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    async def serve() -> None:
+        fake = FakeProvider()
+        await fake.start(port=args.port)
+        fake.requests = _Discard()  # long runs: do not keep every request
+        print(fake.url, flush=True)
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+class _Discard(list):
+    def append(self, item: Any) -> None:
+        pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
