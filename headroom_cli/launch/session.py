@@ -132,8 +132,13 @@ class WrapRun:
 
             self.recorder = Recorder()
             overrides["on_record"] = self.recorder
+        openai_up = ups.openai
+        if set(profile.protocols) == {"anthropic"} and not o.openai_upstream:
+            # The proxy's catch-all sends requests without Anthropic headers (Claude Code's `HEAD /`
+            # probe) to the OpenAI upstream; an Anthropic-only agent has nothing to send there.
+            openai_up = ups.anthropic
         self.settings = ProxySettings.from_config(
-            anthropic_upstream=ups.anthropic, openai_upstream=ups.openai, host="127.0.0.1",
+            anthropic_upstream=ups.anthropic, openai_upstream=openai_up, host="127.0.0.1",
             port=int(proxy_url.rsplit(":", 1)[1]) if not o.dry_run else o.port,
             session_id=self.session_id, agent=profile.name, **overrides,
         )
