@@ -158,6 +158,14 @@ _BOILERPLATE_PREFIXES = (
 )
 
 
+_REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.S)
+
+
+def strip_reminders(text: str) -> str:
+    """User text without the `<system-reminder>` spans the agent injects into it."""
+    return _REMINDER.sub("", text).strip() if "<system-reminder>" in text else text
+
+
 def is_boilerplate(text: str) -> bool:
     t = text.lstrip()
     return not t or t.startswith(_BOILERPLATE_PREFIXES)
@@ -219,6 +227,7 @@ def read_claude_transcript(path: Path) -> Session:
             continue
         # user line: plain text from the human, or tool results
         if isinstance(content, str):
+            content = strip_reminders(content)
             if not obj.get("isMeta") and not is_boilerplate(content):
                 s.events.append(UserMessage(index=len(s.events), text=content.strip(), timestamp=ts))
             continue
@@ -242,9 +251,11 @@ def read_claude_transcript(path: Path) -> Session:
                 if isinstance(tur, dict) and tur.get("interrupted"):
                     call.is_error = True
             elif b.get("type") == "text" and isinstance(b.get("text"), str):
-                texts.append(b["text"])
+                t = strip_reminders(b["text"])
+                if not is_boilerplate(t):  # per block: reminders come as blocks of their own
+                    texts.append(t)
         text = "\n".join(texts).strip()
-        if text and not obj.get("isMeta") and not is_boilerplate(text):
+        if text and not obj.get("isMeta"):
             s.events.append(UserMessage(index=len(s.events), text=text, timestamp=ts))
     return s
 
