@@ -1,0 +1,9 @@
+"""`headroom learn`: read past agent sessions, find mistakes that were later corrected, write rules.
+
+readers.py  Claude Code transcripts and Codex rollouts → Session (tool calls with outcome, user messages)
+mining.py   failure→fix pairs and user corrections → Occurrence (normalised key, rule text, evidence)
+rules.py    the shared rules store (JSON in the user data dir), dedupe and ranking
+writer.py   the managed section in CLAUDE.md / AGENTS.md, unified diffs
+run.py      one run: select sessions, mine, merge, plan file changes
+phrasing.py optional --llm rewording through the user's own provider
+"""

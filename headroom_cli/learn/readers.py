@@ -25,7 +25,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 SHELL = "shell"  # neutral name of every agent's shell tool (Claude `Bash`, Codex `shell`/`exec_command`)
 
