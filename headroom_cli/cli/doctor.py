@@ -316,9 +316,9 @@ def check_env_base_urls(env: dict | None = None) -> list[Check]:
             continue
         if _is_headroom(url):
             out.append(Check("environment", var, WARN, f"{url} is a headroom proxy",
-                             f"unset {var} before `headroom wrap` (e.g. `env -u {var} headroom wrap …`): "
-                             "wrap would otherwise treat that proxy as the upstream; headroom refuses to chain "
-                             "to itself and forwards to the provider's public API instead"))
+                             f"unset {var} before `headroom wrap` (e.g. `env -u {var} headroom wrap …`) unless "
+                             "you mean to use that proxy: headroom does not chain to another headroom proxy, "
+                             "so wrap cannot use it as the upstream"))
         else:
             out.append(Check("environment", var, INFO, f"{url}: headroom wrap will forward to it (chained)"))
     return out
