@@ -1,0 +1,151 @@
+"""Router: kind detection from content (hints only lower the bar), accept thresholds, fail-open."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from headroom_cli.compress import markers, router
+from headroom_cli.compress.base import Context, Result, key_for
+from headroom_cli.compress.compressors import build, code, diff, json_data, logs, search, table, text
+
+import test_compressors_samples as S
+
+CODEX_HEADER = ("Chunk ID: 1effa5\nWall time: 0.0000 seconds\nProcess exited with code 1\n"
+                "Original token count: 5708\nOutput:\n")
+
+
+def test_tiny_blocks_untouched():
+    assert router.compress_block("ERROR something\n" * 10, Context()) is None
+    assert router.compress_block("", Context()) is None
+
+
+def test_codex_header_kept_and_key_covers_whole_block():
+    body, needles = S.pytest_log()
+    block = CODEX_HEADER + body
+    res = router.compress_block(block, Context(tool_input='{"cmd": "pytest -v"}'))
+    assert res is not None and res.kind == "build"
+    assert res.text.startswith(CODEX_HEADER)
+    assert markers.find_keys(res.text) == [key_for(block)]
+    for n in needles:
+        assert n in res.text
+
+
+def test_fail_open_on_compressor_exception(monkeypatch):
+    def boom(text_, ctx, *, key=None):
+        raise RuntimeError("bug")
+    monkeypatch.setitem(router.COMPRESSORS, "log", boom)
+    text_, _ = S.worker_log()
+    assert router.compress_block(text_, Context()) is None
+
+
+def test_lossy_result_without_key_is_rejected(monkeypatch):
+    monkeypatch.setitem(router.COMPRESSORS, "log", lambda t, c, *, key=None: Result("short", True, "x", "log"))
+    text_, _ = S.worker_log()
+    assert router.compress_block(text_, Context()) is None
+
+
+def test_small_savings_rejected(monkeypatch):
+    text_, _ = S.worker_log()
+    monkeypatch.setitem(router.COMPRESSORS, "log",
+                        lambda t, c, *, key=None: Result(t[:-40] + markers.omitted("x", key, c), True, "x", "log"))
+    assert router.compress_block(text_, Context()) is None
+
+
+def test_hints_lower_the_bar_but_content_decides():
+    grep_few = "src/a.py:10:    load_config()\nsome note\nother note\nsrc/b.py:3:load_config\nmore\n"
+    assert router.detect(grep_few, Context()) != "search"
+    assert router.detect(grep_few, Context(tool_input="grep -rn load_config src")) == "search"
+    # a tool named like a search tool returning JSON is still JSON
+    assert router.detect(json.dumps([{"a": 1}] * 20), Context(tool_name="Grep")) == "json"
+    # timestamps and pod names are not grep results
+    assert router.detect(S.worker_log()[0], Context()) == "log"
+    assert router.detect(S.kubectl_table()[0], Context()) == "table"
+
+
+def test_detect_diff_and_empty_and_text():
+    assert router.detect(S.git_diff()[0], Context()) == "diff"
+    assert router.detect("   \n\n", Context()) == "empty"
+    assert router.detect(S.prose()[0], Context()) == "text"
+
+
+# ---------------------------------------------------------------- nasty inputs
+
+def test_huge_single_line_is_clipped_with_key():
+    rnd = random.Random(7)
+    line = "".join(rnd.choice("abcdef ghij.,") for _ in range(2_000_000))
+    res = router.compress_block(line, Context())
+    assert res is not None and len(res.text) < 5000
+    assert markers.find_keys(res.text) == [key_for(line)]
+    assert res.text.startswith(line[:500])
+
+
+def test_huge_minified_json_stays_json():
+    doc = {"items": [{"id": i, "v": "x" * 20} for i in range(20000)]}
+    text_ = json.dumps(doc, separators=(",", ":"))
+    res = router.compress_block(text_, Context())
+    assert res is not None and res.kind == "json"
+    out = json.loads(res.text)
+    assert out["items"][0] == {"id": 0, "v": "x" * 20}
+
+
+def test_binaryish_unicode_and_error_results_do_not_crash():
+    rnd = random.Random(3)
+    binary = "".join(chr(rnd.randrange(0, 0x3000)) for _ in range(20000))
+    for t in (binary, binary.replace("\n", "\r\n"), "😀 naïve café 日本語 ERROR ошибка\n" * 300, "\x00" * 5000):
+        for ctx in (Context(), Context(is_error=True)):
+            res = router.compress_block(t, ctx)
+            if res is not None:
+                assert key_for(t) in res.text or not res.lossy
+
+
+def test_unicode_lines_kept_exactly():
+    lines = [f"2026-01-01T00:00:{i % 60:02d}Z INFO 处理 batch {i} — ok ✓" for i in range(300)]
+    lines[150] = "2026-01-01T00:02:30Z ERROR 失败: café naïve 😀 broke"
+    text_ = "\n".join(lines)
+    res = router.compress_block(text_, Context())
+    assert lines[150] in res.text and lines[0] in res.text
+
+
+@pytest.mark.parametrize("mod", [build, code, diff, json_data, logs, search, table, text])
+def test_each_compressor_handles_empty_and_garbage(mod):
+    for t in ("", "\n", "\r\n\r\n", "{", "[1,", "@@ -1 +1 @@\n+x", "a:1:b\n" * 3, "\x00\x01\x02" * 100):
+        r = mod.compress(t, Context())
+        if r is not None and r.lossy:
+            assert key_for(t) in r.text
+
+
+_LINE = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["ERROR boom", "Traceback (most recent call last):", "  File \"x.py\", line 3, in f",
+                     "src/a.py:12:def f():", "test_x.py::t PASSED", "FAILED test_x.py::t - AssertionError",
+                     "@@ -1,3 +1,3 @@", "+added", "-removed", " context", "def f(x):", "    return x",
+                     "NAME   READY   STATUS", "{\"level\": \"info\", \"n\": 1}", ""]),
+    st.builds(lambda n: f"2026-01-01T00:00:00Z INFO worker {n} done", st.integers(0, 10**6)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(_LINE, min_size=0, max_size=200), crlf=st.booleans(), is_error=st.booleans())
+def test_property_no_crash_key_present_and_lines_exact(lines, crlf, is_error):
+    text_ = ("\r\n" if crlf else "\n").join(lines)
+    ctx = Context(is_error=is_error, tool_input="grep -rn f src")
+    for mod in (build, logs, search, table):
+        try:
+            r = mod.compress(text_, ctx)
+        except Exception as e:  # pragma: no cover - a failure here is the bug we look for
+            raise AssertionError(f"{mod.name} raised {e!r}")
+        if r is None:
+            continue
+        assert markers.find_keys(r.text) == [key_for(text_)]
+        # every kept line is an original line (or a clipped one), in order
+        orig = iter(text_.split("\n"))
+        for ln in r.text.split("\n"):
+            if "omitted" in ln and "[…" in ln:
+                continue
+            assert any(ln == o for o in orig), (mod.name, ln)
+    r = router.compress_block(text_, ctx)
+    if r is not None and r.lossy:
+        assert markers.find_keys(r.text) == [key_for(text_)]
