@@ -73,9 +73,12 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
     tb.add_column(style="dim", no_wrap=True)
     tb.add_column(no_wrap=False)
     tb.add_row("Requests", f"{t['requests']:,}" + (f"  ({t['errors']} failed)" if t.get("errors") else ""))
-    tb.add_row("Tokens before → after",
-               f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}")
-    tb.add_row("Saved", f"[bold green]{tokens(t['tokens_saved'])}[/] tokens ({pct(t['saved_pct'])})")
+    if t["tokens_before"]:
+        tb.add_row("Tokens before → after",
+                   f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}")
+        tb.add_row("Saved", f"[bold green]{tokens(t['tokens_saved'])}[/] tokens ({pct(t['saved_pct'])})")
+    else:
+        tb.add_row("Tokens before → after", "[dim]not counted (nothing went through compression)[/]")
     note = money_note(t)
     tb.add_row(HEADLINE_LABEL, f"[bold green]{usd(t['usd_saved'])}[/]" + (f"  [dim]({note})[/]" if note else ""))
     tb.add_row("Provider-billed cost", f"{usd(t['usd_spent'])} (without headroom ≈ {usd(t['usd_without'])})")
