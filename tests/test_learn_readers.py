@@ -178,3 +178,14 @@ def test_readers_never_raise_on_arbitrary_lines(tmp_path_factory, lines):
     for reader in (readers.read_claude_transcript, readers.read_codex_rollout):
         s = reader(f)
         assert all(isinstance(e, (ToolCall, UserMessage)) for e in s.events)
+
+
+def test_subagent_transcripts_get_their_own_id(tmp_path):
+    d = tmp_path / "projects" / "-p" / "abc-session" / "subagents"
+    d.mkdir(parents=True)
+    line = {"type": "user", "sessionId": "abc-session", "isSidechain": True, "cwd": "/p",
+            "message": {"role": "user", "content": "look around"}}
+    (d / "agent-1.jsonl").write_text(json.dumps(line) + "\n")
+    (d.parent.parent / "abc-session.jsonl").write_text(json.dumps({**line, "isSidechain": False}) + "\n")
+    ids = sorted(readers.read_claude_transcript(f).session_id for f in readers.claude_transcripts(tmp_path, "/p"))
+    assert ids == ["abc-session", "abc-session:agent-1"]

@@ -130,7 +130,8 @@ def _print_rules(con, result) -> None:
     for i, r in enumerate(result.found, 1):
         ex = r.example
         if "quote" in ex:
-            example = escape(f"you said: “{ex['quote'][:90]}”")
+            q = ex["quote"]
+            example = escape(f"you said: “{q if len(q) <= 100 else q[:99].rstrip() + '…'}”")
         else:
             example = escape(f"{ex.get('failed', '')}  →  {ex.get('fixed', '')}")
             if ex.get("error"):

@@ -197,7 +197,9 @@ def read_claude_transcript(path: Path) -> Session:
             s.started = s.started or ts
             s.ended = ts
         if isinstance(obj.get("sessionId"), str) and s.session_id == path.stem and obj["sessionId"]:
-            s.session_id = obj["sessionId"]
+            # a subagent's transcript (<session>/subagents/agent-*.jsonl) carries its parent's id
+            sub = "subagents" in path.parts and obj["sessionId"] != path.stem
+            s.session_id = f"{obj['sessionId']}:{path.stem}" if sub else obj["sessionId"]
         if isinstance(obj.get("cwd"), str) and not s.project:
             s.project = obj["cwd"]
         kind = obj.get("type")

@@ -119,7 +119,8 @@ class RuleStore:
         except ImportError:  # Windows: last writer wins
             yield
             return
-        with open(self.path.with_suffix(".lock"), "a") as fh:
+        fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
