@@ -44,6 +44,7 @@ Estimated input cost avoided  $0.05
 Provider-billed cost          $0.04 (without headroom ≈ $0.09)
 Cache-read share              88% of billed input
 Retrievals                    2
+Latency added                 4.0 ms per request (avg)
 Compressors                   log ×6, json ×3
 Duration                      12m 05s
 Estimated input cost avoided = tokens removed by compression × the price each would have
@@ -53,7 +54,7 @@ been billed at (uncached input, cache write or cache read, in the request's own 
 def test_summary_snapshot():
     with Ledger() as lg:
         for i in range(3):
-            lg.record(rec(i=i, retrievals=1 if i else 0))
+            lg.record(rec(i=i, retrievals=1 if i else 0, latency_added_ms=3.0 + i))
         text = capture(summary.render_summary("s1", duration_s=725, ledger=lg, prices=PRICES))
     if os.environ.get("HEADROOM_UPDATE_SNAPSHOTS"):
         print(text)

@@ -84,6 +84,7 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
     tb.add_row("Provider-billed cost", f"{usd(t['usd_spent'])} (without headroom ≈ {usd(t['usd_without'])})")
     tb.add_row("Cache-read share", share(t["cache_read_share"]) + " of billed input")
     tb.add_row("Retrievals", f"{t['retrievals']:,}")
+    tb.add_row("Latency added", f"{t.get('latency_added_ms_avg', 0.0):.1f} ms per request (avg)")
     comp = t.get("compressors") or {}
     if comp:
         tb.add_row("Compressors", ", ".join(f"{k} ×{v}" for k, v in comp.items()))
