@@ -129,7 +129,7 @@ def test_store_failure_means_no_lossy_cut():
     class BrokenStore:
         path = "broken"
 
-        def put(self, *a, **k):
+        def put_many(self, *a, **k):
             raise OSError("disk full")
     body = session(1)
     r = compress_request(body, "anthropic", CompressConfig(compressor=FakeCompressor(), memo=Memo(), store=BrokenStore()))

@@ -106,27 +106,37 @@ class Store:
     # -- API -----------------------------------------------------------------------------------------
     def put(self, text: str, *, key: str | None = None, ttl: int | None = None, meta: dict | None = None) -> str:
         """Keep `text`; return its key (`key_for(text)` unless given). Re-putting refreshes the expiry."""
-        key = key or key_for(text)
+        return self.put_many([(text, key, meta)], ttl=ttl)[0]
+
+    def put_many(self, items: list[tuple[str, str | None, dict | None]], *, ttl: int | None = None) -> list[str]:
+        """Keep several originals in one transaction (the engine stores a request's cuts at once)."""
         now = self.clock()
         life = ttl if ttl is not None else (self.ttl if self.ttl is not None else default_ttl())
         expires = now + life if life and life > 0 else None
-        data = text.encode("utf-8", "surrogatepass")
-        size = len(data)
-        meta_s = json.dumps(meta, sort_keys=True) if meta else None
+        rows, keys = [], []
+        for text, key, meta in items:
+            key = key or key_for(text)
+            data = text.encode("utf-8", "surrogatepass")
+            rows.append((key, data, len(data), now, expires, json.dumps(meta, sort_keys=True) if meta else None))
+            keys.append(key)
         c = self._conn()
-        c.execute(
-            "INSERT INTO originals(key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
-            "meta=COALESCE(excluded.meta, originals.meta)",
-            (key, data, size, now, expires, meta_s),
-        )
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.executemany(
+                "INSERT INTO originals(key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
+                "meta=COALESCE(excluded.meta, originals.meta)", rows)
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
         # Running total (other processes add too: recount every 256 puts) decides when to evict.
-        self._approx_total += size
-        self._puts_since_sweep += 1
+        self._approx_total += sum(r[2] for r in rows)
+        self._puts_since_sweep += len(rows)
         if self._approx_total > self.max_bytes or self._puts_since_sweep >= 256:
             self._puts_since_sweep = 0
             self._enforce_cap()
-        return key
+        return keys
 
     def get(self, key: str) -> str | None:
         """The original, or None if missing or expired."""

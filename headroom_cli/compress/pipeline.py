@@ -6,6 +6,7 @@ the containers on the path to a changed block are copied.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -199,6 +200,10 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
     blocks: list[BlockInfo] = []
     skipped: dict[str, int] = {}
     errors: list[str] = []
+    new_lossy: list[tuple[tuple, MemoEntry, str, Any]] = []  # memo key, entry, original, site
+    refresh: list[tuple[MemoEntry, str, Any]] = []
+    store = None
+    life = 0.0
 
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
@@ -208,7 +213,7 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
         if len(text) < min_tokens * 2 or estimate_tokens(text) < min_tokens:
             skip("small")
             continue
-        if policy.is_protected(site.tool_name, site.command, protect_tools):
+        if _protected(site.tool_name, site.command, protect_tools):
             skip("protected")
             continue
         if compressor is None:
@@ -221,18 +226,44 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
         hit = entry is not None
         if entry is None:
             entry = _decide(text, ctx, compressor, errors)
-            if entry.lossy and not _store(store_getter, text, entry, site, ttl, errors):
-                continue  # the original could not be kept: no lossy cut (and no memo, so a later turn retries)
-            memo.put(mkey, entry)
-        elif entry.lossy and entry.text is not None:
-            _refresh(store_getter, text, entry, site, ttl, errors)
+            if entry.lossy:
+                new_lossy.append((mkey, entry, text, site))  # memoised once its original is stored
+            else:
+                memo.put(mkey, entry)
+        elif entry.lossy:
+            if store is None:
+                store = store_getter()
+                life = _lifetime(store, ttl)
+            if _needs_refresh(store, entry, life):
+                refresh.append((entry, text, site))
         if entry.text is None:
             skip("kept")
             continue
         rw.replace(site.path, site.value(entry.text))
         blocks.append(BlockInfo(site.path, site.origin, site.tool_name, entry.kind, entry.compressor, entry.lossy,
                                 entry.key, entry.est_before, entry.est_after, hit, entry, text))
+
+    pending = [(e, t, s) for _, e, t, s in new_lossy] + refresh
+    if pending:
+        try:
+            store = store if store is not None else store_getter()
+            store.put_many([(t, e.key, {"tool": s.tool_name, "kind": e.kind}) for e, t, s in pending], ttl=ttl)
+        except Exception as exc:
+            # No silent loss: without its original kept, no lossy cut goes out. Forward the request as it came.
+            errors.append(f"store: {type(exc).__name__}: {exc}"[:300])
+            return CompressResult(body, body, protocol, [], {"store_failed": len(pending)},
+                                  (time.perf_counter() - t0) * 1000, errors)
+        now, sid = time.time(), _store_id(store)
+        for e, _, _ in pending:
+            e.stored[sid] = now
+        for mkey, e, _, _ in new_lossy:
+            memo.put(mkey, e)
     return CompressResult(body, rw.result(), protocol, blocks, skipped, (time.perf_counter() - t0) * 1000, errors)
+
+
+@functools.lru_cache(maxsize=8192)
+def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> bool:
+    return policy.is_protected(tool_name, command, protect_tools)
 
 
 def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str]) -> MemoEntry:
@@ -261,32 +292,18 @@ def _store_id(store: Any) -> str:
     return str(getattr(store, "path", "")) or f"obj:{id(store)}"
 
 
-def _store(store_getter, text: str, entry: MemoEntry, site, ttl, errors: list[str]) -> bool:
-    try:
-        store = store_getter()
-        store.put(text, key=entry.key, ttl=ttl, meta={"tool": site.tool_name, "kind": entry.kind})
-    except Exception as e:
-        errors.append(f"store: {type(e).__name__}: {e}"[:300])
-        return False
-    entry.stored[_store_id(store)] = time.time()
-    return True
+def _lifetime(store: Any, ttl: int | None) -> float:
+    life = ttl if ttl is not None else getattr(store, "ttl", None)
+    if life is None:
+        from ..ccr.store import default_ttl
+
+        life = default_ttl()
+    return float(life)
 
 
-def _refresh(store_getter, text: str, entry: MemoEntry, site, ttl, errors: list[str]) -> None:
+def _needs_refresh(store: Any, entry: MemoEntry, life: float) -> bool:
     """A memo hit must still find its original in *this* store (the memo outlives stores, e.g. another
     HEADROOM_HOME) and keep it alive: re-put when absent or past half its lifetime.
     (Timing only affects the store's expiry, never the bytes sent.)"""
-    try:
-        store = store_getter()
-        when = entry.stored.get(_store_id(store))
-        if when is not None:
-            life = ttl if ttl is not None else getattr(store, "ttl", None)
-            if life is None:
-                from ..ccr.store import default_ttl
-
-                life = default_ttl()
-            if time.time() - when <= life / 2:
-                return
-        _store(lambda: store, text, entry, site, ttl, errors)
-    except Exception as e:
-        errors.append(f"store: {type(e).__name__}: {e}"[:300])
+    when = entry.stored.get(_store_id(store))
+    return when is None or time.time() - when > life / 2
