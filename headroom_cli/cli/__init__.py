@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # Order here is the order in `headroom --help`.
@@ -85,6 +86,10 @@ def program(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if os.environ.get("_HEADROOM_COMPLETE"):  # TAB in a shell: see shell/completions.py
+        from ..shell.completions import complete_from_env
+
+        return complete_from_env()
     if argv in (["--version"], ["-V"]):  # fast path: no typer import
         from .._version import __version__
 
