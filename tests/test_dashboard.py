@@ -158,3 +158,20 @@ def test_cli_dashboard_once(capsys):
     assert main(["dashboard", "--once"]) == 0
     out = capsys.readouterr().out
     assert "cli1" in out and "Estimated input cost avoided" in out
+
+
+def test_ctrl_c_ends_the_live_loop_cleanly(monkeypatch):
+    calls = {"n": 0}
+    real = dashboard.collect
+
+    def collect(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(dashboard, "collect", collect)
+    con = Console(file=io.StringIO(), width=100, color_system=None)
+    lg = Ledger()
+    assert dashboard.run(interval=0.1, console=con, ledger=lg, prices=PRICES) == 1
+    lg.close()

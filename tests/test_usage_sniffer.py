@@ -156,3 +156,17 @@ def test_deepseek_style_cache_hits():
     body = b'{"model":"deepseek-chat","usage":{"prompt_tokens":100,"completion_tokens":5,"prompt_cache_hit_tokens":60}}'
     u, _ = sniff("openai_chat", body)
     assert u == Usage(input_tokens=40, cache_read_tokens=60, cache_write_tokens=0, output_tokens=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(protocol=st.sampled_from(["anthropic", "openai_chat", "openai_responses", "passthrough"]),
+       chunks=st.lists(st.binary(max_size=200) | st.sampled_from(
+           [b"data: ", b"event: message_delta\n", b'{"usage":{"input_tokens":"x"}}', b"\r", b"\n",
+            b'data: {"type":"message_start","message":{"usage":null}}\n\n', b"data: [DONE]\n\n"]), max_size=30))
+def test_any_bytes_never_raise(protocol, chunks):
+    s = UsageSniffer(protocol)
+    for c in chunks:
+        s.feed(c)
+    u = s.finish()
+    assert isinstance(u, Usage)
+    assert min(u.input_tokens, u.cache_read_tokens, u.cache_write_tokens, u.output_tokens) >= 0
