@@ -302,3 +302,17 @@ def templates(items: Sequence[str]) -> list[str]:
     joined = "\n".join(items)
     out = _FAST_NORM.sub("#", joined).split("\n")
     return out if len(out) == len(items) else [template(s) for s in items]
+
+
+def selective_regex(ctx: Context, text: str, units: int, lower: str | None = None) -> re.Pattern | None:
+    """The term regex without terms that occur in more than a fifth of the units (lines, records).
+
+    A term that matches nearly everything (the grep pattern itself, a log prefix echoed by the command
+    that printed the log) says nothing about what to keep, and keeping everything it matches would
+    defeat compression."""
+    ts = terms(ctx)
+    if not ts:
+        return None
+    low = text.lower() if lower is None else lower
+    limit = max(3, units // 5)
+    return _regex(tuple(t for t in ts if low.count(t.lower()) <= limit))

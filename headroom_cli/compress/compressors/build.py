@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, term_regex
+from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, selective_regex
 
 name = "build"
 
@@ -47,7 +47,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     n = len(items)
     if n < 6:
         return None
-    tr = term_regex(ctx)
+    tr = selective_regex(ctx, text, n)
     head_cap = _REGION_HEAD * (2 if ctx.is_error else 1)
     keep = [False] * n
     passing = [False] * n

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import markers
 from ..base import Context, Result
-from ._common import ERROR_RE, block_key, keep_ratio, term_regex
+from ._common import ERROR_RE, block_key, keep_ratio, term_regex, terms
 
 name = "json"
 
@@ -52,10 +52,11 @@ def dumps(v: Any) -> str:
 
 
 class _State:
-    def __init__(self, ctx: Context, key: str):
+    def __init__(self, ctx: Context, key: str, text: str):
         self.ctx = ctx
         self.key = key
         self.tr = term_regex(ctx)
+        self.terms = terms(ctx)
         self.ratio = keep_ratio(ctx)
         self.cuts = 0
         self.dropped = 0
@@ -126,11 +127,30 @@ def _outliers(recs: list[dict]) -> set[int]:
     return found
 
 
-def _must(v: Any, st: _State) -> bool:
+def _flat_text(v: Any) -> str:
     parts: list[str] = []
     _flat(v, parts)
-    s = "\n".join(parts)
-    return bool(ERROR_RE.search(s) or (st.tr is not None and st.tr.search(s)))
+    return "\n".join(parts)
+
+
+def _must(items: list[Any], st: _State) -> list[int]:
+    """Indices of items whose values report errors or match the context terms.
+
+    Terms matching more than a fifth of the items say nothing about which to keep and are ignored."""
+    flats = [_flat_text(x) for x in items]
+    hits = [i for i, f in enumerate(flats) if ERROR_RE.search(f)]
+    terms = st.terms
+    if terms:
+        limit = max(3, len(items) // 5)
+        lows = [f.lower() for f in flats]
+        chosen: set[int] = set()
+        for t in terms:
+            tl = t.lower()
+            m = [i for i, f in enumerate(lows) if tl in f]
+            if len(m) <= limit:
+                chosen.update(m)
+        hits = sorted(set(hits) | chosen)
+    return hits
 
 
 def _table(recs: list[Any]) -> dict | None:
@@ -172,7 +192,7 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if st.ratio >= 0.6:
         head, tail = head * 3, tail * 3
     keep = [i < head or i >= n - tail for i in range(n)]
-    must = [i for i in range(n) if not keep[i] and _must(v[i], st)]
+    must = [i for i in _must(v, st) if not keep[i]]
     if records:
         must_set = set(must)
         must += sorted(i for i in _outliers(v) if not keep[i] and i not in must_set)
@@ -211,7 +231,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         doc = loads(text)
     except (ValueError, RecursionError):
         return None
-    st = _State(ctx, block_key(text, key))
+    st = _State(ctx, block_key(text, key), text)
     new = _shrink(doc, st, 0)
     try:
         out = dumps(new)

@@ -11,7 +11,7 @@ import re
 
 from ..base import Context, Result
 from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
-                      line_starts, regex_lines, render, templates, term_regex)
+                      line_starts, regex_lines, render, selective_regex, templates)
 
 name = "logs"
 
@@ -33,7 +33,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     n = len(items)
     if n < 6:
         return None
-    tr = term_regex(ctx)
     near = 2 if ctx.is_error else 1
     keep = [False] * n
     tpl = templates(items)
@@ -42,6 +41,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     lower = joined.lower()
     is_err = keyword_lines(lower, ERROR_WORDS, starts)
     is_warn = keyword_lines(lower, WARN_WORDS, starts)
+    tr = selective_regex(ctx, joined, n, lower)
     is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
     # 1. errors (with traces and neighbours), warnings, matches
     err_seen: dict[str, list[int]] = {}

@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, term_regex
+from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
 
 name = "search"
 
@@ -26,7 +26,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     n = len(items)
     if n < 6:
         return None
-    tr = term_regex(ctx)
+    tr = selective_regex(ctx, text, n)
     file_of: list[str | None] = [None] * n
     is_match = [False] * n
     files: dict[str, list[int]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, term_regex
+from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, selective_regex
 
 name = "table"
 
@@ -23,7 +23,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     n = len(items)
     if n < 8:
         return None
-    tr = term_regex(ctx)
+    tr = selective_regex(ctx, text, n)
     rows = [_SPLIT.split(s.strip()) for s in items]
     body = [i for i in range(1, n) if items[i].strip()]
     if len(body) < 6:

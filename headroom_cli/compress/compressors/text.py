@@ -11,7 +11,7 @@ import re
 from .. import markers
 from ..base import Context, Result
 from ._common import (ERROR_RE, WARN_RE, LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, render,
-                      term_regex, weak_regex)
+                      selective_regex, weak_regex)
 
 name = "text"
 
@@ -62,7 +62,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     lines = Lines(text)
     items = lines.items
     n = len(items)
-    tr = term_regex(ctx)
+    tr = selective_regex(ctx, text, max(n, text.count('. ')))
     wr = weak_regex(ctx)
     ratio = keep_ratio(ctx)
     shortened = 0
