@@ -39,6 +39,7 @@ def test_record_and_session_totals():
     assert t["requests"] == 2
     assert (t["tokens_before"], t["tokens_after"], t["tokens_saved"]) == (12_000, 8_000, 4_000)
     assert t["saved_pct"] == pytest.approx(33.33, abs=0.01)
+    assert t["compression_ratio"] == pytest.approx(8_000 / 12_000, abs=1e-4)
     assert t["retrievals"] == 1
     assert t["compressors"] == {"json": 2, "log": 1}
     assert t["agent"] == "claude"

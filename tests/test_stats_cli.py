@@ -38,7 +38,7 @@ def capture(renderable, width=90) -> str:
 SUMMARY_SNAPSHOT = """\
 headroom · claude · s1
 Requests                      3
-Tokens before → after         126.0k → 51.0k
+Tokens before → after         126.0k → 51.0k  (ratio 0.40)
 Saved                         75.0k tokens (59.5%)
 Estimated input cost avoided  $0.05
 Provider-billed cost          $0.04 (without headroom ≈ $0.09)
@@ -85,7 +85,7 @@ def test_stats_json_structure(capsys):
     cur = data["current"]
     assert cur["session_id"] == "s1" and cur["requests"] == 2 and cur["running"] is False
     for k in ("tokens_before", "tokens_after", "tokens_saved", "saved_pct", "usd_saved", "usd_spent",
-              "cache_read_share", "retrievals", "compressors", "models"):
+              "cache_read_share", "retrievals", "compressors", "models", "compression_ratio"):
         assert k in cur
     assert data["history"]["by"] == "day" and data["history"]["totals"]["requests"] == 3
     assert sum(r["requests"] for r in data["history"]["rows"]) == 3

@@ -222,6 +222,8 @@ def _finish_totals(acc: dict) -> dict:
     saved = out["tokens_before"] - out["tokens_after"]
     out["tokens_saved"] = saved
     out["saved_pct"] = round(100.0 * saved / out["tokens_before"], 2) if out["tokens_before"] else 0.0
+    # after/before: 0.4 means the compressed requests were 40 % of the originals
+    out["compression_ratio"] = round(out["tokens_after"] / out["tokens_before"], 4) if out["tokens_before"] else None
     billed = out["input_tokens"] + out["cache_read_tokens"] + out["cache_write_tokens"]
     out["cache_read_share"] = round(out["cache_read_tokens"] / billed, 4) if billed else 0.0
     out["provider_tokens_saved"] = round(out["saved_input"] + out["saved_cache_read"] + out["saved_cache_write"], 1)

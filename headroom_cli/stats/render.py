@@ -75,7 +75,8 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
     tb.add_row("Requests", f"{t['requests']:,}" + (f"  ({t['errors']} failed)" if t.get("errors") else ""))
     if t["tokens_before"]:
         tb.add_row("Tokens before → after",
-                   f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}")
+                   f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}"
+                   f"  (ratio {t['tokens_after'] / t['tokens_before']:.2f})")
         tb.add_row("Saved", f"[bold green]{tokens(t['tokens_saved'])}[/] tokens ({pct(t['saved_pct'])})")
     else:
         tb.add_row("Tokens before → after", "[dim]not counted (nothing went through compression)[/]")
