@@ -74,6 +74,13 @@ def test_token_figures():
                 walk(v)
     walk(r.original)
     assert r.tokens_before == sum(tokens.count_tokens(s) for s in strings)
+    # opaque payloads are not counted as text
+    with_image = session(5)
+    with_image["messages"][0]["content"] = [
+        {"type": "text", "text": "Investigate the outage"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo" * 500}}]
+    r_img = compress_request(with_image, "anthropic", CompressConfig(compressor=FakeCompressor(), memo=Memo()))
+    assert r_img.tokens_before - r.tokens_before < 20
     strings.clear()
     walk(r.body)
     assert r.tokens_after == sum(tokens.count_tokens(s) for s in strings)
@@ -186,3 +193,13 @@ def test_memo_is_bounded_by_bytes():
         m.put((str(i),), MemoEntry("x" * 1000))
     assert m.nbytes <= 10_000 and len(m) < 100
     assert m.get(("99",)) is not None and m.get(("0",)) is None
+
+
+def test_library_entry_points():
+    import headroom_cli.compress.api  # noqa: F401  (binds the subpackage on headroom_cli)
+    from headroom_cli import CompressResult, compress, compress_request, retrieve
+
+    r = compress(session(2)["messages"], model="claude", config=CompressConfig(compressor=FakeCompressor(), memo=Memo()))
+    assert isinstance(r, CompressResult) and r.changed
+    assert retrieve(r.keys[0]) == big("TURN0", 60)
+    assert compress_request is headroom_cli.compress.api.compress_request

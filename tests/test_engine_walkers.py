@@ -244,3 +244,12 @@ def test_compress_detects_protocol():
     r2 = compress(chat_body()["messages"], config=cfg(FakeCompressor()))
     assert r2.protocol == "openai_chat" and r2.changed
     assert r2.messages is r2.body["messages"]
+
+
+def test_codex_nonzero_exit_marks_error():
+    body = responses_body()
+    body["input"][5]["output"] = body["input"][5]["output"].replace("exited with code 0", "exited with code 2")
+    fc = FakeCompressor()
+    compress_request(body, "openai_responses", cfg(fc))
+    assert fc.ctx_for("WORKER line").is_error is True
+    assert fc.ctx_for("PATCHOUT line").is_error is False

@@ -130,15 +130,20 @@ class CompressResult:
         return f"CompressResult(protocol={self.protocol!r}, blocks={len(self.blocks)}, keys={len(self.keys)})"
 
 
+# Opaque payloads (base64 images, encrypted reasoning, thinking signatures) are not text tokens.
+_OPAQUE_KEYS = frozenset(("data", "encrypted_content", "signature", "file_data"))
+
+
 def _count_strings(obj: Any) -> int:
     total = 0
     stack = [obj]
     while stack:
         o = stack.pop()
         if isinstance(o, str):
-            total += count_tokens_cached(o)
+            if not o.startswith("data:"):
+                total += count_tokens_cached(o)
         elif isinstance(o, dict):
-            stack.extend(o.values())
+            stack.extend(v for k, v in o.items() if k not in _OPAQUE_KEYS)
         elif isinstance(o, list):
             stack.extend(o)
     return total

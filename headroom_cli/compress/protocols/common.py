@@ -171,15 +171,25 @@ def unwrap_json_output(text: str) -> tuple[str, Callable[[str], str]] | None:
     return obj["output"], encode
 
 
+_EXIT = re.compile(r"^Process exited with code (-?\d+)$", re.M)
+
+
+def _failed(envelope: str) -> bool:
+    m = _EXIT.search(envelope)
+    return bool(m) and m.group(1) != "0"
+
+
 def tool_output_site(hist: History, path: tuple, text: str, call: Call, **kw) -> Site:
-    """A site for a tool output string: an agent's envelope stays verbatim, the output inside is compressible."""
+    """A site for a tool output string: an agent's envelope stays verbatim, the output inside is compressible.
+    A non-zero exit code in the envelope marks the result as an error (compressors keep more of it)."""
     wrapped = unwrap_json_output(text)
+    encode = None
     if wrapped is not None:
-        inner, encode = wrapped
-        prefix, body = split_envelope(inner)
-        return hist.site(path, body, call, prefix=prefix, encode=encode, **kw)
+        text, encode = wrapped
     prefix, body = split_envelope(text)
-    return hist.site(path, body, call, prefix=prefix, **kw)
+    if prefix and _failed(prefix):
+        kw["is_error"] = True
+    return hist.site(path, body, call, prefix=prefix, encode=encode, **kw)
 
 
 # aider adds command output (`/run`, `/test`, failing lint/test runs) as a user message built from this template
