@@ -9,11 +9,17 @@ from headroom_cli.ccr.store import default_store
 
 
 def _params():
+    """A stdio transport for `python -m headroom_cli mcp serve`."""
+    import tempfile
+
     from mcp import StdioServerParameters
+    from mcp.client.stdio import stdio_client
 
     # the SDK passes only a safe subset of the environment: hand the isolated dirs over explicitly
     env = {k: os.environ[k] for k in ("HEADROOM_HOME", "HOME", "PATH") if k in os.environ}
-    return StdioServerParameters(command=sys.executable, args=["-m", "headroom_cli", "mcp", "serve"], env=env)
+    params = StdioServerParameters(command=sys.executable, args=["-m", "headroom_cli", "mcp", "serve"], env=env)
+    # the server's stderr goes to a real file: pytest's captured sys.stderr may have no fileno
+    return stdio_client(params, errlog=tempfile.TemporaryFile("w+"))
 
 
 async def test_stdio_list_and_retrieve_byte_for_byte():
