@@ -92,7 +92,7 @@ def bench_latency(runs: int) -> dict:
                                                         "input": {"command": f"git status --short {i}"}}]})
         small.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"t{i}",
                                                    "content": f" M src/file_{i}.py\n?? notes_{i}.md\n"}]})
-    b100 = {"model": "claude", "system": "You are a careful agent. " * 3000, "tools": [{"name": "Bash"}],
+    b100 = {"model": "claude", "system": "You are a careful agent. " * 3600, "tools": [{"name": "Bash"}],
             "messages": small}
     memo = Memo()
     compress_request(b100, "anthropic", CompressConfig(memo=memo))

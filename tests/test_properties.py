@@ -186,3 +186,40 @@ def test_lossy_cuts_are_common_for_every_compressor():
     for kind in KINDS[:-1]:
         assert compressed[kind] >= 0.75 * seen[kind], (kind, compressed[kind], seen[kind])
         assert lossy[kind] >= 0.5 * seen[kind], (kind, lossy[kind], seen[kind])  # keys exercised per compressor
+
+
+def _tool_values(body: dict, protocol: str) -> list:
+    """The compressed tool-result values in order, with cache_control stripped from their blocks."""
+    return [s.prefix + s.text + s.suffix for s in sites(body, protocol)]
+
+
+def _move_cache_control(body: dict, protocol: str) -> dict:
+    if protocol != "anthropic":
+        return body
+    b = json.loads(json.dumps(body))
+    for m in b["messages"]:
+        if isinstance(m.get("content"), list):
+            for blk in m["content"]:
+                if isinstance(blk, dict):
+                    blk.pop("cache_control", None)
+    b["messages"][2]["content"][0]["cache_control"] = {"type": "ephemeral"}
+    return b
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(protocol=st.sampled_from(["anthropic", "openai_chat", "openai_responses"]),
+       steps=st.lists(step, min_size=1, max_size=4), later=st.lists(step, min_size=1, max_size=2), noise=st.booleans())
+def test_cache_safety_with_real_compressors(protocol, steps, later, noise):
+    """Moving cache_control, or appending later turns (which mention other things), never changes the
+    compressed bytes of an earlier block — in a fresh process-like state (new memo each time)."""
+    base = build_request(protocol, steps, noise)
+    ref = _tool_values(compress_request(base, protocol, CompressConfig(memo=Memo())).body, protocol)
+    moved = _move_cache_control(base, protocol)
+    assert _tool_values(compress_request(moved, protocol, CompressConfig(memo=Memo())).body, protocol) == ref
+    longer = build_request(protocol, steps + later, noise)
+    field = "input" if protocol == "openai_responses" else "messages"
+    note = "Now focus on ord_7f3a91 and the FATAL error"
+    longer[field].append({"role": "user", "content": note} if protocol != "openai_responses" else
+                         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": note}]})
+    got = _tool_values(compress_request(longer, protocol, CompressConfig(memo=Memo())).body, protocol)
+    assert got[: len(ref)] == ref
