@@ -102,6 +102,16 @@ async def client():
         yield s
 
 
+async def settled(records: list, n: int) -> list:
+    """The proxy reports a request after the client has its answer (on the proxy's thread): wait
+    (bounded) until `n` records arrived."""
+    for _ in range(1000):
+        if len(records) >= n:
+            break
+        await asyncio.sleep(0.01)
+    return records
+
+
 async def post(client, url, body: bytes, headers) -> tuple[aiohttp.ClientResponse, bytes]:
     async with client.post(url, data=body, headers={"Content-Type": "application/json", **headers}) as r:
         return r, await r.read()
@@ -138,6 +148,7 @@ async def test_two_turn_dialogue_relayed_byte_identical(fake, proxy, client, rec
         else:
             assert ("tool_use" if protocol == "anthropic" else "call_") in answer
     assert len(fake.model_requests) == 2
+    await settled(records, 2)
     assert [r.protocol for r in records] == [protocol, protocol]
     assert all(r.status == 200 and r.streamed == stream for r in records)
 
@@ -314,6 +325,7 @@ async def test_bypass_header_skips_pipeline(fake, proxy, client, records, monkey
     await post(client, proxy.url + "/v1/messages", body, ANTH_HEADERS)
     assert len(calls) == 1 and fake.requests[-1].raw == b'{"rewritten":true}'
     assert calls[0].protocol == "anthropic" and calls[0].path == "/v1/messages"
+    await settled(records, 2)
     assert (records[-1].tokens_before, records[-1].tokens_after) == (100, 40)
 
 
@@ -392,6 +404,7 @@ async def test_on_record_receives_usage(client, protocol, path, make_body, heade
                                        session_id="sess-1", agent="claude", on_record=recs.append)) as proxy:
             resp, _ = await post(client, proxy.url + path, dumps(make_body(stream=True)), headers)
             assert resp.status == 200
+            await settled(recs, 1)
             async with client.get(proxy.url + "/stats") as r:
                 stats = json.loads(await r.read())
     (rec,) = recs
@@ -422,6 +435,7 @@ async def test_pipeline_failure_fails_open(fake, proxy, client, records, monkeyp
     body = dumps(anth_body())
     resp, _ = await post(client, proxy.url + "/v1/messages", body, ANTH_HEADERS)
     assert resp.status == 200 and fake.requests[-1].raw == body
+    await settled(records, 1)
     assert "engine bug" in records[-1].error
     async with client.get(proxy.url + "/stats") as r:
         assert json.loads(await r.read())["failopen"] == 1
@@ -457,3 +471,34 @@ async def test_client_disconnect_mid_stream_keeps_proxy_serving(client, records)
             fp.lockstep, fp.chunk_text = False, 100
             resp, data = await post(client, proxy.url + "/v1/messages", dumps(anth_body()), ANTH_HEADERS)
             assert resp.status == 200 and b"second" in data
+
+
+async def test_unknown_request_encoding_is_forwarded_untouched(fake, proxy, client, records):
+    body = b"\x8b\x00opaque-brotli-bytes"
+    resp, _ = await post(client, proxy.url + "/v1/messages", body, {**ANTH_HEADERS, "Content-Encoding": "compress"})
+    assert resp.status == 200
+    assert fake.requests[-1].raw == body and fake.requests[-1].headers["Content-Encoding"] == "compress"
+    await settled(records, 1)
+    assert "compress" in records[-1].error
+
+
+async def test_retrieve_route_serves_stored_originals(proxy, client):
+    store = pytest.importorskip("headroom_cli.ccr.store")
+    original = "line 1\nline 2 — the exact original\n"
+    key = store.default_store().put(original)
+    async with client.get(proxy.url + f"/v1/retrieve/{key}") as r:
+        assert r.status == 200 and (await r.read()).decode() == original
+    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Accept": "application/json"}) as r:
+        assert json.loads(await r.read()) == {"key": key, "text": original}
+    async with client.get(proxy.url + "/v1/retrieve/doesnotexist") as r:
+        assert r.status == 404 and "doesnotexist" in json.loads(await r.read())["error"]
+    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Origin": "http://evil.example"}) as r:
+        assert r.status == 403
+
+
+async def test_connection_refused_message_is_plain(client):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    with ProxyServer(ProxySettings(openai_upstream=dead + "/v1")) as proxy:
+        resp, data = await post(client, proxy.url + "/v1/responses", dumps(responses_body()), OAI_HEADERS)
+    assert resp.status == 502
+    assert "connection refused" in json.loads(data)["error"]["message"]

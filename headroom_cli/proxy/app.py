@@ -42,10 +42,11 @@ def make_app(settings: ProxySettings) -> web.Application:
     app[FORWARDER], app[COUNTERS], app[SETTINGS] = fwd, counters, settings
     app.cleanup_ctx.append(fwd.client_ctx)
 
-    healthz, stats = make_handlers(settings, counters)
+    healthz, stats, retrieve = make_handlers(settings, counters)
     r = app.router
     r.add_get("/healthz", healthz)
     r.add_get("/stats", stats)
+    r.add_get("/v1/retrieve/{key}", retrieve)
     for hook in _builtin_hooks() + ROUTE_HOOKS:
         try:
             hook(app, settings)

@@ -136,7 +136,10 @@ class Forwarder:
             try:
                 decoded = upstream.decode_body(raw, content_encoding, limit=limit)
             except upstream.BodyError as e:
-                return self._error(provider, e.status, str(e), rec, t0)
+                if e.status != 415:
+                    return self._error(provider, e.status, str(e), rec, t0)
+                rec.error = str(e)  # an encoding we cannot read: forward it untouched (fail open)
+        if decoded is not None:
             rctx = pipeline.RequestContext(protocol=protocol, path=request.path, method=request.method,
                                            query=query, headers=headers, settings=self.settings)
             t = await self._transform(decoded, rctx)
@@ -197,6 +200,11 @@ class Forwarder:
             data = await up.read()
             sniff.feed(data)
             resp: web.StreamResponse = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=data)
+            try:  # written here so the figures are reported once the client has its answer
+                await resp.prepare(request)
+                await resp.write_eof()
+            except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+                rec.error = rec.error or "client disconnected"
             self._finish(rec, sniff, req_body, t0)
             return resp
 
@@ -254,6 +262,12 @@ class Forwarder:
 def _describe(e: BaseException) -> str:
     if isinstance(e, asyncio.TimeoutError):
         return "timed out"
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve host {e.host!r}"
+    if isinstance(e, aiohttp.ClientConnectorCertificateError):
+        return f"TLS certificate of {e.host} rejected: {e.certificate_error}"
     if isinstance(e, aiohttp.ClientConnectorError):
-        return f"cannot connect to {e.host}:{e.port} ({e.os_error.strerror or e.os_error})"
+        why = "connection refused" if isinstance(e.os_error, ConnectionRefusedError) else \
+            (e.os_error.strerror or str(e.os_error))
+        return f"cannot connect to {e.host}:{e.port} ({why})"
     return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__

@@ -48,4 +48,26 @@ def make_handlers(settings, counters):
             return denied
         return web.json_response(counters.snapshot())
 
-    return healthz, stats
+    async def retrieve(request: web.Request) -> web.Response:
+        """The original behind a marker's key, for local tools (loopback only)."""
+        denied = local_only_error(request)
+        if denied is not None:
+            return denied
+        key = request.match_info["key"]
+        try:
+            from ..ccr.store import retrieve as ccr_retrieve
+        except ImportError:
+            return web.json_response({"error": "the store of originals is not available"}, status=501)
+        import asyncio
+
+        from ..errors import NotFound
+
+        try:
+            text = await asyncio.get_running_loop().run_in_executor(None, ccr_retrieve, key)
+        except NotFound as e:
+            return web.json_response({"error": str(e), "hint": e.hint}, status=404)
+        if "application/json" in request.headers.get("Accept", ""):
+            return web.json_response({"key": key, "text": text})
+        return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+    return healthz, stats, retrieve

@@ -17,7 +17,8 @@ HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })
-DROP_REQUEST = HOP_BY_HOP | {"host", "content-length", "accept-encoding", config.BYPASS_HEADER,
+# `expect`: the body is already read here, a 100-continue handshake upstream would only stall.
+DROP_REQUEST = HOP_BY_HOP | {"host", "content-length", "accept-encoding", "expect", config.BYPASS_HEADER,
                              config.HOP_HEADER}
 # aiohttp's client decodes compressed responses, so the upstream's framing no longer applies.
 DROP_RESPONSE = HOP_BY_HOP | {"content-encoding", "content-length"}

@@ -273,7 +273,6 @@ class FakeProvider:
         rec = Recorded(request.method, path, query, CIMultiDict(request.headers), raw, body, parsed,
                        protocol_of(path))
         self.requests.append(rec)
-        request["fake_rec"] = rec
         resp = await self._answer(request, rec, parsed, path, query)
         if isinstance(resp, web.Response) and resp.body is not None and not rec.response:
             rec.response = resp.body if isinstance(resp.body, bytes) else b""
@@ -299,32 +298,32 @@ class FakeProvider:
         if isinstance(turn, dict):
             turn = Reply(json=turn)
         if isinstance(turn, Reply):
-            return await self._send_reply(request, turn)
+            return await self._send_reply(request, turn, rec)
         blocks = turn if isinstance(turn, list) else [turn]
         model = self.model or (parsed or {}).get("model") or "fake-model"
         render = {"anthropic": self._anthropic, "openai_chat": self._chat,
                   "openai_responses": self._responses}[rec.protocol]
         if rec.stream:
             events = render(blocks, model, rec, stream=True)
-            return await self._send_events(request, events)
+            return await self._send_events(request, events, rec)
         return web.json_response(render(blocks, model, rec, stream=False))
 
-    async def _send_reply(self, request, r: Reply):
+    async def _send_reply(self, request, r: Reply, rec: Recorded):
         from aiohttp import web
 
         headers = dict(r.headers)
         if r.events is not None:
-            return await self._send_events(request, r.events, status=r.status, headers=headers)
+            return await self._send_events(request, r.events, rec, status=r.status, headers=headers)
         body = r.raw if r.raw is not None else json.dumps(r.json).encode()
         ctype = r.content_type or ("application/json" if r.raw is None else "application/octet-stream")
-        request["fake_rec"].response = body
+        rec.response = body
         if r.gzip:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         headers["Content-Type"] = ctype
         return web.Response(status=r.status, body=body, headers=headers)
 
-    async def _send_events(self, request, events, *, status: int = 200, headers: dict | None = None):
+    async def _send_events(self, request, events, rec: Recorded, *, status: int = 200, headers: dict | None = None):
         from aiohttp import web
 
         resp = web.StreamResponse(status=status, headers={"Content-Type": "text/event-stream",
@@ -339,7 +338,7 @@ class FakeProvider:
                 await resp.write(chunk)
             except ConnectionResetError:  # the client (or proxy) went away: nothing left to do
                 return resp
-            request["fake_rec"].response += chunk
+            rec.response += chunk
             self.sent_events += 1
         await resp.write_eof()
         return resp
