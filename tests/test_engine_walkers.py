@@ -209,6 +209,7 @@ def test_aider_command_output_only(protocol):
     ("shell", "cd repo && nl -ba lib/x.rs", True), ("Bash", "cat app.log", False), ("Bash", "cat f.py | grep def", False),
     ("Bash", "tail -n 100 /var/log/syslog", False), ("Bash", "cat .venv/lib/python3.11/site-packages/x/y.py", False),
     ("Bash", "head -n 20 data.jsonl", False), ("Bash", "pytest -q", False), ("Grep", "", False),
+    ("exec", "cat src/main.ts", True), ("some_new_shell_tool", "sed -n 1,40p lib/a.rb", True),
 ])
 def test_policy(tool, cmd, protected):
     assert policy.is_protected(tool, cmd) is protected

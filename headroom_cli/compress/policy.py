@@ -29,12 +29,6 @@ FILE_READ_TOOLS = frozenset(t.lower() for t in (
 # Tool names that return retrieved originals; any tool whose name ends with one of these is protected.
 RETRIEVE_SUFFIXES = ("headroom_retrieve",)
 
-# Shell tools: their command decides.
-SHELL_TOOLS = frozenset(t.lower() for t in (
-    "Bash", "shell", "exec_command", "local_shell", "run_shell_command", "terminal", "run_terminal_cmd",
-    "execute_command", "bash", "container.exec", "aider_run",
-))
-
 # Commands that print a file's content as-is (or with line numbers).
 _READ_CMDS = frozenset(("cat", "head", "tail", "sed", "nl", "bat", "batcat", "less", "more", "view"))
 # Files that are output/data rather than source the agent edits: shell reads of these may be compressed.
@@ -133,6 +127,7 @@ def is_protected(tool_name: str, command: str = "", protect_tools: Iterable[str]
     bare = low.rsplit("__", 1)[-1]
     if bare in FILE_READ_TOOLS:
         return True
-    if command and (bare in SHELL_TOOLS or not name):
+    # Any tool that ran a shell command (known shells, and unknown tools with a `command`/`cmd` argument).
+    if command:
         return is_source_read(command)
     return False
