@@ -502,3 +502,26 @@ async def test_connection_refused_message_is_plain(client):
         resp, data = await post(client, proxy.url + "/v1/responses", dumps(responses_body()), OAI_HEADERS)
     assert resp.status == 502
     assert "connection refused" in json.loads(data)["error"]["message"]
+
+
+async def test_long_headers_pass(fake, proxy, client):
+    beta = ",".join(f"feature-{i}-2026-01-01" for i in range(1200))  # ~30 KB, above aiohttp's 8 KB default
+    resp, _ = await post(client, proxy.url + "/v1/messages", dumps(anth_body()), {**ANTH_HEADERS, "anthropic-beta": beta})
+    assert resp.status == 200 and fake.requests[-1].headers["anthropic-beta"] == beta
+
+
+async def test_stop_lets_an_inflight_stream_finish(client):
+    async with FakeProvider(script=[Text("alpha beta gamma delta")], lockstep=True, chunk_text=5) as fp:
+        proxy = ProxyServer(ProxySettings(anthropic_upstream=fp.url)).start().wait_ready(20)
+        r = await client.post(proxy.url + "/v1/messages", data=dumps(anth_body()), headers=ANTH_HEADERS)
+        buf = await asyncio.wait_for(r.content.readany(), 15)
+        stopping = asyncio.get_running_loop().run_in_executor(None, proxy.stop, 10.0)
+        fp.release(1000)  # the rest of the answer arrives while the proxy is stopping
+        while True:
+            chunk = await asyncio.wait_for(r.content.readany(), 15)
+            if not chunk:
+                break
+            buf += chunk
+        await asyncio.wait_for(stopping, 30)
+        assert buf == fp.requests[-1].response and b"message_stop" in buf
+        assert not proxy.running

@@ -89,6 +89,7 @@ class Forwarder:
             auto_decompress=True,
             trust_env=False,  # env proxies are applied per upstream in upstream.env_proxy_for
             cookie_jar=aiohttp.DummyCookieJar(),  # cookies pass through, never stored
+            max_field_size=65536,  # long provider headers must not fail a relay
         )
         yield
         await self.session.close()

@@ -190,7 +190,7 @@ class FakeProvider:
         self._loop = asyncio.get_running_loop()
         self._sem = asyncio.Semaphore(0)
         self._runner = web.AppRunner(self.make_app(), access_log=None, auto_decompress=False,
-                                     shutdown_timeout=0.5)
+                                     max_field_size=65536, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
