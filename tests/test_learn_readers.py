@@ -57,7 +57,7 @@ def test_claude_reader_pairs_calls_with_results_and_skips_noise(home):
     read_fail = next(c for c in s.tool_calls if c.tool == "Read")
     assert read_fail.is_error and read_fail.input["file_path"].endswith("src/shop/checkout.py")
     ok = next(c for c in s.tool_calls if c.command == "make lint")
-    assert ok.is_error is None and ok.answered and call_outcome(ok) == "ok"
+    assert ok.is_error is False and ok.answered and call_outcome(ok) == "ok"
     # events are in order and indexed
     assert [e.index for e in s.events] == list(range(len(s.events)))
 

@@ -53,7 +53,7 @@ def call_outcome(call: ToolCall) -> str:
         return "fail"
     if call.exit_code is None and call.is_error is None and _ERROR_PATTERNS.search(out[:2000]):
         return "fail"  # no status recorded: fall back to what the output says
-    if call.tool == SHELL and re.search(r"command not found", "\n".join(out.splitlines()[:5])):
+    if call.tool == SHELL and "command not found" in "\n".join(out[:1000].splitlines()[:5]):
         return "fail"  # `missing | head` exits 0 but still failed
     return "ok"
 
@@ -272,9 +272,10 @@ def _same_input(f: ToolCall, s: ToolCall) -> bool:
 def failure_fixes(session: Session) -> list[Occurrence]:
     out: list[Occurrence] = []
     calls = session.tool_calls
+    outcome_of = {c.index: call_outcome(c) for c in calls}
     used: set[int] = set()  # a fix teaches once, even after several failed attempts
     for i, f in enumerate(calls):
-        if call_outcome(f) != "fail":
+        if outcome_of[f.index] != "fail":
             continue
         usage = is_usage_error(f.output)
         edited = False
@@ -286,7 +287,7 @@ def failure_fixes(session: Session) -> list[Occurrence]:
                 continue
             if _same_input(f, s) or s.index in used:
                 break  # the same call again: a retry, not a correction
-            outcome = call_outcome(s)
+            outcome = outcome_of[s.index]
             fixed = outcome == "ok" or (usage and outcome == "fail" and not is_usage_error(s.output))
             if not fixed:
                 edited = edited or _edits_files(s)

@@ -93,6 +93,12 @@ def parse_time(ts: str) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+try:  # transcripts run to hundreds of MB: orjson parses them ~3x faster when it is installed
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is optional
+    _loads = json.loads
+
+
 def _json_lines(path: Path) -> Iterator[dict | None]:
     """Each line parsed, None for a malformed one. Reads bytes so a bad encoding costs one line only."""
     try:
@@ -105,10 +111,13 @@ def _json_lines(path: Path) -> Iterator[dict | None]:
             if not raw:
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8", "replace"))
-            except ValueError:
-                yield None
-                continue
+                obj = _loads(raw)
+            except ValueError:  # orjson's errors are ValueErrors too
+                try:  # invalid UTF-8 in one string should not cost the line
+                    obj = json.loads(raw.decode("utf-8", "replace"))
+                except ValueError:
+                    yield None
+                    continue
             yield obj if isinstance(obj, dict) else None
 
 
@@ -244,7 +253,8 @@ def read_claude_transcript(path: Path) -> Session:
                 if call is None:
                     continue
                 call.output = _text_of(b.get("content"))
-                call.is_error = bool(b.get("is_error")) if "is_error" in b else None
+                # Claude Code flags every failed call; a result without the flag succeeded
+                call.is_error = bool(b.get("is_error"))
                 call.answered = True
                 m = re.match(r"^(?:Error: )?Exit code (-?\d+)", call.output)
                 if m:

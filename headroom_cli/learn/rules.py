@@ -134,6 +134,7 @@ class RuleStore:
         with self._locked():
             rules = self.load()
             touched: dict[str, Rule] = {}
+            ids: dict[str, set[str]] = {}
             changed = False
             for o in occurrences:
                 r = rules.get(o.key)
@@ -144,7 +145,9 @@ class RuleStore:
                     r.projects.append(o.project)
                     changed = True
                 eid = f"{o.agent}:{o.session_id}:{o.ref}"
-                if all(e["id"] != eid for e in r.evidence):
+                seen = ids.setdefault(o.key, {e["id"] for e in r.evidence})
+                if eid not in seen:
+                    seen.add(eid)
                     r.evidence.append({"id": eid, "agent": o.agent, "session": o.session_id,
                                        "project": o.project, "ts": o.timestamp, **o.evidence})
                     changed = True
