@@ -445,7 +445,7 @@ async def test_websocket_on_responses_is_declined(fake, proxy):
     async with aiohttp.ClientSession() as s:
         with pytest.raises(aiohttp.WSServerHandshakeError) as ei:
             await s.ws_connect(proxy.url + "/v1/responses", headers=OAI_HEADERS)
-    assert ei.value.status == 405
+    assert ei.value.status == 426
     assert fake.requests == []
 
 

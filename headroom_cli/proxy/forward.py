@@ -108,9 +108,10 @@ class Forwarder:
                             protocol=protocol, path=request.path, ts=time.time())
 
         if headers.get("Upgrade", "").lower() == "websocket":
-            # Codex's built-in provider tries a WebSocket first and falls back to HTTP when declined.
-            return self._error(provider, 405, "headroom does not relay WebSocket connections; use HTTP "
-                               f"({request.method} over HTTP/1.1)", rec, t0, allow="POST")
+            # Codex's built-in provider tries a WebSocket on /v1/responses first; 426 is the answer
+            # it treats as "no WebSocket here" and falls back to HTTP POST + SSE.
+            return self._error(provider, 426, "headroom does not relay WebSocket connections; use HTTP "
+                               "(POST with SSE streaming)", rec, t0)
 
         hops = upstream.hop_count(headers)
         if hops >= upstream.MAX_HOPS:
@@ -241,14 +242,13 @@ class Forwarder:
         self._report(rec)
 
     def _error(self, provider: str, status: int, message: str, rec: RequestRecord, t0: float, *,
-               kind: str | None = None, allow: str | None = None) -> web.Response:
+               kind: str | None = None) -> web.Response:
         rec.status = status
         rec.error = message[:500]
         rec.duration_ms = (time.perf_counter() - t0) * 1000
         self._report(rec)
-        headers = {"Allow": allow} if allow else None
         return web.Response(status=status, body=upstream.error_body(provider, status, message, kind=kind),
-                            content_type="application/json", headers=headers)
+                            content_type="application/json")
 
     def _report(self, rec: RequestRecord) -> None:
         self.counters.add(rec)
