@@ -525,3 +525,40 @@ async def test_stop_lets_an_inflight_stream_finish(client):
         await asyncio.wait_for(stopping, 30)
         assert buf == fp.requests[-1].response and b"message_stop" in buf
         assert not proxy.running
+
+
+async def test_bodies_above_compress_max_pass_through(fake, make_proxy, client, monkeypatch):
+    calls = []
+    monkeypatch.setattr(pipeline, "transform_request", _rewriter(calls))
+    proxy = make_proxy(extra={"compress_max_bytes": 4096})
+    small, big = dumps(anth_body()), dumps({**anth_body(), "pad": "y" * 8192})
+    await post(client, proxy.url + "/v1/messages", big, ANTH_HEADERS)
+    assert calls == [] and fake.requests[-1].raw == big
+    await post(client, proxy.url + "/v1/messages", small, ANTH_HEADERS)
+    assert len(calls) == 1 and fake.requests[-1].raw == b'{"rewritten":true}'
+
+
+async def test_chunked_request_body(fake, proxy, client):
+    body = dumps(chat_body())
+
+    async def gen():
+        for i in range(0, len(body), 7):
+            yield body[i:i + 7]
+
+    async with client.post(proxy.url + "/v1/chat/completions", data=gen(), headers=OAI_HEADERS) as r:
+        assert r.status == 200
+        assert await r.read() == fake.requests[-1].response
+    assert fake.requests[-1].raw == body
+
+
+async def test_concurrent_streams_do_not_mix(fake, proxy, client):
+    async def one(i: int) -> tuple[bytes, str]:
+        b = anth_body(model=f"claude-{i}")
+        async with client.post(proxy.url + "/v1/messages", data=dumps(b), headers=ANTH_HEADERS) as r:
+            return await r.read(), f"claude-{i}"
+
+    results = await asyncio.gather(*(one(i) for i in range(16)))
+    sent = {r.json["model"]: r.response for r in fake.requests}
+    assert len(sent) == 16
+    for data, model in results:
+        assert data == sent[model] and f'"model":"{model}"'.encode() in data

@@ -79,6 +79,8 @@ class Forwarder:
         self.counters = counters
         self.session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}
+        # Bodies above this pass through untouched: compressing them would cost more time than it saves.
+        self.compress_max_bytes = int(settings.extra.get("compress_max_bytes") or config.get("compress_max_bytes"))
 
     async def client_ctx(self, app: web.Application):
         """aiohttp cleanup_ctx: one client session per app, created on its loop."""
@@ -141,7 +143,9 @@ class Forwarder:
                 if e.status != 415:
                     return self._error(provider, e.status, str(e), rec, t0)
                 rec.error = str(e)  # an encoding we cannot read: forward it untouched (fail open)
-        if decoded is not None:
+        if decoded is not None and len(decoded) > self.compress_max_bytes:
+            log.debug("%d-byte body above compress_max_bytes: passed through", len(decoded))
+        elif decoded is not None:
             rctx = pipeline.RequestContext(protocol=protocol, path=request.path, method=request.method,
                                            query=query, headers=headers, settings=self.settings)
             t = await self._transform(decoded, rctx)
