@@ -152,3 +152,18 @@ def test_damaged_section_is_reported_not_overwritten(env, capsys):
     assert code == 1 and "markers are damaged" in err
     assert (project / "CLAUDE.md").read_bytes() == broken
     assert not (project / "AGENTS.md").exists()  # nothing written when one target is broken
+
+
+def test_forget_drops_a_rule_for_good(env, capsys):
+    _, project = env
+    assert learn(capsys, "--all-failures", "--apply")[0] == 0
+    code, out, _ = learn(capsys, "--all-failures", "--forget", "- Run `kubectl` with `-n payments`.", "--apply")
+    assert code == 0 and "forgot: Run `kubectl` with `-n payments`." in out
+    for name in ("CLAUDE.md", "AGENTS.md"):
+        text = (project / name).read_text()
+        assert "kubectl" not in text and "python3" in text
+    # mining the same sessions again does not bring it back
+    code, out, _ = learn(capsys, "--all-failures", "--apply")
+    assert code == 0 and out.strip() == "no changes"
+    code, _, err = learn(capsys, "--forget", "no such rule")
+    assert code == 1 and "no stored rule matches" in err

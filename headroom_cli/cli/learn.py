@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         claude_home: Optional[Path] = typer.Option(None, "--claude-home", help="Claude Code's folder (default ~/.claude)."),
         codex_home: Optional[Path] = typer.Option(None, "--codex-home",
                                                   help="Codex's folder (default $CODEX_HOME or ~/.codex)."),
+        forget: Optional[list[str]] = typer.Option(None, "--forget", help="Drop a rule (its text or key) for "
+                                                   "good; repeatable. Combine with --apply to update the files."),
         llm: bool = typer.Option(False, "--llm", help="Ask your own provider to phrase the rules (needs an API key; off "
                                  "by default)."),
     ):
@@ -44,6 +46,15 @@ def register(app: typer.Typer) -> None:
             from ..learn import phrasing
 
             phrasing.check_available()
+        forgotten = []
+        if forget:
+            from ..errors import NotFound
+            from ..learn.rules import RuleStore
+
+            forgotten = RuleStore().forget(forget)
+            if not forgotten:
+                raise NotFound("no stored rule matches " + ", ".join(repr(f) for f in forget),
+                               hint="give the rule's text as listed by `headroom learn`, or its key from --json")
         result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures, since=since,
                            claude_home=claude_home, codex_home=codex_home, targets=targets)
         if llm and result.found:
@@ -53,13 +64,19 @@ def register(app: typer.Typer) -> None:
             result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures,
                                since=since, claude_home=claude_home, codex_home=codex_home, targets=targets)
         written = writer.apply(result.changes) if apply else []
+        if forgotten and not as_json:
+            from rich.console import Console
+            from rich.markup import escape
+
+            for r in forgotten:
+                Console(highlight=False, soft_wrap=True).print(f"forgot: {escape(r.text)}")
         if as_json:
-            _print_json(result, diff=diff, apply=apply, written=written)
+            _print_json(result, diff=diff, apply=apply, written=written, forgotten=forgotten)
         else:
             _print_human(result, diff=diff, apply=apply, written=written)
 
 
-def _print_json(result, *, diff: bool, apply: bool, written: list) -> None:
+def _print_json(result, *, diff: bool, apply: bool, written: list, forgotten: list) -> None:
     import json
 
     out = {
@@ -75,6 +92,8 @@ def _print_json(result, *, diff: bool, apply: bool, written: list) -> None:
                         for c in result.changes]
     if apply:
         out["written"] = [str(p) for p in written]
+    if forgotten:
+        out["forgotten"] = [r.key for r in forgotten]
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

@@ -27,6 +27,7 @@ class Rule:
     text: str
     projects: list[str] = field(default_factory=list)
     evidence: list[dict] = field(default_factory=list)  # {id, agent, session, project, ts, …example}
+    forgotten: bool = False  # dropped by the user: kept so re-mining does not bring it back
 
     @property
     def count(self) -> int:
@@ -87,14 +88,16 @@ class RuleStore:
         for key, r in (raw.get("rules") or {}).items():
             if isinstance(r, dict) and isinstance(r.get("text"), str):
                 out[key] = Rule(key=key, kind=str(r.get("kind", "")), text=r["text"],
-                                projects=list(r.get("projects") or []), evidence=list(r.get("evidence") or []))
+                                projects=list(r.get("projects") or []), evidence=list(r.get("evidence") or []),
+                                forgotten=bool(r.get("forgotten")))
         return out
 
     def save(self, rules: dict[str, Rule]) -> None:
         config.ensure_dir(self.path.parent)
         data = {"version": STORE_VERSION,
                 "rules": {k: {"kind": r.kind, "text": r.text, "projects": sorted(r.projects),
-                              "evidence": sorted(r.evidence, key=lambda e: e["id"])}
+                              "evidence": sorted(r.evidence, key=lambda e: e["id"]),
+                              **({"forgotten": True} if r.forgotten else {})}
                           for k, r in sorted(rules.items())}}
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".rules.", suffix=".tmp")
         try:
@@ -154,11 +157,11 @@ class RuleStore:
                 touched[o.key] = r
             if changed:
                 self.save(rules)
-        return rank(touched.values())
+        return rank(r for r in touched.values() if not r.forgotten)
 
     def rules(self, project: str | None = None) -> list[Rule]:
         """Rules learned in a project's sessions (all rules when project is None), ranked."""
-        rules = self.load().values()
+        rules = [r for r in self.load().values() if not r.forgotten]
         if project is not None:
             p = str(project).rstrip("/")
             rules = [r for r in rules if any(x.rstrip("/") == p or x.startswith(p + "/") for x in r.projects)]
@@ -177,13 +180,20 @@ class RuleStore:
                 self.save(rules)
         return n
 
-    def forget(self, keys: Iterable[str]) -> int:
+    def forget(self, selectors: Iterable[str]) -> list[Rule]:
+        """Drop rules named by key or by their text (as shown, with or without the `- ` bullet)."""
+        want = {_norm_text(x) for x in selectors}
         with self._locked():
             rules = self.load()
-            n = 0
-            for k in keys:
-                if rules.pop(k, None) is not None:
-                    n += 1
-            if n:
+            hit = [r for r in rules.values() if not r.forgotten
+                   and (r.key in want or _norm_text(r.text) in want)]
+            for r in hit:
+                r.forgotten = True
+            if hit:
                 self.save(rules)
-        return n
+        return rank(hit)
+
+
+def _norm_text(t: str) -> str:
+    t = " ".join(t.strip().split())
+    return (t[2:] if t.startswith("- ") else t).lower()

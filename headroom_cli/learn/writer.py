@@ -21,8 +21,8 @@ from .rules import Rule
 BEGIN = "<!-- headroom:learn:begin -->"
 END = "<!-- headroom:learn:end -->"
 TITLE = "## Lessons from past sessions"
-NOTE = ("_Maintained by `headroom learn` from failed and corrected agent sessions; "
-        "edits inside this section are replaced on the next `headroom learn --apply`._")
+NOTE = ("_Maintained by `headroom learn` from failed and corrected agent sessions; edits here are replaced on "
+        "the next `--apply`. Drop a rule with `headroom learn --forget \"<rule>\" --apply`._")
 
 TARGET_FILES = {"claude": "CLAUDE.md", "agents": "AGENTS.md"}
 
