@@ -239,3 +239,16 @@ def test_recycled_pid_is_not_alive():
     entry["pid_create_time"] -= 1000  # a different process once had this pid
     f.write_text(json.dumps(entry))
     assert registry.list_sessions() == []
+
+
+def test_corrupt_ledger_is_a_clear_error(capsys):
+    from headroom_cli.cli import main
+    from headroom_cli.errors import HeadroomError
+
+    path = ledger_mod.default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not an sqlite file" * 100)
+    with pytest.raises(HeadroomError):
+        Ledger().count()
+    assert main(["stats"]) == 1
+    assert "not a usable ledger" in " ".join(capsys.readouterr().err.split())

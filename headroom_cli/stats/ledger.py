@@ -260,16 +260,25 @@ class Ledger:
                     self.path.chmod(0o600)
                 except OSError:
                     pass
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            for _ in range(50):  # switching to WAL needs a moment without other writers
-                try:
-                    db.execute("PRAGMA journal_mode = WAL")
-                    break
-                except sqlite3.OperationalError:
-                    time.sleep(0.05)
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.row_factory = sqlite3.Row
-            migrate(db)
+            try:
+                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                for _ in range(50):  # switching to WAL needs a moment without other writers
+                    try:
+                        db.execute("PRAGMA journal_mode = WAL")
+                        break
+                    except sqlite3.OperationalError as e:
+                        if "locked" not in str(e) and "busy" not in str(e):
+                            raise
+                        time.sleep(0.05)
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.row_factory = sqlite3.Row
+                migrate(db)
+            except sqlite3.DatabaseError as e:
+                db.close()
+                from ..errors import HeadroomError
+
+                raise HeadroomError(f"{self.path}: not a usable ledger ({e})",
+                                    hint="move the file aside; headroom starts a new ledger") from None
             self._db = db
         return self._db
 
