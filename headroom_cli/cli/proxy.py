@@ -20,13 +20,13 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 def register(app: typer.Typer) -> None:
     @app.command("proxy", help=HELP)
     def proxy(
-        host: Optional[str] = typer.Option(None, "--host", help="Address to bind [env HEADROOM_HOST; default 127.0.0.1]. "
+        host: Optional[str] = typer.Option(None, "--host", help="Address to bind (env HEADROOM_HOST; default 127.0.0.1). "
                                            "Anything but loopback exposes the proxy to the network."),
-        port: Optional[int] = typer.Option(None, "--port", "-p", help="Port [env HEADROOM_PORT; default 8787; 0: a free port]."),
+        port: Optional[int] = typer.Option(None, "--port", "-p", help="Port (env HEADROOM_PORT; default 8787; 0: a free port)."),
         anthropic_upstream: Optional[str] = typer.Option(None, "--anthropic-upstream", metavar="URL",
-                                                         help="Where Anthropic traffic goes [env HEADROOM_ANTHROPIC_UPSTREAM]."),
+                                                         help="Where Anthropic traffic goes (env HEADROOM_ANTHROPIC_UPSTREAM)."),
         openai_upstream: Optional[str] = typer.Option(None, "--openai-upstream", metavar="URL",
-                                                      help="Where OpenAI traffic goes, with /v1 [env HEADROOM_OPENAI_UPSTREAM]."),
+                                                      help="Where OpenAI traffic goes, with /v1 (env HEADROOM_OPENAI_UPSTREAM)."),
         no_compress: Optional[bool] = typer.Option(None, "--no-compress", help="Pure passthrough.", show_default=False),
         compress_ratio: Optional[float] = typer.Option(None, "--compress-ratio", metavar="R",
                                                        help="Share of a tool result lossy compressors keep (0–1]."),
