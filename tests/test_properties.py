@@ -80,6 +80,19 @@ def content(kind: str, seed: int, size: int, nasty: str) -> tuple[str, str, dict
     return name, out, inp
 
 
+def build_aider(protocol: str, steps: list[tuple[str, int, int, str]]) -> dict:
+    """aider: no tools; file contents and `/run` outputs as user messages."""
+    msgs: list = [{"role": "user", "content": "Files to edit:\napp.py\n```\n" + content("code", 1, 2, "")[1] + "```\n"},
+                  {"role": "assistant", "content": "Ok."}]
+    for name, out, inp in (content(*s) for s in steps):
+        cmd = inp.get("command") or "make test"
+        msgs.append({"role": "user", "content": f"I ran this command:\n\n{cmd}\n\nAnd got this output:\n\n{out}\n"})
+        msgs.append({"role": "assistant", "content": "Ok."})
+    if protocol == "openai_chat":
+        msgs.insert(0, {"role": "system", "content": "aider system prompt"})
+    return {"model": "m", "messages": msgs}
+
+
 def build_request(protocol: str, steps: list[tuple[str, int, int, str]], noise: bool) -> dict:
     results = [content(*s) for s in steps]
     if protocol == "anthropic":
@@ -169,6 +182,22 @@ step = st.tuples(st.sampled_from(KINDS), st.integers(0, 10_000), st.integers(0, 
        steps=st.lists(step, min_size=1, max_size=5), noise=st.booleans())
 def test_request_properties(protocol, steps, noise):
     check(build_request(protocol, steps, noise), protocol)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(protocol=st.sampled_from(["anthropic", "openai_chat"]), steps=st.lists(step, min_size=1, max_size=3))
+def test_aider_request_properties(protocol, steps):
+    body = build_aider(protocol, steps)
+    blocks = check(body, protocol)
+    assert all(b.origin == "command_output" for b in blocks)
+    first_user = 1 if protocol == "openai_chat" else 0
+    assert all(b.path[1] != first_user for b in blocks)  # file contents never touched
+
+
+@pytest.mark.parametrize("protocol", ["anthropic", "openai_chat"])
+def test_aider_outputs_do_get_compressed(protocol):
+    blocks = check(build_aider(protocol, [("build", 5, 2, ""), ("log", 6, 3, ""), ("small", 7, 0, "")]), protocol)
+    assert [b.kind for b in blocks] == ["build", "log"] and all(b.lossy for b in blocks)
 
 
 def test_lossy_cuts_are_common_for_every_compressor():
