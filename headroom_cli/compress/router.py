@@ -18,8 +18,8 @@ MIN_TOKENS = 200  # blocks below this estimate are never touched
 MIN_SAVED_TOKENS = 50  # …and a result must save at least this many
 MIN_SAVED_SHARE = 0.10  # …and at least this share
 
-_SAMPLE_CHARS = 16000
-_SAMPLE_LINES = 200
+_SAMPLE_CHARS = 12000
+_SAMPLE_LINES = 150
 
 COMPRESSORS = {
     "json": json_data.compress,
@@ -39,29 +39,34 @@ _CODEX_HEADER = re.compile(
     r"(?:Original token count: [^\n]*\n)?Output:\n"
 )
 
+# Detection regexes are anchored at line starts and tried with one `match` per sample line.
 _DIFF = re.compile(r"^(?:diff --git |--- \S[^\n]*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
 _BUILD_STRONG = re.compile(
-    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info)|"
-    r"^(?:Tests|Test Suites):\s+\d|^test result: |^running \d+ tests?$|^--- (?:PASS|FAIL): |^=== RUN |"
-    r"^(?:ok|FAIL|---)\s+\S+\s+[\d.]+s$|^npm ERR! |^make(?:\[\d+\])?: |^\s*(?:PASS|FAIL) \S+\.(?:js|ts|jsx|tsx)\b|"
-    r"^error(?:\[E\d+\])?: |^\S+\.\w+:\d+:\d+: (?:error|warning): |^\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
-    r"^collected \d+ items|^\s*(?:Compiling|Finished|Running) \S|^\S+\(\d+,\d+\): error TS\d+",
+    r"^(?:=+ (?:test session starts|FAILURES|ERRORS|short test summary info)|"
+    r"(?:Tests|Test Suites):\s+\d|test result: |running \d+ tests?$|--- (?:PASS|FAIL): |=== RUN |"
+    r"(?:ok|FAIL|---)\s+\S+\s+[\d.]+s$|npm ERR! |make(?:\[\d+\])?: |\s*(?:PASS|FAIL) \S+\.(?:js|ts|jsx|tsx)\b|"
+    r"error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: (?:error|warning): |\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
+    r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+)",
     re.M,
 )
+_JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
 # grep/rg match lines: `path:12:` where the path starts like a path (not a timestamp) and has no spaces.
-_SEARCH_LINE = re.compile(r"^(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:")
-_RG_HEADING = re.compile(r"^\d+[:-]")
+_SEARCH_LINE = re.compile(r"^(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:", re.M)
+_RG_HEADING = re.compile(r"^\d+[:-]", re.M)
 _LOG_LINE = re.compile(
     r"^\W{0,3}(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
-    r"I\d{4} |[EWID]\d{4} )|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b"
+    r"I\d{4} |[EWID]\d{4} )",
+    re.M,
 )
+_LEVELS = ("INFO", "WARN", "ERROR", "DEBUG", "TRACE", "FATAL", "CRITICAL", "NOTICE")
 _CODE_LINE = re.compile(
-    r"^\s*(?:def |class |import |from \S+ import |async def |function |const |let |var |export |func |fn |pub |"
-    r"impl |package |#include|public |private |protected |static |return\b|if \(|for \(|while \(|\}|@\w+)|"
-    r"[{;]\s*$|^\s*(?:\d+[→\t])\s*(?:def |class |import |from |function |const |return\b|\})"
+    r"^(?:\s*\d+[→\t])?\s*(?:def |class |import |from \S+ import |async def |function |const |let |var |export |"
+    r"func |fn |pub |impl |package |#include|public |private |protected |static |return\b|if \(|for \(|while \(|"
+    r"\}|@\w+|.*[{;]\s*$)",
+    re.M,
 )
 # indented statements: most lines of a source file, rare in prose
-_CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]")
+_CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]", re.M)
 _TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z][A-Z0-9_ ()%/-]*){2,}\s*$")
 
 
@@ -83,14 +88,29 @@ def _hint(ctx: Context) -> str:
 
 def _sample(text: str) -> tuple[str, list[str]]:
     head = text[:_SAMPLE_CHARS]
-    lines = [ln for ln in head.split("\n")[:_SAMPLE_LINES] if ln.strip()]
+    lines = [ln[:500].rstrip("\r") for ln in head.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if ln.strip()]
     return head, lines
 
 
 def _share(lines: list[str], rx: re.Pattern) -> float:
+    """Share of sample lines the anchored `rx` matches: one `match` per line (a `search` would scan every
+    position of the line, a whole-sample `findall` every position of the sample)."""
     if not lines:
         return 0.0
-    return sum(1 for ln in lines if rx.search(ln[:500])) / len(lines)
+    m = rx.match
+    return sum(1 for ln in lines if m(ln)) / len(lines)
+
+
+def _log_share(lines: list[str], joined: str) -> float:
+    """Share of sample lines that start with a timestamp or carry a log level word."""
+    if not lines:
+        return 0.0
+    starts = _common.line_starts(lines)
+    hit = _common.keyword_lines(joined, _LEVELS, starts)
+    m = _LOG_LINE.match
+    for i, ln in enumerate(lines):
+        hit[i] = hit[i] or m(ln) is not None
+    return sum(hit) / len(lines)
 
 
 def _is_json(text: str) -> bool:
@@ -111,13 +131,14 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "empty"
     hint = _hint(ctx)
     head, lines = _sample(text)
+    joined, nl = "\n".join(lines), len(lines)
     if _is_json(text):
         return "json"
-    if len(lines) >= 3 and _share(lines, re.compile(r"^\s*\{.*\}\s*$")) >= 0.8:
+    if nl >= 3 and _share(lines, _JSONL) >= 0.8:
         return "jsonl"
     if _DIFF.search(head) and (hint == "diff" or re.search(r"^@@ ", head, re.M)):
         return "diff"
-    build_hits = len(_BUILD_STRONG.findall(head))
+    build_hits = sum(1 for ln in lines if _BUILD_STRONG.match(ln))
     if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
         return "build"
     if len(lines) >= 3 and _TABLE_HEAD.match(lines[0].rstrip("\r")):
@@ -127,9 +148,10 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "search"
     if hint == "search" and len(lines) >= 3 and _share(lines, _RG_HEADING) >= 0.5:
         return "search"
-    if _share(lines, _LOG_LINE) >= (0.3 if hint == "log" else 0.5):
+    if _log_share(lines, joined) >= (0.3 if hint == "log" else 0.5):
         return "log"
-    if _share(lines, _CODE_LINE) >= 0.25 or (_share(lines, _CODE_LINE) >= 0.1 and _share(lines, _CODE_BODY) >= 0.5):
+    code_share = _share(lines, _CODE_LINE)
+    if code_share >= 0.25 or (code_share >= 0.1 and _share(lines, _CODE_BODY) >= 0.5):
         return "code"
     if hint in ("build", "log", "table") or build_hits:
         return hint or "build"

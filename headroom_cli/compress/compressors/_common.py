@@ -294,6 +294,12 @@ def regex_lines(rx: re.Pattern, text: str, starts: list[int]) -> list[bool]:
     return hit
 
 
+def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
+    """Per line: does the anchored `rx` match at its start? (`match` tries one position; `search` all.)"""
+    m = rx.match
+    return [m(s) is not None for s in items]
+
+
 _FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
 
 

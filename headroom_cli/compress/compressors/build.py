@@ -10,33 +10,39 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, selective_regex
+from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
+                      match_lines, regex_lines, render, selective_regex)
 
 name = "build"
 
-_SCAN = 600
+# Anchored patterns, tried with one `match` per line (line-local whitespace).
 _START = re.compile(
-    r"^=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|^_{3,} .* _{3,}\s*$|^\s*● |"
-    r"^---- \S+ stdout ----|^failures:\s*$|^\s*--- FAIL: |^panic: |^Traceback \(most recent call last\)|"
-    r"^npm ERR! |^error(?:\[E\d+\])?: |^\S+\.\w+:\d+:\d+: error"
+    r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
+    r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
+    r"npm ERR! |error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: error)",
+    re.M,
 )
 _END = re.compile(
-    r"^=+ |^\s*(?:PASS|FAIL) \S|^Test Suites:|^test result: |^=== (?:RUN|PAUSE|CONT) |^\s*--- PASS: |^ok\s+\S|"
-    r"^(?:PASS|FAIL)\s*$|^running \d+ tests?|^\s*(?:Compiling|Finished|Running) \S"
+    r"^(?:=+ |[ \t\r]*(?:PASS|FAIL) \S|Test Suites:|test result: |=== (?:RUN|PAUSE|CONT) |[ \t\r]*--- PASS: |ok[ \t\r]+\S|"
+    r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S)",
+    re.M,
 )
 _SUMMARY = re.compile(
-    r"^=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+\s*$|^(?:Tests|Test Suites|Snapshots|Time):\s|"
-    r"^test result: |^(?:ok|FAIL)\s+\S+\s+[\d.]+s|^(?:FAIL|PASS)\s*$|^FAIL\s|^npm ERR! |^make(?:\[\d+\])?: \*\*\*|"
-    r"^error: could not compile|^\s*Finished |^Ran \d+ tests? in|^(?:OK|FAILED)(?: \(.*\))?\s*$|"
-    r"^Found \d+ errors?|^\d+ (?:passing|failing|pending)\b|^collected \d+ items"
+    r"^(?:=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+[ \t\r]*$|(?:Tests|Test Suites|Snapshots|Time):[ \t]|"
+    r"test result: |(?:ok|FAIL)[ \t]+\S+[ \t]+[\d.]+s|(?:FAIL|PASS)[ \t\r]*$|FAIL[ \t]|npm ERR! |make(?:\[\d+\])?: \*\*\*|"
+    r"error: could not compile|[ \t]*Finished |Ran \d+ tests? in|(?:OK|FAILED)(?: \(.*\))?[ \t\r]*$|"
+    r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items)",
+    re.M,
 )
 _PASS = re.compile(
-    r"(?:::\S+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b)|^\S+\.py [.sx]+\s*(?:\[\s*\d+%\])?\s*$|^\s*[✓✔√] |^\s*PASS \S|"
-    r"^test \S+ \.\.\. (?:ok|ignored)\s*$|^\s*(?:Compiling|Downloaded|Downloading|Fresh|Checking|Blocking) \S|"
-    r"^=== (?:RUN|PAUSE|CONT|NAME) |^\s*--- (?:PASS|SKIP): |^ok\s+\S|^npm (?:http|timing|sill|verb) |"
-    r"^make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|^\s*\d+ passing\b.*\(\d+\s*ms\)"
+    r"^(?:\S+\.py [.sx]+[ \t\r]*(?:\[[ \t]*\d+%\])?[ \t\r]*$|[ \t]*[✓✔√] |[ \t]*PASS \S|"
+    r"test \S+ \.\.\. (?:ok|ignored)[ \t\r]*$|[ \t]*(?:Compiling|Downloaded|Downloading|Fresh|Checking|Blocking) \S|"
+    r"=== (?:RUN|PAUSE|CONT|NAME) |[ \t]*--- (?:PASS|SKIP): |ok[ \t]+\S|npm (?:http|timing|sill|verb) |"
+    r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\))",
+    re.M,
 )
-_FAILLINE = re.compile(r"\bFAILED\b|\bFAIL\b|[✕×✗] |\berror\b|\bError\b|\bERROR\b|panicked at|\bwarning: unused")
+_PASS_PYTEST = re.compile(r"::\S+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")  # literal "::" first: a fast scan
+_FAIL_WORDS = ("✕", "×", "✗", "warning: unused")
 _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
 
@@ -59,26 +65,37 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             for k in reg[head_cap:-_REGION_TAIL]:
                 keep[k] = False
 
+    joined = "\n".join(items)
+    starts = line_starts(items)
+    is_start = match_lines(_START, items)
+    is_end = match_lines(_END, items)
+    is_summary = match_lines(_SUMMARY, items)
+    is_pass = match_lines(_PASS, items)
+    for i, p in enumerate(regex_lines(_PASS_PYTEST, joined, starts)):
+        is_pass[i] = is_pass[i] or p
+    lower = joined.lower()
+    is_fail = keyword_lines(lower, _FAIL_WORDS, starts)
+    is_err = keyword_lines(lower, ERROR_WORDS, starts)
+    is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
     for i in range(n):
-        s = items[i][:_SCAN]
-        if _START.match(s):
+        if is_start[i]:
             close(region)
             region = [i]
             keep[i] = True
             continue
         if region is not None:
-            if _END.match(s) and not s.startswith("=" * 3 + " FAIL"):
+            if is_end[i]:
                 close(region)
                 region = None
             else:
                 keep[i] = True
                 region.append(i)
                 continue
-        if _SUMMARY.match(s) or (tr is not None and tr.search(s)):
+        if is_summary[i] or is_hit[i]:
             keep[i] = True
-        elif _PASS.search(s):
+        elif is_pass[i]:
             passing[i] = True
-        elif _FAILLINE.search(s) or ERROR_RE.search(s):
+        elif is_fail[i] or is_err[i]:
             keep[i] = True
             if i + 1 < n and items[i + 1][:1] in (" ", "\t"):
                 keep[i + 1] = True
