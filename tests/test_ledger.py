@@ -62,7 +62,8 @@ def test_unpriced_models_are_counted_not_guessed():
 
 def test_group_by_each_dimension():
     day = 86400
-    now = time.time()
+    lt = time.localtime()
+    now = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 12, 0, 0, 0, 0, -1))  # today's noon: no midnight split
     with Ledger() as lg:
         lg.record(rec(session="a", agent="claude", ts=now - 3 * day, compressors={"json": 1}, saved_by={"json": 500}))
         lg.record(rec(session="b", agent="codex", model="gpt-5", ts=now - 1, compressors={"log": 2, "json": 1},
