@@ -252,3 +252,28 @@ def test_cache_safety_with_real_compressors(protocol, steps, later, noise):
                          {"type": "message", "role": "user", "content": [{"type": "input_text", "text": note}]})
     got = _tool_values(compress_request(longer, protocol, CompressConfig(memo=Memo())).body, protocol)
     assert got[: len(ref)] == ref
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from(["tool_result", "tool_use", "text", "user", "assistant", "tool", "function_call_output",
+                       "function_call", "message", "input_text", "call_1", "I ran this command:\n\nx\n\nAnd got this output:\n\ny\n"]),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(
+        st.sampled_from(["role", "content", "type", "text", "id", "tool_use_id", "tool_call_id", "call_id", "name",
+                         "input", "arguments", "output", "tool_calls", "function", "cache_control", "is_error"]),
+        children, max_size=6),
+    max_leaves=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(protocol=st.sampled_from(["anthropic", "openai_chat", "openai_responses"]), junk=json_values,
+       tools=st.booleans())
+def test_walkers_survive_junk(protocol, junk, tools):
+    field = "input" if protocol == "openai_responses" else "messages"
+    body = {"model": "m", field: junk if isinstance(junk, list) else [junk]}
+    if tools:
+        body["tools"] = [{"name": "x"}]
+    before = json.dumps(body)
+    r = compress_request(body, protocol, CompressConfig(memo=Memo()))
+    assert json.dumps(body) == before
+    assert diff_strings(body, r.body) == [b.path for b in r.blocks]
