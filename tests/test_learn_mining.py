@@ -147,6 +147,11 @@ def test_corrections_need_a_prior_tool_call():
     ("great, thanks!", None),
     ("Now add a test for the refund endpoint", None),
     ("no " + "x " * 300 + "use y", None),  # long prompts are tasks, not corrections
+    ("Now refactor the cart to use Decimal instead of float", None),  # a task that says "instead"
+    ("Actually, we need a refund button too", None),
+    ("actually, use the staging cluster", "Use the staging cluster."),
+    ("stop — never push to main directly", "Never push to main directly."),
+    ("please use `uv add` instead of editing pyproject by hand", "Use `uv add` instead of editing pyproject by hand."),
 ])
 def test_correction_text(text, rule):
     assert correction_text(text) == rule

@@ -327,14 +327,18 @@ def _first_path(c: ToolCall):
 
 # --- user corrections -------------------------------------------------------------------------------
 
-_LEAD = re.compile(r"^(?:no+|nope|wrong|not that|that'?s (?:wrong|not right)|that is (?:wrong|not right)|"
-                   r"actually|stop)\b[\s,.:;!—–-]*", re.I)
+# "no, …" / "wrong …" open a correction; "actually …" / "stop …" only with a strong directive after them
+_LEAD = re.compile(r"^(?:no+|nope|wrong|not that|that'?s (?:wrong|not right)|that is (?:wrong|not right))\b"
+                   r"[\s,.:;!—–-]*", re.I)
+_SOFT_LEAD = re.compile(r"^(?:actually|stop|hold on|wait)\b[\s,.:;!—–-]*", re.I)
 _NOT_A_CORRECTION = re.compile(r"^(?:no+\s+(?:worries|problem|thanks?|thank you|need|rush|idea)\b|no+[.!]?$)", re.I)
 _DIRECTIVE = re.compile(r"\b(?:use|run|call|put|edit|change|it'?s|should|must|need|instead|always|never|"
                         r"don'?t|do not|not)\b", re.I)
-_NEGATED = re.compile(r"^(?:please\s+)?(?:don'?t|do not|never|stop)\b.*\b(?:use|run|instead|change|edit|call)\b",
+_STRONG = re.compile(r"\b(?:use|run|call|instead|always|never|don'?t|do not)\b", re.I)
+_NEGATED = re.compile(r"^(?:please\s+)?(?:don'?t|do not|never)\b.*\b(?:use|run|instead|change|edit|call|touch)\b",
                       re.I | re.S)
-_INSTEAD = re.compile(r"\b(?:use|run|call)\b.*\binstead\b|\binstead of\b", re.I | re.S)
+# "use X instead (of Y)" as the message itself, not inside a task ("refactor it to use X instead of Y")
+_INSTEAD = re.compile(r"^(?:please\s+)?(?:use|run|call|try)\b.*\binstead\b", re.I | re.S)
 MAX_CORRECTION_CHARS = 400
 
 
@@ -343,16 +347,21 @@ def correction_text(text: str) -> str | None:
     t = " ".join(text.strip().split())
     if not t or len(t) > MAX_CORRECTION_CHARS or _NOT_A_CORRECTION.match(t):
         return None
-    m = _LEAD.match(t)
-    if m and m.end() > 0:
+    m, soft = _LEAD.match(t), _SOFT_LEAD.match(t)
+    if m:
         rest = t[m.end():]
         if not _DIRECTIVE.search(rest):
             return None
-    elif _NEGATED.match(t) or _INSTEAD.search(t):
+    elif soft:
+        rest = t[soft.end():]
+        if not (_STRONG.search(rest) and (_NEGATED.match(rest) or _INSTEAD.match(rest) or
+                                          re.match(r"(?:please\s+)?(?:use|run|call|always|never)\b", rest, re.I))):
+            return None
+    elif _NEGATED.match(t) or _INSTEAD.match(t):
         rest = t
     else:
         return None
-    rest = rest.strip(" ,.;:—–-")
+    rest = re.sub(r"^please\s+", "", rest.strip(" ,.;:—–-"), flags=re.I)
     if len(rest) < 8:
         return None
     # first two sentences at most: rules stay short
