@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         con.print(_table(rows, perf_mod.totals(rows)))
         con.print(f"[dim]tokens: {_encoding()}; latency: compress_request in this process, cold (nothing "
                   "memoised) and warm (the same request re-sent: memo hits); needles: strings an answer needs, "
-                  "kept verbatim / one retrieval away.[/]")
+                  "kept verbatim (+N r: N more one retrieval away).[/]")
 
 
 def _encoding() -> str:
@@ -48,31 +48,34 @@ def _encoding() -> str:
 def _table(rows, tot):
     from rich.table import Table
 
-    t = Table(title="headroom perf — built-in corpus", header_style="bold", title_justify="left")
-    t.add_column("workload")
-    t.add_column("protocol", style="dim")
-    t.add_column("tokens before", justify="right")
-    t.add_column("tokens after", justify="right")
-    t.add_column("saved", justify="right", style="green")
-    t.add_column("needles kept", justify="right")
-    t.add_column("latency cold", justify="right")
-    t.add_column("warm", justify="right")
+    from rich import box
+
+    t = Table(title="headroom perf — built-in corpus", header_style="bold", title_justify="left",
+              box=box.SIMPLE_HEAD)
+    t.add_column("workload", no_wrap=True)
+    # min widths keep numbers whole in an 80-column terminal (headers wrap instead)
+    for h, w in (("tokens before", 7), ("tokens after", 7), ("saved", 5), ("needles kept", 7),
+                 ("latency cold ms", 7), ("warm ms", 5)):
+        t.add_column(h, justify="right", style="green" if h == "saved" else None, min_width=w)
     for r in rows:
-        t.add_row(r.name, r.protocol, f"{r.tokens_before:,}", f"{r.tokens_after:,}", f"{r.saved_pct:.1f} %",
-                  _needles(r.needles_kept, r.needles_reachable, r.needles_total),
-                  f"{r.latency_ms:.1f} ms", f"{r.warm_ms:.1f} ms")
+        t.add_row(f"{r.name} [dim]{_API.get(r.protocol, r.protocol)}[/]", f"{r.tokens_before:,}", f"{r.tokens_after:,}",
+                  f"{r.saved_pct:.1f}%", _needles(r.needles_kept, r.needles_reachable, r.needles_total),
+                  f"{r.latency_ms:.1f}", f"{r.warm_ms:.1f}")
     t.add_section()
-    t.add_row("[bold]total[/]", "", f"{tot['tokens_before']:,}", f"{tot['tokens_after']:,}",
-              f"[bold]{tot['saved_pct']:.1f} %[/]",
+    t.add_row("[bold]total[/]", f"{tot['tokens_before']:,}", f"{tot['tokens_after']:,}",
+              f"[bold]{tot['saved_pct']:.1f}%[/]",
               _needles(tot["needles_kept"], tot["needles_reachable"], tot["needles_total"]),
-              f"{tot['latency_ms']:.1f} ms", f"{tot['warm_ms']:.1f} ms")
+              f"{tot['latency_ms']:.1f}", f"{tot['warm_ms']:.1f}")
     return t
+
+
+_API = {"anthropic": "messages", "openai_chat": "chat", "openai_responses": "responses"}
 
 
 def _needles(kept: int, reachable: int, total: int) -> str:
     s = f"{kept}/{total}"
     if reachable > kept:
-        s += f" (+{reachable - kept} via retrieve)"
+        s += f" +{reachable - kept}r"
     if reachable < total:
         s = f"[red]{s}[/]"
     return s
