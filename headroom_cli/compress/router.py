@@ -59,12 +59,13 @@ _LOG_LINE = re.compile(
     re.M,
 )
 _LEVELS = ("INFO", "WARN", "ERROR", "DEBUG", "TRACE", "FATAL", "CRITICAL", "NOTICE")
+# Tried on lines without indentation or a line-number prefix (leading `\s*` before a big alternation
+# backtracks once per space of indentation).
 _CODE_LINE = re.compile(
-    r"^(?:\s*\d+[→\t])?\s*(?:def |class |import |from \S+ import |async def |function |const |let |var |export |"
-    r"func |fn |pub |impl |package |#include|public |private |protected |static |return\b|if \(|for \(|while \(|"
-    r"\}|@\w+|.*[{;]\s*$)",
-    re.M,
+    r"(?:def |class |import |from \S+ import |async def |function |const |let |var |export |func |fn |pub |impl |"
+    r"package |#include|public |private |protected |static |return\b|if \(|for \(|while \(|\}|@\w+|.*[{;]\s*$)"
 )
+_NUM_PREFIX = re.compile(r"\s*\d+[→\t]")
 # indented statements: most lines of a source file, rare in prose
 _CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]", re.M)
 _TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z][A-Z0-9_ ()%/-]*){2,}\s*$")
@@ -99,6 +100,11 @@ def _share(lines: list[str], rx: re.Pattern) -> float:
         return 0.0
     m = rx.match
     return sum(1 for ln in lines if m(ln)) / len(lines)
+
+
+def _unprefixed(line: str) -> str:
+    m = _NUM_PREFIX.match(line)
+    return (line[m.end():] if m else line).lstrip()
 
 
 def _log_share(lines: list[str], joined: str) -> float:
@@ -150,7 +156,7 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "search"
     if _log_share(lines, joined) >= (0.3 if hint == "log" else 0.5):
         return "log"
-    code_share = _share(lines, _CODE_LINE)
+    code_share = _share([_unprefixed(ln) for ln in lines], _CODE_LINE)
     if code_share >= 0.25 or (code_share >= 0.1 and _share(lines, _CODE_BODY) >= 0.5):
         return "code"
     if hint in ("build", "log", "table") or build_hits:
