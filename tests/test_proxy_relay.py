@@ -327,6 +327,12 @@ async def test_bypass_header_skips_pipeline(fake, proxy, client, records, monkey
     assert calls[0].protocol == "anthropic" and calls[0].path == "/v1/messages"
     await settled(records, 2)
     assert (records[-1].tokens_before, records[-1].tokens_after) == (100, 40)
+    # count_tokens is compressed the same way (its count must match what is sent) but not billed,
+    # so it reports no savings.
+    await post(client, proxy.url + "/v1/messages/count_tokens", body, ANTH_HEADERS)
+    assert len(calls) == 2 and fake.requests[-1].raw == b'{"rewritten":true}'
+    await settled(records, 3)
+    assert (records[-1].path, records[-1].tokens_before, records[-1].tokens_after) == ("/v1/messages/count_tokens", 0, 0)
 
 
 async def test_hop_header_loop_guard(fake, proxy, client, monkeypatch):

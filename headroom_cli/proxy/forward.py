@@ -149,8 +149,10 @@ class Forwarder:
             rctx = pipeline.RequestContext(protocol=protocol, path=request.path, method=request.method,
                                            query=query, headers=headers, settings=self.settings)
             t = await self._transform(decoded, rctx)
-            rec.tokens_before, rec.tokens_after = t.tokens_before, t.tokens_after
-            rec.encoding, rec.compressors, rec.error = t.encoding, dict(t.compressors), t.error
+            if not request.path.endswith("/count_tokens"):  # not billed: its savings are not savings
+                rec.tokens_before, rec.tokens_after = t.tokens_before, t.tokens_after
+                rec.encoding, rec.compressors = t.encoding, dict(t.compressors)
+            rec.error = t.error
             rec.output_arm = t.output_arm
             if t.changed:
                 body, send_encoding = t.body, None
