@@ -210,6 +210,8 @@ def default_store() -> Store:
     want = config.paths().cache_dir / DB_NAME
     with _default_lock:
         if _default is None or _default.path != want:
+            if _default is not None:
+                _default.close()
             _default = Store(want)
         return _default
 
