@@ -202,3 +202,16 @@ def test_project_paths_in_commands_are_made_relative():
                  sh("pytest /p/tests", "3 passed"), project="/p")
     [o] = mine([s])
     assert o.key == "path|tests/unit|tests" and "/p/" not in o.text and o.evidence["failed"] == "pytest tests/unit"
+
+
+def test_a_resumed_session_that_copies_history_counts_once(tmp_path):
+    h, project = fixture_home.build_home(tmp_path)
+    d = h / ".claude" / "projects" / next(p.name for p in (h / ".claude" / "projects").iterdir() if "shop" in p.name)
+    src = next(d.glob("8d2e4f60*.jsonl"))
+    copy = src.read_text().replace("8d2e4f60-1a3b-4c5d-8e7f-9a0b1c2d3e02", "99999999-1a3b-4c5d-8e7f-9a0b1c2d3e09")
+    (d / "99999999-1a3b-4c5d-8e7f-9a0b1c2d3e09.jsonl").write_text(copy)
+    sessions = load_sessions(claude_home=h / ".claude", codex_home=h / ".codex", project=str(project))
+    assert len(sessions) == 5
+    rules = {r.key: r for r in RuleStore(tmp_path / "r.json").merge(mine(sessions))}
+    assert rules["flag_add|kubectl|-n payments"].count == 3
+    assert rules["program|python|python3"].count == 2

@@ -141,7 +141,9 @@ class Occurrence:
     project: str
     timestamp: str
     evidence: dict = field(default_factory=dict)  # failed / fixed / error, or quote
-    ref: str = ""  # which event(s) in the session (dedupes re-mining the same session)
+    # which event(s): the agent's own call/message ids when it writes them ("id:…", unique across
+    # sessions, so a resumed session that copies its history counts once), else positions in the session
+    ref: str = ""
 
 
 def error_line(output: str, project: str = "") -> str:
@@ -308,7 +310,7 @@ def failure_fixes(session: Session) -> list[Occurrence]:
                     key=normalise_key(key), kind=kind, text=text, agent=session.agent,
                     session_id=session.session_id, project=session.project, timestamp=f.timestamp,
                     evidence={"tool": f.tool, "failed": was, "fixed": now, "error": err},
-                    ref=f"{f.index}>{s.index}"))
+                    ref=f"id:{f.call_id}>{s.call_id}" if f.call_id and s.call_id else f"{f.index}>{s.index}"))
             break
     return out
 
@@ -385,7 +387,7 @@ def corrections(session: Session) -> list[Occurrence]:
             out.append(Occurrence(
                 key=normalise_key("correction|" + rule), kind="correction", text=rule, agent=session.agent,
                 session_id=session.session_id, project=session.project, timestamp=e.timestamp,
-                evidence={"quote": " ".join(e.text.split())[:300]}, ref=f"u{e.index}"))
+                evidence={"quote": " ".join(e.text.split())[:300]}, ref=f"id:{e.uid}" if e.uid else f"u{e.index}"))
     return out
 
 

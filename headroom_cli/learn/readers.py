@@ -58,6 +58,7 @@ class UserMessage:
     index: int
     text: str
     timestamp: str = ""
+    uid: str = ""  # the agent's own message id, when it writes one (Claude Code's uuid)
 
 
 @dataclass
@@ -240,7 +241,8 @@ def read_claude_transcript(path: Path) -> Session:
         if isinstance(content, str):
             content = strip_reminders(content)
             if not obj.get("isMeta") and not is_boilerplate(content):
-                s.events.append(UserMessage(index=len(s.events), text=content.strip(), timestamp=ts))
+                s.events.append(UserMessage(index=len(s.events), text=content.strip(), timestamp=ts,
+                                            uid=uid if isinstance(uid, str) else ""))
             continue
         if not isinstance(content, list):
             continue
@@ -268,7 +270,8 @@ def read_claude_transcript(path: Path) -> Session:
                     texts.append(t)
         text = "\n".join(texts).strip()
         if text and not obj.get("isMeta"):
-            s.events.append(UserMessage(index=len(s.events), text=text, timestamp=ts))
+            s.events.append(UserMessage(index=len(s.events), text=text, timestamp=ts,
+                                        uid=uid if isinstance(uid, str) else ""))
     return s
 
 

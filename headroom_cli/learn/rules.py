@@ -147,7 +147,7 @@ class RuleStore:
                 if o.project and o.project not in r.projects:
                     r.projects.append(o.project)
                     changed = True
-                eid = f"{o.agent}:{o.session_id}:{o.ref}"
+                eid = f"{o.agent}:{o.ref}" if o.ref.startswith("id:") else f"{o.agent}:{o.session_id}:{o.ref}"
                 seen = ids.setdefault(o.key, {e["id"] for e in r.evidence})
                 if eid not in seen:
                     seen.add(eid)
