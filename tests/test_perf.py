@@ -60,6 +60,6 @@ def test_cli_table(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["perf"]) == 0
     out = capsys.readouterr().out
-    for col in ("tokens before", "tokens after", "saved", "needles kept", "latency"):
+    for col in ("tokens before", "tokens after", "saved", "needles kept", "cold ms", "warm ms"):
         assert col in out
     assert "long_session" in out and "total" in out

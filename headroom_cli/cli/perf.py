@@ -55,10 +55,10 @@ def _table(rows, tot):
     t.add_column("workload", no_wrap=True)
     # min widths keep numbers whole in an 80-column terminal (headers wrap instead)
     for h, w in (("tokens before", 7), ("tokens after", 7), ("saved", 5), ("needles kept", 7),
-                 ("latency cold ms", 7), ("warm ms", 5)):
+                 ("cold ms", 7), ("warm ms", 7)):
         t.add_column(h, justify="right", style="green" if h == "saved" else None, min_width=w)
     for r in rows:
-        t.add_row(f"{r.name} [dim]{_API.get(r.protocol, r.protocol)}[/]", f"{r.tokens_before:,}", f"{r.tokens_after:,}",
+        t.add_row(r.name, f"{r.tokens_before:,}", f"{r.tokens_after:,}",
                   f"{r.saved_pct:.1f}%", _needles(r.needles_kept, r.needles_reachable, r.needles_total),
                   f"{r.latency_ms:.1f}", f"{r.warm_ms:.1f}")
     t.add_section()
@@ -67,9 +67,6 @@ def _table(rows, tot):
               _needles(tot["needles_kept"], tot["needles_reachable"], tot["needles_total"]),
               f"{tot['latency_ms']:.1f}", f"{tot['warm_ms']:.1f}")
     return t
-
-
-_API = {"anthropic": "messages", "openai_chat": "chat", "openai_responses": "responses"}
 
 
 def _needles(kept: int, reachable: int, total: int) -> str:
