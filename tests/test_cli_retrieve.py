@@ -44,3 +44,9 @@ def test_unusable_cache_dir_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("HEADROOM_CACHE_DIR", str(blocker / "cache"))
     assert main(["retrieve", "--key", "abc"]) == 1
     assert "HEADROOM_CACHE_DIR" in capsys.readouterr().err
+
+
+def test_key_pasted_from_marker(capfdbinary):
+    key = default_store().put("pasted")
+    assert main(["retrieve", "--key", f"key={key}"]) == 0
+    assert capfdbinary.readouterr().out == b"pasted"

@@ -170,3 +170,17 @@ def test_claude_settings_base_url_warns(capsys, monkeypatch, tmp_path):
     assert checks[("claude settings", str(home_settings))]["status"] == "warn"
     local = checks[("claude settings", str(proj / ".claude" / "settings.local.json"))]
     assert local["status"] == "warn" and "override" in local["hint"]
+
+
+def test_running_session_is_listed(capsys):
+    import os as _os
+
+    from headroom_cli.stats import registry
+
+    registry.register("sess-doctor", pid=_os.getpid(), port=4321, agent="claude", url="http://127.0.0.1:4321")
+    try:
+        (c,) = doctor.check_sessions()
+    finally:
+        registry.unregister("sess-doctor")
+    assert c.status == "info" and "http://127.0.0.1:4321" in c.detail and c.name == "sess-doctor"
+    assert doctor.check_sessions() == []

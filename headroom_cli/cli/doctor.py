@@ -307,6 +307,17 @@ def _is_headroom(url: str) -> bool:
         return False
 
 
+def check_sessions() -> list[Check]:
+    """Running wrap/proxy sessions (information: a stale one was pruned by listing)."""
+    from ..stats.registry import list_sessions
+
+    out = []
+    for s in list_sessions(prune=True):
+        out.append(Check("sessions", str(s.get("session_id")), INFO,
+                         f"{s.get('agent', '?')} running at {s.get('url', '?')} (pid {s.get('pid', '?')})"))
+    return out
+
+
 def check_env_base_urls(env: dict | None = None) -> list[Check]:
     env = os.environ if env is None else env
     out = []
@@ -352,7 +363,7 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
 
 
 CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_loopback,
-          check_round_trip, check_mcp, check_env_base_urls, check_claude_settings]
+          check_round_trip, check_mcp, check_sessions, check_env_base_urls, check_claude_settings]
 
 
 def run_checks(checks=None) -> list[Check]:

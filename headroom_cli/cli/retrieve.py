@@ -16,6 +16,9 @@ def register(app: typer.Typer) -> None:
         from .cache import open_store
 
         open_store()  # a clear error when the cache dir is unusable
+        key = key.strip().strip("`'\"")
+        if key.startswith("key="):  # pasted straight from a marker
+            key = key[4:]
         text = _retrieve(key)  # NotFound → message + exit 1 in cli.main
         # Exactly the original: no added newline, no rich markup, bytes as stored.
         out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
