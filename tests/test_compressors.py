@@ -327,3 +327,21 @@ def test_text_long_single_line_keeps_sentences_on_one_line():
     assert res is not None
     assert "The magic value is ZETA_42 and it matters." in res.text
     assert res.text.count("\n") == 1  # the line and the block's marker line
+
+
+def test_jsonl_errors_by_level_not_by_key_and_outliers_kept():
+    lines = []
+    for i in range(400):
+        rec = {"ts": f"2026-11-23T10:{i // 60:02d}:{i % 60:02d}Z", "level": "info", "msg": "metrics",
+               "p99_ms": 100 + i % 7, "error": None}
+        if i == 250:
+            rec["p99_ms"] = 9000  # a latency spike: outlier within its template
+        if i == 300:
+            rec.update(level="error", msg="upstream reset by peer", error="ECONNRESET")
+        lines.append(json.dumps(rec))
+    text_ = "\n".join(lines) + "\n"
+    res = router.compress_block(text_, Context(tool_input="kubectl logs checkout"))
+    assert res is not None and res.kind == "jsonl"
+    assert lines[300] in res.text and lines[250] in res.text
+    # '"error": null' on every line does not make every line an error
+    assert _common.estimate(res.text) < 0.1 * _common.estimate(text_)

@@ -14,6 +14,9 @@ from .base import Context, Result, key_for
 from .compressors import _common, build, code, diff, json_data, logs, search, table
 from .compressors import text as text_c
 
+# Part of the engine's memo key: bump when compressors change what they output for the same input.
+VERSION = "2"
+
 MIN_TOKENS = 200  # blocks below this estimate are never touched
 MIN_SAVED_TOKENS = 50  # …and a result must save at least this many
 MIN_SAVED_SHARE = 0.10  # …and at least this share

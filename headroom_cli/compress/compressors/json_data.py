@@ -102,26 +102,36 @@ def _outliers(recs: list[dict]) -> set[int]:
     for r in recs[:50]:
         for k in r:
             fields.setdefault(k, None)
+    num_types = (int, float)
     for f in list(fields)[:40]:
         vals = [r.get(f) for r in recs]
-        nums = [(i, float(x)) for i, x in enumerate(vals) if _is_number(x)]
-        if len(nums) >= 0.8 * n:
-            mean = sum(x for _, x in nums) / len(nums)
-            var = sum((x - mean) ** 2 for _, x in nums) / len(nums)
-            sd = math.sqrt(var)
-            if sd > 0:
-                hits = [i for i, x in nums if abs(x - mean) > 3 * sd]
-                if len(hits) <= 5:
-                    found.update(hits)
+        probe = [type(x) for x in vals[:20]]
+        if all(t in num_types for t in probe):
+            idx = [i for i, x in enumerate(vals) if type(x) in num_types]
+            if len(idx) < 0.8 * n:
+                continue
+            xs = [vals[i] for i in idx]
+            mean = sum(xs) / len(xs)
+            var = sum((x - mean) ** 2 for x in xs) / len(xs)
+            if not math.isfinite(var) or var <= 0:
+                continue
+            lim = 3 * math.sqrt(var)
+            hits = [idx[j] for j, x in enumerate(xs) if abs(x - mean) > lim]
+            if len(hits) <= 5:
+                found.update(hits)
             continue
-        strs = [(i, x) for i, x in enumerate(vals) if isinstance(x, (str, bool)) and (not isinstance(x, str) or len(x) < 40)]
-        if len(strs) >= 0.8 * n:
-            freq: dict[Any, int] = {}
-            for _, x in strs:
-                freq[x] = freq.get(x, 0) + 1
-            if 2 <= len(freq) <= 10:
-                rare = {x for x, c in freq.items() if c <= max(1, n // 20)}
-                hits = [i for i, x in strs if x in rare]
+        if not all(t is str or t is bool for t in probe):
+            continue
+        freq: dict[Any, int] = {}
+        for x in vals:
+            if type(x) is str and len(x) >= 40:
+                x = None
+            freq[x] = freq.get(x, 0) + 1
+        if 2 <= len(freq) <= 10:
+            limit = max(1, n // 20)
+            rare = {x for x, c in freq.items() if c <= limit and x is not None}
+            if rare:
+                hits = [i for i, x in enumerate(vals) if (type(x) is not dict and type(x) is not list) and x in rare]
                 if len(hits) <= 10:
                     found.update(hits)
     return found

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
+from ._common import _FAST_NORM, ERROR_RE as _ERRORISH
+from .json_data import _outliers, loads as json_loads
 from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
-                      line_starts, regex_lines, render, selective_regex, templates)
+                      line_starts, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
 
@@ -27,6 +29,56 @@ _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the
 _HEAD, _TAIL = 2, 3
 
 
+_ERR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "panic", "emerg", "emergency", "alert", "severe"})
+_WARN_LEVELS = frozenset({"warn", "warning"})
+_LEVEL_KEYS = ("level", "lvl", "severity", "log.level", "levelname", "status")
+_MSG_KEYS = ("msg", "message", "event", "error", "err", "exception")
+
+
+def _looks_jsonl(items: list[str]) -> bool:
+    head = [s for s in items[:20] if s.strip()]
+    return len(head) >= 3 and sum(1 for s in head if s.lstrip().startswith("{")) >= 0.8 * len(head)
+
+
+def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn: list[bool],
+                  keep: list[bool]) -> None:
+    """JSON lines: errors by level (not by a key named "error"), templates by shape + level + message,
+    and numeric outliers within each template."""
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    msg_norm: dict[str, str] = {}
+    for i, s in enumerate(items):
+        st = s.strip()
+        if not st.startswith("{"):
+            continue
+        try:
+            rec = json_loads(st)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict):
+            continue
+        v = rec.get("level")
+        if type(v) is not str:
+            v = next((x for x in map(rec.get, _LEVEL_KEYS) if type(x) is str), "")
+        level = v.lower()
+        v = rec.get("msg")
+        if type(v) is not str or not v:
+            v = next((x for x in map(rec.get, _MSG_KEYS) if type(x) is str and x), "")
+        msg = v[:80]
+        if level:
+            is_err[i] = level in _ERR_LEVELS or (is_err[i] and bool(_ERRORISH.search(msg)))
+            is_warn[i] = level in _WARN_LEVELS
+        norm = msg_norm.get(msg)
+        if norm is None:
+            norm = msg_norm[msg] = _FAST_NORM.sub("#", msg)
+        t = "|".join(rec)[:300] + "|" + level + "|" + norm
+        tpl[i] = t
+        groups.setdefault(t, []).append((i, rec))
+    for members in groups.values():
+        if len(members) >= 12:
+            for j in _outliers([r for _, r in members]):
+                keep[members[j][0]] = True
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -35,7 +87,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         return None
     near = 2 if ctx.is_error else 1
     keep = [False] * n
-    tpl = templates(items)
+    jsonl = _looks_jsonl(items)
+    tpl: list = [None] * n if jsonl else templates(items)
     joined = "\n".join(items)
     starts = line_starts(items)
     lower = joined.lower()
@@ -43,6 +96,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     is_warn = keyword_lines(lower, WARN_WORDS, starts)
     tr = selective_regex(ctx, joined, n, lower)
     is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
+    if jsonl:
+        _jsonl_fields(items, tpl, is_err, is_warn, keep)
+        tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]
     # 1. errors (with traces and neighbours), warnings, matches
     err_seen: dict[str, list[int]] = {}
     warn: list[int] = []
