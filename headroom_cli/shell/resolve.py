@@ -52,7 +52,9 @@ def is_shim(path: str | os.PathLike, name: str) -> bool:
         return True
     if not head.startswith(b"#!") and not real.lower().endswith((".cmd", ".bat", ".ps1")):
         return False
-    pat = rb"\bheadroom(?:_cli)?\b[^\n]*\bwrap\s+[\"']?" + re.escape(name.encode()) + rb"(?![\w.-])"
+    # `headroom [...] wrap [flags...] <name>` on one line (flags may sit between wrap and the name)
+    pat = (rb"\bheadroom(?:_cli)?\b[^\n]*?\bwrap\b(?:[ \t]+[^\s;|&]+)*?[ \t]+[\"']?"
+           + re.escape(name.encode()) + rb"(?![\w.-])")
     return re.search(pat, head) is not None
 
 
