@@ -110,7 +110,11 @@ def load(name: str) -> Profile:
 
 def find_binary(profile: Profile, path: str | None = None) -> str:
     """Absolute path of the agent's executable, or AgentNotFound (exit 127) with the install command."""
-    exe = shutil.which(profile.binary, path=path)
+    try:  # skips headroom's own shims (a script `claude` that runs `headroom wrap claude`)
+        from ..shell.resolve import find_real_binary
+    except ImportError:
+        find_real_binary = None
+    exe = find_real_binary(profile.binary, path=path) if find_real_binary else shutil.which(profile.binary, path=path)
     if not exe:
         raise AgentNotFound(
             f"{profile.title}: `{profile.binary}` not found on PATH",

@@ -94,6 +94,12 @@ class WrapRun:
     def prepare(self) -> LaunchPlan:
         o = self.opts
         profile = profiles.load(o.agent)
+        try:
+            from ..shell import resolve as shim_guard
+        except ImportError:
+            shim_guard = None
+        if shim_guard is not None:  # backstop for shims nobody can recognise
+            shim_guard.check_not_recursing(profile.name, self.env)
         exe = profiles.find_binary(profile, path=self.env.get("PATH"))
         from ..proxy.settings import ProxySettings, new_session_id
 

