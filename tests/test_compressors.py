@@ -345,3 +345,22 @@ def test_jsonl_errors_by_level_not_by_key_and_outliers_kept():
     assert lines[300] in res.text and lines[250] in res.text
     # '"error": null' on every line does not make every line an error
     assert _common.estimate(res.text) < 0.1 * _common.estimate(text_)
+
+
+def test_search_repeated_usages_shown_once_files_named():
+    lines = [f"src/m{f:02d}.py:{10 + k}:    x{f}_{k} = fetch_user(uid_{k})" for f in range(30) for k in range(3)]
+    lines.insert(40, "src/users.py:7:def fetch_user(uid: int) -> User:")
+    text_ = "\n".join(lines) + "\n"
+    res = search.compress(text_, Context(tool_input='grep -rn "fetch_user" src'))
+    assert "src/users.py:7:def fetch_user(uid: int) -> User:" in res.text  # the definition ranks first
+    assert "src/m29.py (3)" in res.text or "+" in res.text  # dropped files are named with their counts
+    assert _common.estimate(res.text) < 0.25 * _common.estimate(text_)
+
+
+def test_search_free_text_lines_are_not_collapsed():
+    notes = ["fix the parser", "remove this hack", "handle unicode paths here", "document retry policy",
+             "split module", "add tests for the cache layer", "rename after release", "check the timeout"]
+    text_ = "".join(f"src/f{i}.py:{i + 1}:    # TODO: {notes[i % 8]} {'now' * (i % 3)}\n" for i in range(16))
+    res = search.compress(text_, Context(tool_input='grep -rn "TODO" src', ratio=0.6))
+    kept = [ln for ln in strip_markers(res.text) if ln]
+    assert len(kept) >= 6

@@ -10,14 +10,33 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
+from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex, template
 
 name = "search"
 
 _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
 _SEP = re.compile(r"^--\s*$")
-_NAMES_IN_MARKER = 8
+_NAMES_IN_MARKER = 20
+# definitions rank first within a file: where a symbol is defined is what a search is usually after
+_DEF = re.compile(r"\b(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _shape(content: str) -> str:
+    """A result line's shape: identifiers and numbers abstracted away (free text keeps its word count)."""
+    return _WORD.sub("w", template(content[:300])).strip()
+
+
+def _content(line: str) -> str:
+    """A result line without its `path:12:` prefix."""
+    m = _GREP.match(line)
+    if m:
+        return line[m.end():]
+    h = _HEADED.match(line)
+    return line[h.end():] if h else line
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
@@ -57,18 +76,30 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     first_idx = {f: idx[0] for f, idx in files.items()}
     preferred = {f: bool(tr is not None and tr.search(f)) for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
+    seen_tpl: set[str] = set()
     for f in order:
         if used >= budget and not preferred[f]:
             break
         idxs = files[f]
+        content = {i: _content(items[i]) for i in idxs}
 
         def rank(i: int) -> tuple:
-            hit = tr is not None and tr.search(items[i][:600]) is not None
-            return (not hit, not is_match[i], i)
+            c = content[i]
+            hit = tr is not None and tr.search(c[:600]) is not None
+            return (not hit, _DEF.search(c[:300]) is None, not is_match[i], i)
 
         cap = per_file_lines * (3 if preferred[f] else 1)
-        for i in sorted(idxs, key=rank)[:cap]:
+        taken = 0
+        for i in sorted(idxs, key=rank):
+            if taken >= cap:
+                break
+            t = _shape(content[i])
+            important = rank(i)[0] is False or rank(i)[1] is False
+            if t in seen_tpl and not important:
+                continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
+            seen_tpl.add(t)
             keep[i] = True
+            taken += 1
             used += estimate(items[i]) + 1
     # drop separators and headings of files with nothing kept
     for i in range(n):
