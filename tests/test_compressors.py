@@ -364,3 +364,13 @@ def test_search_free_text_lines_are_not_collapsed():
     res = search.compress(text_, Context(tool_input='grep -rn "TODO" src', ratio=0.6))
     kept = [ln for ln in strip_markers(res.text) if ln]
     assert len(kept) >= 6
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n != "records"])
+def test_crlf_input_keeps_crlf_everywhere(name):
+    (text_, needles), ctx, _ = CASES[name]
+    crlf = text_.replace("\n", "\r\n")
+    res = router.compress_block(crlf, ctx)
+    assert res is not None
+    assert re.search(r"(?<!\r)\n", res.text) is None, name
+    assert markers.find_keys(res.text) == [key_for(crlf)]

@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 from ..base import Context, key_for
 from .. import markers
 
+_LONE = 24  # chars: a marker line costs about this much
 LONG_LINE = 2000  # lines longer than this are clipped (head + tail) when kept
 CLIP_HEAD = 700
 CLIP_TAIL = 300
@@ -77,6 +78,11 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_notes: d
     dropped = 0
     clipped_any = False
     i, n = 0, len(items)
+    # a lone dropped line no longer than its marker would be stays (the marker would save nothing)
+    keep = list(keep)
+    for k in range(n):
+        if not keep[k] and len(items[k]) <= _LONE and (k == 0 or keep[k - 1]) and (k == n - 1 or keep[k + 1]):
+            keep[k] = True
     while i < n:
         if keep[i]:
             line, c = clip(items[i])
