@@ -192,7 +192,8 @@ class Forwarder:
             # CPU-bound work off the loop, so other streams keep flowing meanwhile.
             return await asyncio.get_running_loop().run_in_executor(None, pipeline.transform_request, body, rctx)
         except Exception as e:
-            log.warning("compression failed, forwarding the original: %s", type(e).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+            log.warning("compression failed, forwarding the original: %s", type(e).__name__,
+                        exc_info=log.isEnabledFor(logging.DEBUG))
             return pipeline.Transformed(body=body, error=f"{type(e).__name__}: {e}"[:500])
 
     async def _relay(self, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
