@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex, template
+from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
 
 name = "search"
 
@@ -22,21 +22,12 @@ _NAMES_IN_MARKER = 20
 _DEF = re.compile(r"\b(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _shape(content: str) -> str:
     """A result line's shape: identifiers and numbers abstracted away (free text keeps its word count)."""
-    return _WORD.sub("w", template(content[:300])).strip()
-
-
-def _content(line: str) -> str:
-    """A result line without its `path:12:` prefix."""
-    m = _GREP.match(line)
-    if m:
-        return line[m.end():]
-    h = _HEADED.match(line)
-    return line[h.end():] if h else line
+    return _WORD.sub("w", content[:300]).strip()
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
@@ -47,6 +38,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         return None
     tr = selective_regex(ctx, text, n)
     file_of: list[str | None] = [None] * n
+    body_at = [0] * n  # where a result line's content starts (after `path:12:`)
     is_match = [False] * n
     files: dict[str, list[int]] = {}
     current = None
@@ -56,12 +48,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         if m:
             f = m.group("path")
             file_of[i] = f
+            body_at[i] = m.end()
             is_match[i] = m.group("sep") == ":"
             files.setdefault(f, []).append(i)
             continue
         h = _HEADED.match(s)
         if h and current is not None:
             file_of[i] = current
+            body_at[i] = h.end()
             is_match[i] = h.group("sep") == ":"
             files.setdefault(current, []).append(i)
             continue
@@ -81,20 +75,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         if used >= budget and not preferred[f]:
             break
         idxs = files[f]
-        content = {i: _content(items[i]) for i in idxs}
-
-        def rank(i: int) -> tuple:
-            c = content[i]
-            hit = tr is not None and tr.search(c[:600]) is not None
-            return (not hit, _DEF.search(c[:300]) is None, not is_match[i], i)
-
+        ranks = {}
+        for i in idxs:
+            c = items[i][body_at[i]:body_at[i] + 600]
+            ranks[i] = (tr is None or tr.search(c) is None, _DEF.search(c, 0, 300) is None, not is_match[i], i, c)
         cap = per_file_lines * (3 if preferred[f] else 1)
         taken = 0
-        for i in sorted(idxs, key=rank):
+        for r in sorted(ranks.values()):
             if taken >= cap:
                 break
-            t = _shape(content[i])
-            important = rank(i)[0] is False or rank(i)[1] is False
+            i = r[3]
+            important = not r[0] or not r[1]
+            t = _shape(r[4]) if not important else ""
             if t in seen_tpl and not important:
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl.add(t)
