@@ -149,3 +149,22 @@ def test_property_no_crash_key_present_and_lines_exact(lines, crlf, is_error):
     r = router.compress_block(text_, ctx)
     if r is not None and r.lossy:
         assert markers.find_keys(r.text) == [key_for(text_)]
+
+
+def test_ps_and_docker_tables_detected_and_outlier_rows_kept():
+    ps = ["USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
+    for i in range(120):
+        cpu = "97.3" if i == 61 else "0.0"
+        ps.append(f"app      {1000 + i:7d} {cpu:>4} 0.1 123456  7890 ?        S    10:00   0:00 /usr/bin/worker --id {i}")
+    text_ = "\n".join(ps) + "\n"
+    assert router.detect(text_, Context(tool_input="ps aux")) == "table"
+    res = router.compress_block(text_, Context(tool_input="ps aux", preceding_text="which worker is burning CPU?"))
+    assert res is not None and ps[0] in res.text and ps[62] in res.text  # the CPU outlier
+    docker = ["CONTAINER ID   IMAGE          COMMAND                  CREATED        STATUS                      PORTS     NAMES"]
+    for i in range(60):
+        st = "Exited (137) 2 hours ago" if i == 17 else "Up 3 hours"
+        docker.append(f"{i:012x}   shop/api:1.{i}   \"python -m api\"   3 hours ago    {st:<27} 80/tcp    api_{i}")
+    text_ = "\n".join(docker) + "\n"
+    assert router.detect(text_, Context()) == "table"
+    res = router.compress_block(text_, Context(tool_input="docker ps -a"))
+    assert res is not None and docker[18] in res.text and docker[0] in res.text

@@ -71,7 +71,9 @@ _CODE_LINE = re.compile(
 _NUM_PREFIX = re.compile(r"\s*\d+[→\t]")
 # indented statements: most lines of a source file, rare in prose
 _CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]", re.M)
-_TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z][A-Z0-9_ ()%/-]*){2,}\s*$")
+# a column header: upper-case names, two or more spaces apart (kubectl, docker) or four+ names (ps aux)
+_TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z%][A-Z0-9_ ()%/-]*){2,}\s*$|"
+                         r"^\s*[A-Z%][A-Z0-9_()%/-]*(?: +[A-Z%][A-Z0-9_()%/-]*){3,}\s*$")
 
 
 def _hint(ctx: Context) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
+from .json_data import _outliers
 from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, selective_regex
 
 name = "table"
@@ -24,9 +25,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     if n < 8:
         return None
     tr = selective_regex(ctx, text, n)
-    rows = [_SPLIT.split(s.strip()) for s in items]
+    header = items[0].strip()
+    ncols = len(_SPLIT.split(header))
+    if ncols < 3 or "  " not in header:
+        # single-space columns (ps aux): split on any whitespace, the last column keeps the rest
+        ncols = max(1, len(header.split()))
+        rows = [s.split(None, ncols - 1) for s in items]
+    else:
+        rows = [_SPLIT.split(s.strip()) for s in items]
     body = [i for i in range(1, n) if items[i].strip()]
-    if len(body) < 6:
+    m = len(body)
+    if m < 6:
         return None
     keep = [False] * n
     keep[0] = True
@@ -39,20 +48,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         s = items[i][:1000]
         if ERROR_RE.search(s) or (tr is not None and tr.search(s)):
             keep[i] = True
-    # rare values in low-cardinality columns
-    ncols = len(rows[0])
-    m = len(body)
-    for c in range(ncols):
-        freq: dict[str, int] = {}
-        for i in body:
-            if c < len(rows[i]):
-                v = rows[i][c]
-                freq[v] = freq.get(v, 0) + 1
-        if 2 <= len(freq) <= 10 and m >= 12:
-            limit = max(1, m // 20)
-            for i in body:
-                if c < len(rows[i]) and freq[rows[i][c]] <= limit:
-                    keep[i] = True
+    # outliers: numeric values far from their column's mean, rare values of low-cardinality columns
+    recs = []
+    for i in body:
+        rec: dict = {}
+        for c, v in enumerate(rows[i][:ncols]):
+            try:
+                rec[c] = float(v) if v[:1].isdigit() or v[:1] == "-" else v
+            except ValueError:
+                rec[c] = v
+        recs.append(rec)
+    for j in _outliers(recs):
+        keep[body[j]] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
         budget = int(estimate(text) * keep_ratio(ctx))
         used = sum(estimate(items[i]) for i in range(n) if keep[i])
