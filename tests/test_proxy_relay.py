@@ -568,3 +568,19 @@ async def test_concurrent_streams_do_not_mix(fake, proxy, client):
     assert len(sent) == 16
     for data, model in results:
         assert data == sent[model] and f'"model":"{model}"'.encode() in data
+
+
+async def test_upstream_breaking_mid_stream_is_not_a_clean_end(client, records):
+    events = [("message_start", {"type": "message_start", "message": {"id": "m", "usage": {"input_tokens": 5}}}),
+              ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                       "delta": {"type": "text_delta", "text": "partial"}}),
+              ("message_stop", {"type": "message_stop"})]
+    async with FakeProvider(script=[Reply(events=events, abort_after=2), Text("next")]) as fp:
+        with ProxyServer(ProxySettings(anthropic_upstream=fp.url, on_record=records.append)) as proxy:
+            async with client.post(proxy.url + "/v1/messages", data=dumps(anth_body()), headers=ANTH_HEADERS) as r:
+                assert r.status == 200
+                with pytest.raises(aiohttp.ClientPayloadError):
+                    await r.read()
+            resp, data = await post(client, proxy.url + "/v1/messages", dumps(anth_body()), ANTH_HEADERS)
+            assert resp.status == 200 and data == fp.requests[-1].response  # the proxy still serves
+    assert "broke off" in records[0].error

@@ -59,6 +59,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
     gzip: bool = False  # send the body gzip-compressed with Content-Encoding: gzip
+    abort_after: int | None = None  # SSE: drop the connection after this many events (a broken upstream)
 
 
 Turn = Union[Text, ToolCall, list, Reply]
@@ -313,7 +314,8 @@ class FakeProvider:
 
         headers = dict(r.headers)
         if r.events is not None:
-            return await self._send_events(request, r.events, rec, status=r.status, headers=headers)
+            return await self._send_events(request, r.events, rec, status=r.status, headers=headers,
+                                           abort_after=r.abort_after)
         body = r.raw if r.raw is not None else json.dumps(r.json).encode()
         ctype = r.content_type or ("application/json" if r.raw is None else "application/octet-stream")
         rec.response = body
@@ -323,13 +325,18 @@ class FakeProvider:
         headers["Content-Type"] = ctype
         return web.Response(status=r.status, body=body, headers=headers)
 
-    async def _send_events(self, request, events, rec: Recorded, *, status: int = 200, headers: dict | None = None):
+    async def _send_events(self, request, events, rec: Recorded, *, status: int = 200, headers: dict | None = None,
+                           abort_after: int | None = None):
         from aiohttp import web
 
         resp = web.StreamResponse(status=status, headers={"Content-Type": "text/event-stream",
                                                           "Cache-Control": "no-cache", **(headers or {})})
         await resp.prepare(request)
         for k, (name, data) in enumerate(events):
+            if abort_after is not None and k >= abort_after:
+                assert request.transport is not None
+                request.transport.abort()  # no terminating chunk: the client sees a broken stream
+                return resp
             if self.lockstep and k > 0:
                 assert self._sem is not None
                 await self._sem.acquire()
