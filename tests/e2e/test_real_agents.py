@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from headroom_cli.testing.fake_provider import FakeProvider, Text, last_is_tool_result
+from headroom_cli.testing.fake_provider import FakeProvider, Text, ToolCall, last_is_tool_result
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +47,17 @@ def workdir(tmp_path):
 
 
 def run_wrap(agent: str, wrap_args: list[str], agent_args: list[str], env: dict, cwd: Path, timeout=240):
-    return subprocess.run([sys.executable, "-m", "headroom_cli", "wrap", agent, *wrap_args, "--", *agent_args],
-                          env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    """Run wrap in its own process group so a hung agent can be killed with it on timeout."""
+    p = subprocess.Popen([sys.executable, "-m", "headroom_cli", "wrap", agent, *wrap_args, "--", *agent_args],
+                         env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        pytest.fail(f"{agent} did not finish in {timeout} s: {err[-3000:]}")
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def base_env(**extra) -> dict:
@@ -132,9 +141,18 @@ def test_aider(workdir):
     assert_clean(env)
 
 
+def _any_tool_result(req) -> Text | ToolCall:
+    """OpenClaw appends a user message after each tool result, so "last item is a tool result" never
+    holds: answer with text once any tool result is in the conversation."""
+    msgs = (req.json or {}).get("messages") or []
+    if any(m.get("role") == "tool" for m in msgs if isinstance(m, dict)):
+        return Text("Done: the listing shows the files.")
+    return ToolCall("exec", {"command": "ls -la"})
+
+
 def test_openclaw(workdir, tmp_path):
     need("openclaw")
-    with FakeProvider().in_thread() as fake:
+    with FakeProvider(script=_any_tool_result).in_thread() as fake:
         state = tmp_path / "openclaw-state"
         state.mkdir()
         cfg = state / "openclaw.json"
@@ -148,7 +166,10 @@ def test_openclaw(workdir, tmp_path):
         env = base_env(OPENCLAW_STATE_DIR=str(state))
         out = run_wrap("openclaw", [], ["agent", "-m", "list the files", "--session-id", "e2e"], env, workdir,
                        timeout=300)
-        assert_two_turns(fake, out, "openai_chat")
+        main = [r for r in fake.model_requests if r.protocol == "openai_chat"]
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+        assert len(main) >= 2, describe(fake)
+        assert any(m.get("role") == "tool" for r in main[1:] for m in r.json.get("messages", []))
         assert cfg.read_text() == original
         print("openclaw provider saw:", describe(fake))
     assert_clean(env)
