@@ -143,6 +143,13 @@ def detect(text: str, ctx: Context | None = None) -> str:
     hint = _hint(ctx)
     head, lines = _sample(text)
     joined, nl = "\n".join(lines), len(lines)
+    # The hinted kind is tried first with the full (not lowered) bar: a cheap shortcut, content still decides.
+    if hint == "search" and nl >= 3 and _share(lines, _SEARCH_LINE) >= 0.6:
+        return "search"
+    if hint == "build" and sum(1 for ln in lines if _BUILD_STRONG.match(ln)) >= 3:
+        return "build"
+    if hint == "diff" and _DIFF.search(head) and re.search(r"^@@ ", head, re.M):
+        return "diff"
     if _is_json(text):
         return "json"
     if nl >= 3 and _share(lines, _JSONL) >= 0.8:

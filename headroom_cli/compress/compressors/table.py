@@ -10,10 +10,12 @@ import re
 
 from ..base import Context, Result
 from .json_data import _outliers
-from ._common import ERROR_RE, Lines, block_key, estimate, finish, keep_ratio, render, selective_regex
+from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
+                      regex_lines, render, selective_regex)
 
 name = "table"
 
+_NUM = re.compile(r"-?\d+(?:\.\d+)?$")
 _SPLIT = re.compile(r"\s{2,}|\t")
 _HEAD, _TAIL = 2, 1
 
@@ -44,19 +46,22 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     for i in range(n):
         if not items[i].strip():
             keep[i] = True if i == 0 else keep[i]
+    joined = "\n".join(items)
+    starts = line_starts(items)
+    is_err = keyword_lines(joined.lower(), ERROR_WORDS, starts)
+    is_hit = regex_lines(tr, joined, starts) if tr is not None else is_err
     for i in body:
-        s = items[i][:1000]
-        if ERROR_RE.search(s) or (tr is not None and tr.search(s)):
+        if is_err[i] or is_hit[i]:
             keep[i] = True
     # outliers: numeric values far from their column's mean, rare values of low-cardinality columns
+    numeric = [c for c in range(ncols) if all(_NUM.match(r[c]) for r in (rows[i] for i in body[:10]) if c < len(r))]
     recs = []
     for i in body:
-        rec: dict = {}
-        for c, v in enumerate(rows[i][:ncols]):
-            try:
-                rec[c] = float(v) if v[:1].isdigit() or v[:1] == "-" else v
-            except ValueError:
-                rec[c] = v
+        rec = dict(enumerate(rows[i][:ncols]))
+        for c in numeric:
+            v = rec.get(c)
+            if v is not None and _NUM.match(v):
+                rec[c] = float(v)
         recs.append(rec)
     for j in _outliers(recs):
         keep[body[j]] = True
