@@ -123,6 +123,7 @@ def run_foreground(settings) -> int:
     import signal
     import sys
     import threading
+    import time
 
     from ..proxy.runner import ProxyServer, bind_socket
 
@@ -136,6 +137,7 @@ def run_foreground(settings) -> int:
     if recorder is not None and settings.on_record is None:
         settings.on_record = recorder
     server = ProxyServer(settings, sock).start()
+    started = time.monotonic()
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -170,12 +172,30 @@ def run_foreground(settings) -> int:
                 recorder.close()
             except Exception:
                 pass
+    _print_summary(server, settings, time.monotonic() - started, recorder is not None)
+    return 0
+
+
+def _print_summary(server, settings, duration_s: float, ledgered: bool) -> None:
+    """The savings summary (from the ledger, as `wrap` prints it), else this run's counters."""
+    import sys
+
+    if ledgered:
+        try:
+            from rich.console import Console
+
+            from ..stats.summary import render_summary
+
+            Console(stderr=True).print(render_summary(settings.session_id, duration_s=duration_s,
+                                                      agent=settings.agent))
+            return
+        except Exception:  # ImportError or a ledger problem: fall back to the live counters
+            pass
     from ..proxy.app import COUNTERS
 
     snap = server.app[COUNTERS].snapshot() if server.app is not None else {}
     print(f"headroom proxy stopped · {snap.get('requests', 0)} requests · {snap.get('tokens_saved', 0)} "
           "tokens saved", file=sys.stderr)
-    return 0
 
 
 def _recorder():
