@@ -21,8 +21,8 @@ MIN_TOKENS = 200  # blocks below this estimate are never touched
 MIN_SAVED_TOKENS = 50  # …and a result must save at least this many
 MIN_SAVED_SHARE = 0.10  # …and at least this share
 
-_SAMPLE_CHARS = 12000
-_SAMPLE_LINES = 150
+_SAMPLE_CHARS = 8000
+_SAMPLE_LINES = 80
 
 COMPRESSORS = {
     "json": json_data.compress,
@@ -150,6 +150,8 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "build"
     if hint == "diff" and _DIFF.search(head) and re.search(r"^@@ ", head, re.M):
         return "diff"
+    if hint == "log" and not text.lstrip().startswith(("{", "[")) and _log_share(lines, joined) >= 0.5:
+        return "log"
     if _is_json(text):
         return "json"
     if nl >= 3 and _share(lines, _JSONL) >= 0.8:
