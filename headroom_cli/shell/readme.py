@@ -1,0 +1,93 @@
+"""Sections of README.md generated from the code, so they cannot drift: the configuration table
+(`config.settings_table_markdown()`), the agent table (launcher profiles) and the shell table.
+
+    python -m headroom_cli.shell.readme --write    # rewrite the generated sections in README.md
+    python -m headroom_cli.shell.readme --check    # exit 1 if they are stale (a test runs this)
+
+A section sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; text outside is
+hand-written and left alone.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+REGEN = "python -m headroom_cli.shell.readme --write"
+
+
+def _config() -> str:
+    from .. import config
+
+    return config.settings_table_markdown()
+
+
+def _agents() -> str:
+    from ..launch.profiles import all_profiles, _builtin_dirs
+
+    builtin = {p.resolve() for d in _builtin_dirs() for p in d.glob("*.toml")}
+    rows = ["| agent | `headroom wrap …` | protocols to the proxy | per-run MCP retrieve tool | install |",
+            "|---|---|---|---|---|"]
+    for name, p in all_profiles().items():
+        if Path(p.source).resolve() not in builtin:
+            continue  # the user's own profiles do not belong in the README
+        protos = ", ".join(p.protocols) or "–"
+        rows.append(f"| {p.title} | `headroom wrap {name}` | {protos} | {'yes' if p.mcp else 'no'} "
+                    f"| `{p.install.split('  ')[0].strip()}` |")
+    return "\n".join(rows)
+
+
+def _shells() -> str:
+    from . import completions as comp
+
+    rows = ["| shell | completion script (installed to) | aliases |", "|---|---|---|"]
+    env = {"HOME": "~", "PATH": ""}
+    for shell in comp.SHELLS:
+        path, rc = comp.install_targets(shell, env) if shell != "powershell" else (None, None)
+        where = f"`{path}`" + (f" + block in `{rc}`" if rc else "") if path else \
+            "next to `$PROFILE` + a dot-source line in it"
+        alias = {"bash": 'eval "$(headroom alias --shell bash)"', "zsh": 'eval "$(headroom alias --shell zsh)"',
+                 "fish": "headroom alias --shell fish | source",
+                 "powershell": "headroom alias --shell powershell | Out-String | Invoke-Expression"}[shell]
+        rows.append(f"| {shell} | {where} | `{alias.replace('|', chr(92) + '|')}` |")  # GFM: escape | in cells
+    return "\n".join(rows)
+
+
+SECTIONS = {"config": _config, "agents": _agents, "shells": _shells}
+
+
+def render(text: str) -> str:
+    """`text` with every generated section replaced by what the code produces now."""
+    for name, fn in SECTIONS.items():
+        pat = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+        if pat.search(text):
+            body = fn().rstrip("\n") + "\n"
+            text = pat.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return text
+
+
+def readme_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = readme_path()
+    text = path.read_text(encoding="utf-8")
+    new = render(text)
+    if "--write" in argv:
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            print(f"wrote {path}")
+        else:
+            print(f"{path}: up to date")
+        return 0
+    if new != text:
+        print(f"{path}: generated sections are stale (run `{REGEN}`)", file=sys.stderr)
+        return 1
+    print(f"{path}: up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
