@@ -76,19 +76,23 @@ _TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z%][A-Z0-9_ ()%/-]*){
                          r"^\s*[A-Z%][A-Z0-9_()%/-]*(?: +[A-Z%][A-Z0-9_()%/-]*){3,}\s*$")
 
 
+_HINTS = (
+    ("diff", re.compile(r"\b(?:git (?:diff|show|log -p)|diff -u)\b")),
+    ("search", re.compile(r"\b(?:grep|rg|ag|ack|git grep)\b|\bGrep\b")),
+    ("build", re.compile(r"\b(?:pytest|jest|vitest|cargo (?:test|build|check)|go (?:test|build|vet)|"
+                         r"npm (?:test|run|ci|install)|make|tox|mvn|gradle|tsc)\b")),
+    ("table", re.compile(r"\b(?:kubectl|docker|ps aux|df -h)\b")),
+    ("log", re.compile(r"\b(?:journalctl|tail|logs?)\b")),
+)
+_HUNK_START = re.compile(r"^@@ ", re.M)
+
+
 def _hint(ctx: Context) -> str:
+    """The kind the tool name / command suggests ("" if none): a hint only."""
     s = f"{ctx.tool_name} {ctx.tool_input}"[:2000]
-    if re.search(r"\b(?:git (?:diff|show|log -p)|diff -u)\b", s):
-        return "diff"
-    if re.search(r"\b(?:grep|rg|ag|ack|git grep)\b|\bGrep\b", s):
-        return "search"
-    if re.search(r"\b(?:pytest|jest|vitest|cargo (?:test|build|check)|go (?:test|build|vet)|npm (?:test|run|ci|install)|"
-                 r"make|tox|mvn|gradle|tsc)\b", s):
-        return "build"
-    if re.search(r"\b(?:kubectl|docker|ps aux|df -h)\b", s):
-        return "table"
-    if re.search(r"\b(?:journalctl|tail|logs?)\b", s):
-        return "log"
+    for kind, rx in _HINTS:
+        if rx.search(s):
+            return kind
     return ""
 
 
@@ -148,7 +152,7 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "search"
     if hint == "build" and sum(1 for ln in lines if _BUILD_STRONG.match(ln)) >= 3:
         return "build"
-    if hint == "diff" and _DIFF.search(head) and re.search(r"^@@ ", head, re.M):
+    if hint == "diff" and _DIFF.search(head) and _HUNK_START.search(head):
         return "diff"
     if hint == "log" and not text.lstrip().startswith(("{", "[")) and _log_share(lines, joined) >= 0.5:
         return "log"
@@ -156,7 +160,7 @@ def detect(text: str, ctx: Context | None = None) -> str:
         return "json"
     if nl >= 3 and _share(lines, _JSONL) >= 0.8:
         return "jsonl"
-    if _DIFF.search(head) and (hint == "diff" or re.search(r"^@@ ", head, re.M)):
+    if _DIFF.search(head) and (hint == "diff" or _HUNK_START.search(head)):
         return "diff"
     build_hits = sum(1 for ln in lines if _BUILD_STRONG.match(ln))
     if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
