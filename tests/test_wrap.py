@@ -248,3 +248,15 @@ def test_wrap_list_shows_agents_and_versions(wrap_env):
     for a in ("claude", "codex", "copilot", "aider", "openclaw"):
         assert a in out.stdout
     assert str(FAKES) in out.stdout
+
+
+def test_proxy_warnings_go_to_the_log_file_not_the_agents_terminal(wrap_env):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    env = {**wrap_env, "ANTHROPIC_BASE_URL": dead}
+    out = wrap(env, "claude", "-p", "x")
+    assert out.returncode == 1  # the fake agent saw provider-shaped errors
+    assert "unreachable" not in out.stderr
+    log = Path(env["HEADROOM_HOME"]) / "state" / "wrap.log"
+    assert "unreachable" in log.read_text() and "TESTSECRET" not in log.read_text()

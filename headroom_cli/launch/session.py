@@ -61,6 +61,26 @@ def self_command(*args: str) -> str:
     return shlex.join([sys.executable, "-m", "headroom_cli", *args])
 
 
+def log_to_file() -> Path:
+    """The agent owns the terminal: headroom's own log goes to a file (state dir), never to stderr."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    from .. import config
+
+    path = config.ensure_dir(config.paths().state_dir) / "wrap.log"
+    level = logging.DEBUG if config.get("debug") else getattr(logging, str(config.get("log_level")).upper(),
+                                                              logging.WARNING)
+    handler = RotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=1, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    for name in ("headroom", "headroom_cli"):
+        lg = logging.getLogger(name)
+        lg.handlers = [handler]
+        lg.setLevel(level)
+        lg.propagate = False
+    return path
+
+
 def _prune_registry() -> None:
     """Drop registry entries of runs that died without cleanup (SIGKILL)."""
     try:
@@ -89,6 +109,7 @@ class WrapRun:
         self.closed = False
         self.display_url = ""
         self.recorder: Any = None
+        self.log_path: Path | None = None
 
     # -- 1. plan -------------------------------------------------------------------------------
     def prepare(self) -> LaunchPlan:
@@ -159,6 +180,7 @@ class WrapRun:
         assert self.plan is not None and not self.opts.dry_run
         from ..proxy.runner import ProxyServer
 
+        self.log_path = log_to_file()
         if self.opts.dashboard == "tmux":
             self._open_tmux_dashboard()
         self.child = Child(self.plan.argv, self.plan.env, cwd=str(self.cwd)).start()
