@@ -337,3 +337,13 @@ def test_masking_hides_keys_in_env_argv_and_json():
     line = shlex.join(["agent", "--api-key", "sk-proj-0123456789abcdef", '{"apiKey": "plainsecret"}'])
     masked = mask_text(line)
     assert "0123456789abcdef" not in masked and "plainsecret" not in masked and "--api-key" in masked
+
+
+def test_env_defaults_respect_the_users_value():
+    assert plan_for("claude").env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "1"
+    mine = plan_for("claude", env={"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "0"})
+    assert mine.env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "0"
+    cp = plan_for("copilot", env={"COPILOT_OFFLINE": "false", "COPILOT_PROVIDER_API_KEY_COMMAND": "pass show k",
+                                  "COPILOT_MODEL": "m", "COPILOT_PROVIDER_TRANSPORT": "websockets"})
+    assert cp.env["COPILOT_OFFLINE"] == "false" and "COPILOT_PROVIDER_API_KEY" not in cp.env
+    assert cp.env["COPILOT_PROVIDER_TRANSPORT"] == "http"

@@ -189,7 +189,10 @@ def _print_list() -> None:
 
     from ..launch.profiles import list_agents
 
-    t = Table("agent", "binary", "on PATH", "version", "install")
+    t = Table("agent", "binary", "version / install")
     for a in list_agents():
-        t.add_row(a["agent"], a["binary"], a["path"] or "[red]no[/]", a["version"] or "–", a["install"])
+        if a["path"]:
+            t.add_row(a["agent"], a["path"], a["version"] or "[yellow]installed (no version answer)[/]")
+        else:
+            t.add_row(a["agent"], f"[red]{a['binary']} not on PATH[/]", f"install: {a['install']}")
     Console().print(t)

@@ -287,14 +287,16 @@ class Copilot(Generic):
         anthropic = self._type(ctx) == "anthropic"
         key_vars = ["COPILOT_PROVIDER_API_KEY", "ANTHROPIC_API_KEY" if anthropic else "OPENAI_API_KEY"]
         key_var = next((v for v in key_vars if ctx.env.get(v)), None)
-        if key_var is None and not ctx.env.get("COPILOT_PROVIDER_BEARER_TOKEN"):
+        own_auth = next((v for v in ("COPILOT_PROVIDER_API_KEY_COMMAND", "COPILOT_PROVIDER_BEARER_TOKEN")
+                         if ctx.env.get(v)), None)
+        if key_var is None and own_auth is None:
             raise HeadroomError(
                 "copilot through headroom runs in bring-your-own-key mode and needs your provider key",
                 hint=f"set COPILOT_PROVIDER_API_KEY (or {key_vars[1]}); Copilot's subscription login cannot "
                      "be routed through a local proxy",
             )
         model, _, _ = take_option(ctx.user_args, "--model")
-        model = model or ctx.env.get("COPILOT_MODEL")
+        model = model or ctx.env.get("COPILOT_MODEL") or ctx.env.get("COPILOT_PROVIDER_WIRE_MODEL")
         if not model or model == "auto":
             raise HeadroomError("copilot in bring-your-own-key mode needs an explicit model",
                                 hint="set COPILOT_MODEL (e.g. gpt-4.1) or pass `-- --model NAME`")
@@ -303,7 +305,10 @@ class Copilot(Generic):
             draft.env["COPILOT_PROVIDER_API_KEY"] = ctx.env[key_var]
         if not ctx.env.get("COPILOT_MODEL"):
             draft.env["COPILOT_MODEL"] = model
-        draft.notes.append(f"copilot uses your own provider key ({key_var or 'COPILOT_PROVIDER_BEARER_TOKEN'}), "
+        if (ctx.env.get("COPILOT_PROVIDER_TRANSPORT") or "http").lower() != "http":
+            draft.env["COPILOT_PROVIDER_TRANSPORT"] = "http"  # the proxy relays HTTP/SSE
+            draft.notes.append("copilot: COPILOT_PROVIDER_TRANSPORT set to http for this run")
+        draft.notes.append(f"copilot uses your own provider key ({key_var or own_auth}), "
                            "not your Copilot subscription (BYOK mode)")
 
 

@@ -97,6 +97,9 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     values = ctx.template_vars()
     profile_env = {k: fill(v, values) for k, v in ctx.profile.env.items()}
     draft.env.update(profile_env)
+    for k, v in ctx.profile.env_default.items():
+        if k not in ctx.env:
+            draft.env[k] = fill(v, values)
     builder.build(ctx, upstreams, draft)
     # Always visible to the child: the statusline and a nested wrap find their session with these.
     draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)

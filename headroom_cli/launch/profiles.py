@@ -33,6 +33,7 @@ class Profile:
     builder: str = "generic"
     mcp: bool = False
     env: dict[str, str] = field(default_factory=dict)  # values are templates ({base_url}, …)
+    env_default: dict[str, str] = field(default_factory=dict)  # set only when the user has not
     args: tuple[str, ...] = ()  # per-run args placed before the user's (templates too)
     upstream_env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # protocol family → env vars
     source: str = ""  # where the profile was loaded from
@@ -82,6 +83,7 @@ def _parse(path: Path) -> Profile:
         builder=str(data.get("builder", "generic")),
         mcp=bool(data.get("mcp", False)),
         env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
+        env_default={str(k): str(v) for k, v in (data.get("env_default") or {}).items()},
         args=tuple(str(a) for a in data.get("args", [])),
         upstream_env=up,
         source=str(path),
@@ -108,13 +110,18 @@ def load(name: str) -> Profile:
     return profiles[name]
 
 
-def find_binary(profile: Profile, path: str | None = None) -> str:
-    """Absolute path of the agent's executable, or AgentNotFound (exit 127) with the install command."""
-    try:  # skips headroom's own shims (a script `claude` that runs `headroom wrap claude`)
+def which(binary: str, path: str | None = None) -> str | None:
+    """`shutil.which` that skips headroom's own shims (a script `claude` running `headroom wrap claude`)."""
+    try:
         from ..shell.resolve import find_real_binary
     except ImportError:
-        find_real_binary = None
-    exe = find_real_binary(profile.binary, path=path) if find_real_binary else shutil.which(profile.binary, path=path)
+        return shutil.which(binary, path=path)
+    return find_real_binary(binary, path=path)
+
+
+def find_binary(profile: Profile, path: str | None = None) -> str:
+    """Absolute path of the agent's executable, or AgentNotFound (exit 127) with the install command."""
+    exe = which(profile.binary, path)
     if not exe:
         raise AgentNotFound(
             f"{profile.title}: `{profile.binary}` not found on PATH",
@@ -139,7 +146,7 @@ def list_agents(timeout: float = 3.0) -> list[dict]:
     from concurrent.futures import ThreadPoolExecutor
 
     profiles = list(all_profiles().values())
-    paths = [shutil.which(p.binary) for p in profiles]
+    paths = [which(p.binary) for p in profiles]
 
     def probe(i: int) -> str:
         return version(profiles[i], paths[i], timeout) if paths[i] else ""
