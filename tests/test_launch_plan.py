@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -347,3 +349,24 @@ def test_env_defaults_respect_the_users_value():
                                   "COPILOT_MODEL": "m", "COPILOT_PROVIDER_TRANSPORT": "websockets"})
     assert cp.env["COPILOT_OFFLINE"] == "false" and "COPILOT_PROVIDER_API_KEY" not in cp.env
     assert cp.env["COPILOT_PROVIDER_TRANSPORT"] == "http"
+
+
+def test_wrap_run_builds_proxy_settings_from_flags(monkeypatch):
+    from headroom_cli.launch.session import WrapOptions, WrapRun
+
+    monkeypatch.setenv("PATH", f"{FAKES}:{os.environ['PATH']}")
+    run = WrapRun(WrapOptions(agent="claude", user_args=["-p", "x"], anthropic_upstream="https://gw.example",
+                              proxy={"no_compress": True, "compress_ratio": 0.5, "protect_tools": ("Read",),
+                                     "reduce_output": None}))
+    try:
+        plan = run.prepare()
+        st = run.settings
+        assert (st.agent, st.no_compress, st.compress_ratio, st.protect_tools) == ("claude", True, 0.5, ("Read",))
+        assert st.anthropic_upstream == "https://gw.example" and st.session_id == plan.env["HEADROOM_SESSION_ID"]
+        assert plan.env["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{st.port}" and st.port > 0
+        assert run.journal.path.exists()  # written before anything else
+    finally:
+        run.close()
+    assert not run.journal.path.exists()
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", st.port)) != 0  # socket released though the proxy never started

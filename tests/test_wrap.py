@@ -260,3 +260,11 @@ def test_proxy_warnings_go_to_the_log_file_not_the_agents_terminal(wrap_env):
     assert "unreachable" not in out.stderr
     log = Path(env["HEADROOM_HOME"]) / "state" / "wrap.log"
     assert "unreachable" in log.read_text() and "TESTSECRET" not in log.read_text()
+
+
+@pytest.mark.parametrize("flags", [["--compress-ratio", "0"], ["--output-level", "9"], ["--port", "70000"],
+                                   ["--anthropic-upstream", "ftp://x"], ["--dashboard", "screen"]])
+def test_bad_flags_are_usage_errors_and_nothing_runs(wrap_env, flags):
+    out = wrap(wrap_env, "claude", *flags, "-p", "x")
+    assert out.returncode == 2, out.stderr
+    assert not Path(wrap_env["FAKE_AGENT_OUT"]).exists()
