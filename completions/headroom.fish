@@ -8,7 +8,7 @@ function _headroom_completion
 COMP_CWORD=(commandline -t) headroom 2>/dev/null)
 
     for completion in $response
-        set -l metadata (string split \n -- $completion)
+        set -l metadata (string split --max 2 \t -- $completion)
 
         if test "$metadata[1]" = dir
             __fish_complete_directories $metadata[2]

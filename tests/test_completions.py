@@ -15,6 +15,8 @@ from headroom_cli.shell import completions as comp
 
 REPO = Path(__file__).resolve().parents[1]
 BASH = shutil.which("bash")
+FISH = shutil.which("fish")
+ZSH = shutil.which("zsh")
 
 
 @pytest.fixture
@@ -141,7 +143,7 @@ def test_zsh_answers_value_and_description(monkeypatch):
 
 def test_fish_answers_the_word_being_typed(monkeypatch):
     out = _answer(monkeypatch, "fish", "headroom completions show --shell f", "f")
-    assert out.splitlines() == ["plain", "fish", "_"]
+    assert out.splitlines() == ["plain\tfish\t_"]  # one line per item: fish splits output on newlines
 
 
 def test_powershell_answers_tab_separated(monkeypatch):
@@ -177,6 +179,28 @@ def test_real_bash_completes_wr_to_wrap(bindir):
 def test_real_bash_completes_agent_names(bindir):
     assert _bash_tab(bindir, REPO / "completions" / "headroom.bash", ["headroom", "wrap", "co"]) == [
         "codex", "copilot"]
+
+
+@pytest.mark.skipif(not FISH, reason="fish not installed")
+def test_real_fish_completes(bindir, tmp_path):
+    script = REPO / "completions" / "headroom.fish"
+    prog = (f"source '{script}'; complete -C 'headroom wr'; echo ---; complete -C 'headroom wrap --dr'; "
+            "echo ---; complete -C 'headroom completions show --shell '")
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", HOME=str(tmp_path))
+    out = subprocess.run([FISH, "--no-config", "-c", prog], env=env, capture_output=True, text=True, timeout=60)
+    wr, dr, shells = out.stdout.split("---\n")
+    assert wr.startswith("wrap\t") and len(wr.splitlines()) == 1  # with its description
+    assert dr.split("\t")[0] == "--dry-run"
+    assert sorted(shells.split()) == sorted(comp.SHELLS)
+
+
+@pytest.mark.skipif(not ZSH, reason="zsh not installed")
+def test_zsh_autoloads_the_script_from_fpath(tmp_path):
+    prog = (f"fpath=('{REPO / 'completions'}' $fpath); autoload -Uz compinit; "
+            f"compinit -u -d '{tmp_path / 'zcompdump'}'; print -r -- $_comps[headroom]")
+    out = subprocess.run([ZSH, "-f", "-c", prog], env=dict(os.environ, HOME=str(tmp_path)), capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == "_headroom", out.stderr
 
 
 # -- install ---------------------------------------------------------------------------------------

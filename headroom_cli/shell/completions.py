@@ -36,7 +36,8 @@ def _header(shell: str, comment: str = "#") -> str:
     )) + "\n"
 
 
-# Adapted from click 8.x (BSD-3-Clause); the protocol is click's: one `type,value` line per item.
+# bash and zsh adapted from click 8.x (BSD-3-Clause), with click's protocol; fish answers one
+# `type<TAB>value<TAB>help` line per item (fish splits command output on newlines).
 _BASH = """\
 %(complete_func)s() {
     local IFS=$'\\n'
@@ -117,7 +118,7 @@ function %(complete_func)s
 COMP_CWORD=(commandline -t) %(prog_name)s 2>/dev/null)
 
     for completion in $response
-        set -l metadata (string split \\n -- $completion)
+        set -l metadata (string split --max 2 \\t -- $completion)
 
         if test "$metadata[1]" = dir
             __fish_complete_directories $metadata[2]
@@ -268,8 +269,10 @@ def _completer_class(shell: str):
             return args, incomplete
 
     class _Fish(_WordTyped):
+        # One line per item (fish splits command output on newlines): type<TAB>value<TAB>help.
         def format_completion(self, item) -> str:
-            return f"{item.type}\n{str(item.value).replace(chr(10), ' ')}\n{_plain(item.help) or '_'}"
+            value = " ".join(str(item.value).split())
+            return f"{item.type}\t{value}\t{_plain(item.help) or '_'}"
 
     class _PowerShell(_WordTyped):
         def format_completion(self, item) -> str:
