@@ -109,7 +109,11 @@ def paths() -> Paths:
         import platformdirs
 
         d = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
-        runtime = Path(d.user_runtime_dir)
+        import warnings
+
+        with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (containers, ssh): its /tmp fallback is fine
+            warnings.simplefilter("ignore")
+            runtime = Path(d.user_runtime_dir)
         defaults = {
             "data": Path(d.user_data_dir),
             "cache": Path(d.user_cache_dir),
