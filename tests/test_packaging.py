@@ -128,3 +128,18 @@ def test_perf_runs_on_the_packaged_corpus(venv, tmp_path):
 
     assert [row["name"] for row in rows] == [w.name for w in workloads()]  # the corpus shipped in the wheel
     assert sum(row["tokens_after"] for row in rows) < sum(row["tokens_before"] for row in rows)
+
+
+def test_wheel_built_from_the_sdist_has_the_same_data(tmp_path):
+    """`pip install` from an sdist builds the wheel from it: launchers/ and completions/ must travel too."""
+    r = _run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(REPO)])
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    sdist = next(tmp_path.glob("headroom_cli-*.tar.gz"))
+    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "w"),
+              str(sdist)])
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    names = set(zipfile.ZipFile(next((tmp_path / "w").glob("*.whl"))).namelist())
+    for f in LAUNCHERS:
+        assert f"headroom_cli/_data/launchers/{f}" in names
+    for f in COMPLETIONS:
+        assert f"headroom_cli/_data/completions/{f}" in names
