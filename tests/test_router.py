@@ -168,3 +168,24 @@ def test_ps_and_docker_tables_detected_and_outlier_rows_kept():
     assert router.detect(text_, Context()) == "table"
     res = router.compress_block(text_, Context(tool_input="docker ps -a"))
     assert res is not None and docker[18] in res.text and docker[0] in res.text
+
+
+def test_pathological_long_lines_finish():
+    """Lines built to make backtracking regexes blow up (would hang if any pattern were quadratic)."""
+    long_words = " ".join(f"w{i}" for i in range(30000))
+    blocks = [
+        "= " + "x " * 100000 + "passed =\n" + "ok\n" * 10,
+        "public static " + long_words + "(" + "a, " * 20000 + ") {\n    body();\n}\n" * 3,
+        "___ " + "_ " * 100000 + "\n" + "line\n" * 20,
+        "src/a.py:1:" + ":" * 200000 + "\n" + "src/b.py:2:x\n" * 20,
+        "    " * 50000 + "def f(:\n" + "  x\n" * 20,
+        "[" * 100000 + "]" * 100000,  # nesting deeper than any parser's recursion limit
+        '{"a": "' + "x" * 300000 + '"}',
+        "@@ -1,100000 +1,100000 @@\n" + " x\n" * 100000,
+        "\t" * 200000 + "{\n" + "a;\n" * 30,
+    ]
+    for b in blocks:
+        for mod in (build, code, diff, json_data, search, logs, text, table):
+            r = mod.compress(b, Context(tool_input="grep -rn x"))
+            assert r is None or not r.lossy or key_for(b) in r.text
+        router.compress_block(b, Context())

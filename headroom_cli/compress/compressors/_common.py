@@ -300,10 +300,14 @@ def regex_lines(rx: re.Pattern, text: str, starts: list[int]) -> list[bool]:
     return hit
 
 
+_MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
+
+
 def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     """Per line: does the anchored `rx` match at its start? (`match` tries one position; `search` all.)"""
     m = rx.match
-    return [m(s) is not None for s in items]
+    cap = _MATCH_CAP
+    return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 
 _FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")

@@ -41,7 +41,8 @@ _PASS = re.compile(
     r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\))",
     re.M,
 )
-_PASS_PYTEST = re.compile(r"::\S+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")  # literal "::" first: a fast scan
+# pytest -v node ids: colon-free parts joined by "::" (unambiguous, so matching stays linear)
+_PASS_PYTEST = re.compile(r"[^\s:]+(?:::[^\s:]+)+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")
 _FAIL_WORDS = ("✕", "×", "✗", "warning: unused")
 _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
@@ -71,7 +72,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     is_end = match_lines(_END, items)
     is_summary = match_lines(_SUMMARY, items)
     is_pass = match_lines(_PASS, items)
-    for i, p in enumerate(regex_lines(_PASS_PYTEST, joined, starts)):
+    for i, p in enumerate(match_lines(_PASS_PYTEST, items)):
         is_pass[i] = is_pass[i] or p
     lower = joined.lower()
     is_fail = keyword_lines(lower, _FAIL_WORDS, starts)

@@ -30,6 +30,7 @@ _CONTROL = re.compile(r"^\s*(?:\}\s*)?(?:if|else|for|while|switch|catch|try|do|f
                       r"case|defer|go|unsafe)\b")
 _MIN_BODY = 4  # bodies shorter than this stay
 _MAX_SIG = 30  # lines a Python signature may span
+_MAX_SIG_CHARS = 400  # longer lines are not signatures (and would make the signature regex backtrack)
 
 
 def _content(line: str) -> str:
@@ -79,7 +80,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                     i += 1  # one-line def (`def f(): return x`) or not a def we understand
                     continue
             else:
-                if not c.endswith("{") or not _BRACE_FN.search(c) or _CONTROL.match(c):
+                if not c.endswith("{") or len(c) > _MAX_SIG_CHARS or not _BRACE_FN.search(c) or _CONTROL.match(c):
                     i += 1
                     continue
                 j = i
