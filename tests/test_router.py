@@ -189,3 +189,54 @@ def test_pathological_long_lines_finish():
             r = mod.compress(b, Context(tool_input="grep -rn x"))
             assert r is None or not r.lossy or key_for(b) in r.text
         router.compress_block(b, Context())
+
+
+def _random_block(rnd: random.Random) -> tuple[str, str]:
+    kind = rnd.choice(["log", "build", "search", "table", "diff", "json"])
+    n = rnd.randrange(60, 400)
+    if kind == "log":
+        lines = [f"2026-01-0{rnd.randrange(1, 9)}T10:{i % 60:02d}:00Z {rnd.choice(['INFO', 'INFO', 'DEBUG', 'WARN'])} "
+                 f"svc-{rnd.randrange(4)} handled request {rnd.randrange(10**6)} in {rnd.randrange(900)}ms"
+                 for i in range(n)]
+        lines[rnd.randrange(n)] = "2026-01-01T11:00:00Z ERROR svc-2 NEEDLE-ERR upstream refused connection"
+    elif kind == "build":
+        lines = [f"tests/test_{i % 13}.py::test_{i} PASSED [{i * 100 // n:3d}%]" for i in range(n)]
+        lines[rnd.randrange(n)] = "tests/test_3.py::test_needle FAILED [ 50%]"
+        lines += ["=== short test summary info ===", "FAILED tests/test_3.py::test_needle - NEEDLE-ERR",
+                  f"=== 1 failed, {n - 1} passed in 3.21s ==="]
+    elif kind == "search":
+        lines = [f"src/mod_{rnd.randrange(40)}/file_{i}.py:{rnd.randrange(1, 900)}:    value_{i} = lookup(key_{i})"
+                 for i in range(n)]
+    elif kind == "table":
+        lines = ["NAME                 READY   STATUS    RESTARTS   AGE"] + [
+            f"api-{rnd.randrange(16**6):06x}-{i:03d}   1/1     Running   0          {rnd.randrange(1, 30)}d" for i in range(n)]
+    elif kind == "diff":
+        lines = ["diff --git a/x.py b/x.py", "--- a/x.py", "+++ b/x.py", f"@@ -1,{n} +1,{n} @@"]
+        body = [f" line {i}" for i in range(n)]
+        k = rnd.randrange(n)
+        body[k] = f"-old {k}"
+        body.insert(k + 1, f"+new {k} NEEDLE-ERR")
+        lines += body
+    else:
+        return kind, json.dumps([{"id": i, "name": f"n{rnd.randrange(10**6)}", "ok": True} for i in range(n)], indent=2)
+    return kind, "\n".join(lines) + ("\n" if rnd.random() < 0.5 else "")
+
+
+def test_random_blocks_mostly_compressed_with_keys_and_needles():
+    rnd = random.Random(20261124)
+    compressed = 0
+    total = 300
+    for _ in range(total):
+        kind, text_ = _random_block(rnd)
+        res = router.compress_block(text_, Context(tool_input="run"))
+        if res is None:
+            continue
+        compressed += 1
+        if res.lossy:
+            assert markers.find_keys(res.text) == [key_for(text_)]
+        for ln in text_.split("\n"):
+            if "NEEDLE-ERR" in ln:
+                assert ln in res.text, (kind, ln)
+        if kind == "json":
+            json.loads(res.text)
+    assert compressed >= 0.9 * total
