@@ -268,3 +268,15 @@ def test_bad_flags_are_usage_errors_and_nothing_runs(wrap_env, flags):
     out = wrap(wrap_env, "claude", *flags, "-p", "x")
     assert out.returncode == 2, out.stderr
     assert not Path(wrap_env["FAKE_AGENT_OUT"]).exists()
+
+
+def test_an_agent_that_cannot_be_executed_is_126_and_cleaned_up(wrap_env, tmp_path):
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "codex").write_bytes(b"\x7fELF garbage")
+    (d / "codex").chmod(0o755)
+    env = {**wrap_env, "PATH": f"{d}{os.pathsep}{wrap_env['PATH']}"}
+    out = wrap(env, "codex", "--", "exec", "x")
+    assert out.returncode == 126, out.stderr
+    assert "cannot start" in out.stderr and "Traceback" not in out.stderr
+    assert_nothing_left(env)

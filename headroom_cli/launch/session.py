@@ -183,7 +183,11 @@ class WrapRun:
         self.log_path = log_to_file()
         if self.opts.dashboard == "tmux":
             self._open_tmux_dashboard()
-        self.child = Child(self.plan.argv, self.plan.env, cwd=str(self.cwd)).start()
+        try:
+            self.child = Child(self.plan.argv, self.plan.env, cwd=str(self.cwd)).start()
+        except OSError as e:
+            raise HeadroomError(f"cannot start {self.plan.argv[0]}: {e.strerror or e}", exit_code=126,
+                                hint="check that the file is an executable for this machine") from None
         self.proxy = ProxyServer(self.settings, self.sock)
         self.proxy.start()
         self._register()
@@ -232,6 +236,12 @@ class WrapRun:
         if self.closed:
             return []
         self.closed = True
+        from .supervise import shielded
+
+        with shielded():
+            return self._close()
+
+    def _close(self) -> list[str]:
         problems: list[str] = []
         if self.child is not None:
             self.child.stop()

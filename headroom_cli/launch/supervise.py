@@ -98,6 +98,24 @@ class Child:
             self.restore()
 
 
+class shielded:
+    """Ignore Ctrl-C/SIGTERM/SIGHUP while cleaning up, so a second Ctrl-C cannot cut cleanup short."""
+
+    def __enter__(self) -> shielded:
+        self._saved = {}
+        for sig in [*_IGNORED, *_FORWARDED]:
+            if sig is not None:
+                try:
+                    self._saved[sig] = signal.signal(sig, lambda *_: None)
+                except ValueError:  # not the main thread
+                    pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, h in self._saved.items():
+            signal.signal(sig, h)  # type: ignore[arg-type]
+
+
 def run(argv: list[str], env: dict[str, str] | None = None) -> int:
     """Run to completion with the supervision rules above."""
     c = Child(argv, dict(os.environ) if env is None else env).start()
