@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -280,3 +281,28 @@ def test_an_agent_that_cannot_be_executed_is_126_and_cleaned_up(wrap_env, tmp_pa
     assert out.returncode == 126, out.stderr
     assert "cannot start" in out.stderr and "Traceback" not in out.stderr
     assert_nothing_left(env)
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux not installed")
+def test_dashboard_tmux_pane_opens_and_closes_with_wrap(wrap_env, tmp_path):
+    sock = f"hr-test-{os.getpid()}"
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "t", "-x", "200", "-y", "50", "sleep 60"],
+                   check=True, env=wrap_env)
+    try:
+        tmux_var = subprocess.run(["tmux", "-L", sock, "display", "-p", "#{socket_path},#{pid},0"],
+                                  capture_output=True, text=True, env=wrap_env).stdout.strip()
+
+        def panes() -> int:
+            out = subprocess.run(["tmux", "-L", sock, "list-panes", "-a"], capture_output=True, text=True)
+            return len(out.stdout.splitlines())
+
+        env = {**wrap_env, "TMUX": tmux_var, "FAKE_AGENT_MODE": "sleep", "FAKE_AGENT_TRAP": "1"}
+        p = _start_sleeping(env, "--dashboard", "tmux")
+        assert wait_for(lambda: panes() == 2, timeout=10)
+        os.kill(p.pid, signal.SIGTERM)
+        p.communicate(timeout=30)
+        assert p.returncode == 143
+        assert wait_for(lambda: panes() == 1, timeout=10)
+        assert_nothing_left(env)
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)

@@ -221,8 +221,12 @@ class WrapRun:
                                           "another terminal")
             return
         try:
+            # The pane runs in the tmux server's environment: pass headroom's own settings (user dirs).
+            env_args = [a for k, v in sorted(self.env.items()) if k.startswith("HEADROOM_")
+                        for a in ("-e", f"{k}={v}")]
             out = subprocess.run(["tmux", "split-window", "-d", "-h", "-l", "40%", "-P", "-F", "#{pane_id}",
-                                  self_command("dashboard")], capture_output=True, text=True, timeout=5)
+                                  *env_args, self_command("dashboard")], capture_output=True, text=True,
+                                 timeout=5, env=self.env)
         except (OSError, subprocess.SubprocessError) as e:
             self.plan.banner_notes.append(f"--dashboard tmux: {e}")
             return
