@@ -80,6 +80,8 @@ def make_proxy(fake, records):
         kw.setdefault("anthropic_upstream", fake.url)
         kw.setdefault("openai_upstream", fake.url + "/v1")
         kw.setdefault("on_record", records.append)
+        # These tests are about relaying: retrieval injection (which adds a tool) is tested elsewhere.
+        kw.setdefault("retrieval", "off")
         s = ProxyServer(ProxySettings(**kw)).start()
         servers.append(s)
         s.wait_ready(20)

@@ -224,6 +224,6 @@ def retrieve(key: str) -> str:
         raise NotFound(
             f"no original stored under key {key!r}",
             hint="It may have expired (see `headroom cache --ttl`) or come from another machine; "
-                 "`headroom cache list` shows what is stored.",
+                 "`headroom cache --list` shows what is stored.",
         )
     return text

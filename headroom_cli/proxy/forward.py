@@ -79,6 +79,7 @@ class Forwarder:
         self.counters = counters
         self.session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}
+        self._pending: set[asyncio.Future] = set()  # figures still being counted
         # Bodies above this pass through untouched: compressing them would cost more time than it saves.
         self.compress_max_bytes = int(settings.extra.get("compress_max_bytes") or config.get("compress_max_bytes"))
 
@@ -94,6 +95,8 @@ class Forwarder:
             max_field_size=65536,  # long provider headers must not fail a relay
         )
         yield
+        if self._pending:  # let records of finished requests land before the proxy goes away
+            await asyncio.wait(list(self._pending), timeout=5)
         await self.session.close()
 
     def base_for(self, provider: str) -> str:
@@ -136,6 +139,8 @@ class Forwarder:
         body, send_encoding = raw, content_encoding
         bypass = headers.get(config.BYPASS_HEADER, "").strip().lower() in ("1", "true", "yes")
         decoded: bytes | None = None
+        figures = None  # exact token figures, computed after the client has its answer
+        splice_body: dict | None = None  # set when the proxy answers headroom_retrieve calls itself
         if raw and not bypass and hops == 0:
             try:
                 decoded = upstream.decode_body(raw, content_encoding, limit=limit)
@@ -152,10 +157,13 @@ class Forwarder:
             if not request.path.endswith("/count_tokens"):  # not billed: its savings are not savings
                 rec.tokens_before, rec.tokens_after = t.tokens_before, t.tokens_after
                 rec.encoding, rec.compressors = t.encoding, dict(t.compressors)
+                figures = t.figures
             rec.error = t.error
             rec.output_arm = t.output_arm
             if t.changed:
                 body, send_encoding = t.body, None
+            if t.splice and t.parsed is not None:
+                splice_body = t.parsed
 
         url = upstream.join_url(self.base_for(provider), path, query, provider=provider)
         fwd = upstream.forward_headers(headers.items(), hop=hops + 1, content_encoding=send_encoding)
@@ -181,8 +189,14 @@ class Forwarder:
             return self._error(provider, 502, f"headroom could not reach the upstream {redact.url(base)}: "
                                f"{reason}", rec, t0, kind="api_error" if provider == upstream.ANTHROPIC else None)
 
+        req_body = decoded if decoded is not None else raw
         try:
-            return await self._relay(request, up, protocol, rec, t0, decoded if decoded is not None else raw)
+            if splice_body is not None and up.status < 400:
+                from .retrieval import relay_with_retrieval
+
+                return await relay_with_retrieval(self, request, up, protocol, rec, t0, req_body, splice_body,
+                                                  url=url, headers=fwd, proxy=self._proxies[base], figures=figures)
+            return await self._relay(request, up, protocol, rec, t0, req_body, figures=figures)
         finally:
             up.release()
 
@@ -197,7 +211,7 @@ class Forwarder:
             return pipeline.Transformed(body=body, error=f"{type(e).__name__}: {e}"[:500])
 
     async def _relay(self, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
-                     rec: RequestRecord, t0: float, req_body: bytes) -> web.StreamResponse:
+                     rec: RequestRecord, t0: float, req_body: bytes, figures=None) -> web.StreamResponse:
         rec.status = up.status
         ctype = up.headers.get("Content-Type", "")
         rec.streamed = "text/event-stream" in ctype.lower()
@@ -214,7 +228,7 @@ class Forwarder:
                 await resp.write_eof()
             except (ConnectionResetError, aiohttp.ClientConnectionResetError):
                 rec.error = rec.error or "client disconnected"
-            self._finish(rec, sniff, req_body, t0)
+            self._finish(rec, sniff, req_body, t0, figures)
             return resp
 
         resp = web.StreamResponse(status=up.status, reason=up.reason, headers=hdrs)
@@ -236,16 +250,32 @@ class Forwarder:
             up.close()
             if request.transport is not None:
                 request.transport.abort()
-        self._finish(rec, sniff, req_body, t0)
+        self._finish(rec, sniff, req_body, t0, figures)
         return resp
 
-    def _finish(self, rec: RequestRecord, sniff: _SafeSniffer, req_body: bytes, t0: float) -> None:
+    def _finish(self, rec: RequestRecord, sniff: _SafeSniffer, req_body: bytes, t0: float,
+                figures=None, usage: Usage | None = None) -> None:
         rec.usage, model = sniff.finish()
+        if usage is not None:
+            rec.usage = usage
         if not model:
             m = _MODEL_RE.search(req_body[:65536])
             model = m.group(1).decode("utf-8", "replace") if m else ""
         rec.model = model
         rec.duration_ms = (time.perf_counter() - t0) * 1000
+        if figures is None:
+            self._report(rec)
+            return
+        # Exact counting is slow (tiktoken): do it off the loop, after the client has its answer.
+        fut = asyncio.get_running_loop().run_in_executor(None, self._count_and_report, rec, figures)
+        self._pending.add(fut)
+        fut.add_done_callback(self._pending.discard)
+
+    def _count_and_report(self, rec: RequestRecord, figures) -> None:
+        try:
+            rec.tokens_before, rec.tokens_after, rec.saved_by = figures()
+        except Exception:
+            log.debug("token figures failed", exc_info=True)
         self._report(rec)
 
     def _error(self, provider: str, status: int, message: str, rec: RequestRecord, t0: float, *,

@@ -1,15 +1,19 @@
 """The ONE place every proxied request body passes through on its way upstream.
 
-Identity for now: compression (compress/) and output shaping (output/) plug in here, so routes stay
-protocol plumbing. Contract: a pure function of (body, context); it never raises into the proxy
-(the caller also fails open), and `changed=False` means "forward the original bytes untouched".
+Order: compress tool results (compress/), shape the output (output/), inject the retrieve tool
+(ccr/). Each step is a pure function of the body and the settings, so a request the client re-sends
+is forwarded with the same bytes every turn (cache safety). Contract: `changed=False` means "forward
+the original bytes untouched"; the caller fails open on any exception.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .settings import ProxySettings
+
+ENGINE_PROTOCOLS = ("anthropic", "openai_chat", "openai_responses")
 
 
 @dataclass
@@ -42,8 +46,84 @@ class Transformed:
     error: str = ""  # fail-open reason
     output_arm: str = ""  # reduce-output holdout arm
     extra: dict[str, Any] = field(default_factory=dict)
+    # Exact token figures are slow (tiktoken): the proxy computes them after forwarding.
+    # Returns (tokens_before, tokens_after, saved_by compressor).
+    figures: Callable[[], tuple[int, int, dict[str, int]]] | None = None
+    parsed: dict | None = None  # the body as forwarded, when retrieval may need to continue it
+    splice: bool = False  # the proxy answers `headroom_retrieve` calls in the response
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        import orjson
+
+        return orjson.loads(body)
+    except ImportError:  # pragma: no cover - orjson is optional
+        return json.loads(body)
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact, deterministic serialisation: the same body always gives the same bytes."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
-    """Rewrite one request body (already decoded from gzip/zstd). Identity until the engine lands."""
-    return Transformed(body=body)
+    """Rewrite one request body (already decoded from gzip/zstd)."""
+    s = rctx.settings
+    if rctx.protocol not in ENGINE_PROTOCOLS or rctx.method != "POST":
+        return Transformed(body=body)
+    try:
+        data = _loads(body)
+    except ValueError:
+        return Transformed(body=body)  # not JSON: not ours to judge, the provider will answer
+    if not isinstance(data, dict):
+        return Transformed(body=body)
+    counting = rctx.path.endswith("/count_tokens")
+    new = data
+    out = Transformed(body=body)
+
+    if not s.no_compress:
+        from ..compress.api import CompressConfig, compress_request
+
+        cfg = CompressConfig(ratio=s.compress_ratio, marker_tool=s.marker_tool, marker_hint=s.marker_hint,
+                             protect_tools=s.protect_tools, ttl=s.cache_ttl)
+        res = compress_request(new, rctx.protocol, cfg)
+        if res.errors:
+            out.error = "; ".join(res.errors)[:500]
+        if res.changed:
+            new = res.body
+            out.compressors = res.compressors
+            out.keys = res.keys
+            out.encoding = res.encoding
+
+            def figures(res=res) -> tuple[int, int, dict[str, int]]:
+                saved_by: dict[str, int] = {}
+                for b in res.blocks:
+                    before, after = b.exact()
+                    saved_by[b.compressor] = saved_by.get(b.compressor, 0) + before - after
+                before = res.tokens_before
+                return before, before - sum(saved_by.values()), saved_by
+
+            out.figures = figures
+
+    if not counting:
+        from ..output.shaper import shape_with_settings
+
+        shaped, arm = shape_with_settings(new, rctx.protocol, s)
+        out.output_arm = arm
+        if shaped is not None:
+            new = shaped
+        if s.retrieval == "inject" and not s.no_compress:
+            from ..ccr import retrieve_tool
+
+            injected = retrieve_tool.inject(new, rctx.protocol)
+            if injected is not None:
+                new = injected
+            if retrieve_tool.can_inject(new, rctx.protocol):
+                out.splice = True
+                out.parsed = new
+
+    if new is not data:
+        out.body = dumps(new)
+        out.changed = True
+    return out

@@ -33,6 +33,12 @@ class ProxySettings:
     output_level: int = 2
     effort_routing: bool = False
     output_holdout: float = 0.0
+    # Retrieval of originals: "inject" (the proxy adds `headroom_retrieve` to the request's tools and
+    # answers calls itself — any client), "mcp" (the agent calls the tool through MCP at /mcp; wrap
+    # registers it), "off" (markers point at `headroom retrieve --key`).
+    retrieval: str = "inject"
+    marker_tool: str = config.RETRIEVE_TOOL  # the retrieve tool as the model sees it
+    marker_hint: str = ""  # extra marker words (e.g. how to load a deferred MCP tool)
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
     # Room for later features without changing the signature (e.g. "output_ratio").

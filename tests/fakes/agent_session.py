@@ -10,12 +10,16 @@ import copy
 import json
 import random
 
-SYSTEM = [{"type": "text", "text": "You are a careful coding agent. " * 40},
+# Real agents send a large fixed prefix: Claude Code's system prompt and tool schemas were 45 % of input
+# tokens in a real 16-request session (DESIGN §7). Sizes here are of that order (~40 KB).
+SYSTEM = [{"type": "text", "text": "You are a careful coding agent. Inspect before you edit. " * 200},
           {"type": "text", "text": "Use tools to inspect the repository before answering.", "cache_control": {"type": "ephemeral"}}]
-TOOLS = [{"name": "Bash", "description": "Run a shell command.",
+TOOLS = [{"name": "Bash", "description": "Run a shell command. " + "Quote paths with spaces; prefer rg over grep. " * 60,
           "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]}},
-         {"name": "Read", "description": "Read a file.",
-          "input_schema": {"type": "object", "properties": {"file_path": {"type": "string"}}, "required": ["file_path"]}}]
+         {"name": "Read", "description": "Read a file. " + "Use offsets for large files; lines are numbered. " * 60,
+          "input_schema": {"type": "object", "properties": {"file_path": {"type": "string"}}, "required": ["file_path"]}}] + [
+         {"name": f"Tool{i}", "description": f"Helper tool {i}. " + "It does one thing well and reports errors. " * 60,
+          "input_schema": {"type": "object", "properties": {"arg": {"type": "string"}}}} for i in range(8)]
 
 
 def _log(r: random.Random, n: int) -> str:

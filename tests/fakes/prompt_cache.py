@@ -50,10 +50,14 @@ class PromptCache:
         self.previous = ""
         self.cache_read = 0
         self.uncached = 0
+        self.reusable = 0  # characters of previous requests that could have been read back
+        self.hit = 0  # characters actually read back
 
     def bill(self, body: dict) -> tuple[int, int]:
         text = render(body)
         hit = common_prefix_len(self.previous, text)
+        self.reusable += len(self.previous)
+        self.hit += hit
         self.previous = text
         read, fresh = hit // 4, (len(text) - hit) // 4
         self.cache_read += read
@@ -64,6 +68,11 @@ class PromptCache:
     def read_share(self) -> float:
         total = self.cache_read + self.uncached
         return self.cache_read / total if total else 0.0
+
+    @property
+    def prefix_hit_rate(self) -> float:
+        """Share of each previous request found again as the next one's prefix (1.0: nothing busted)."""
+        return self.hit / self.reusable if self.reusable else 1.0
 
     def billed_input(self, read_price: float = 0.1) -> float:
         return self.uncached + read_price * self.cache_read
