@@ -374,3 +374,25 @@ def test_crlf_input_keeps_crlf_everywhere(name):
     assert res is not None
     assert re.search(r"(?<!\r)\n", res.text) is None, name
     assert markers.find_keys(res.text) == [key_for(crlf)]
+
+
+def test_json_map_of_records_shrinks_like_an_array():
+    doc = {"nodes": {f"node-{i:03d}": {"cpu": 10 + i % 5, "state": "ready"} for i in range(200)}}
+    doc["nodes"]["node-123"]["state"] = "NotReady"  # a rare value of a categorical field
+    text_ = json.dumps(doc, indent=2)
+    res = router.compress_block(text_, Context(preceding_text="what is wrong with node-077?"))
+    out = json.loads(res.text)
+    nodes = out["nodes"]
+    assert "node-077" in nodes and "node-123" in nodes and "node-000" in nodes and "node-199" in nodes
+    assert key_for(text_) in nodes["…"] and len(nodes) < 12
+
+
+def test_diff_deleted_file_body_dropped_header_kept():
+    text_ = ("diff --git a/old.py b/old.py\ndeleted file mode 100644\nindex 1234567..0000000\n--- a/old.py\n"
+             "+++ /dev/null\n@@ -1,300 +0,0 @@\n" + "".join(f"-line {i}\n" for i in range(300))
+             + "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n")
+    res = router.compress_block(text_, Context(tool_input="git show HEAD"))
+    assert "deleted file mode 100644" in res.text and "-line 150" not in res.text
+    assert "+B" in res.text and "-b" in res.text
+    assert "(+0 -300 lines of a deleted file)" in res.text
+    hunks(res.text)

@@ -49,7 +49,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             if g:
                 skip_file = bool(_GENERATED.search(g.group(2)))
             elif s.startswith("+++ ") and not skip_file:
-                skip_file = bool(_GENERATED.search(s[4:].strip()))
+                skip_file = bool(_GENERATED.search(s[4:].strip())) or s.startswith("+++ /dev/null")
+            elif s.startswith("deleted file mode"):
+                skip_file = True  # a deleted file's old content: the header says it all
             out.append(clip(raw)[0])
             i += 1
             continue
@@ -81,7 +83,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             plus = sum(1 for t, _ in body if t == "+")
             minus = sum(1 for t, _ in body if t == "-")
             dropped_gen += len(body) + 1
-            out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a generated file)")))
+            what = "deleted file" if minus and not plus else "generated file"
+            out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
             continue
         out.extend(_recut(body, old_start, new_start, rest, ctx_lines, cr))
     if not hunks:
@@ -142,5 +145,5 @@ def _result(text: str, items: list[str], out: list[str], lines: Lines, ctx: Cont
     if dropped <= 0 and not dropped_gen:
         return None
     what = f"{max(dropped, 0)} of {len(items)} lines (diff context"
-    what += ", generated-file hunks)" if dropped_gen else ")"
+    what += ", generated/deleted-file hunks)" if dropped_gen else ")"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "diff")

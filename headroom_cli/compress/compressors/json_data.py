@@ -30,6 +30,7 @@ _SCALAR_HEAD, _SCALAR_TAIL = 8, 3
 _LONG_STR = 800
 _STR_HEAD, _STR_TAIL = 300, 120
 _MUST_CAP = 60
+_MAP_MIN = 16  # objects with more keys than this whose values are records are treated like arrays
 _MAX_DEPTH = 60
 
 
@@ -189,6 +190,8 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
                 return v[:head] + st.marker(f"{cut} chars") + v[-tail:]
         return v
     if isinstance(v, dict):
+        if len(v) > _MAP_MIN and sum(1 for x in v.values() if isinstance(x, dict)) >= 0.8 * len(v):
+            return _shrink_map(v, st, depth)
         return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
     if not isinstance(v, list):
         return v
@@ -233,6 +236,34 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         out.append(st.marker(what))
         i = j
     st.dropped += dropped_here
+    return out
+
+
+def _shrink_map(v: dict, st: _State, depth: int) -> dict:
+    """A map of records ({id: {...}, ...}): kept like an array of records, dropped entries counted in
+    one marker entry at the end (its key is "…")."""
+    keys = list(v)
+    vals = [v[k] for k in keys]
+    n = len(keys)
+    head, tail = (_HEAD, _TAIL) if st.ratio < 0.6 else (_HEAD * 3, _TAIL * 3)
+    keep = [i < head or i >= n - tail for i in range(n)]
+    tr = st.tr
+    for i in _must(vals, st):
+        keep[i] = True
+    if tr is not None:
+        for i, k in enumerate(keys):
+            if not keep[i] and isinstance(k, str) and tr.search(k) and sum(keep) < _MUST_CAP:
+                keep[i] = True
+    recs = [x for x in vals if isinstance(x, dict)]
+    if len(recs) == n:
+        for i in _outliers(recs):
+            keep[i] = True
+    dropped = n - sum(keep)
+    if not dropped:
+        return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
+    out = {k: _shrink(vals[i], st, depth + 1) for i, k in enumerate(keys) if keep[i]}
+    st.dropped += dropped
+    out["…"] = st.marker(f"{dropped} of {n} entries")
     return out
 
 
