@@ -396,3 +396,39 @@ def test_diff_deleted_file_body_dropped_header_kept():
     assert "+B" in res.text and "-b" in res.text
     assert "(+0 -300 lines of a deleted file)" in res.text
     hunks(res.text)
+
+
+def test_make_gcc_and_tsc_errors_kept():
+    out = ["make[1]: Entering directory '/home/dev/engine'"]
+    for i in range(150):
+        out.append(f"cc -O2 -Wall -c src/module_{i}.c -o build/module_{i}.o")
+    out.insert(90, "src/module_88.c:41:17: error: 'struct conn' has no member named 'fd_count'")
+    out.insert(91, "   41 |     total += c->fd_count;")
+    out.insert(92, "      |                 ^~")
+    out += ["make[1]: *** [Makefile:23: build/module_88.o] Error 1",
+            "make[1]: Leaving directory '/home/dev/engine'", "make: *** [Makefile:9: all] Error 2"]
+    text_ = "\n".join(out) + "\n"
+    res = router.compress_block(text_, Context(tool_input="make -j4"))
+    assert res is not None and res.kind == "build"
+    for n in (out[90], out[91], "make[1]: *** [Makefile:23: build/module_88.o] Error 1", "make: *** [Makefile:9: all] Error 2"):
+        assert n in res.text
+    tsc = [f"src/views/v{i}.ts({i + 3},5): error TS2322: Type 'string' is not assignable to type 'number'."
+           for i in range(5)] + [f"src/ok{i}.ts: checked" for i in range(200)] + ["Found 5 errors in 5 files."]
+    text_ = "\n".join(tsc) + "\n"
+    res = router.compress_block(text_, Context(tool_input="npx tsc --noEmit"))
+    assert res is not None
+    for n in tsc[:5] + ["Found 5 errors in 5 files."]:
+        assert n in res.text
+
+
+@pytest.mark.parametrize("name", ["worker", "sre", "grep", "pytest"])
+def test_higher_ratio_keeps_more(name):
+    (text_, needles), ctx, _ = CASES[name]
+    low = router.compress_block(text_, Context(tool_input=ctx.tool_input, ratio=0.2))
+    high = router.compress_block(text_, Context(tool_input=ctx.tool_input, ratio=0.8))
+    if name == "pytest":  # passing tests are dropped at any ratio: only neutral lines may be added
+        assert high is None or len(high.text) >= len(low.text)
+    else:
+        assert high is None or len(high.text) > len(low.text)
+    for n in needles:
+        assert n in low.text

@@ -15,7 +15,7 @@ from .compressors import _common, build, code, diff, json_data, logs, search, ta
 from .compressors import text as text_c
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "2"
+VERSION = "3"
 
 MIN_TOKENS = 200  # blocks below this estimate are never touched
 MIN_SAVED_TOKENS = 50  # …and a result must save at least this many

@@ -155,6 +155,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         keep[k] = True
         kept_tpl.add(t)
         used += estimate(items[k]) + 1
+    if keep_ratio(ctx) >= 0.6:
+        # a generous ratio (or an error result): fill the budget with the remaining lines in order
+        for k in range(n):
+            if used >= budget:
+                break
+            if not keep[k]:
+                keep[k] = True
+                used += estimate(items[k]) + 1
     # 3. render: note runs whose lines all repeat a kept template
     notes: dict[int, str] = {}
     k = 0

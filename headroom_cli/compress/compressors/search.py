@@ -71,6 +71,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     preferred = {f: bool(tr is not None and tr.search(f)) for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
+    generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
     for f in order:
         if used >= budget and not preferred[f]:
             break
@@ -87,7 +88,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             i = r[3]
             important = not r[0] or not r[1]
             t = _shape(r[4]) if not important else ""
-            if t in seen_tpl and not important:
+            if t in seen_tpl and not important and not generous:
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl.add(t)
             keep[i] = True
