@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from headroom_cli.testing.fake_provider import FakeProvider, Text, ToolCall, last_is_tool_result
@@ -68,7 +71,16 @@ def base_env(**extra) -> dict:
     return env
 
 
-def assert_clean(env: dict) -> None:
+def assert_clean(env: dict, out=None) -> None:
+    if out is not None:  # the proxy's port is closed and no process still talks about it
+        m = re.search(r"via http://127\.0\.0\.1:(\d+)", out.stderr)
+        assert m, out.stderr[-2000:]
+        port = int(m.group(1))
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0
+        leftovers = [p.pid for p in psutil.process_iter(["cmdline"])
+                     if f"127.0.0.1:{port}" in " ".join(p.info["cmdline"] or [])]
+        assert leftovers == []
     home = Path(env["HEADROOM_HOME"])
     journals = home / "state" / "journals"
     assert not journals.exists() or not list(journals.iterdir())
@@ -98,7 +110,7 @@ def test_claude(workdir):
         main = assert_two_turns(fake, out, "anthropic")
         assert all(r.query == "beta=true" for r in main)
         print("claude provider saw:", describe(fake))
-    assert_clean(env)
+    assert_clean(env, out)
 
 
 def test_codex(workdir):
@@ -109,7 +121,7 @@ def test_codex(workdir):
                        ["exec", "--skip-git-repo-check", "list the files"], env, workdir)
         assert_two_turns(fake, out, "openai_responses")
         print("codex provider saw:", describe(fake))
-    assert_clean(env)
+    assert_clean(env, out)
 
 
 def test_copilot(workdir):
@@ -120,7 +132,7 @@ def test_copilot(workdir):
                        ["-p", "list the files", "--allow-all-tools"], env, workdir)
         assert_two_turns(fake, out, "openai_chat")
         print("copilot provider saw:", describe(fake))
-    assert_clean(env)
+    assert_clean(env, out)
 
 
 def test_aider(workdir):
@@ -138,7 +150,7 @@ def test_aider(workdir):
         assert len(main) >= 2, describe(fake)
         assert NEEDLE not in main[0].body.decode() and NEEDLE in main[1].body.decode()
         print("aider provider saw:", describe(fake))
-    assert_clean(env)
+    assert_clean(env, out)
 
 
 def _any_tool_result(req) -> Text | ToolCall:
@@ -172,5 +184,5 @@ def test_openclaw(workdir, tmp_path):
         assert any(m.get("role") == "tool" for r in main[1:] for m in r.json.get("messages", []))
         assert cfg.read_text() == original
         print("openclaw provider saw:", describe(fake))
-    assert_clean(env)
+    assert_clean(env, out)
 
