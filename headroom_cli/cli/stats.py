@@ -17,9 +17,16 @@ def register(app: typer.Typer) -> None:
         session: Optional[str] = typer.Option(None, "--session", metavar="ID",
                                               help="Show this session as the current one."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        output: bool = typer.Option(False, "--output",
+                                    help="Output reduction (--reduce-output): output tokens per turn, shaped vs "
+                                         "holdout control, with a 95% interval; 'not measured' without a holdout."),
     ):
         """Token reduction, compression ratio and cost saved: current session, then history."""
         import json
+
+        if output:
+            _print_output(since, as_json)
+            return
 
         from ..stats.report import build_report
 
@@ -28,6 +35,28 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(report, indent=2, default=str))
             return
         _print(report)
+
+
+def _print_output(since: Optional[str], as_json: bool) -> None:
+    import json
+
+    from ..output.measure import output_estimate, summary_line
+    from ..stats.ledger import Ledger, parse_since
+
+    rows = Ledger().output_rows(since=parse_since(since))
+    est = output_estimate(rows)
+    if as_json:
+        print(json.dumps(est, indent=2, default=str))
+        return
+    print(summary_line(est))
+    if est.get("status") == "measured":
+        for arm in ("shaped", "control"):
+            a = est[arm]
+            print(f"  {arm:8} {a['turns']:6d} turns in {a['conversations']:4d} conversations, "
+                  f"mean {a['mean']:.1f} output tokens/turn")
+    else:
+        print("  Run with --reduce-output --output-holdout 0.1 so a share of conversations stays unshaped "
+              "as a control.")
 
 
 def _print(report: dict) -> None:

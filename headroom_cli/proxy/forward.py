@@ -160,6 +160,7 @@ class Forwarder:
                 figures = t.figures
             rec.error = t.error
             rec.output_arm = t.output_arm
+            rec.conversation_id = t.extra.get("conversation_id", "")
             if t.changed:
                 body, send_encoding = t.body, None
             if t.splice and t.parsed is not None:

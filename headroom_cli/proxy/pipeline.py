@@ -111,6 +111,10 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
 
         shaped, arm = shape_with_settings(new, rctx.protocol, s)
         out.output_arm = arm
+        if arm:
+            from ..output.holdout import conversation_id
+
+            out.extra["conversation_id"] = conversation_id(data, rctx.protocol)
         if shaped is not None:
             new = shaped
         if s.retrieval == "inject" and not s.no_compress:

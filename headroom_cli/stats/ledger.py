@@ -89,6 +89,11 @@ def m004_output_arm_and_saved_by(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN saved_by TEXT NOT NULL DEFAULT '{}'")
 
 
+@migration
+def m005_conversation_id(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE requests ADD COLUMN conversation_id TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied. Safe against concurrent callers."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
@@ -145,7 +150,7 @@ def default_path() -> Path:
 _COLS = ("ts", "session_id", "agent", "protocol", "path", "model", "status", "streamed",
          "tokens_before", "tokens_after", "encoding", "compressors", "retrievals", "input_tokens",
          "cache_read_tokens", "cache_write_tokens", "output_tokens", "latency_added_ms", "duration_ms",
-         "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by")
+         "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id")
 _INSERT = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
 
 
@@ -160,7 +165,8 @@ def _row(rec: RequestRecord) -> tuple:
             u.input_tokens, u.cache_read_tokens, u.cache_write_tokens, u.output_tokens,
             float(rec.latency_added_ms), float(rec.duration_ms), rec.error or "",
             s.input, s.cache_read, s.cache_write, getattr(rec, "output_arm", "") or "",
-            json.dumps(getattr(rec, "saved_by", None) or {}, sort_keys=True))
+            json.dumps(getattr(rec, "saved_by", None) or {}, sort_keys=True),
+            getattr(rec, "conversation_id", "") or "")
 
 
 # Sums every aggregate query computes, per (group, model) so money can be priced per model.
@@ -439,6 +445,14 @@ class Ledger:
             d["tokens_saved"] = d["tokens_before"] - d["tokens_after"]
             out.append(d)
         return out
+
+    def output_rows(self, *, since: float | None = None) -> list[dict]:
+        """Rows of requests that took part in the reduce-output holdout (either arm)."""
+        where, args = self._where(since, None)
+        cond = (where + " AND " if where else " WHERE ") + "output_arm != ''"
+        rows = self._query(f"SELECT session_id, conversation_id, output_arm, status, path, output_tokens, "
+                           f"cache_write_tokens FROM requests{cond} ORDER BY id", args)
+        return [dict(r) for r in rows]
 
     def sessions(self, *, since: float | None = None, limit: int = 50) -> list[dict]:
         """Sessions seen in the ledger, most recently active first."""

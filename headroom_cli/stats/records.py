@@ -33,6 +33,7 @@ class RequestRecord:
     duration_ms: float = 0.0  # whole request, upstream included
     error: str = ""  # fail-open reason, if compression failed
     output_arm: str = ""  # "shaped" | "control" | "" (reduce-output holdout)
+    conversation_id: str = ""  # stable per conversation (holdout arms, output measurement)
     ts: float = 0.0
     saved_by: dict[str, int] = field(default_factory=dict)  # compressor → tokens it saved (our count)
 
