@@ -240,3 +240,11 @@ def test_random_blocks_mostly_compressed_with_keys_and_needles():
         if kind == "json":
             json.loads(res.text)
     assert compressed >= 0.9 * total
+
+
+def test_lone_surrogates_stay_utf8_encodable_json():
+    text_ = "[" + ",".join('{"id": %d, "v": "\\ud800 x"}' % i for i in range(300)) + "]"
+    res = router.compress_block(text_, Context())
+    assert res is not None and res.kind == "json"
+    res.text.encode("utf-8")  # no raw lone surrogate in the output
+    assert json.loads(res.text)[0] == {"id": 0, "v": "\ud800 x"}

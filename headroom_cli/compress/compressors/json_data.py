@@ -49,7 +49,8 @@ def dumps(v: Any) -> str:
             return _orjson.dumps(v).decode("utf-8")
         except TypeError:
             pass
-    return json.dumps(v, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+    # orjson refused (lone surrogates, huge ints): escape non-ASCII so the text stays encodable as UTF-8
+    return json.dumps(v, ensure_ascii=True, separators=(",", ":"), allow_nan=True)
 
 
 class _State:
