@@ -186,3 +186,33 @@ def test_openclaw(workdir, tmp_path):
         print("openclaw provider saw:", describe(fake))
     assert_clean(env, out)
 
+
+
+def _anthropic_any_tool_result(req) -> Text | ToolCall:
+    msgs = (req.json or {}).get("messages") or []
+    if any(isinstance(m.get("content"), list) and any(isinstance(b, dict) and b.get("type") == "tool_result"
+                                                      for b in m["content"]) for m in msgs if isinstance(m, dict)):
+        return Text("Done.")
+    return ToolCall("exec", {"command": "ls -la"})
+
+
+def test_openclaw_builtin_anthropic_provider(workdir, tmp_path):
+    """No provider block in the user's config: wrap adds a per-run override of the built-in one."""
+    need("openclaw")
+    with FakeProvider(script=_anthropic_any_tool_result).in_thread() as fake:
+        state = tmp_path / "openclaw-state"
+        state.mkdir()
+        cfg = state / "openclaw.json"
+        original = json.dumps({"agents": {"defaults": {"model": {"primary": "anthropic/claude-sonnet-4-5"},
+                                                       "workspace": str(workdir)}}})
+        cfg.write_text(original)
+        env = base_env(OPENCLAW_STATE_DIR=str(state), ANTHROPIC_BASE_URL=fake.url,
+                       ANTHROPIC_API_KEY="sk-ant-api03-fake-e2e-key")
+        out = run_wrap("openclaw", [], ["agent", "-m", "list the files", "--session-id", "e2e"], env, workdir,
+                       timeout=300)
+        main = [r for r in fake.model_requests if r.protocol == "anthropic"]
+        assert out.returncode == 0, out.stderr[-4000:]
+        assert len(main) >= 2 and _anthropic_any_tool_result(main[-1]) == Text("Done.")
+        assert cfg.read_text() == original
+        print("openclaw (built-in anthropic) provider saw:", describe(fake))
+    assert_clean(env, out)
