@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from collections import Counter
+from itertools import compress as select
+
 from ..base import Context, Result
 from ._common import _FAST_NORM, ERROR_RE as _ERRORISH
 from .json_data import _outliers, loads as json_loads
@@ -99,23 +102,19 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     if jsonl:
         _jsonl_fields(items, tpl, is_err, is_warn, keep)
         tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]
-    # 1. errors (with traces and neighbours), warnings, matches
+    # 1. errors (with traces and neighbours), warnings, matches (index lists built at C speed)
+    rng = range(n)
+    for i in list(select(rng, is_hit))[:300]:
+        keep[i] = True
     err_seen: dict[str, list[int]] = {}
-    warn: list[int] = []
-    matched = 0
-    for i in range(n):
-        if is_hit[i] and matched < 300:
-            keep[i] = True
-            matched += 1
-        if is_err[i]:
-            err_seen.setdefault(tpl[i], []).append(i)
-            # a stack trace / continuation follows: keep it with the error
-            j = i + 1
-            while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]):
-                keep[j] = True
-                j += 1
-        elif is_warn[i]:
-            warn.append(i)
+    for i in select(rng, is_err):
+        err_seen.setdefault(tpl[i], []).append(i)
+        # a stack trace / continuation follows: keep it with the error
+        j = i + 1
+        while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]):
+            keep[j] = True
+            j += 1
+    warn = [i for i in select(rng, is_warn) if not is_err[i]]
     for t in err_seen:
         occ = err_seen[t]
         chosen = occ[:_SAME_ERROR_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_CAP else [])
@@ -126,25 +125,22 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         keep[k] = True
     for k in range(max(0, n - _TAIL), n):
         keep[k] = True
-    for k in range(n):
-        if not keep[k] and _SUMMARY.match(items[k]):
-            keep[k] = True
+    summary = _SUMMARY.match
+    for k in select(rng, [summary(s) is not None for s in items]):
+        keep[k] = True
     # 2. budget: warnings, then one representative per template (most frequent first)
     budget = max(int(estimate(text) * keep_ratio(ctx)), 120)
-    used = sum(estimate(items[k]) + 1 for k in range(n) if keep[k])
+    used = (sum(map(len, select(items, keep))) + 3) // 4 + sum(keep)
     for k in warn:
         if used >= budget:
             break
         if not keep[k]:
             keep[k] = True
             used += estimate(items[k]) + 1
-    first: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for k in range(n):
-        if not keep[k]:
-            t = tpl[k]
-            first.setdefault(t, k)
-            count[t] = count.get(t, 0) + 1
+    drop_idx = [k for k in rng if not keep[k]]
+    drop_tpl = [tpl[k] for k in drop_idx]
+    count = Counter(drop_tpl)
+    first = dict(zip(reversed(drop_tpl), reversed(drop_idx)))  # later pairs win: the first occurrence
     kept_tpl = {tpl[k] for k in range(n) if keep[k]}
     for t in sorted(first, key=lambda t: (-count[t], first[t])):
         if used >= budget:
