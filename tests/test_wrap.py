@@ -306,3 +306,43 @@ def test_dashboard_tmux_pane_opens_and_closes_with_wrap(wrap_env, tmp_path):
         assert_nothing_left(env)
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
+def test_ctrl_c_typed_in_a_real_terminal(wrap_env):
+    """Through a pseudo-terminal: the line discipline turns ^C into SIGINT for the foreground group."""
+    import pty
+    import select
+
+    env = {**wrap_env, "FAKE_AGENT_MODE": "sleep", "FAKE_AGENT_TRAP": "1"}
+    pid, fd = pty.fork()
+    if pid == 0:  # child: becomes session leader with the pty as its controlling terminal
+        os.execve(sys.executable, [sys.executable, "-m", "headroom_cli", "wrap", "claude", "-p", "x"], env)
+    try:
+        assert wait_for(lambda: Path(env["FAKE_AGENT_OUT"]).exists())
+        rep = report(env)
+        os.write(fd, b"\x03")
+        output = b""
+        end = time.monotonic() + 30
+        status = None
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    output += os.read(fd, 4096)
+                except OSError:
+                    pass
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        assert status is not None and os.WIFEXITED(status), output
+        assert os.WEXITSTATUS(status) == 130, output
+        assert report(env)["got_signal"] == signal.SIGINT
+        assert b"Traceback" not in output
+        assert_nothing_left(env, rep)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
