@@ -6,7 +6,6 @@ never raises: a compressor that fails leaves the block untouched (fail open).
 """
 from __future__ import annotations
 
-import json
 import re
 
 from . import markers

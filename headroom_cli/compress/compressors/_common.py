@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Iterable, Sequence
 
 from ..base import Context, key_for
@@ -249,8 +251,6 @@ def first_index_order(items: Iterable[str]) -> list[str]:
 
 # ---------------------------------------------------------------- whole-text scanning (fast paths)
 
-from bisect import bisect_right  # noqa: E402
-from itertools import accumulate  # noqa: E402
 
 # Lower-case error words, matched at a word start; a C-speed `str.find` per word beats a per-line regex.
 ERROR_WORDS = ("fatal", "panic", "critical", "error", "exception", "traceback", "severe", "fail", "denied",
@@ -310,13 +310,13 @@ def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 
-_FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
+FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
 
 
 def templates(items: Sequence[str]) -> list[str]:
     """`template` for every line at once (one regex pass over the joined text)."""
     joined = "\n".join(items)
-    out = _FAST_NORM.sub("#", joined).split("\n")
+    out = FAST_NORM.sub("#", joined).split("\n")
     return out if len(out) == len(items) else [template(s) for s in items]
 
 

@@ -96,7 +96,7 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _outliers(recs: list[dict]) -> set[int]:
+def outliers(recs: list[dict]) -> set[int]:
     """Records with a numeric value > 3σ from its field's mean, or a rare value of a categorical field.
 
     Written for speed (it runs on every array of records): C-level sums, min/max to skip fields
@@ -223,7 +223,7 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     must = [i for i in _must(v, st) if not keep[i]]
     if records:
         must_set = set(must)
-        must += sorted(i for i in _outliers(v) if not keep[i] and i not in must_set)
+        must += sorted(i for i in outliers(v) if not keep[i] and i not in must_set)
         must.sort()
     if len(must) > _MUST_CAP:
         must = must[: _MUST_CAP - 10] + must[-10:]
@@ -271,7 +271,7 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
                 keep[i] = True
     recs = [x for x in vals if isinstance(x, dict)]
     if len(recs) == n:
-        for i in _outliers(recs):
+        for i in outliers(recs):
             keep[i] = True
     dropped = n - sum(keep)
     if not dropped:

@@ -13,8 +13,8 @@ from collections import Counter
 from itertools import compress as select
 
 from ..base import Context, Result
-from ._common import _FAST_NORM, ERROR_RE as _ERRORISH
-from .json_data import _outliers, loads as json_loads
+from ._common import FAST_NORM, ERROR_RE as _ERRORISH
+from .json_data import outliers, loads as json_loads
 from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
                       line_starts, regex_lines, render, selective_regex, template, templates)
 
@@ -72,13 +72,13 @@ def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn:
             is_warn[i] = level in _WARN_LEVELS
         norm = msg_norm.get(msg)
         if norm is None:
-            norm = msg_norm[msg] = _FAST_NORM.sub("#", msg)
+            norm = msg_norm[msg] = FAST_NORM.sub("#", msg)
         t = "|".join(rec)[:300] + "|" + level + "|" + norm
         tpl[i] = t
         groups.setdefault(t, []).append((i, rec))
     for members in groups.values():
         if len(members) >= 12:
-            for j in _outliers([r for _, r in members]):
+            for j in outliers([r for _, r in members]):
                 keep[members[j][0]] = True
 
 

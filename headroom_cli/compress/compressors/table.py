@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from .json_data import _outliers
+from .json_data import outliers
 from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
                       regex_lines, render, selective_regex)
 
@@ -63,7 +63,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             if v is not None and _NUM.match(v):
                 rec[c] = float(v)
         recs.append(rec)
-    for j in _outliers(recs):
+    for j in outliers(recs):
         keep[body[j]] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
         budget = int(estimate(text) * keep_ratio(ctx))

@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import (ERROR_RE, WARN_RE, LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, render,
+from ._common import (ERROR_RE, WARN_RE, Lines, block_key, clip, estimate, finish, keep_ratio, render,
                       selective_regex, weak_regex)
 
 name = "text"
