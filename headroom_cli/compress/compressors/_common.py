@@ -233,12 +233,12 @@ ERROR_RE = re.compile(
 )
 WARN_RE = re.compile(r"\b(?:WARN|WARNING|Warning|warning|deprecated|DEPRECATED)\b")
 # Numbers, hex ids, uuids and timestamps collapse to '#' so repeated lines share one template.
-_NORM = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-fA-F]*\d[0-9a-fA-F]*\b|\d+")
+FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
 
 
 def template(line: str) -> str:
     """A line with its variable parts (numbers, ids, timestamps) normalised."""
-    return _NORM.sub("#", line[:400])
+    return FAST_NORM.sub("#", line)
 
 
 def first_index_order(items: Iterable[str]) -> list[str]:
@@ -309,8 +309,6 @@ def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     cap = _MATCH_CAP
     return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
-
-FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
 
 
 def templates(items: Sequence[str]) -> list[str]:
