@@ -310,7 +310,6 @@ def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 
-
 def templates(items: Sequence[str]) -> list[str]:
     """`template` for every line at once (one regex pass over the joined text)."""
     joined = "\n".join(items)
