@@ -216,3 +216,67 @@ def test_openclaw_builtin_anthropic_provider(workdir, tmp_path):
         assert cfg.read_text() == original
         print("openclaw (built-in anthropic) provider saw:", describe(fake))
     assert_clean(env, out)
+
+
+def test_claude_interactive_in_a_terminal(workdir):
+    """The TUI in a pseudo-terminal: a typed prompt goes through the proxy, the status line shows
+    headroom, Ctrl-C twice exits Claude, and wrap exits 0 having cleaned up."""
+    import pty
+    import select
+    import time
+
+    need("claude")
+    key = "sk-ant-api03-fake-e2e-interactive"
+    home = Path(os.environ["HOME"])
+    # a returning user: onboarding done (its first-run check goes to api.anthropic.com directly)
+    (home / ".claude.json").write_text(json.dumps({
+        "hasCompletedOnboarding": True, "theme": "dark",
+        "customApiKeyResponses": {"approved": [key[-20:]], "rejected": []},
+        "projects": {str(workdir): {"hasTrustDialogAccepted": True}}}))
+    with FakeProvider().in_thread() as fake:
+        env = base_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY=key, TERM="xterm-256color")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(workdir)
+            os.execve(sys.executable, [sys.executable, "-m", "headroom_cli", "wrap", "claude"], env)
+        out = bytearray()
+
+        def pump(seconds: float, until: bytes | None = None) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end and not (until and until in out):
+                r, _, _ = select.select([fd], [], [], 0.1)
+                if r:
+                    try:
+                        out.extend(os.read(fd, 65536))
+                    except OSError:
+                        return
+
+        status = None
+        try:
+            pump(30, until=b"headroom \xe2\x96\xbe")  # the status line drawn by `headroom statusline`
+            os.write(fd, b"list the files\r")
+            end = time.monotonic() + 60
+            while time.monotonic() < end and len(fake.model_requests) < 2:
+                pump(0.5)
+            for _ in range(3):
+                os.write(fd, b"\x03")
+                pump(0.3)
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = st
+                    break
+                pump(0.2)
+        finally:
+            if status is None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        text = bytes(out).decode("utf-8", "replace")
+        assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-3000:]
+        assert "headroom ▾" in text
+        main = [r for r in fake.model_requests if r.protocol == "anthropic"]
+        assert len(main) >= 2 and any(last_is_tool_result("anthropic", r.json) for r in main[1:])
+        print("claude (interactive) provider saw:", describe(fake))
+    assert_clean(env)
