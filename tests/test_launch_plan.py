@@ -370,3 +370,10 @@ def test_wrap_run_builds_proxy_settings_from_flags(monkeypatch):
     assert not run.journal.path.exists()
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", st.port)) != 0  # socket released though the proxy never started
+
+
+def test_aider_env_prefixed_flag_and_claude_cloud_note():
+    a = plan_for("aider", env={"AIDER_OPENAI_API_BASE": "https://gw.example/v1"})
+    assert a.upstreams.openai == "https://gw.example/v1" and a.env["AIDER_OPENAI_API_BASE"] == PROXY + "/v1"
+    c = plan_for("claude", env={"CLAUDE_CODE_USE_BEDROCK": "1"})
+    assert any("CLAUDE_CODE_USE_BEDROCK" in n for n in c.banner_notes)

@@ -192,6 +192,11 @@ class Claude(Generic):
             return
         all_settings = self._all_settings(ctx)
         user_env = {k: v for d, _ in reversed(all_settings) for k, v in (d.get("env") or {}).items()}
+        cloud = [v for v in ("CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY")
+                 if str(user_env.get(v, ctx.env.get(v, ""))).lower() in ("1", "true")]
+        if cloud:
+            draft.notes.append(f"{cloud[0]} is set: Claude Code talks to that cloud directly, not to "
+                               "ANTHROPIC_BASE_URL, so headroom will see none of its traffic")
         settings_env = {"ANTHROPIC_BASE_URL": ctx.proxy_url}
         if ("ENABLE_TOOL_SEARCH" not in ctx.env and "ENABLE_TOOL_SEARCH" not in user_env
                 and is_anthropic_api(ups.anthropic)):
@@ -315,12 +320,18 @@ class Copilot(Generic):
 class Aider(Generic):
     def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
         url, _, _ = take_option(ctx.user_args, "--openai-api-base")
-        return {"openai": (url, "aider --openai-api-base")} if url else {}
+        if url:
+            return {"openai": (url, "aider --openai-api-base")}
+        if ctx.env.get("AIDER_OPENAI_API_BASE"):  # aider reads every flag from AIDER_* too
+            return {"openai": (ctx.env["AIDER_OPENAI_API_BASE"], "AIDER_OPENAI_API_BASE")}
+        return {}
 
     def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
         url, rest, at = take_option(draft.user_args, "--openai-api-base")
         if url is not None:  # the flag beats our env var: point it at the proxy too
             draft.user_args = rest[:at] + ["--openai-api-base", ctx.openai_base_url] + rest[at:]
+        if ctx.env.get("AIDER_OPENAI_API_BASE"):
+            draft.env["AIDER_OPENAI_API_BASE"] = ctx.openai_base_url
 
 
 class OpenClaw(Generic):
