@@ -48,7 +48,6 @@ class Journal:
         self.session_id = session_id
         self.path = self.dir / f"{self.pid}.json"
         self.actions: list[dict] = []
-        self._open = False
         self._private: Path | None = None
 
     # -- recording ---------------------------------------------------------------------------
@@ -57,7 +56,6 @@ class Journal:
         doc = {"pid": self.pid, "started": _proc_start(self.pid), "session_id": self.session_id,
                "written": time.time(), "actions": self.actions}
         _write_private(self.path, json.dumps(doc, indent=1))
-        self._open = True
 
     def begin(self) -> Journal:
         self._flush()
@@ -98,7 +96,6 @@ class Journal:
             self.path.unlink()
         except FileNotFoundError:
             pass
-        self._open = False
         return problems
 
     def __enter__(self) -> Journal:
