@@ -19,7 +19,8 @@ _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
 _SEP = re.compile(r"^--\s*$")
 _NAMES_IN_MARKER = 20
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
-_DEF = re.compile(r"\b(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
+# (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
+_DEF = re.compile(r"(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
 
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
