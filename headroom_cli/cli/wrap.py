@@ -15,6 +15,12 @@ Examples: `headroom wrap claude`, `headroom wrap claude -p "list the files"`,
 `headroom wrap codex -- exec "fix the test"`, `headroom wrap --list`."""
 
 
+def _complete_agent(incomplete: str):
+    from ..shell.completions import complete_agent  # agent names from the launcher profiles
+
+    return complete_agent(incomplete)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(
         "wrap",
@@ -23,7 +29,8 @@ def register(app: typer.Typer) -> None:
     )
     def wrap(
         ctx: typer.Context,
-        agent: Optional[str] = typer.Argument(None, help="claude, codex, copilot, aider, openclaw (see --list)."),
+        agent: Optional[str] = typer.Argument(None, help="claude, codex, copilot, aider, openclaw (see --list).",
+                                              autocompletion=_complete_agent),
         list_: bool = typer.Option(False, "--list", help="List agents: binary on PATH? version."),
         port: int = typer.Option(0, "--port", help="Proxy port (0: a free port)."),
         anthropic_upstream: Optional[str] = typer.Option(None, "--anthropic-upstream", metavar="URL",
