@@ -69,11 +69,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     joined = "\n".join(items)
     starts = line_starts(items)
     is_start = match_lines(_START, items)
-    is_end = match_lines(_END, items)
+    is_end = match_lines(_END, items) if any(is_start) else is_start
     is_summary = match_lines(_SUMMARY, items)
     is_pass = match_lines(_PASS, items)
-    for i, p in enumerate(match_lines(_PASS_PYTEST, items)):
-        is_pass[i] = is_pass[i] or p
+    if "::" in text:  # pytest -v node ids
+        for i, p in enumerate(match_lines(_PASS_PYTEST, items)):
+            is_pass[i] = is_pass[i] or p
     lower = joined.lower()
     is_fail = keyword_lines(lower, _FAIL_WORDS, starts)
     is_err = keyword_lines(lower, ERROR_WORDS, starts)
