@@ -377,3 +377,17 @@ def test_aider_env_prefixed_flag_and_claude_cloud_note():
     assert a.upstreams.openai == "https://gw.example/v1" and a.env["AIDER_OPENAI_API_BASE"] == PROXY + "/v1"
     c = plan_for("claude", env={"CLAUDE_CODE_USE_BEDROCK": "1"})
     assert any("CLAUDE_CODE_USE_BEDROCK" in n for n in c.banner_notes)
+
+
+def test_an_upstream_registered_as_a_running_session_is_not_chained_to(health_server, monkeypatch):
+    from headroom_cli.stats import registry
+
+    monkeypatch.setattr(_Health, "body", b'{"status": "ok"}')  # says nothing; the registry knows
+    registry.register("other-session", pid=os.getpid(), port=int(health_server.rsplit(":", 1)[1]),
+                      agent="proxy", url=health_server)
+    try:
+        ups = resolve({"OPENAI_BASE_URL": health_server.replace("127.0.0.1", "localhost") + "/v1"},
+                      {"openai": ("OPENAI_BASE_URL",)})
+    finally:
+        registry.unregister("other-session")
+    assert ups.openai == config.OPENAI_API and any("headroom proxy" in n for n in ups.notes)
