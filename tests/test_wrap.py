@@ -346,3 +346,17 @@ def test_ctrl_c_typed_in_a_real_terminal(wrap_env):
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(fd)
+
+
+def test_claude_settings_file_gateway_is_chained_and_overridden_per_run(fake, wrap_env):
+    settings = Path(wrap_env["HOME"]) / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    original = json.dumps({"env": {"ANTHROPIC_BASE_URL": fake.url}, "model": "sonnet"})
+    settings.write_text(original)
+    out = wrap(wrap_env, "claude", "-p", "x")
+    assert out.returncode == 0, out.stderr
+    rep = report(wrap_env)
+    assert rep["source"] == "--settings" and rep["url"].startswith(rep["env"]["HEADROOM_PROXY_URL"])
+    assert len(_main_requests(fake, "anthropic")) == 2  # reached the user's gateway through the proxy
+    assert settings.read_text() == original
+    assert_nothing_left(wrap_env, rep)
