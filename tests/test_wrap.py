@@ -360,3 +360,11 @@ def test_claude_settings_file_gateway_is_chained_and_overridden_per_run(fake, wr
     assert len(_main_requests(fake, "anthropic")) == 2  # reached the user's gateway through the proxy
     assert settings.read_text() == original
     assert_nothing_left(wrap_env, rep)
+
+
+def test_dry_run_without_the_binary_still_shows_the_plan(wrap_env):
+    env = {**wrap_env, "PATH": str(Path(sys.executable).parent)}
+    out = wrap(env, "codex", "--dry-run", "--", "exec", "x")
+    assert out.returncode == 0, out.stderr
+    assert "not found on PATH" in out.stdout and "npm i -g @openai/codex" in out.stdout
+    assert "model_providers.headroom=" in out.stdout

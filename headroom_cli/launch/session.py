@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import HeadroomError
+from ..errors import AgentNotFound, HeadroomError
 from . import journal as journal_mod
 from . import profiles
 from .builders import get_builder
@@ -121,7 +121,13 @@ class WrapRun:
             shim_guard = None
         if shim_guard is not None:  # backstop for shims nobody can recognise
             shim_guard.check_not_recursing(profile.name, self.env)
-        exe = profiles.find_binary(profile, path=self.env.get("PATH"))
+        missing_note = None
+        try:
+            exe = profiles.find_binary(profile, path=self.env.get("PATH"))
+        except AgentNotFound as e:
+            if not o.dry_run:
+                raise
+            exe, missing_note = profile.binary, f"{e} ({e.hint})"  # a dry run still shows the plan
         from ..proxy.settings import ProxySettings, new_session_id
 
         self.session_id = new_session_id()
@@ -151,6 +157,8 @@ class WrapRun:
         ups = resolve(self.env, profile.upstream_env, discovered,
                       anthropic=o.anthropic_upstream, openai=o.openai_upstream)
         self.plan = build_plan(ctx, ups)
+        if missing_note:
+            self.plan.banner_notes.insert(0, missing_note)
         self.display_url = proxy_url
         overrides = {k: v for k, v in o.proxy.items() if v is not None}
         overrides.setdefault("extra", {})
