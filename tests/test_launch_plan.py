@@ -391,3 +391,21 @@ def test_an_upstream_registered_as_a_running_session_is_not_chained_to(health_se
     finally:
         registry.unregister("other-session")
     assert ups.openai == config.OPENAI_API and any("headroom proxy" in n for n in ups.notes)
+
+
+def test_codex_profile_provider_is_chained_and_overridden(tmp_path):
+    home = Path.home() / ".codex"
+    home.mkdir()
+    # current Codex: `--profile work` reads work.config.toml over config.toml
+    (home / "work.config.toml").write_text('model_provider = "azure"\n[model_providers.azure]\nname = "Azure"\n'
+                                           'base_url = "https://az.example/openai"\nenv_key = "AZURE_OPENAI_API_KEY"\n'
+                                           'wire_api = "responses"\n')
+    plan = plan_for("codex", ["exec", "--profile", "work", "x"])
+    ov = codex_overrides(plan)
+    assert plan.upstreams.openai == "https://az.example/openai"
+    assert ov["model_provider"] == "headroom" and "profiles.work.model_provider" not in ov
+    assert ov["model_providers.headroom"]["env_key"] == "AZURE_OPENAI_API_KEY"
+    # older Codex: [profiles.NAME] tables inside config.toml beat the top-level model_provider
+    (home / "config.toml").write_text('[profiles.home]\nmodel_provider = "azure"\n')
+    legacy = plan_for("codex", ["-p", "home", "exec", "x"])
+    assert codex_overrides(legacy)["profiles.home.model_provider"] == "headroom"

@@ -226,22 +226,33 @@ class Codex(Generic):
     def _home(self, ctx: BuildContext) -> Path:
         return Path(ctx.env.get("CODEX_HOME") or Path(ctx.env.get("HOME", "~")).expanduser() / ".codex")
 
-    def _config(self, ctx: BuildContext) -> dict:
+    def _read(self, path: Path) -> dict:
         try:
-            return tomllib.loads((self._home(ctx) / "config.toml").read_text(encoding="utf-8"))
+            return tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, tomllib.TOMLDecodeError) as e:
-            raise UsageError(f"{self._home(ctx) / 'config.toml'}: cannot read: {e}") from None
+            raise UsageError(f"{path}: cannot read: {e}") from None
+
+    def _config(self, ctx: BuildContext) -> dict:
+        return self._read(self._home(ctx) / "config.toml")
+
+    def active_profile(self, ctx: BuildContext, cfg: dict) -> str | None:
+        name, _, _ = take_option(ctx.user_args, "-p", "--profile")
+        return name or cfg.get("profile")  # `profile =` in config.toml: older Codex versions
 
     def user_provider(self, ctx: BuildContext) -> tuple[str, dict]:
-        """(name, table) of the provider the user's Codex config selects (profile-aware)."""
+        """(name, table) of the provider the user's Codex config selects. Profiles: current Codex reads
+        `--profile NAME` from `$CODEX_HOME/NAME.config.toml` over config.toml; older versions had
+        `[profiles.NAME]` tables in config.toml."""
         cfg = self._config(ctx)
-        prof_name, _, _ = take_option(ctx.user_args, "-p", "--profile")
-        prof_name = prof_name or cfg.get("profile")
-        prof = (cfg.get("profiles") or {}).get(prof_name or "", {}) if prof_name else {}
-        name = prof.get("model_provider") or cfg.get("model_provider") or "openai"
-        return name, dict((cfg.get("model_providers") or {}).get(name) or {})
+        prof_name = self.active_profile(ctx, cfg)
+        legacy = (cfg.get("profiles") or {}).get(prof_name or "", {}) if prof_name else {}
+        overlay = self._read(self._home(ctx) / f"{prof_name}.config.toml") if prof_name else {}
+        name = (overlay.get("model_provider") or legacy.get("model_provider") or cfg.get("model_provider")
+                or "openai")
+        providers = {**(cfg.get("model_providers") or {}), **(overlay.get("model_providers") or {})}
+        return name, dict(providers.get(name) or {})
 
     def chatgpt_login(self, ctx: BuildContext) -> bool:
         """ChatGPT sign-in (not an API key): the bearer is a JWT for chatgpt.com's codex backend."""
@@ -256,7 +267,7 @@ class Codex(Generic):
     def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
         name, prov = self.user_provider(ctx)
         if prov.get("base_url"):
-            return {"openai": (prov["base_url"], f"codex config.toml model_providers.{name}.base_url")}
+            return {"openai": (prov["base_url"], f"codex config model_providers.{name}.base_url")}
         if name == "openai" and not ctx.env.get("OPENAI_BASE_URL") and self.chatgpt_login(ctx):
             return {"openai": (config.CHATGPT_CODEX_API, "codex ChatGPT login")}
         return {}
@@ -273,6 +284,12 @@ class Codex(Generic):
             table["env_key"] = prov.get("env_key") or "OPENAI_API_KEY"
         draft.pre_args += ["-c", f"model_provider={toml_value(self.PROVIDER)}",
                            "-c", f"model_providers.{self.PROVIDER}={toml_value(table)}"]
+        cfg = self._config(ctx)
+        prof = self.active_profile(ctx, cfg)
+        if prof and prof in (cfg.get("profiles") or {}):
+            # older Codex: a [profiles.NAME] model_provider beats the top-level one (-c overrides beat
+            # current profile files)
+            draft.pre_args += ["-c", f"profiles.{_toml_key(prof)}.model_provider={toml_value(self.PROVIDER)}"]
         if ctx.features.mcp_url:
             draft.pre_args += ["-c", f"mcp_servers.{config.MCP_SERVER_NAME}.url={toml_value(ctx.features.mcp_url)}"]
 

@@ -280,3 +280,22 @@ def test_claude_interactive_in_a_terminal(workdir):
         assert len(main) >= 2 and any(last_is_tool_result("anthropic", r.json) for r in main[1:])
         print("claude (interactive) provider saw:", describe(fake))
     assert_clean(env)
+
+
+def test_codex_profile_file_provider_is_chained(workdir):
+    """Current Codex: `--profile NAME` reads $CODEX_HOME/NAME.config.toml; its provider becomes the
+    upstream, its env_key the credential, and the per-run -c provider wins over it."""
+    need("codex")
+    with FakeProvider().in_thread() as fake:
+        codex_home = Path(os.environ["HOME"]) / ".codex"
+        codex_home.mkdir(exist_ok=True)
+        (codex_home / "work.config.toml").write_text(
+            f'model_provider = "corp"\n[model_providers.corp]\nname = "Corp"\nbase_url = "{fake.url}/v1"\n'
+            'env_key = "CORP_KEY"\nwire_api = "responses"\n')
+        env = base_env(CORP_KEY="sk-corp-fake-e2e-key")
+        out = run_wrap("codex", [], ["exec", "--profile", "work", "--skip-git-repo-check", "list the files"],
+                       env, workdir)
+        main = assert_two_turns(fake, out, "openai_responses")
+        assert all(r.headers.get("authorization") == "Bearer sk-corp-fake-e2e-key" for r in main)
+        print("codex (profile) provider saw:", describe(fake))
+    assert_clean(env, out)
