@@ -12,7 +12,9 @@ import typer
 HELP = """Run an AI coding agent through an ephemeral compressing proxy.
 
 Examples: `headroom wrap claude`, `headroom wrap claude -p "list the files"`,
-`headroom wrap codex -- exec "fix the test"`, `headroom wrap --list`."""
+`headroom wrap codex -- exec "fix the test"`, `headroom wrap --list`.
+
+Options wrap does not know, and everything after `--`, go to the agent untouched."""
 
 
 def _complete_agent(incomplete: str):
