@@ -214,6 +214,18 @@ def _regex(ts: tuple[str, ...]) -> re.Pattern | None:
     return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
 
 
+_LETTER_ESCAPE = re.compile(r"\\[A-Za-z]")  # \d, \S…: lower-casing would change their meaning
+
+
+@functools.lru_cache(maxsize=256)
+def _lower_regex(rx: re.Pattern) -> re.Pattern | None:
+    """A case-insensitive term regex as a case-sensitive one for lower-cased ASCII text (None when a term is
+    not ASCII). Equivalent there, and much faster: the engine can skip to the terms' first letters in C."""
+    if not rx.pattern.isascii() or _LETTER_ESCAPE.search(rx.pattern):
+        return None
+    return re.compile(rx.pattern.lower())
+
+
 def term_regex(ctx: Context) -> re.Pattern | None:
     """One compiled regex matching any strong term (case-insensitive), or None without terms."""
     return _regex(terms(ctx))
@@ -233,7 +245,9 @@ ERROR_RE = re.compile(
 )
 WARN_RE = re.compile(r"\b(?:WARN|WARNING|Warning|warning|deprecated|DEPRECATED)\b")
 # Numbers, hex ids, uuids and timestamps collapse to '#' so repeated lines share one template.
-FAST_NORM = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
+# Same matches as `[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*`, written to start with a character class: the regex
+# engine then skips non-hex characters in C instead of trying a match at every position (~25 % faster).
+FAST_NORM = re.compile(r"[0-9a-fA-F](?:(?<=[0-9])|[0-9a-fA-F]*[0-9])[0-9a-fA-F.:_-]*")
 
 
 def template(line: str) -> str:
@@ -284,8 +298,14 @@ def keyword_lines(lower: str, words: Iterable[str], starts: list[int]) -> list[b
     return hit
 
 
-def regex_lines(rx: re.Pattern, text: str, starts: list[int]) -> list[bool]:
-    """Per line: does `rx` match somewhere in it? One scan of the whole text, skipping to the next line on a hit."""
+def regex_lines(rx: re.Pattern, text: str, starts: list[int], lower: str | None = None) -> list[bool]:
+    """Per line: does `rx` match somewhere in it? One scan of the whole text, skipping to the next line on a hit.
+
+    With `lower` (the text lower-cased) and an ASCII text, a term regex (`_regex`) runs case-sensitively on it."""
+    if lower is not None and rx.flags & re.IGNORECASE and text.isascii():
+        low_rx = _lower_regex(rx)
+        if low_rx is not None:
+            rx, text = low_rx, lower
     n = len(starts)
     hit = [False] * n
     end = len(text)
@@ -300,7 +320,23 @@ def regex_lines(rx: re.Pattern, text: str, starts: list[int]) -> list[bool]:
     return hit
 
 
-_MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
+def lines_with_words(items: Sequence[str], idx: Sequence[int], word_sets: Sequence[Iterable[str]]) -> list[bool]:
+    """Per line `items[i]` for i in `idx`: does it contain a word of one of `word_sets` (lower-case) at a word
+    start? The same answers as `keyword_lines` over the whole text, scanning only the given lines."""
+    sub = [items[i] for i in idx]
+    low = "\n".join(sub).lower()
+    if not low.isascii() and len(low) != sum(map(len, sub)) + len(sub) - 1:
+        # lower-casing changed the length ("İ"): scan the whole text like `keyword_lines` callers do
+        whole = list(items)
+        starts = line_starts(whole)
+        joined_low = "\n".join(whole).lower()
+        hit = [any(t) for t in zip(*(keyword_lines(joined_low, ws, starts) for ws in word_sets))]
+        return [hit[i] for i in idx]
+    starts = line_starts(sub)
+    return [any(t) for t in zip(*(keyword_lines(low, ws, starts) for ws in word_sets))]
+
+
+MATCH_CAP = _MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
 
 
 def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:

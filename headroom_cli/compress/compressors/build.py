@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 from ..base import Context, Result
-from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
-                      match_lines, regex_lines, render, selective_regex)
+from ._common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, estimate, finish, keep_ratio, line_starts,
+                      lines_with_words, regex_lines, render, selective_regex)
 
 name = "build"
 
-# Anchored patterns, tried with one `match` per line (line-local whitespace).
+# Anchored patterns, tried with one `match` per line (line-local whitespace), only where the answer matters.
 _START = re.compile(
     r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
     r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
@@ -67,43 +67,47 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                 keep[k] = False
 
     joined = "\n".join(items)
-    starts = line_starts(items)
-    is_start = match_lines(_START, items)
-    is_end = match_lines(_END, items) if any(is_start) else is_start
-    is_summary = match_lines(_SUMMARY, items)
-    is_pass = match_lines(_PASS, items)
-    if "::" in text:  # pytest -v node ids
-        for i, p in enumerate(match_lines(_PASS_PYTEST, items)):
-            is_pass[i] = is_pass[i] or p
-    lower = joined.lower()
-    is_fail = keyword_lines(lower, _FAIL_WORDS, starts)
-    is_err = keyword_lines(lower, ERROR_WORDS, starts)
-    is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
+    is_hit = regex_lines(tr, joined, line_starts(items), joined.lower()) if tr is not None else None
+    # Lines are classified lazily in one pass: a line inside a failure region needs only the start/end
+    # patterns, a passing line only the pass patterns, and the error/failure words are looked for only in
+    # the lines nothing else claimed (one keyword scan over those lines joined).
+    start_m, end_m, summary_m, pass_m = _START.match, _END.match, _SUMMARY.match, _PASS.match
+    pytest_m = _PASS_PYTEST.match if "::" in text else None  # pytest -v node ids
+    cap = MATCH_CAP
+    pending: list[int] = []
     for i in range(n):
-        if is_start[i]:
+        s = items[i]
+        if len(s) > cap:
+            s = s[:cap]
+        if start_m(s):
             close(region)
             region = [i]
             keep[i] = True
             continue
         if region is not None:
-            if is_end[i]:
+            if end_m(s):
                 close(region)
                 region = None
             else:
                 keep[i] = True
                 region.append(i)
                 continue
-        if is_summary[i] or is_hit[i]:
+        if (is_hit is not None and is_hit[i]) or summary_m(s):
             keep[i] = True
-        elif is_pass[i]:
+        elif (pytest_m is not None and pytest_m(s)) or pass_m(s):
             passing[i] = True
-        elif is_fail[i] or is_err[i]:
-            keep[i] = True
-            if i + 1 < n and items[i + 1][:1] in (" ", "\t"):
-                keep[i + 1] = True
         else:
-            neutral.append(i)
+            pending.append(i)
     close(region)
+    if pending:
+        words = lines_with_words(items, pending, (_FAIL_WORDS, ERROR_WORDS))
+        for i, hit in zip(pending, words):
+            if hit:
+                keep[i] = True
+                if i + 1 < n and items[i + 1][:1] in (" ", "\t"):
+                    keep[i + 1] = True
+            else:
+                neutral.append(i)
     budget = max(int(estimate(text) * keep_ratio(ctx)), 120)
     used = sum(estimate(items[k]) + 1 for k in range(n) if keep[k])
     for j, k in enumerate(neutral):

@@ -98,7 +98,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     is_err = keyword_lines(lower, ERROR_WORDS, starts)
     is_warn = keyword_lines(lower, WARN_WORDS, starts)
     tr = selective_regex(ctx, joined, n, lower)
-    is_hit = regex_lines(tr, joined, starts) if tr is not None else [False] * n
+    is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else [False] * n
     if jsonl:
         _jsonl_fields(items, tpl, is_err, is_warn, keep)
         tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]

@@ -48,8 +48,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             keep[i] = True if i == 0 else keep[i]
     joined = "\n".join(items)
     starts = line_starts(items)
-    is_err = keyword_lines(joined.lower(), ERROR_WORDS, starts)
-    is_hit = regex_lines(tr, joined, starts) if tr is not None else is_err
+    lower = joined.lower()
+    is_err = keyword_lines(lower, ERROR_WORDS, starts)
+    is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else is_err
     for i in body:
         if is_err[i] or is_hit[i]:
             keep[i] = True
