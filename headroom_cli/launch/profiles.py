@@ -32,6 +32,10 @@ class Profile:
     protocols: tuple[str, ...] = ()
     builder: str = "generic"
     mcp: bool = False
+    # How the model sees the MCP retrieve tool (markers name it so), and extra marker words used when
+    # the agent defers MCP tools (Claude Code with tool search loads them through ToolSearch).
+    mcp_marker_tool: str = ""
+    mcp_deferred_hint: str = ""
     env: dict[str, str] = field(default_factory=dict)  # values are templates ({base_url}, …)
     env_default: dict[str, str] = field(default_factory=dict)  # set only when the user has not
     args: tuple[str, ...] = ()  # per-run args placed before the user's (templates too)
@@ -82,6 +86,8 @@ def _parse(path: Path) -> Profile:
         protocols=tuple(data.get("protocols", [])),
         builder=str(data.get("builder", "generic")),
         mcp=bool(data.get("mcp", False)),
+        mcp_marker_tool=str(data.get("mcp_marker_tool", "")),
+        mcp_deferred_hint=str(data.get("mcp_deferred_hint", "")),
         env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
         env_default={str(k): str(v) for k, v in (data.get("env_default") or {}).items()},
         args=tuple(str(a) for a in data.get("args", [])),

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..errors import AgentNotFound, HeadroomError
 from . import journal as journal_mod
 from . import profiles
@@ -162,6 +163,13 @@ class WrapRun:
         self.display_url = proxy_url
         overrides = {k: v for k, v in o.proxy.items() if v is not None}
         overrides.setdefault("extra", {})
+        if features.mcp_url:
+            # The agent retrieves through MCP: the proxy injects nothing, markers name the tool as the
+            # model sees it.
+            overrides["retrieval"] = "mcp"
+            overrides["marker_tool"] = profile.mcp_marker_tool or config.RETRIEVE_TOOL
+            if profile.mcp_deferred_hint and self.plan.env.get("ENABLE_TOOL_SEARCH", "").lower() == "true":
+                overrides["marker_hint"] = profile.mcp_deferred_hint
         if "on_record" not in overrides and _module_exists("headroom_cli.stats.recorder"):
             from ..stats.recorder import Recorder  # batches rows to the ledger on its own thread
 

@@ -31,9 +31,11 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR =
     -32700, -32600, -32601, -32602, -32603)
 
 
-def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext | None = None) -> None:
-    """Serve MCP at `path` on an aiohttp Application (call before the app is frozen)."""
-    handler = McpHandler(tool_context)
+def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext | None = None,
+                   only: tuple[str, ...] | None = None) -> None:
+    """Serve MCP at `path` on an aiohttp Application (call before the app is frozen). `only` limits the
+    tools served (every tool listed costs its schema's tokens on each of the agent's requests)."""
+    handler = McpHandler(tool_context, only=only)
     app.router.add_route("POST", path, handler.post)
     app.router.add_route("GET", path, handler.not_allowed)  # no server-initiated stream
     app.router.add_route("DELETE", path, handler.not_allowed)  # stateless: no session to end
@@ -74,8 +76,9 @@ def negotiate_version(requested: Any) -> str:
 
 
 class McpHandler:
-    def __init__(self, tool_context: tools.ToolContext | None = None):
+    def __init__(self, tool_context: tools.ToolContext | None = None, *, only: tuple[str, ...] | None = None):
         self.tool_context = tool_context
+        self.only = only
 
     async def not_allowed(self, request):
         from aiohttp import web
@@ -142,7 +145,8 @@ class McpHandler:
             if method == "ping":
                 return _result(rid, {})
             if method == "tools/list":
-                return _result(rid, {"tools": tools.list_tools()})
+                listed = [t for t in tools.list_tools() if self.only is None or t["name"] in self.only]
+                return _result(rid, {"tools": listed})
             if method == "tools/call":
                 return await self._call(rid, params)
         except Exception:  # never let a bug kill the agent's MCP connection
@@ -156,6 +160,8 @@ class McpHandler:
         name, args = params.get("name"), params.get("arguments")
         if not isinstance(name, str):
             return _error(rid, INVALID_PARAMS, "tools/call needs a tool name")
+        if self.only is not None and name not in self.only:
+            return _error(rid, INVALID_PARAMS, f"unknown tool {name!r}")
         loop = asyncio.get_running_loop()
         try:  # SQLite and the engine block: keep them off the proxy's event loop
             outcome = await loop.run_in_executor(None, tools.call_tool, name, args, self.tool_context)

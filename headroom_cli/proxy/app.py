@@ -29,7 +29,10 @@ def _builtin_hooks() -> list[Callable[[web.Application, ProxySettings], None]]:
     try:  # `/mcp` for agents (owned by the MCP engineer); the proxy runs without it
         from ..mcp.http import add_mcp_routes
 
-        hooks.append(lambda app, settings: add_mcp_routes(app))
+        from ..config import RETRIEVE_TOOL
+
+        # Agents only need retrieval from the proxy; compress/stats stay on `headroom mcp serve`.
+        hooks.append(lambda app, settings: add_mcp_routes(app, only=(RETRIEVE_TOOL,)))
     except Exception:
         log.debug("MCP routes unavailable", exc_info=True)
     return hooks
