@@ -275,6 +275,9 @@ class Forwarder:
     def _count_and_report(self, rec: RequestRecord, figures) -> None:
         try:
             rec.tokens_before, rec.tokens_after, rec.saved_by = figures()
+            from ..stats.tokens import encoding_name
+
+            rec.encoding = encoding_name()
         except Exception:
             log.debug("token figures failed", exc_info=True)
         self._report(rec)

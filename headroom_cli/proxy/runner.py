@@ -178,6 +178,10 @@ class ProxyServer:
         await self._runner.setup()
         site = web.SockSite(self._runner, self._sock)
         await site.start()
+        if not self.settings.no_compress:
+            from .pipeline import warm_up
+
+            asyncio.get_running_loop().run_in_executor(None, warm_up)
 
     @staticmethod
     def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
