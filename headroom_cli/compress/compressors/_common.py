@@ -320,19 +320,19 @@ def regex_lines(rx: re.Pattern, text: str, starts: list[int], lower: str | None 
     return hit
 
 
-def lines_with_words(items: Sequence[str], idx: Sequence[int], word_sets: Sequence[Iterable[str]]) -> list[bool]:
-    """Per line `items[i]` for i in `idx`: does it contain a word of one of `word_sets` (lower-case) at a word
-    start? The same answers as `keyword_lines` over the whole text, scanning only the given lines."""
-    sub = [items[i] for i in idx]
-    low = "\n".join(sub).lower()
-    if not low.isascii() and len(low) != sum(map(len, sub)) + len(sub) - 1:
-        # lower-casing changed the length ("İ"): scan the whole text like `keyword_lines` callers do
-        whole = list(items)
-        starts = line_starts(whole)
-        joined_low = "\n".join(whole).lower()
-        hit = [any(t) for t in zip(*(keyword_lines(joined_low, ws, starts) for ws in word_sets))]
+def lines_with_words(text: str, items: Sequence[str], idx: Sequence[int],
+                     word_sets: Sequence[Iterable[str]]) -> list[bool]:
+    """Per line `items[i]` (of `text`) for i in `idx`: does it contain a word of one of `word_sets` (lower-case)
+    at a word start? The answers of `keyword_lines` over the whole text, scanning only the given lines."""
+    if not text.isascii() and "\u0130" in text:
+        # "İ" lower-cases to two characters, which shifts `keyword_lines`' offsets: scan the whole text as it does
+        starts = line_starts(items)
+        low = "\n".join(items).lower()
+        hit = [any(t) for t in zip(*(keyword_lines(low, ws, starts) for ws in word_sets))]
         return [hit[i] for i in idx]
+    sub = [items[i] for i in idx]
     starts = line_starts(sub)
+    low = "\n".join(sub).lower()
     return [any(t) for t in zip(*(keyword_lines(low, ws, starts) for ws in word_sets))]
 
 

@@ -100,7 +100,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             pending.append(i)
     close(region)
     if pending:
-        words = lines_with_words(items, pending, (_FAIL_WORDS, ERROR_WORDS))
+        words = lines_with_words(text, items, pending, (_FAIL_WORDS, ERROR_WORDS))
         for i, hit in zip(pending, words):
             if hit:
                 keep[i] = True

@@ -12,7 +12,7 @@ import json
 import math
 import operator
 from collections import Counter
-from typing import Any
+from typing import Any, Iterable
 
 from .. import markers
 from ..base import Context, Result
@@ -102,17 +102,23 @@ def outliers(recs: list[dict]) -> set[int]:
     Written for speed (it runs on every array of records): C-level sums, min/max to skip fields
     without outliers, Counter for categorical fields."""
     n = len(recs)
-    found: set[int] = set()
     if n < 12:
-        return found
+        return set()
     fields: dict[str, None] = {}
     for r in recs[:50]:
         for k in r:
             fields.setdefault(k, None)
+    return column_outliers(([r.get(f) for r in recs] for f in list(fields)[:40]), n)
+
+
+def column_outliers(columns: Iterable[list], n: int) -> set[int]:
+    """`outliers` over columns: each a list of the n records' values of one field (None where absent)."""
+    found: set[int] = set()
+    if n < 12:
+        return found
     num_types = (int, float)
     limit = max(1, n // 20)
-    for f in list(fields)[:40]:
-        vals = [r.get(f) for r in recs]
+    for vals in columns:
         probe = [type(x) for x in vals[:20]]
         if all(t in num_types for t in probe):
             if all(type(x) in num_types for x in vals):

@@ -7,16 +7,19 @@ among zeros). Other rows collapse into counted in-place markers.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..base import Context, Result
-from .json_data import outliers
+from .json_data import column_outliers
 from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
                       regex_lines, render, selective_regex)
 
 name = "table"
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?$")
-_SPLIT = re.compile(r"\s{2,}|\t")
+# `\s{2,}|\t` (two or more spaces, or a tab) written to start with a character class, so the regex engine
+# skips other characters in C: the same splits, about twice as fast.
+_SPLIT = re.compile(r"\s(?:\s+|(?<=\t))")
 _HEAD, _TAIL = 2, 1
 
 
@@ -56,15 +59,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             keep[i] = True
     # outliers: numeric values far from their column's mean, rare values of low-cardinality columns
     numeric = [c for c in range(ncols) if all(_NUM.match(r[c]) for r in (rows[i] for i in body[:10]) if c < len(r))]
-    recs = []
-    for i in body:
-        rec = dict(enumerate(rows[i][:ncols]))
-        for c in numeric:
-            v = rec.get(c)
-            if v is not None and _NUM.match(v):
-                rec[c] = float(v)
-        recs.append(rec)
-    for j in outliers(recs):
+    for j in column_outliers(_columns([rows[i] for i in body], ncols, set(numeric)), m):
         keep[body[j]] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
         budget = int(estimate(text) * keep_ratio(ctx))
@@ -79,3 +74,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     if not dropped and not clipped:
         return None
     return Result(finish(lines, out, f"{dropped} of {m} rows", block_key(text, key), ctx), True, name, "table")
+
+
+def _columns(rows: list[list[str]], ncols: int, numeric: set[int]) -> Iterator[list]:
+    """The body's columns for `column_outliers`, as `outliers` would see the rows as records
+    ({column: cell}, at most `ncols` cells, fields from the first 50 rows, numeric columns as floats)."""
+    width = min(max((len(r) for r in rows[:50]), default=0), ncols, 40)
+    num = _NUM.match
+    for c in range(width):
+        col = [r[c] if c < len(r) else None for r in rows]
+        if c in numeric:
+            col = [float(v) if v is not None and num(v) else v for v in col]
+        yield col
