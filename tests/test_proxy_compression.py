@@ -266,3 +266,14 @@ def test_cache_safety_40_turn_session(proxy_for):
     n_marked = sum(1 for m in last["messages"] if isinstance(m["content"], list)
                    for b in m["content"] if b.get("type") == "tool_result" and find_keys(json.dumps(b)))
     assert n_marked >= 20
+
+
+def test_proxy_retrieval_flag():
+    from headroom_cli.cli.proxy import build_settings
+    from headroom_cli.errors import UsageError
+
+    s = build_settings(host=None, port=None, retrieval="mcp")
+    assert s.retrieval == "mcp" and s.marker_tool == "mcp__headroom__headroom_retrieve"
+    assert build_settings(host=None, port=None).retrieval == "inject"
+    with pytest.raises(UsageError):
+        build_settings(host=None, port=None, retrieval="sometimes")

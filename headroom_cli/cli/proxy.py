@@ -42,12 +42,17 @@ def register(app: typer.Typer) -> None:
                                                       "simple turns.", show_default=False),
         output_holdout: Optional[float] = typer.Option(None, "--output-holdout", metavar="F",
                                                        help="Share of requests left unshaped to measure the effect (0–1)."),
+        retrieval: Optional[str] = typer.Option(None, "--retrieval", metavar="inject|mcp|off",
+                                                help="How the model gets originals back: inject (default; the proxy "
+                                                     "adds headroom_retrieve to requests and answers it), mcp (your "
+                                                     "client calls the proxy's /mcp), off (markers only)."),
     ):
         settings = build_settings(
             host=host, port=port, anthropic_upstream=anthropic_upstream, openai_upstream=openai_upstream,
             no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
             protect_tools=tuple(protect_tool) or None, reduce_output=reduce_output, output_level=output_level,
             output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout,
+            retrieval=retrieval,
         )
         raise typer.Exit(run_foreground(settings))
 
@@ -87,6 +92,10 @@ def build_settings(*, host, port, output_ratio=None, **flags):
                 pass
         if flags.get("reduce_output") is None:
             flags["reduce_output"] = True
+    if flags.get("retrieval") not in (None, "inject", "mcp", "off"):
+        raise UsageError(f"--retrieval {flags['retrieval']!r} must be inject, mcp or off")
+    if flags.get("retrieval") == "mcp":
+        flags["marker_tool"] = f"mcp__{config.MCP_SERVER_NAME}__{config.RETRIEVE_TOOL}"
     settings = ProxySettings.from_config(host=host, port=int(port), extra=extra, **flags)
     settings.anthropic_upstream = _check_url("--anthropic-upstream", settings.anthropic_upstream)
     settings.openai_upstream = _check_url("--openai-upstream", settings.openai_upstream)
