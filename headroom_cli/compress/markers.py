@@ -31,3 +31,22 @@ def find_keys(text: str) -> list[str]:
     for m in _KEY_RE.finditer(text):
         seen.setdefault(m.group(1), None)
     return list(seen)
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what `\b` counts as a word character
+
+
+def names_key(text: str, key: str) -> bool:
+    """Does a marker in `text` name `key`? Same answer as `key in find_keys(text)`, by `str.find` (the
+    router checks every lossy result: no regex scan over the whole output)."""
+    if len(key) != 24 or key.strip("0123456789abcdef"):
+        return key in find_keys(text)
+    needle = "key=" + key
+    i = text.find(needle)
+    while i >= 0:
+        j = i + len(needle)
+        if (i == 0 or not _word_char(text[i - 1])) and (j == len(text) or not _word_char(text[j])):
+            return True
+        i = text.find(needle, i + 1)
+    return False

@@ -97,8 +97,10 @@ def _hint(ctx: Context) -> str:
 
 def _sample(text: str) -> tuple[str, list[str]]:
     head = text[:_SAMPLE_CHARS]
-    lines = [ln[:500].rstrip("\r") for ln in head.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES] if ln.strip()]
-    return head, lines
+    parts = head.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]
+    if "\r" in head:
+        return head, [ln[:500].rstrip("\r") for ln in parts if ln.strip()]
+    return head, [ln[:500] for ln in parts if ln and not ln.isspace()]  # the same, without per-line rstrip
 
 
 def _share(lines: list[str], rx: re.Pattern) -> float:
@@ -211,6 +213,6 @@ def _compress_block(text: str, ctx: Context) -> Result | None:
     saved = before - after
     if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
         return None
-    if res.lossy and key not in markers.find_keys(out):
+    if res.lossy and not markers.names_key(out, key):
         return None  # a lossy cut without its key would be silent loss
     return Result(out, res.lossy, res.compressor or kind, kind, res.notes)

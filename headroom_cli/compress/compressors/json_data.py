@@ -111,17 +111,21 @@ def outliers(recs: list[dict]) -> set[int]:
     return column_outliers(([r.get(f) for r in recs] for f in list(fields)[:40]), n)
 
 
+_NUM_TYPES = frozenset((int, float))  # exact types: bool is not a number here
+_CAT_TYPES = frozenset((str, bool))
+
+
 def column_outliers(columns: Iterable[list], n: int) -> set[int]:
     """`outliers` over columns: each a list of the n records' values of one field (None where absent)."""
     found: set[int] = set()
     if n < 12:
         return found
-    num_types = (int, float)
+    num_types = _NUM_TYPES
     limit = max(1, n // 20)
     for vals in columns:
-        probe = [type(x) for x in vals[:20]]
-        if all(t in num_types for t in probe):
-            if all(type(x) in num_types for x in vals):
+        probe = set(map(type, vals[:20]))  # type sets, built in C: cheaper than a generator per value
+        if probe <= num_types:
+            if set(map(type, vals)) <= num_types:
                 idx = None
                 xs = vals
             else:
@@ -144,13 +148,14 @@ def column_outliers(columns: Iterable[list], n: int) -> set[int]:
             if len(hits) <= 5:
                 found.update(hits if idx is None else [idx[j] for j in hits])
             continue
-        if not all(t is str or t is bool for t in probe):
+        if not probe <= _CAT_TYPES:
             continue
         try:
-            freq = Counter(vals)
+            distinct = len(set(vals))  # most fields (ids, timestamps) have too many values: no Counter for them
         except TypeError:  # unhashable values (lists, objects): not categorical
             continue
-        if 2 <= len(freq) <= 10:
+        if 2 <= distinct <= 10:
+            freq = Counter(vals)
             rare = {x for x, c in freq.items() if c <= limit and x is not None}
             if rare:
                 hits = [i for i, x in enumerate(vals) if x in rare]
