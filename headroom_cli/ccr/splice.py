@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from ..config import RETRIEVE_TOOL
@@ -140,8 +140,12 @@ class Splicer:
     def _event(self, raw: bytes) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _flush(self) -> bytes:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _flush(self) -> bytes:
+        """Release what was held back (the message ended without a retrieve call)."""
+        out = b"".join(self.held)
+        self.held = []
+        self.holding = False
+        return out
 
     def _start_round(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -245,12 +249,6 @@ class AnthropicSplicer(Splicer):
         self.held.append(self._out(raw, data, name) if data is not None else raw)
         return b""
 
-    def _flush(self) -> bytes:
-        out = b"".join(self.held)
-        self.held = []
-        self.holding = False
-        return out
-
     def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
         content = [self.emitted[i] for i in sorted(self.emitted)]
         self.offset += len(content)
@@ -331,12 +329,6 @@ class ChatSplicer(Splicer):
     def _hold(self, raw: bytes) -> bytes:
         self.held.append(raw)
         return b""
-
-    def _flush(self) -> bytes:
-        out = b"".join(self.held)
-        self.held = []
-        self.holding = False
-        return out
 
     def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
         assistant = {"role": "assistant", "content": self.text or None,

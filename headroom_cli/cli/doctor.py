@@ -285,7 +285,7 @@ def _is_headroom(url: str) -> bool:
     import urllib.request
     from urllib.parse import urlsplit
 
-    from ..mcp.http import is_loopback_host
+    from ..loopback import is_loopback_host
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname):

@@ -7,13 +7,12 @@ that is not loopback gets 403 (DNS rebinding).
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from .. import _version
+from ..loopback import is_loopback_host, origin_allowed
 from . import tools
 
 log = logging.getLogger(__name__)
@@ -39,29 +38,6 @@ def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext |
     app.router.add_route("POST", path, handler.post)
     app.router.add_route("GET", path, handler.not_allowed)  # no server-initiated stream
     app.router.add_route("DELETE", path, handler.not_allowed)  # stateless: no session to end
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def origin_allowed(origin: str | None) -> bool:
-    """No Origin (CLI clients) is fine; a present one must be a loopback http(s) origin."""
-    if origin is None:
-        return True
-    try:
-        parts = urlsplit(origin)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname)
 
 
 def _peer_is_loopback(request) -> bool:

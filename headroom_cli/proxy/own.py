@@ -1,38 +1,23 @@
 """headroom's own routes on the proxy: `/healthz` (anyone) and `/stats` (loopback callers only)."""
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import urlsplit
-
 from aiohttp import web
 
+from ..loopback import is_loopback_host, origin_allowed
 from .._version import __version__
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def local_only_error(request: web.Request) -> web.Response | None:
     """403 unless the caller is on this machine and the page asking (if any) is too. The Host and
     Origin checks stop DNS rebinding: a web page whose name resolves to 127.0.0.1 still sends its
     own name in Host/Origin."""
-    if not _is_loopback(request.remote):
+    if not is_loopback_host(request.remote):
         return web.json_response({"error": "loopback callers only"}, status=403)
     host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") \
         else (request.host or "").split("]")[0] + "]"
-    if not _is_loopback(host):
+    if not is_loopback_host(host):
         return web.json_response({"error": "Host must be a loopback address"}, status=403)
-    origin = request.headers.get("Origin")
-    if origin is not None and not _is_loopback(urlsplit(origin).hostname):
+    if not origin_allowed(request.headers.get("Origin")):
         return web.json_response({"error": "cross-origin requests are refused"}, status=403)
     return None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +86,12 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
             sniff = _SafeSniffer(_sniffer(protocol))
             sniff.feed(data)
             _add(usage, sniff.finish()[0])
+
+            def add_usage(raw: bytes) -> None:
+                s = _SafeSniffer(_sniffer(protocol))
+                s.feed(raw)
+                _add(usage, s.finish()[0])
+
             try:
                 first = json.loads(data)
             except ValueError:
@@ -103,9 +108,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                 if nxt is None or nxt.status >= 400:
                     break  # keep the last good answer; the client sees the retrieve call as is
                 ndata = await nxt.read()
-                s2 = _SafeSniffer(_sniffer(protocol))
-                s2.feed(ndata)
-                _add(usage, s2.finish()[0])
+                add_usage(ndata)
                 try:
                     nxt_json = json.loads(ndata)
                 except ValueError:
