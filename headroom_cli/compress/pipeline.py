@@ -215,7 +215,11 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
 
     for site in walk_sites(body, protocol):
         text = site.text
-        if len(text) < min_tokens * 2 or estimate_tokens(text) < min_tokens:
+        if len(text) < min_tokens * 2:
+            skip("small")
+            continue
+        est = estimate_tokens(text)  # once per block: _decide reuses it
+        if est < min_tokens:
             skip("small")
             continue
         if _protected(site.tool_name, site.command, protect_tools):
@@ -230,7 +234,7 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
         entry = memo.get(mkey)
         hit = entry is not None
         if entry is None:
-            entry = _decide(text, ctx, compressor, errors)
+            entry = _decide(text, ctx, compressor, errors, est)
             if entry.lossy:
                 new_lossy.append((mkey, entry, text, site))  # memoised once its original is stored
             else:
@@ -271,8 +275,10 @@ def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> 
     return policy.is_protected(tool_name, command, protect_tools)
 
 
-def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str]) -> MemoEntry:
-    """Run the compressor once for a block and decide whether to accept its result."""
+def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str],
+            before: int | None = None) -> MemoEntry:
+    """Run the compressor once for a block and decide whether to accept its result (`before`: the block's
+    `estimate_tokens`, when the caller has it)."""
     try:
         res = compressor(text, ctx)
     except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
@@ -280,7 +286,9 @@ def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[s
         return MemoEntry(None)
     if res is None or not isinstance(getattr(res, "text", None), str) or res.text == text:
         return MemoEntry(None)
-    before, after = estimate_tokens(text), estimate_tokens(res.text)
+    if before is None:
+        before = estimate_tokens(text)
+    after = estimate_tokens(res.text)
     if after >= before:
         return MemoEntry(None)
     key = ""

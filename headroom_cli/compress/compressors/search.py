@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
+from ._common import LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
 
 name = "search"
 
@@ -31,6 +31,21 @@ def _shape(content: str) -> str:
     return _WORD.sub("w", content[:300]).strip()
 
 
+def _shapes(items: list[str], file_of: list[str | None], body_at: list[int]) -> list[str]:
+    """`_shape` of every result line's content, in one regex pass over them joined (contents hold no "\\n",
+    which is no word character, so no match spans two of them)."""
+    idx = [i for i, f in enumerate(file_of) if f is not None]
+    subbed = _WORD.sub("w", "\n".join([items[i][body_at[i]:body_at[i] + 300] for i in idx])).split("\n")
+    out = [""] * len(items)
+    if len(subbed) != len(idx):  # cannot happen; stay exact anyway
+        for i in idx:
+            out[i] = _shape(items[i][body_at[i]:body_at[i] + 600])
+        return out
+    for i, t in zip(idx, subbed):
+        out[i] = t.strip()
+    return out
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -43,14 +58,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     is_match = [False] * n
     files: dict[str, list[int]] = {}
     current = None
+    cr = "\r" in text
+    grep = _GREP.match
     for i, raw in enumerate(items):
-        s = raw[:600].rstrip("\r")
-        m = _GREP.match(s)
+        s = raw[:600].rstrip("\r") if cr else raw[:600]
+        m = grep(s)
         if m:
-            f = m.group("path")
+            f, sep = m.group(1, 2)  # path, separator
             file_of[i] = f
             body_at[i] = m.end()
-            is_match[i] = m.group("sep") == ":"
+            is_match[i] = sep == ":"
             files.setdefault(f, []).append(i)
             continue
         h = _HEADED.match(s)
@@ -73,6 +90,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
+    shape = _shapes(items, file_of, body_at)
     for f in order:
         if used >= budget and not preferred[f]:
             break
@@ -88,7 +106,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                 break
             i = r[3]
             important = not r[0] or not r[1]
-            t = _shape(r[4]) if not important else ""
+            t = shape[i] if not important else ""
             if t in seen_tpl and not important and not generous:
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl.add(t)
@@ -97,15 +115,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             used += estimate(items[i]) + 1
     # drop separators and headings of files with nothing kept
     for i in range(n):
+        if file_of[i] is not None:
+            continue
         s = items[i].rstrip("\r")
-        if file_of[i] is None and (_SEP.match(s) or s.strip() in files) and not _neighbour_kept(i, keep, file_of):
+        if (_SEP.match(s) or s.strip() in files) and not _neighbour_kept(i, keep, file_of):
             keep[i] = False
     out: list[str] = []
     dropped = 0
     i = 0
     while i < n:
         if keep[i]:
-            out.append(clip(items[i])[0])
+            line = items[i]
+            out.append(line if len(line) <= LONG_LINE else clip(line)[0])
             i += 1
             continue
         j = i
@@ -125,7 +146,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         i = j
     if not dropped:
         return None
-    nm = sum(1 for f in file_of if f is not None)
+    nm = n - file_of.count(None)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
 
