@@ -78,17 +78,31 @@ def _flat(v: Any, out: list[str], budget: int = 4000) -> None:
     """Scalar values of a record as text (keys skipped: match values, not keys)."""
     stack = [v]
     size = 0
+    append = out.append
     while stack and size < budget:
         x = stack.pop()
-        if isinstance(x, str):
-            out.append(x[:500])
+        t = type(x)  # exact JSON types first (one identity test each), the general rules for anything else
+        if t is str:
+            append(x[:500])
+            size += len(x)
+        elif t is dict:
+            stack.extend(x.values())
+        elif t is list:
+            stack.extend(x[:50])
+        elif t is int or t is float:
+            append(str(x))
+            size += 8
+        elif x is None or t is bool:
+            pass
+        elif isinstance(x, str):
+            append(x[:500])
             size += len(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
         elif isinstance(x, list):
             stack.extend(x[:50])
-        elif x is not None and not isinstance(x, bool):
-            out.append(str(x))
+        else:
+            append(str(x))
             size += 8
 
 
@@ -164,27 +178,30 @@ def column_outliers(columns: Iterable[list], n: int) -> set[int]:
     return found
 
 
-def _flat_text(v: Any) -> str:
-    parts: list[str] = []
-    _flat(v, parts)
-    return "\n".join(parts)
-
-
 def _must(items: list[Any], st: _State) -> list[int]:
     """Indices of items whose values report errors or match the context terms.
 
     Terms matching more than a fifth of the items say nothing about which to keep and are ignored."""
-    flats = [_flat_text(x).replace("\n", " ") for x in items]
+    flats = []
+    for x in items:
+        parts: list[str] = []
+        _flat(x, parts)
+        flats.append(" ".join(parts).replace("\n", " "))  # = _flat_text(x) with its newlines as spaces
     # one C-speed keyword scan over all items' values joined, one line per item
-    err = keyword_lines("\n".join(flats).lower(), ERROR_WORDS, line_starts(flats))
+    low = "\n".join(flats).lower()
+    err = keyword_lines(low, ERROR_WORDS, line_starts(flats))
     hits = [i for i, e in enumerate(err) if e]
     terms = st.terms
     if terms:
         limit = max(3, len(items) // 5)
-        lows = [f.lower() for f in flats]
+        lows: list[str] | None = None
         chosen: set[int] = set()
         for t in terms:
             tl = t.lower()
+            if tl not in low:  # in no item (items hold no newline; terms neither): skip the per-item test
+                continue
+            if lows is None:
+                lows = [f.lower() for f in flats]
             m = [i for i, f in enumerate(lows) if tl in f]
             if len(m) <= limit:
                 chosen.update(m)

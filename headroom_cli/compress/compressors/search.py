@@ -15,6 +15,11 @@ from ._common import LONG_LINE, Lines, block_key, clip, estimate, finish, keep_r
 name = "search"
 
 _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
+# The same match without the lazy path (which tries the separator after every character): the path runs
+# possessively over non-separators and over each "-" not followed by `\d+-`, so it stops at the first place
+# `_GREP` would accept (or at the first ":", past which `_GREP`'s path cannot go). Only its length cap differs:
+# a longer path falls back to `_GREP`.
+_GREP_FAST = re.compile(r"(?P<path>[^\s:](?:[^:\n-]++|-(?!\d+-))*+)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
 _SEP = re.compile(r"^--\s*$")
 _NAMES_IN_MARKER = 20
@@ -59,10 +64,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     files: dict[str, list[int]] = {}
     current = None
     cr = "\r" in text
-    grep = _GREP.match
+    grep = _GREP_FAST.match
     for i, raw in enumerate(items):
         s = raw[:600].rstrip("\r") if cr else raw[:600]
         m = grep(s)
+        if m is not None and m.end(1) > 401:
+            m = _GREP.match(s)
         if m:
             f, sep = m.group(1, 2)  # path, separator
             file_of[i] = f
