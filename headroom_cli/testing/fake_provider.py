@@ -46,6 +46,7 @@ class ToolCall:
     input: dict = field(default_factory=dict)
     id: str | None = None
     usage: dict | None = None
+    extra: dict | None = None  # Responses only: more fields of the function_call item (e.g. "namespace")
 
 
 @dataclass
@@ -461,7 +462,8 @@ class FakeProvider:
                                "content": [{"type": "output_text", "text": b.text, "annotations": []}]})
             else:
                 output.append({"id": self._id("fc"), "type": "function_call", "status": "completed",
-                               "call_id": b.id or self._id("call"), "name": b.name, "arguments": json.dumps(b.input)})
+                               "call_id": b.id or self._id("call"), "name": b.name, "arguments": json.dumps(b.input),
+                               **(b.extra or {})})
         resp = {"id": self._id("resp"), "object": "response", "created_at": int(time.time()), "status": "completed",
                 "model": model, "output": output, "usage": usage}
         if not stream:

@@ -93,3 +93,50 @@ def test_reduce_output_note_is_last_system_block(workdir):  # noqa: F811
             assert r.json["system"][-1]["text"] == note_for(2)
             assert sum(note_for(2) in b.get("text", "") for b in r.json["system"]) == 1
     assert_clean(env, out)
+
+
+def test_codex_retrieves_through_its_mcp_namespace(workdir):  # noqa: F811
+    """Codex lists the proxy's MCP tools as a Responses `namespace` tool (`mcp__headroom`); a call with
+    that namespace reaches headroom's /mcp through Codex itself."""
+    need("codex")
+    state: dict = {"step": 0}
+    cmd = ("for i in $(seq 1 300); do echo \"2026-11-23T10:00:$((i%60))Z INFO worker-$((i%4)) batch $i ok\"; done; "
+           "echo 'ERROR batch 777 failed: peer reset'")
+
+    def last_output(body: dict) -> str:
+        for it in reversed(body.get("input", [])):
+            if it.get("type") == "function_call_output":
+                o = it["output"]
+                return o if isinstance(o, str) else "".join(p.get("text", "") for p in o if isinstance(p, dict))
+        return ""
+
+    def script(req):
+        body = req.json or {}
+        if state["step"] == 0:
+            state["step"] = 1
+            return ToolCall("exec_command", {"cmd": cmd})
+        if state["step"] == 1:
+            state["compressed"] = last_output(body)
+            state["key"] = find_keys(state["compressed"])[0]
+            state["step"] = 2
+            return ToolCall("headroom_retrieve", {"key": state["key"]}, extra={"namespace": "mcp__headroom"})
+        if state["step"] == 2:
+            state["retrieved"], state["step"] = last_output(body), 3
+        return Text("batch 777 failed with a peer reset")
+
+    with FakeProvider(script).in_thread() as fake:
+        env = base_env(OPENAI_API_KEY="sk-fake-e2e-key", CODEX_HOME=str(workdir.parent / "codex-home"))
+        (workdir.parent / "codex-home").mkdir()
+        out = run_wrap("codex", ["--openai-upstream", fake.url + "/v1"],
+                       ["exec", "-m", "gpt-5", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
+                        "why did batch 777 fail"], env, workdir)
+        assert out.returncode == 0, out.stderr[-3000:]
+        tools = fake.model_requests[0].json.get("tools", [])
+        assert any(t.get("type") == "namespace" and t.get("name") == "mcp__headroom" for t in tools)
+        assert not any(t.get("name") == "headroom_retrieve" for t in tools)  # not injected
+    assert "headroom_retrieve key=" in state["compressed"] and "ERROR batch 777 failed" in state["compressed"]
+    original = default_store().get(state["key"])
+    # Codex itself called /mcp; it trims long tool output to head + tail, so compare the ends
+    assert original and "batch 1 ok" in state["retrieved"] and "ERROR batch 777 failed" in state["retrieved"]
+    assert len(state["retrieved"]) > 3 * len(state["compressed"])
+    assert_clean(env, out)
