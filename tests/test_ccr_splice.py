@@ -219,3 +219,25 @@ def test_no_injection_with_server_side_state():
 
 def test_missing_message_format():
     assert "k" in MISSING.format(key="k")
+
+
+def test_line_range_is_byte_exact():
+    from headroom_cli.ccr.retrieve_tool import line_range
+
+    text = "a\r\nb\nc\n\nd"
+    assert line_range(text) == text
+    assert line_range(text, 2, 3) == "b\nc\n"
+    assert line_range(text, 4) == "\nd"
+    assert line_range(text, None, 1) == "a\r\n"
+    assert line_range(text, 9, 12) == ""
+
+
+def test_injected_answer_honours_line_range():
+    first = anthropic_stream([{"type": "tool_use", "id": "r1", "name": "headroom_retrieve",
+                               "input": {"key": "k1", "start_line": 2, "end_line": 2}}], "tool_use")
+    sp = make_splicer("anthropic")
+    for e in first:
+        sp.feed(e)
+    sp.end()
+    cont = sp.continuation({"messages": []}, STORE.get)
+    assert cont["messages"][-1]["content"][0]["content"] == "line 2 the needle\n"

@@ -117,3 +117,14 @@ def test_compress_messages_and_text(ctx):
     data = json.loads(tools.call_tool("headroom_compress", {"messages": msgs}, ctx).text)
     assert data["messages"][0] == msgs[0] and len(data["messages"][2]["content"]) < len(big)
     assert msgs[2]["content"] == big  # the caller's list is not modified
+
+
+def test_retrieve_line_range_over_mcp_tool():
+    from headroom_cli.ccr.store import default_store
+    from headroom_cli.mcp import tools
+
+    key = default_store().put("one\ntwo\nthree\n")
+    assert tools.call_tool("headroom_retrieve", {"key": key, "start_line": 2, "end_line": 3}).text == "two\nthree\n"
+    assert tools.call_tool("headroom_retrieve", {"key": key}).text == "one\ntwo\nthree\n"
+    with pytest.raises(tools.InvalidArguments):
+        tools.call_tool("headroom_retrieve", {"key": key, "start_line": "2"})

@@ -12,15 +12,33 @@ DESCRIPTION = (
     "Fetch the full original of a tool result that headroom shortened. Compressed tool results contain "
     "a marker like `[… N lines omitted; headroom_retrieve key=KEY]`; call this tool with that key when "
     "the omitted part is needed to answer (an exact line, a record, an error's full trace). "
-    "Returns the byte-exact original text."
+    "Returns the byte-exact original text; for a long original, ask for a range with start_line/end_line."
 )
+
+RANGE_PROPERTIES = {
+    "start_line": {"type": "integer", "minimum": 1,
+                   "description": "First line to return (1-based). Omit both for the whole original."},
+    "end_line": {"type": "integer", "minimum": 1, "description": "Last line to return (inclusive)."},
+}
 
 INPUT_SCHEMA = {
     "type": "object",
-    "properties": {"key": {"type": "string", "description": "The key from the marker (hex)."}},
+    "properties": {"key": {"type": "string", "description": "The key from the marker (hex)."}, **RANGE_PROPERTIES},
     "required": ["key"],
     "additionalProperties": False,
 }
+
+
+def line_range(text: str, start: object = None, end: object = None) -> str:
+    """Lines start..end (1-based, inclusive) of text, byte-exact with their line endings; the whole text
+    when neither is given. Some agents cut long tool results (Codex keeps ~10 KB), so long originals
+    are read in ranges."""
+    if start is None and end is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    lo = max(1, int(start)) if isinstance(start, int) and not isinstance(start, bool) else 1
+    hi = int(end) if isinstance(end, int) and not isinstance(end, bool) else len(lines)
+    return "".join(lines[lo - 1:hi])
 
 
 def definition(protocol: str) -> dict:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..config import RETRIEVE_TOOL
+from .retrieve_tool import line_range
 
 MAX_ROUNDS = 3
 MISSING = "headroom: no original stored under key {key!r} (unknown or expired)."
@@ -37,6 +38,13 @@ class Call:
     id: str
     key: str
     raw_arguments: str = ""
+
+    def arguments(self) -> dict:
+        try:
+            args = json.loads(self.raw_arguments or "{}")
+        except ValueError:
+            return {}
+        return args if isinstance(args, dict) else {}
 
 
 def _split_events(buf: bytearray) -> list[bytes]:
@@ -91,11 +99,12 @@ def _key_of(arguments: object) -> str:
     return ""
 
 
-def _answer(key: str, lookup: Callable[[str], str | None]) -> tuple[str, bool]:
-    text = lookup(key) if key else None
+def _answer(call: Call, lookup: Callable[[str], str | None]) -> tuple[str, bool]:
+    text = lookup(call.key) if call.key else None
     if text is None:
-        return MISSING.format(key=key), True
-    return text, False
+        return MISSING.format(key=call.key), True
+    args = call.arguments()
+    return line_range(text, args.get("start_line"), args.get("end_line")), False
 
 
 class Splicer:
@@ -256,7 +265,7 @@ class AnthropicSplicer(Splicer):
                     for c in self.calls]
         results = []
         for c in self.calls:
-            text, err = _answer(c.key, lookup)
+            text, err = _answer(c, lookup)
             r = {"type": "tool_result", "tool_use_id": c.id, "content": text}
             if err:
                 r["is_error"] = True
@@ -337,7 +346,7 @@ class ChatSplicer(Splicer):
                                     for c in self.calls]}
         msgs = [*body.get("messages", []), assistant]
         for c in self.calls:
-            msgs.append({"role": "tool", "tool_call_id": c.id, "content": _answer(c.key, lookup)[0]})
+            msgs.append({"role": "tool", "tool_call_id": c.id, "content": _answer(c, lookup)[0]})
         new = dict(body)
         new["messages"] = msgs
         return new
@@ -445,7 +454,7 @@ class ResponsesSplicer(Splicer):
         self.offset += len(items)
         calls = [{"type": "function_call", "call_id": c.id, "name": self.tool_name, "arguments": c.raw_arguments}
                  for c in self.calls]
-        outputs = [{"type": "function_call_output", "call_id": c.id, "output": _answer(c.key, lookup)[0]}
+        outputs = [{"type": "function_call_output", "call_id": c.id, "output": _answer(c, lookup)[0]}
                    for c in self.calls]
         inp = body.get("input")
         if isinstance(inp, str):

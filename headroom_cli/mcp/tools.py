@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import config
+from ..ccr.retrieve_tool import RANGE_PROPERTIES, line_range
 from ..errors import HeadroomError
 
 RETRIEVE_TOOL = config.RETRIEVE_TOOL
@@ -22,7 +23,8 @@ RETRIEVE_DESCRIPTION = (
     "contains a headroom marker such as `[… 412 of 560 lines omitted; headroom_retrieve key=3f9a…]` and "
     "you need the omitted part (a line, a value, an error, the full file), call this tool with that "
     "key; it returns the complete original, byte for byte. Do not re-run the original command just to "
-    "see what was omitted."
+    "see what was omitted. For a long original (your agent may cut long tool results), fetch a range "
+    "of lines with start_line/end_line."
 )
 
 TOOLS: list[dict[str, Any]] = [
@@ -37,6 +39,7 @@ TOOLS: list[dict[str, Any]] = [
                     "type": "string",
                     "description": "The key shown in the marker (the text after `key=`).",
                 },
+                **RANGE_PROPERTIES,
             },
             "required": ["key"],
             "additionalProperties": False,
@@ -166,7 +169,7 @@ def _check_args(name: str, args: dict) -> None:
     for k in schema.get("required", []):
         if k not in args:
             raise InvalidArguments(f"{name}: missing required argument {k!r}")
-    types = {"string": str, "number": (int, float), "array": list, "object": dict}
+    types = {"string": str, "number": (int, float), "integer": int, "array": list, "object": dict}
     for k, v in args.items():
         if k not in props:
             raise InvalidArguments(f"{name}: unknown argument {k!r} (expected: {', '.join(props)})")
@@ -189,7 +192,7 @@ def _retrieve(args: dict, ctx: ToolContext) -> ToolOutcome:
             "or re-run the command that produced it.",
             is_error=True,
         )
-    return ToolOutcome(text)
+    return ToolOutcome(line_range(text, args.get("start_line"), args.get("end_line")))
 
 
 # --- headroom_compress --------------------------------------------------------------------------
