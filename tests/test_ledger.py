@@ -253,3 +253,15 @@ def test_corrupt_ledger_is_a_clear_error(capsys):
         Ledger().count()
     assert main(["stats"]) == 1
     assert "not a usable ledger" in " ".join(capsys.readouterr().err.split())
+
+
+def test_modelless_probe_is_not_an_unpriced_request():
+    from headroom_cli.stats.ledger import Ledger
+    from headroom_cli.stats.records import RequestRecord, Usage
+
+    lg = Ledger()
+    lg.record(RequestRecord(session_id="p", agent="claude", protocol="passthrough", path="/", status=200, ts=1.0))
+    lg.record(RequestRecord(session_id="p", agent="claude", protocol="anthropic", path="/v1/messages", status=200,
+                            model="mystery-model-9", usage=Usage(input_tokens=10), ts=2.0))
+    t = lg.session_totals("p")
+    assert t["requests"] == 2 and t["unpriced_requests"] == 1

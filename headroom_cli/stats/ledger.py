@@ -212,7 +212,10 @@ def _fold(acc: dict, part: dict, model: str, table) -> None:
         acc["models"].add(model)
     price = table.lookup(model) if table is not None else None
     if price is None:
-        acc["unpriced_requests"] += part["requests"]
+        billable = any(part[k] for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens",
+                                         "output_tokens", "saved_input", "saved_cache_read", "saved_cache_write"))
+        if model or billable:  # a probe without a model (Claude Code's `HEAD /`) has nothing to price
+            acc["unpriced_requests"] += part["requests"]
         return
     if price.approx:
         acc["approx_priced_requests"] += part["requests"]
