@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from . import policy
 from .base import Context, Result, key_for
-from .memo import Memo, MemoEntry, block_hash, default_memo
+from .memo import Memo, MemoEntry, default_memo
 from .protocols import sites as walk_sites
 from ..stats.tokens import count_tokens_cached, encoding_name, estimate_tokens
 
@@ -230,11 +230,14 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
             continue
         ctx = Context(tool_name=site.tool_name, tool_input=site.tool_input, preceding_text=site.preceding_text,
                       ratio=ratio, marker_tool=marker_tool, marker_hint=marker_hint, is_error=site.is_error)
-        mkey = (block_hash(text), ctx.fingerprint(), cver)
+        # The block's retrieval key doubles as its memo hash: one hash of the block instead of two
+        # (sha256 runs in hardware; 96 bits are plenty to tell blocks apart).
+        bkey = key_for(text)
+        mkey = (bkey, ctx.fingerprint(), cver)
         entry = memo.get(mkey)
         hit = entry is not None
         if entry is None:
-            entry = _decide(text, ctx, compressor, errors, est)
+            entry = _decide(text, ctx, compressor, errors, est, bkey)
             if entry.lossy:
                 new_lossy.append((mkey, entry, text, site))  # memoised once its original is stored
             else:
@@ -276,11 +279,13 @@ def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> 
 
 
 def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str],
-            before: int | None = None) -> MemoEntry:
+            before: int | None = None, key: str | None = None) -> MemoEntry:
     """Run the compressor once for a block and decide whether to accept its result (`before`: the block's
-    `estimate_tokens`, when the caller has it)."""
+    `estimate_tokens`, `key`: its `key_for`, when the caller has them)."""
     try:
-        res = compressor(text, ctx)
+        # a compressor marked `takes_key` (the router) gets the key the pipeline already hashed
+        res = compressor(text, ctx, key=key) if key is not None and getattr(compressor, "takes_key", False) \
+            else compressor(text, ctx)
     except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
         errors.append(f"{type(e).__name__}: {e}"[:300])
         return MemoEntry(None)
@@ -291,9 +296,11 @@ def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[s
     after = estimate_tokens(res.text)
     if after >= before:
         return MemoEntry(None)
-    key = ""
-    if res.lossy:
-        key = key_for(text)
+    if not res.lossy:
+        key = ""
+    else:
+        if key is None:
+            key = key_for(text)
         if key not in res.text:  # no silent loss: a lossy cut must name its key
             errors.append(f"{res.compressor or 'compressor'}: lossy result without its retrieval key; kept original")
             return MemoEntry(None)

@@ -183,15 +183,19 @@ def detect(text: str, ctx: Context | None = None) -> str:
     return "text"
 
 
-def compress_block(text: str, ctx: Context) -> Result | None:
-    """Compress one tool-result block, or None to leave it as it is. Never raises."""
+def compress_block(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    """Compress one tool-result block, or None to leave it as it is. Never raises.
+    `key`: the block's `key_for(text)` when the caller has computed it already."""
     try:
-        return _compress_block(text, ctx)
+        return _compress_block(text, ctx, key)
     except Exception:  # fail open: a compressor bug must never break a request
         return None
 
 
-def _compress_block(text: str, ctx: Context) -> Result | None:
+compress_block.takes_key = True  # type: ignore[attr-defined]  # the pipeline passes the key it hashed
+
+
+def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result | None:
     before = _common.estimate(text)
     if before < MIN_TOKENS:
         return None
@@ -204,7 +208,8 @@ def _compress_block(text: str, ctx: Context) -> Result | None:
     if kind == "empty":
         return None
     fn = COMPRESSORS.get(kind, text_c.compress)
-    key = key_for(text)  # one key per block: the whole original, header included
+    if key is None:
+        key = key_for(text)  # one key per block: the whole original, header included
     res = fn(body, ctx, key=key)
     if res is None:
         return None
