@@ -140,3 +140,46 @@ def test_codex_retrieves_through_its_mcp_namespace(workdir):  # noqa: F811
     assert original and "batch 1 ok" in state["retrieved"] and "ERROR batch 777 failed" in state["retrieved"]
     assert len(state["retrieved"]) > 3 * len(state["compressed"])
     assert_clean(env, out)
+
+
+def test_copilot_injected_retrieval_answered_by_the_proxy(workdir):  # noqa: F811
+    """Copilot (no per-run MCP): the proxy injects headroom_retrieve, answers the model's call itself and
+    splices the continuation into Copilot's stream; Copilot never sees the call."""
+    need("copilot")
+    state: dict = {"step": 0}
+    cmd = ("for i in $(seq 1 300); do echo \"2026-11-23T10:00:$((i%60))Z INFO worker-$((i%4)) batch $i ok\"; done; "
+           "echo 'ERROR batch 777 failed: peer reset'")
+
+    def script(req):
+        body = req.json or {}
+        msgs = body.get("messages", [])
+        if state["step"] == 0:
+            state["step"] = 1
+            bash = next((t["function"]["name"] for t in body.get("tools", [])
+                         if t.get("function", {}).get("name") in ("bash", "shell", "run_in_terminal")), "bash")
+            state["tool"] = bash
+            return ToolCall(bash, {"command": cmd, "description": "print the log", "mode": "sync"})
+        if state["step"] == 1 and msgs and msgs[-1].get("role") == "tool":
+            c = msgs[-1]["content"]
+            state["compressed"] = c if isinstance(c, str) else "".join(p.get("text", "") for p in c)
+            state["key"] = find_keys(state["compressed"])[0]
+            state["step"] = 2
+            return [Text("Fetching the full log."), ToolCall("headroom_retrieve", {"key": state["key"]})]
+        if state["step"] == 2:
+            state["retrieved"], state["step"] = msgs[-1]["content"], 3
+            return Text("Batch 777 failed with a peer reset.")
+        return Text("done")
+
+    with FakeProvider(script).in_thread() as fake:
+        env = base_env(OPENAI_API_KEY="sk-proj-fake-e2e-key", COPILOT_MODEL="gpt-4.1")
+        out = run_wrap("copilot", ["--openai-upstream", fake.url + "/v1"],
+                       ["-p", "why did batch 777 fail?", "--allow-all-tools"], env, workdir)
+        assert out.returncode == 0, out.stderr[-3000:]
+        main = [r for r in fake.model_requests if r.protocol == "openai_chat"]
+        assert all(any(t.get("function", {}).get("name") == "headroom_retrieve" for t in r.json.get("tools", []))
+                   for r in main)
+    assert "headroom_retrieve key=" in state["compressed"]
+    assert state["retrieved"] == default_store().get(state["key"])  # answered by the proxy, byte-exact
+    assert "peer reset" in out.stdout
+    assert "headroom_retrieve" not in out.stdout
+    assert_clean(env, out)
