@@ -321,19 +321,19 @@ def regex_lines(rx: re.Pattern, text: str, starts: list[int], lower: str | None 
 
 
 def lines_with_words(text: str, items: Sequence[str], idx: Sequence[int],
-                     word_sets: Sequence[Iterable[str]]) -> list[bool]:
-    """Per line `items[i]` (of `text`) for i in `idx`: does it contain a word of one of `word_sets` (lower-case)
-    at a word start? The answers of `keyword_lines` over the whole text, scanning only the given lines."""
+                     word_sets: Sequence[Iterable[str]]) -> list[list[bool]]:
+    """Per word set, per line `items[i]` (of `text`) for i in `idx`: does the line contain one of the set's
+    words (lower-case) at a word start? The answers of `keyword_lines` over the whole text, scanning only
+    the given lines (when most lines are classified otherwise, that is most of the work saved)."""
     if not text.isascii() and "\u0130" in text:
         # "İ" lower-cases to two characters, which shifts `keyword_lines`' offsets: scan the whole text as it does
         starts = line_starts(items)
         low = "\n".join(items).lower()
-        hit = [any(t) for t in zip(*(keyword_lines(low, ws, starts) for ws in word_sets))]
-        return [hit[i] for i in idx]
+        return [[hit[i] for i in idx] for hit in (keyword_lines(low, ws, starts) for ws in word_sets)]
     sub = [items[i] for i in idx]
     starts = line_starts(sub)
     low = "\n".join(sub).lower()
-    return [any(t) for t in zip(*(keyword_lines(low, ws, starts) for ws in word_sets))]
+    return [keyword_lines(low, ws, starts) for ws in word_sets]
 
 
 MATCH_CAP = _MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines

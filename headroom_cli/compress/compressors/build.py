@@ -7,6 +7,7 @@ are kept while the budget lasts.
 """
 from __future__ import annotations
 
+import operator
 import re
 
 from ..base import Context, Result
@@ -100,8 +101,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             pending.append(i)
     close(region)
     if pending:
-        words = lines_with_words(text, items, pending, (_FAIL_WORDS, ERROR_WORDS))
-        for i, hit in zip(pending, words):
+        fail, err = lines_with_words(text, items, pending, (_FAIL_WORDS, ERROR_WORDS))
+        for i, hit in zip(pending, map(operator.or_, fail, err)):
             if hit:
                 keep[i] = True
                 if i + 1 < n and items[i + 1][:1] in (" ", "\t"):

@@ -12,6 +12,7 @@ import json
 import math
 import operator
 from collections import Counter
+from itertools import repeat
 from typing import Any, Iterable
 
 from .. import markers
@@ -122,6 +123,8 @@ def outliers(recs: list[dict]) -> set[int]:
     for r in recs[:50]:
         for k in r:
             fields.setdefault(k, None)
+    if set(map(type, recs)) == {dict}:  # plain dicts (parsed JSON): each column gathered in C
+        return column_outliers((list(map(dict.get, recs, repeat(f, n))) for f in list(fields)[:40]), n)
     return column_outliers(([r.get(f) for r in recs] for f in list(fields)[:40]), n)
 
 

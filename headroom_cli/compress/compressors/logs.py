@@ -16,7 +16,7 @@ from ..base import Context, Result
 from ._common import FAST_NORM, ERROR_RE as _ERRORISH
 from .json_data import outliers, loads as json_loads
 from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
-                      line_starts, regex_lines, render, selective_regex, template, templates)
+                      line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
 
@@ -44,20 +44,30 @@ def _looks_jsonl(items: list[str]) -> bool:
 
 
 def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn: list[bool],
-                  keep: list[bool]) -> None:
+                  keep: list[bool]) -> tuple[list[int], list[int]]:
     """JSON lines: errors by level (not by a key named "error"), templates by shape + level + message,
-    and numeric outliers within each template."""
+    and numeric outliers within each template.
+
+    Sets `is_err`/`is_warn` where the level decides; returns the lines whose error and warning words still
+    decide (no level), and those with a lower level whose error words decide (the message reads like an
+    error): the keyword scans run on those lines only."""
     groups: dict[str, list[tuple[int, dict]]] = {}
     msg_norm: dict[str, str] = {}
+    msg_errorish: dict[str, bool] = {}
+    plain: list[int] = []
+    maybe_err: list[int] = []
     for i, s in enumerate(items):
         st = s.strip()
         if not st.startswith("{"):
+            plain.append(i)
             continue
         try:
             rec = json_loads(st)
         except ValueError:
+            plain.append(i)
             continue
         if not isinstance(rec, dict):
+            plain.append(i)
             continue
         v = rec.get("level")
         if type(v) is not str:
@@ -68,8 +78,17 @@ def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn:
             v = next((x for x in map(rec.get, _MSG_KEYS) if type(x) is str and x), "")
         msg = v[:80]
         if level:
-            is_err[i] = level in _ERR_LEVELS or (is_err[i] and bool(_ERRORISH.search(msg)))
+            if level in _ERR_LEVELS:
+                is_err[i] = True
+            else:
+                e = msg_errorish.get(msg)
+                if e is None:
+                    e = msg_errorish[msg] = _ERRORISH.search(msg) is not None
+                if e:
+                    maybe_err.append(i)  # an error only if the line also has an error word
             is_warn[i] = level in _WARN_LEVELS
+        else:
+            plain.append(i)
         norm = msg_norm.get(msg)
         if norm is None:
             norm = msg_norm[msg] = FAST_NORM.sub("#", msg)
@@ -80,6 +99,7 @@ def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn:
         if len(members) >= 12:
             for j in outliers([r for _, r in members]):
                 keep[members[j][0]] = True
+    return plain, maybe_err
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
@@ -95,12 +115,25 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     joined = "\n".join(items)
     starts = line_starts(items)
     lower = joined.lower()
-    is_err = keyword_lines(lower, ERROR_WORDS, starts)
-    is_warn = keyword_lines(lower, WARN_WORDS, starts)
+    if jsonl:
+        # levels decide most lines: error/warning words are looked for only where they still matter
+        is_err, is_warn = [False] * n, [False] * n
+        plain, maybe_err = _jsonl_fields(items, tpl, is_err, is_warn, keep)
+        if plain:
+            err_w, warn_w = lines_with_words(text, items, plain, (ERROR_WORDS, WARN_WORDS))
+            for i, e, w in zip(plain, err_w, warn_w):
+                is_err[i] = e
+                is_warn[i] = w
+        if maybe_err:
+            (err_w,) = lines_with_words(text, items, maybe_err, (ERROR_WORDS,))
+            for i, e in zip(maybe_err, err_w):
+                is_err[i] = e
+    else:
+        is_err = keyword_lines(lower, ERROR_WORDS, starts)
+        is_warn = keyword_lines(lower, WARN_WORDS, starts)
     tr = selective_regex(ctx, joined, n, lower)
     is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else [False] * n
     if jsonl:
-        _jsonl_fields(items, tpl, is_err, is_warn, keep)
         tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]
     # 1. errors (with traces and neighbours), warnings, matches (index lists built at C speed)
     rng = range(n)
