@@ -211,7 +211,18 @@ def _regex(ts: tuple[str, ...]) -> re.Pattern | None:
     if not ts:
         return None
     ordered = sorted(ts, key=len, reverse=True)  # stable: ties keep their order
-    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+    rx = re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+    if all(t.isascii() for t in ts):
+        if len(_LITERALS) > 4096:
+            _LITERALS.clear()
+        _LITERALS[rx.pattern] = tuple(t.lower() for t in ts)
+    return rx
+
+
+# pattern of a term regex (`_regex`) → its terms lower-cased, when all ASCII: `regex_lines` can then find
+# them with `str.find` in the lower-cased text (a C substring search) instead of running the regex
+_LITERALS: dict[str, tuple[str, ...]] = {}
+_TERM_FLAGS = re.compile("", re.IGNORECASE).flags
 
 
 _LETTER_ESCAPE = re.compile(r"\\[A-Za-z]")  # \d, \S…: lower-casing would change their meaning
@@ -298,11 +309,32 @@ def keyword_lines(lower: str, words: Iterable[str], starts: list[int]) -> list[b
     return hit
 
 
+def substring_lines(text: str, subs: Iterable[str], starts: list[int]) -> list[bool]:
+    """Per line: does it contain one of `subs` (none holding a newline)? One `str.find` scan per string."""
+    n = len(starts)
+    hit = [False] * n
+    end = len(text)
+    for w in subs:
+        pos = 0
+        while True:
+            i = text.find(w, pos)
+            if i < 0:
+                break
+            k = bisect_right(starts, i) - 1
+            hit[k] = True
+            pos = starts[k + 1] if k + 1 < n else end
+    return hit
+
+
 def regex_lines(rx: re.Pattern, text: str, starts: list[int], lower: str | None = None) -> list[bool]:
     """Per line: does `rx` match somewhere in it? One scan of the whole text, skipping to the next line on a hit.
 
-    With `lower` (the text lower-cased) and an ASCII text, a term regex (`_regex`) runs case-sensitively on it."""
+    With `lower` (the text lower-cased) and an ASCII text, a term regex (`_regex`) runs case-sensitively on it,
+    or, with few terms, each term is found with `str.find` (same lines: a line has a match iff it holds a term)."""
     if lower is not None and rx.flags & re.IGNORECASE and text.isascii():
+        lits = _LITERALS.get(rx.pattern) if rx.flags == _TERM_FLAGS else None
+        if lits is not None and len(lits) <= 8:
+            return substring_lines(lower, lits, starts)
         low_rx = _lower_regex(rx)
         if low_rx is not None:
             rx, text = low_rx, lower
