@@ -129,41 +129,93 @@ def _log_share(lines: list[str], joined: str) -> float:
     return sum(hit) / len(lines)
 
 
-def _is_json(text: str) -> bool:
-    s = text.strip()
-    if not s or s[0] not in "[{" or s[-1] not in "]}":
-        return False
+_NO_DOC = object()
+
+
+def _ends(text: str) -> tuple[str, str]:
+    """First and last non-blank characters ("" if none), without copying the block as `strip` would."""
+    first = text[:64].lstrip()[:1]
+    last = text[-64:].rstrip()[-1:]
+    if not first or not last:
+        s = text.strip()
+        return s[:1], s[-1:]
+    return first, last
+
+
+def _json_doc(text: str) -> object:
+    """The parsed document when the block is one JSON array/object, else `_NO_DOC`."""
+    first, last = _ends(text)
+    if not first or first not in "[{" or last not in "]}":
+        return _NO_DOC
     try:
-        json_data.loads(s)
+        return json_data.loads(text.strip())
     except ValueError:
+        return _NO_DOC
+
+
+def _is_json(text: str) -> bool:
+    return _json_doc(text) is not _NO_DOC
+
+
+def _has_diff(head: str) -> bool:
+    """`_DIFF.search(head)`, skipped when none of its literal starts occurs (the scan tries every position)."""
+    if "diff --git " not in head and "--- " not in head and "@@ -" not in head:
         return False
-    return True
+    return _DIFF.search(head) is not None
+
+
+def _has_hunk(head: str) -> bool:
+    return "@@ " in head and _HUNK_START.search(head) is not None
+
+
+def _count_upto(lines: list[str], rx: re.Pattern, cap: int) -> int:
+    """Sample lines the anchored `rx` matches, counted up to `cap` (callers only compare with 1 and 3)."""
+    m = rx.match
+    c = 0
+    for ln in lines:
+        if m(ln):
+            c += 1
+            if c >= cap:
+                break
+    return c
 
 
 def detect(text: str, ctx: Context | None = None) -> str:
     """The block's kind: json, jsonl, diff, build, search, log, table, code, text (or "empty")."""
-    ctx = ctx or Context()
-    if not text.strip():
-        return "empty"
+    return _detect(text, ctx or Context())[0]
+
+
+def _detect(text: str, ctx: Context) -> tuple[str, object]:
+    """`detect`, and the parsed document of a "json" block (`_NO_DOC` otherwise) for the compressor."""
+    if not text or text.isspace():
+        return "empty", _NO_DOC
     hint = _hint(ctx)
     head, lines = _sample(text)
     joined, nl = "\n".join(lines), len(lines)
     # The hinted kind is tried first with the full (not lowered) bar: a cheap shortcut, content still decides.
     if hint == "search" and nl >= 3 and _share(lines, _SEARCH_LINE) >= 0.6:
-        return "search"
-    if hint == "build" and sum(1 for ln in lines if _BUILD_STRONG.match(ln)) >= 3:
-        return "build"
-    if hint == "diff" and _DIFF.search(head) and _HUNK_START.search(head):
-        return "diff"
-    if hint == "log" and not text.lstrip().startswith(("{", "[")) and _log_share(lines, joined) >= 0.5:
-        return "log"
-    if _is_json(text):
-        return "json"
+        return "search", _NO_DOC
+    if hint == "build" and _count_upto(lines, _BUILD_STRONG, 3) >= 3:
+        return "build", _NO_DOC
+    if hint == "diff" and _has_diff(head) and _has_hunk(head):
+        return "diff", _NO_DOC
+    if hint == "log" and _ends(text)[0] not in ("{", "[") and _log_share(lines, joined) >= 0.5:
+        return "log", _NO_DOC
+    doc = _json_doc(text)
+    if doc is not _NO_DOC:
+        # the compressor parses the block as it is: hand it this parse only when both read the same text
+        # (what `strip` removed is JSON whitespace)
+        return "json", doc if text.strip(" \t\n\r") == text.strip() else _NO_DOC
+    return _detect_lines(text, hint, head, lines, joined), _NO_DOC
+
+
+def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str) -> str:
+    nl = len(lines)
     if nl >= 3 and _share(lines, _JSONL) >= 0.8:
         return "jsonl"
-    if _DIFF.search(head) and (hint == "diff" or _HUNK_START.search(head)):
+    if _has_diff(head) and (hint == "diff" or _has_hunk(head)):
         return "diff"
-    build_hits = sum(1 for ln in lines if _BUILD_STRONG.match(ln))
+    build_hits = _count_upto(lines, _BUILD_STRONG, 3)
     if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
         return "build"
     if len(lines) >= 3 and _TABLE_HEAD.match(lines[0].rstrip("\r")):
@@ -204,13 +256,16 @@ def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result |
     m = _CODEX_HEADER.match(text)
     if m:
         header, body = text[: m.end()], text[m.end():]
-    kind = detect(body, ctx)
+    kind, doc = _detect(body, ctx)
     if kind == "empty":
         return None
     fn = COMPRESSORS.get(kind, text_c.compress)
     if key is None:
         key = key_for(text)  # one key per block: the whole original, header included
-    res = fn(body, ctx, key=key)
+    if doc is not _NO_DOC:
+        res = json_data.compress(body, ctx, key=key, doc=doc)  # parsed once, by detection
+    else:
+        res = fn(body, ctx, key=key)
     if res is None:
         return None
     out = header + res.text

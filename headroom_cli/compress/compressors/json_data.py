@@ -315,11 +315,13 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     return out
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
-    try:
-        doc = loads(text)
-    except (ValueError, RecursionError):
-        return None
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: Any = None) -> Result | None:
+    """`doc`: the parsed `text`, when the caller (the router's detection) has it already."""
+    if doc is None:
+        try:
+            doc = loads(text)
+        except (ValueError, RecursionError):
+            return None
     st = _State(ctx, block_key(text, key), text)
     new = _shrink(doc, st, 0)
     try:
