@@ -10,7 +10,8 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, selective_regex
+from ._common import (LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, line_starts,
+                      selective_regex, substring_lines)
 
 name = "search"
 
@@ -26,6 +27,7 @@ _NAMES_IN_MARKER = 20
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
 # (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
 _DEF = re.compile(r"(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
+_DEF_WORDS = ("def", "class", "func", "fn", "interface", "struct", "enum", "trait", "type", "module", "impl")
 
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -36,19 +38,28 @@ def _shape(content: str) -> str:
     return _WORD.sub("w", content[:300]).strip()
 
 
-def _shapes(items: list[str], file_of: list[str | None], body_at: list[int]) -> list[str]:
-    """`_shape` of every result line's content, in one regex pass over them joined (contents hold no "\\n",
-    which is no word character, so no match spans two of them)."""
+def _shapes_and_defs(items: list[str], file_of: list[str | None],
+                     body_at: list[int]) -> tuple[list[str], list[bool]]:
+    """Per result line: `_shape` of its content, and whether `_DEF` finds a definition in its first 300
+    characters. One regex pass over all contents joined for the shapes (contents hold no "\\n", which is no
+    word character, so no match spans two of them); `_DEF` runs only on the lines holding one of its keywords."""
+    n = len(items)
     idx = [i for i, f in enumerate(file_of) if f is not None]
-    subbed = _WORD.sub("w", "\n".join([items[i][body_at[i]:body_at[i] + 300] for i in idx])).split("\n")
-    out = [""] * len(items)
-    if len(subbed) != len(idx):  # cannot happen; stay exact anyway
+    conts = [items[i][body_at[i]:body_at[i] + 300] for i in idx]
+    joined = "\n".join(conts)
+    subbed = _WORD.sub("w", joined).split("\n")
+    shapes = [""] * n
+    if len(subbed) == len(idx):
+        for i, t in zip(idx, subbed):
+            shapes[i] = t.strip()
+    else:  # cannot happen; stay exact anyway
         for i in idx:
-            out[i] = _shape(items[i][body_at[i]:body_at[i] + 600])
-        return out
-    for i, t in zip(idx, subbed):
-        out[i] = t.strip()
-    return out
+            shapes[i] = _shape(items[i][body_at[i]:body_at[i] + 600])
+    is_def = [False] * n
+    for j, cand in enumerate(substring_lines(joined, _DEF_WORDS, line_starts(conts))):
+        if cand and _DEF.search(conts[j]) is not None:
+            is_def[idx[j]] = True
+    return shapes, is_def
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
@@ -97,15 +108,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
-    shape = _shapes(items, file_of, body_at)
+    shape, is_def = _shapes_and_defs(items, file_of, body_at)
     for f in order:
         if used >= budget and not preferred[f]:
             break
         idxs = files[f]
         ranks = {}
         for i in idxs:
-            c = items[i][body_at[i]:body_at[i] + 600]
-            ranks[i] = (tr is None or tr.search(c) is None, _DEF.search(c, 0, 300) is None, not is_match[i], i, c)
+            # (no term, no definition, a context line, position): the lines to show first sort first
+            miss = tr is None or tr.search(items[i], body_at[i], body_at[i] + 600) is None
+            ranks[i] = (miss, not is_def[i], not is_match[i], i)
         cap = per_file_lines * (3 if preferred[f] else 1)
         taken = 0
         for r in sorted(ranks.values()):
