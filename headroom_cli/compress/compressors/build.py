@@ -67,7 +67,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             for k in reg[head_cap:-_REGION_TAIL]:
                 keep[k] = False
 
-    joined = "\n".join(items)
+    joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
     is_hit = regex_lines(tr, joined, line_starts(items), joined.lower()) if tr is not None else None
     # Lines are classified lazily in one pass: a line inside a failure region needs only the start/end
     # patterns, a passing line only the pass patterns, and the error/failure words are looked for only in

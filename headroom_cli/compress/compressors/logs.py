@@ -112,7 +112,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     keep = [False] * n
     jsonl = _looks_jsonl(items)
     tpl: list = [None] * n if jsonl else templates(items)
-    joined = "\n".join(items)
+    joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
     starts = line_starts(items)
     lower = joined.lower()
     if jsonl:

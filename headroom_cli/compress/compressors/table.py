@@ -7,6 +7,7 @@ among zeros). Other rows collapse into counted in-place markers.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Iterator
 
 from ..base import Context, Result
@@ -38,7 +39,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         rows = [s.split(None, ncols - 1) for s in items]
     else:
         rows = [_SPLIT.split(s.strip()) for s in items]
-    body = [i for i in range(1, n) if items[i].strip()]
+    body = [i for i in range(1, n) if items[i] and not items[i].isspace()]  # non-blank rows
     m = len(body)
     if m < 6:
         return None
@@ -46,10 +47,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     keep[0] = True
     for i in body[:_HEAD] + body[-_TAIL:]:
         keep[i] = True
-    for i in range(n):
-        if not items[i].strip():
-            keep[i] = True if i == 0 else keep[i]
-    joined = "\n".join(items)
+    joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
     starts = line_starts(items)
     lower = joined.lower()
     is_err = keyword_lines(lower, ERROR_WORDS, starts)
@@ -81,8 +79,10 @@ def _columns(rows: list[list[str]], ncols: int, numeric: set[int]) -> Iterator[l
     ({column: cell}, at most `ncols` cells, fields from the first 50 rows, numeric columns as floats)."""
     width = min(max((len(r) for r in rows[:50]), default=0), ncols, 40)
     num = _NUM.match
+    full = min(map(len, rows), default=0) >= width  # no short rows: each column gathered in C
     for c in range(width):
-        col = [r[c] if c < len(r) else None for r in rows]
+        col = list(map(itemgetter(c), rows)) if full else [r[c] if c < len(r) else None for r in rows]
         if c in numeric:
-            col = [float(v) if v is not None and num(v) else v for v in col]
+            # all decimal digits is `_NUM`'s commonest case: no regex for it
+            col = [float(v) if v is not None and (v.isdecimal() or num(v)) else v for v in col]
         yield col
