@@ -8,7 +8,7 @@ import functools
 import json
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, compress as select
 from typing import Iterable, Sequence
 
 from ..base import Context, key_for
@@ -378,9 +378,27 @@ def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 
-def templates(items: Sequence[str]) -> list[str]:
-    """`template` for every line at once (one regex pass over the joined text)."""
-    joined = "\n".join(items)
+# Where no hex letter directly precedes a digit, a FAST_NORM match starts at its first digit: the same
+# replacements come from this pattern, which the regex engine tries at digits only (hex letters are common
+# in words, digits rarer), about twice as fast.
+_DIGIT_NORM = re.compile(r"[0-9][0-9a-fA-F.:_-]*")
+_HEX_DIGIT_MAP = {c: " " for c in range(128)}
+_HEX_DIGIT_MAP.update({ord(c): "a" for c in "abcdefABCDEF"})
+_HEX_DIGIT_MAP.update({ord(c): "0" for c in "0123456789"})
+
+
+def templates(items: Sequence[str], joined: str | None = None) -> list[str]:
+    """`template` for every line at once (one regex pass over the joined text; `joined`: "\\n".join(items))."""
+    if joined is None:
+        joined = "\n".join(items)
+    if joined.isascii():
+        out = _DIGIT_NORM.sub("#", joined).split("\n")
+        if len(out) == len(items):
+            # lines where a hex letter touches a digit ("e2250", "0x1f"): the full pattern, per line
+            marks = joined.translate(_HEX_DIGIT_MAP)  # same offsets: ASCII in, one character out each
+            for i in select(range(len(items)), substring_lines(marks, ("a0",), line_starts(items))):
+                out[i] = FAST_NORM.sub("#", items[i])
+            return out
     out = FAST_NORM.sub("#", joined).split("\n")
     return out if len(out) == len(items) else [template(s) for s in items]
 

@@ -111,8 +111,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     near = 2 if ctx.is_error else 1
     keep = [False] * n
     jsonl = _looks_jsonl(items)
-    tpl: list = [None] * n if jsonl else templates(items)
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
+    tpl: list = [None] * n if jsonl else templates(items, joined)
     starts = line_starts(items)
     lower = joined.lower()
     if jsonl:
