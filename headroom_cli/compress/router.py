@@ -121,11 +121,15 @@ def _log_share(lines: list[str], joined: str) -> float:
     """Share of sample lines that start with a timestamp or carry a log level word."""
     if not lines:
         return 0.0
-    starts = _common.line_starts(lines)
-    hit = _common.keyword_lines(joined, _LEVELS, starts)
     m = _LOG_LINE.match
-    for i, ln in enumerate(lines):
-        hit[i] = hit[i] or m(ln) is not None
+    hit = [m(ln) is not None for ln in lines]
+    rest = [i for i, h in enumerate(hit) if not h]  # level words are looked for only where no timestamp is
+    if len(rest) == len(lines):
+        return sum(_common.keyword_lines(joined, _LEVELS, _common.line_starts(lines))) / len(lines)
+    if rest:
+        sub = [lines[i] for i in rest]
+        for i, k in zip(rest, _common.keyword_lines("\n".join(sub), _LEVELS, _common.line_starts(sub))):
+            hit[i] = k
     return sum(hit) / len(lines)
 
 
