@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, finish, keep_ratio
+from ._common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
 
 name = "diff"
 
@@ -39,6 +39,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     hunks = 0
     skip_file = False
     cr = "\r" if lines.cr else ""
+    any_cr = "\r" in text
     i = 0
     while i < n:
         raw = items[i]
@@ -63,7 +64,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         body: list[tuple[str, str]] = []  # (tag, raw line)
         j = i + 1
         while j < n and (old_rem > 0 or new_rem > 0):
-            t = items[j][:1] if items[j].rstrip("\r") else " "
+            line = items[j]
+            # an empty line is context (no "\r" in the block: only "" is empty after rstrip)
+            t = (line[:1] or " ") if not any_cr else (line[:1] if line.rstrip("\r") else " ")
             if t == " ":
                 old_rem -= 1
                 new_rem -= 1
@@ -73,7 +76,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                 new_rem -= 1
             elif t != "\\":
                 break
-            body.append((t, items[j]))
+            body.append((t, line))
             j += 1
         while j < n and items[j].startswith("\\"):
             body.append(("\\", items[j]))
@@ -94,17 +97,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
 
 def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str) -> list[str]:
     """The hunk re-cut with `c` lines of context around each group of changes."""
-    pos: list[tuple[int, int]] = []  # (old line no, new line no) before each body line
-    o, nn = old_start, new_start
-    for t, _ in body:
-        pos.append((o, nn))
-        if t == " ":
-            o += 1
-            nn += 1
-        elif t == "-":
-            o += 1
-        elif t == "+":
-            nn += 1
     changes = [k for k, (t, _) in enumerate(body) if t in "+-"]
     if not changes:
         return [_header(old_start, sum(1 for t, _ in body if t == " "), new_start,
@@ -119,6 +111,8 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
             groups[-1][1] = k
     out: list[str] = []
     last = len(body) - 1
+    # (old line no, new line no) before body line `done`, advanced to each group's first line (groups ascend)
+    o, nn, done = old_start, new_start, 0
     for a, b in groups:
         lo, hi = a, b
         ctx_seen = 0
@@ -130,12 +124,20 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
             hi += 1
             if body[hi][0] == " ":
                 ctx_seen += 1
+        for t, _ in body[done:lo]:
+            if t == " ":
+                o += 1
+                nn += 1
+            elif t == "-":
+                o += 1
+            elif t == "+":
+                nn += 1
+        done = lo
         seg = body[lo:hi + 1]
         ol = sum(1 for t, _ in seg if t in " -")
         nl = sum(1 for t, _ in seg if t in " +")
-        os_, ns = pos[lo]
-        out.append(_header(os_, ol, ns, nl, rest) + cr)
-        out.extend(clip(ln)[0] for _, ln in seg)
+        out.append(_header(o, ol, nn, nl, rest) + cr)
+        out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in seg])
     return out
 
 
