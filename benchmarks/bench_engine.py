@@ -32,10 +32,11 @@ VERBATIM_REQUIRED = {"sre_incident", "pytest_log", "git_diff"}
 
 
 CPU: list[float] = []  # CPU-time medians of the last `timed` call (stable when the machine is shared)
+MIN: list[float] = []  # fastest wall-clock ms of the last `timed` call (the least disturbed run)
 
 
 def timed(fn, runs: int) -> tuple[float, object]:
-    """Median wall-clock ms (and, in CPU[0], median thread CPU ms) of `runs` calls."""
+    """Median wall-clock ms (and, in CPU[0], median thread CPU ms; in MIN[0], the fastest run) of `runs` calls."""
     times, cpu, out = [], [], None
     for _ in range(runs):
         c = time.thread_time()
@@ -44,6 +45,7 @@ def timed(fn, runs: int) -> tuple[float, object]:
         times.append((time.perf_counter() - t) * 1000)
         cpu.append((time.thread_time() - c) * 1000)
     CPU[:] = [statistics.median(cpu)]
+    MIN[:] = [min(times)]
     return statistics.median(times), out
 
 
@@ -90,9 +92,10 @@ def bench_latency(runs: int) -> dict:
     out = {}
     # cold: 350 KB of new content, memo cleared each run
     b350 = _session_body(350 * 1024)
-    ms, r = timed(lambda: compress_request(b350, "anthropic", CompressConfig(memo=Memo())), runs)
+    # (at least 21 runs: the target is on this median, and a shared machine makes a few runs slow)
+    ms, r = timed(lambda: compress_request(b350, "anthropic", CompressConfig(memo=Memo())), max(runs, 21))
     out["cold_350kb"] = {"kb": round(len(json.dumps(b350)) / 1024), "median_ms": round(ms, 2), "cpu_ms": round(CPU[0], 2),
-                         "blocks": len(r.blocks), "target_ms": 15}
+                         "min_ms": round(MIN[0], 2), "blocks": len(r.blocks), "target_ms": 15}
     # nothing to compress: 100 KB of system prompt, user text and small results
     small = [{"role": "user", "content": "Please look at the config. " * 40}]
     for i in range(40):
@@ -161,6 +164,8 @@ def main(argv=None) -> int:
     ok = overall["saved_pct"] >= 75 and all(r["verbatim"] == r["needles"] for r in rows
                                             if r["workload"] in VERBATIM_REQUIRED)
     print("targets: saved>=75% and verbatim needles on log/test/diff:", "MET" if ok else "MISSED")
+    fast = lat["cold_350kb"]["median_ms"] <= 15 and lat["nothing_100kb"]["median_ms"] <= 1
+    print("targets: cold 350 KB <= 15 ms and nothing-to-compress 100 KB <= 1 ms (medians):", "MET" if fast else "MISSED")
     return 0
 
 
