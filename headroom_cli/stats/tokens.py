@@ -83,9 +83,11 @@ def estimate_tokens(text: str) -> int:
         return 0
     b = text.encode("utf-8", "surrogatepass")
     n, nbytes = len(text), len(b)
-    # bytes.translate(None, delete) counts a character class in one C pass.
-    punct = nbytes - len(b.translate(None, _PUNCT))
-    digits = nbytes - len(b.translate(None, _DIGITS))  # numbers split into groups of at most 3 digits
+    # bytes.translate(None, delete) counts a character class in one C pass; the digits are counted in what is
+    # left without the punctuation (the classes are disjoint), a shorter second pass.
+    rest = b.translate(None, _PUNCT)
+    punct = nbytes - len(rest)
+    digits = len(rest) - len(rest.translate(None, _DIGITS))  # numbers split into groups of at most 3 digits
     extra_bytes = nbytes - n  # multi-byte characters: roughly a token per 3 bytes beyond ASCII
     return max(1, int((n - punct - digits) / 4.3 + punct * 0.6 + digits * 0.45 + extra_bytes / 3.0 + 0.5))
 
