@@ -46,8 +46,8 @@ class Lines:
         if self.trailing:
             items.pop()
         self.items = items
-        # Marker lines follow the block's dominant line ending.
-        self.cr = text.count("\r\n") * 2 > text.count("\n")
+        # Marker lines follow the block's dominant line ending (no "\r" at all: no counting).
+        self.cr = "\r" in text and text.count("\r\n") * 2 > text.count("\n")
 
     def __len__(self) -> int:
         return len(self.items)
