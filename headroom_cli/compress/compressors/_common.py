@@ -368,13 +368,13 @@ def lines_with_words(text: str, items: Sequence[str], idx: Sequence[int],
     return [keyword_lines(low, ws, starts) for ws in word_sets]
 
 
-MATCH_CAP = _MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
+MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
 
 
 def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
     """Per line: does the anchored `rx` match at its start? (`match` tries one position; `search` all.)"""
     m = rx.match
-    cap = _MATCH_CAP
+    cap = MATCH_CAP
     return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 

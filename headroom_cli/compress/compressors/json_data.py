@@ -189,7 +189,7 @@ def _must(items: list[Any], st: _State) -> list[int]:
     for x in items:
         parts: list[str] = []
         _flat(x, parts)
-        flats.append(" ".join(parts).replace("\n", " "))  # = _flat_text(x) with its newlines as spaces
+        flats.append(" ".join(parts).replace("\n", " "))  # one line per item: values space-separated
     # one C-speed keyword scan over all items' values joined, one line per item
     low = "\n".join(flats).lower()
     err = keyword_lines(low, ERROR_WORDS, line_starts(flats))
