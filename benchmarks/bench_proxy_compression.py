@@ -67,8 +67,9 @@ def savings_equal() -> list[dict]:
 
 
 def big_bodies(n: int, target_kb: int = 350) -> list[bytes]:
-    """n distinct ~350 KB Claude Code-style requests: whole turns of the corpus session, each tool
-    result salted so every request is new content (cold: no memo hits)."""
+    """n distinct ~350 KB Claude Code-style requests: whole turns of the corpus session. Each tool call's
+    input is tagged with the request number, so every tool result meets a new context and is
+    compressed afresh (cold: no memo hits) while its content, and so its kind, stays as in the corpus."""
     from headroom_cli import corpus
 
     w = corpus.workload("long_session")
@@ -82,8 +83,11 @@ def big_bodies(n: int, target_kb: int = 350) -> list[bytes]:
         for m in body["messages"]:
             if isinstance(m.get("content"), list):
                 for b in m["content"]:
-                    if b.get("type") == "tool_result" and isinstance(b.get("content"), str):
-                        b["content"] = f"run {i}\n" + b["content"]
+                    if b.get("type") == "tool_use" and isinstance(b.get("input"), dict):
+                        inp = dict(b["input"])
+                        field = "command" if "command" in inp else "path"
+                        inp[field] = str(inp.get(field, "")) + " " * (i + 1)  # same words, new context
+                        b["input"] = inp
         out.append(json.dumps(body).encode())
     return out
 
