@@ -7,7 +7,6 @@ sessions and configs is safe.
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,14 +26,9 @@ class MemoEntry:
     exact_before: int | None = None  # exact counts, filled lazily off the hot path
     exact_after: int | None = None
     stored: dict = field(default_factory=dict)  # store id → when the original was last put there
-    notes: dict = field(default_factory=dict)
 
     def nbytes(self) -> int:
         return 200 + (len(self.text) if self.text else 0)
-
-
-def block_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class Memo:

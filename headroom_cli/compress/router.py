@@ -157,10 +157,6 @@ def _json_doc(text: str) -> object:
         return _NO_DOC
 
 
-def _is_json(text: str) -> bool:
-    return _json_doc(text) is not _NO_DOC
-
-
 def _has_diff(head: str) -> bool:
     """`_DIFF.search(head)`, skipped when none of its literal starts occurs (the scan tries every position)."""
     if "diff --git " not in head and "--- " not in head and "@@ -" not in head:

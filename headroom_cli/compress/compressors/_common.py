@@ -266,14 +266,6 @@ def template(line: str) -> str:
     return FAST_NORM.sub("#", line)
 
 
-def first_index_order(items: Iterable[str]) -> list[str]:
-    """Distinct items in order of first appearance (deterministic, unlike iterating a set)."""
-    seen: dict[str, None] = {}
-    for it in items:
-        seen.setdefault(it, None)
-    return list(seen)
-
-
 # ---------------------------------------------------------------- whole-text scanning (fast paths)
 
 
@@ -369,13 +361,6 @@ def lines_with_words(text: str, items: Sequence[str], idx: Sequence[int],
 
 
 MATCH_CAP = 2000  # anchored line patterns look at a line's head only: bounded work on huge lines
-
-
-def match_lines(rx: re.Pattern, items: Sequence[str]) -> list[bool]:
-    """Per line: does the anchored `rx` match at its start? (`match` tries one position; `search` all.)"""
-    m = rx.match
-    cap = MATCH_CAP
-    return [m(s if len(s) <= cap else s[:cap]) is not None for s in items]
 
 
 # Where no hex letter directly precedes a digit, a FAST_NORM match starts at its first digit: the same
