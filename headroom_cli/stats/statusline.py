@@ -80,13 +80,6 @@ def statusline(stdin=None, env=None, *, ledger=None, prices=None) -> str:
     sid = find_session(env)
     if sid is None:
         return format_line(None, model=model).replace("waiting for the first request", "no running session")
-    from .ledger import Ledger
+    from .summary import session_figures
 
-    own = ledger is None
-    lg = Ledger() if own else ledger
-    try:
-        t = lg.session_totals(sid, prices=prices)
-    finally:
-        if own:
-            lg.close()
-    return format_line(t, model=model)
+    return format_line(session_figures(sid, ledger=ledger, prices=prices), model=model)
