@@ -5,7 +5,7 @@ Images, documents and unknown block types, `cache_control`, `is_error`, and unkn
 """
 from __future__ import annotations
 
-from .common import History, Site, aider_section, has_tools, tool_output_site
+from .common import History, Site, aider_section, has_tools, text_parts, tool_output_site
 
 
 def sites(body: dict) -> list[Site]:
@@ -67,7 +67,6 @@ def _result_sites(hist: History, path: tuple, block: dict) -> list[Site]:
         return [tool_output_site(hist, path + ("content",), c, call, is_error=is_error)]
     out = []
     if isinstance(c, list):
-        for k, b in enumerate(c):
-            if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str):
-                out.append(tool_output_site(hist, path + ("content", k, "text"), b["text"], call, is_error=is_error))
+        for k, t in text_parts(c, ("text",)):
+            out.append(tool_output_site(hist, path + ("content", k, "text"), t, call, is_error=is_error))
     return out

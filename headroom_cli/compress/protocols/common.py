@@ -216,6 +216,33 @@ def aider_section(hist: History, path: tuple, content: str) -> Site | None:
                      origin="command_output")
 
 
+def text_parts(content: list, types: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(index, text) of the content parts of one of `types` that carry a string `text`."""
+    return [(k, p["text"]) for k, p in enumerate(content)
+            if isinstance(p, dict) and p.get("type") in types and isinstance(p.get("text"), str)]
+
+
+def texts(content: Any, types: tuple[str, ...]) -> str | None:
+    """A message's text: string content as it is, a list's text parts (of `types`) joined, else None."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [t for _, t in text_parts(content, types)]
+        return "\n".join(parts) if parts else None
+    return None
+
+
+def aider_sites(hist: History, path: tuple, content: Any, types: tuple[str, ...]) -> list[Site]:
+    """The aider `/run` sections of a user message's content at `path`: the string itself, or its text parts."""
+    if isinstance(content, str):
+        s = aider_section(hist, path, content)
+        return [s] if s is not None else []
+    if isinstance(content, list):
+        found = (aider_section(hist, path + (k, "text"), t) for k, t in text_parts(content, types))
+        return [s for s in found if s is not None]
+    return []
+
+
 def has_tools(body: dict) -> bool:
     t = body.get("tools")
     return isinstance(t, list) and len(t) > 0

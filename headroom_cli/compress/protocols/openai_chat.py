@@ -1,17 +1,9 @@
 """OpenAI Chat Completions: `role: "tool"` messages (string or list-of-text content), legacy `role: "function"`."""
 from __future__ import annotations
 
-from .common import History, Site, aider_section, has_tools, tool_output_site
+from .common import History, Site, aider_sites, has_tools, text_parts, texts, tool_output_site
 
-
-def _texts(content) -> str | None:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content
-                 if isinstance(p, dict) and p.get("type") in ("text", "input_text") and isinstance(p.get("text"), str)]
-        return "\n".join(parts) if parts else None
-    return None
+_TEXT_TYPES = ("text", "input_text")  # parts read as message text
 
 
 def sites(body: dict) -> list[Site]:
@@ -26,7 +18,7 @@ def sites(body: dict) -> list[Site]:
             continue
         role, content = m.get("role"), m.get("content")
         if role == "assistant":
-            t = _texts(content)
+            t = texts(content, _TEXT_TYPES)
             if t:
                 hist.saw_assistant(t)
             calls = m.get("tool_calls")
@@ -44,27 +36,15 @@ def sites(body: dict) -> list[Site]:
             if isinstance(content, str):
                 out.append(tool_output_site(hist, ("messages", i, "content"), content, call))
             elif isinstance(content, list):
-                for k, p in enumerate(content):
-                    if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str):
-                        out.append(tool_output_site(hist, ("messages", i, "content", k, "text"), p["text"], call))
+                for k, t in text_parts(content, ("text",)):
+                    out.append(tool_output_site(hist, ("messages", i, "content", k, "text"), t, call))
         elif role == "user":
             if aider:
-                if isinstance(content, str):
-                    s = aider_section(hist, ("messages", i, "content"), content)
-                    if s is not None:
-                        out.append(s)
-                        continue
-                elif isinstance(content, list):
-                    found = False
-                    for k, p in enumerate(content):
-                        if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str):
-                            s = aider_section(hist, ("messages", i, "content", k, "text"), p["text"])
-                            if s is not None:
-                                out.append(s)
-                                found = True
-                    if found:
-                        continue
-            t = _texts(content)
+                found = aider_sites(hist, ("messages", i, "content"), content, ("text",))
+                if found:
+                    out.extend(found)
+                    continue
+            t = texts(content, _TEXT_TYPES)
             if t:
                 hist.saw_human(t)
     return out

@@ -2,19 +2,10 @@
 `input`, matched to their call by `call_id`. Messages of any role, reasoning and unknown items pass through."""
 from __future__ import annotations
 
-from .common import History, Site, aider_section, has_tools, tool_output_site
+from .common import History, Site, aider_sites, has_tools, text_parts, texts, tool_output_site
 
 _OUTPUT_TYPES = ("function_call_output", "custom_tool_call_output", "local_shell_call_output")
-
-
-def _texts(content) -> str | None:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text") for p in content if isinstance(p, dict)
-                 and p.get("type") in ("input_text", "output_text", "text") and isinstance(p.get("text"), str)]
-        return "\n".join(parts) if parts else None
-    return None
+_TEXT_TYPES = ("input_text", "output_text", "text")  # parts read as text (messages, tool outputs)
 
 
 def sites(body: dict) -> list[Site]:
@@ -31,24 +22,16 @@ def sites(body: dict) -> list[Site]:
         if t == "message" or (t is None and "role" in it):
             role, content = it.get("role"), it.get("content")
             if role == "assistant":
-                txt = _texts(content)
+                txt = texts(content, _TEXT_TYPES)
                 if txt:
                     hist.saw_assistant(txt)
             elif role == "user":
-                if aider and isinstance(content, str):
-                    s = aider_section(hist, ("input", i, "content"), content)
-                    if s is not None:
-                        out.append(s)
-                        continue
-                if aider and isinstance(content, list):
-                    found = [aider_section(hist, ("input", i, "content", k, "text"), p["text"])
-                             for k, p in enumerate(content)
-                             if isinstance(p, dict) and p.get("type") == "input_text" and isinstance(p.get("text"), str)]
-                    found = [s for s in found if s is not None]
+                if aider:
+                    found = aider_sites(hist, ("input", i, "content"), content, ("input_text",))
                     if found:
                         out.extend(found)
                         continue
-                txt = _texts(content)
+                txt = texts(content, _TEXT_TYPES)
                 if txt:
                     hist.saw_human(txt)
         elif t == "function_call":
@@ -63,8 +46,6 @@ def sites(body: dict) -> list[Site]:
             if isinstance(o, str):
                 out.append(tool_output_site(hist, ("input", i, "output"), o, call))
             elif isinstance(o, list):
-                for k, p in enumerate(o):
-                    if isinstance(p, dict) and p.get("type") in ("input_text", "output_text", "text") \
-                            and isinstance(p.get("text"), str):
-                        out.append(tool_output_site(hist, ("input", i, "output", k, "text"), p["text"], call))
+                for k, t in text_parts(o, _TEXT_TYPES):
+                    out.append(tool_output_site(hist, ("input", i, "output", k, "text"), t, call))
     return out
