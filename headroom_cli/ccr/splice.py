@@ -99,6 +99,12 @@ def _key_of(arguments: object) -> str:
     return ""
 
 
+def _before_first(items: list, kind: str) -> list:
+    """The items before the first one of type `kind`: what a message holds ahead of its tool calls."""
+    first = next((i for i, it in enumerate(items) if isinstance(it, dict) and it.get("type") == kind), len(items))
+    return items[:first]
+
+
 def _answer(call: Call, lookup: Callable[[str], str | None]) -> tuple[str, bool]:
     text = lookup(call.key) if call.key else None
     if text is None:
@@ -119,6 +125,7 @@ class Splicer:
         self.calls: list[Call] = []
         self.rounds_usage_events: list[object] = []
         self._buf = bytearray()
+        self._start_round()
 
     # -- streaming -------------------------------------------------------------------------
     def feed(self, chunk: bytes) -> bytes:
@@ -172,9 +179,8 @@ class AnthropicSplicer(Splicer):
     protocol = "anthropic"
 
     def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
         self.offset = 0  # index shift for this round's blocks as the client sees them
-        self._start_round()
+        super().__init__(*a, **kw)
 
     def _start_round(self):
         self.emitted: dict[int, dict] = {}  # this round's blocks the client received
@@ -210,9 +216,7 @@ class AnthropicSplicer(Splicer):
             return self._out(raw, data, name)
         if typ == "message_delta":
             self.rounds_usage_events.append(data.get("usage"))
-            calls = [Call(b.get("id", ""), _key_of(b.get("input")), json.dumps(b.get("input")))
-                     for b in self.held_blocks.values()
-                     if b.get("type") == "tool_use" and b.get("name") == self.tool_name]
+            calls = self._calls(self.held_blocks.values())
             if calls and self.round <= self.max_rounds:
                 self.calls = calls
                 self.held = []
@@ -276,8 +280,12 @@ class AnthropicSplicer(Splicer):
         return new
 
     def response_calls(self, resp: dict) -> list[Call]:
+        return self._calls(resp.get("content") or [])
+
+    def _calls(self, blocks) -> list[Call]:
+        """The retrieve calls among a message's content blocks."""
         return [Call(b.get("id", ""), _key_of(b.get("input")), json.dumps(b.get("input")))
-                for b in resp.get("content") or [] if isinstance(b, dict)
+                for b in blocks if isinstance(b, dict)
                 and b.get("type") == "tool_use" and b.get("name") == self.tool_name]
 
 
@@ -285,16 +293,11 @@ class AnthropicSplicer(Splicer):
 class ChatSplicer(Splicer):
     protocol = "openai_chat"
 
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self._start_round()
-
     def _start_round(self):
         self.text = ""
         self.tool_calls: dict[int, dict] = {}
         self.held: list[bytes] = []
         self.holding = False
-        self.finished = False
 
     def _event(self, raw: bytes) -> bytes:
         name, data = _parse_event(raw)
@@ -369,11 +372,10 @@ class ResponsesSplicer(Splicer):
     protocol = "openai_responses"
 
     def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
         self.offset = 0  # output_index shift
         self.seq = -1  # last sequence_number the client saw
         self.prior_items: list[dict] = []  # items of earlier rounds the client saw
-        self._start_round()
+        super().__init__(*a, **kw)
 
     def _start_round(self):
         self.emitted: dict[int, dict] = {}
@@ -400,9 +402,7 @@ class ResponsesSplicer(Splicer):
         if typ in ("response.completed", "response.incomplete", "response.failed"):
             resp = data.get("response") or {}
             self.rounds_usage_events.append(resp.get("usage"))
-            calls = [Call(it.get("call_id", ""), _key_of(it.get("arguments")), it.get("arguments") or "")
-                     for _, it in sorted(self.held_items.items())
-                     if it.get("type") == "function_call" and it.get("name") == self.tool_name]
+            calls = self._calls(it for _, it in sorted(self.held_items.items()))
             if calls and typ == "response.completed" and self.round <= self.max_rounds:
                 self.calls = calls
                 self.held = []
@@ -464,8 +464,12 @@ class ResponsesSplicer(Splicer):
         return new
 
     def response_calls(self, resp: dict) -> list[Call]:
+        return self._calls(resp.get("output") or [])
+
+    def _calls(self, items) -> list[Call]:
+        """The retrieve calls among a response's output items."""
         return [Call(it.get("call_id", ""), _key_of(it.get("arguments")), it.get("arguments") or "")
-                for it in resp.get("output") or [] if isinstance(it, dict)
+                for it in items if isinstance(it, dict)
                 and it.get("type") == "function_call" and it.get("name") == self.tool_name]
 
 
@@ -483,15 +487,11 @@ def continuation_for_response(protocol: str, body: dict, resp: dict, calls: list
     sp = make_splicer(protocol, tool_name)
     sp.calls = calls
     if protocol == "anthropic":
-        blocks = resp.get("content") or []
-        first_tool = next((i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "tool_use"), len(blocks))
-        sp.emitted = dict(enumerate(blocks[:first_tool]))
+        sp.emitted = dict(enumerate(_before_first(resp.get("content") or [], "tool_use")))
     elif protocol == "openai_chat":
         sp.text = (resp.get("choices") or [{}])[0].get("message", {}).get("content") or ""
     else:
-        out = resp.get("output") or []
-        first_fc = next((i for i, it in enumerate(out) if isinstance(it, dict) and it.get("type") == "function_call"), len(out))
-        sp.emitted = dict(enumerate(out[:first_fc]))
+        sp.emitted = dict(enumerate(_before_first(resp.get("output") or [], "function_call")))
     return sp.continuation(body, lookup)
 
 
@@ -501,9 +501,7 @@ def merge_responses(protocol: str, first: dict, final: dict) -> dict:
     client sees what was billed."""
     merged = copy.deepcopy(final)
     if protocol == "anthropic":
-        blocks = first.get("content") or []
-        first_tool = next((i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "tool_use"), len(blocks))
-        merged["content"] = [*blocks[:first_tool], *(final.get("content") or [])]
+        merged["content"] = [*_before_first(first.get("content") or [], "tool_use"), *(final.get("content") or [])]
     elif protocol == "openai_chat":
         try:
             t1 = first["choices"][0]["message"].get("content") or ""
@@ -513,9 +511,7 @@ def merge_responses(protocol: str, first: dict, final: dict) -> dict:
         except (KeyError, IndexError, TypeError):
             pass
     else:
-        out = first.get("output") or []
-        first_fc = next((i for i, it in enumerate(out) if isinstance(it, dict) and it.get("type") == "function_call"), len(out))
-        merged["output"] = [*out[:first_fc], *(final.get("output") or [])]
+        merged["output"] = [*_before_first(first.get("output") or [], "function_call"), *(final.get("output") or [])]
     u1, u2 = first.get("usage"), final.get("usage")
     if isinstance(u1, dict) and isinstance(u2, dict):
         merged["usage"] = _sum_usage(u1, u2)
