@@ -3,9 +3,15 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import fields
+from dataclasses import asdict, fields
 
 from ..stats.records import RequestRecord, Usage
+
+
+def add_usage(total: Usage, u: Usage) -> None:
+    """Add `u` into `total`, field by field."""
+    for f in fields(Usage):
+        setattr(total, f.name, getattr(total, f.name) + getattr(u, f.name))
 
 
 class SessionCounters:
@@ -35,8 +41,7 @@ class SessionCounters:
             self.by_protocol[rec.protocol] = self.by_protocol.get(rec.protocol, 0) + 1
             self.tokens_before += rec.tokens_before
             self.tokens_after += rec.tokens_after
-            for f in fields(Usage):
-                setattr(self.usage, f.name, getattr(self.usage, f.name) + getattr(rec.usage, f.name))
+            add_usage(self.usage, rec.usage)
             self.latency_added_ms += rec.latency_added_ms
             for k, v in rec.compressors.items():
                 self.compressors[k] = self.compressors.get(k, 0) + v
@@ -59,7 +64,7 @@ class SessionCounters:
                 "tokens_after": self.tokens_after,
                 "tokens_saved": saved,
                 "ratio": round(self.tokens_after / self.tokens_before, 4) if self.tokens_before else None,
-                "usage": {f.name: getattr(self.usage, f.name) for f in fields(Usage)},
+                "usage": asdict(self.usage),
                 "compressors": dict(self.compressors),
                 "latency_added_ms_avg": round(self.latency_added_ms / self.requests, 3) if self.requests else 0.0,
                 "last_request_ts": self.last_ts,

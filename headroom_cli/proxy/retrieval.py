@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -19,6 +18,7 @@ from multidict import CIMultiDict
 from ..ccr.splice import continuation_for_response, make_splicer, merge_responses
 from ..stats.records import RequestRecord, Usage
 from . import upstream
+from .counters import add_usage
 from .pipeline import dumps
 
 if TYPE_CHECKING:
@@ -35,11 +35,6 @@ def _lookup(key: str) -> str | None:
     except Exception:
         log.warning("store of originals unavailable for retrieval", exc_info=True)
         return None
-
-
-def _add(total: Usage, u: Usage) -> None:
-    for f in fields(Usage):
-        setattr(total, f.name, getattr(total, f.name) + getattr(u, f.name))
 
 
 def _stream_error(protocol: str, message: str) -> bytes:
@@ -82,16 +77,15 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
 
     try:
         if not rec.streamed:
-            data = await current.read()
-            sniff = _SafeSniffer(_sniffer(protocol))
-            sniff.feed(data)
-            _add(usage, sniff.finish()[0])
-
-            def add_usage(raw: bytes) -> None:
+            def sniffed(raw: bytes) -> _SafeSniffer:
+                """A sniffer fed one whole upstream body, its usage added to the total."""
                 s = _SafeSniffer(_sniffer(protocol))
                 s.feed(raw)
-                _add(usage, s.finish()[0])
+                add_usage(usage, s.finish()[0])
+                return s
 
+            data = await current.read()
+            sniff = sniffed(data)
             try:
                 first = json.loads(data)
             except ValueError:
@@ -108,7 +102,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                 if nxt is None or nxt.status >= 400:
                     break  # keep the last good answer; the client sees the retrieve call as is
                 ndata = await nxt.read()
-                add_usage(ndata)
+                sniffed(ndata)
                 try:
                     nxt_json = json.loads(ndata)
                 except ValueError:
@@ -139,7 +133,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                 tail = splicer.end()
                 if tail:
                     await resp.write(tail)
-                _add(usage, sniff.finish()[0])
+                add_usage(usage, sniff.finish()[0])
                 if not splicer.wants_round():
                     break
                 rec.retrievals += len(splicer.calls)
