@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from .. import config
+from ..loopback import is_loopback_host
 
 ANTHROPIC = "anthropic"
 OPENAI = "openai"
@@ -158,7 +159,7 @@ def env_proxy_for(url: str) -> str | None:
 
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if host in ("localhost", "127.0.0.1", "::1") or host.startswith("127."):
+    if is_loopback_host(host):
         return None
     proxies = urllib.request.getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
