@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(run_foreground(settings))
 
 
-def _check_url(flag: str, url: str) -> str:
+def check_url(flag: str, url: str) -> str:
     from urllib.parse import urlsplit
 
     from ..errors import UsageError
@@ -68,6 +68,39 @@ def _check_url(flag: str, url: str) -> str:
     return url.rstrip("/")
 
 
+def check_ranges(*, port=None, compress_ratio=None, cache_ttl=None, output_level=None, output_ratio=None,
+                 output_holdout=None) -> None:
+    """The value rules `headroom proxy` and `headroom wrap` share (None: not given, nothing to check)."""
+    from ..errors import UsageError
+
+    if port is not None and not 0 <= int(port) <= 65535:
+        raise UsageError(f"--port {port} is out of range", hint="use 1–65535, or 0 for a free port")
+    if compress_ratio is not None and not 0.0 < compress_ratio <= 1.0:
+        raise UsageError(f"--compress-ratio {compress_ratio} must be in (0, 1]",
+                         hint="0.3 keeps about 30 % of a compressible tool result")
+    if cache_ttl is not None and cache_ttl <= 0:
+        raise UsageError(f"--cache-ttl {cache_ttl} must be a positive number of seconds")
+    if output_level is not None and not 1 <= output_level <= 4:
+        raise UsageError(f"--output-level {output_level} must be 1–4")
+    for name, v in (("--output-ratio", output_ratio), ("--output-holdout", output_holdout)):
+        if v is not None and not 0.0 <= v <= 1.0:
+            raise UsageError(f"{name} {v} must be between 0 and 1")
+
+
+def apply_output_ratio(flags: dict, output_ratio: float | None) -> dict:
+    """`--output-ratio R` implies `--reduce-output` and the terseness level R maps to, unless those were
+    given: fills them into `flags`; returns the settings' `extra` entries ({} without a ratio)."""
+    if output_ratio is None:
+        return {}
+    from ..output.terseness import ratio_to_level
+
+    if flags.get("output_level") is None:
+        flags["output_level"] = ratio_to_level(output_ratio)
+    if flags.get("reduce_output") is None:
+        flags["reduce_output"] = True
+    return {"output_ratio": output_ratio}
+
+
 def build_settings(*, host, port, output_ratio=None, **flags):
     """ProxySettings from flags (None: fall back to HEADROOM_* / config.toml / defaults), validated."""
     from .. import config
@@ -76,38 +109,17 @@ def build_settings(*, host, port, output_ratio=None, **flags):
 
     host = host if host is not None else config.get("host")
     port = port if port is not None else config.get("port")
-    if not 0 <= int(port) <= 65535:
-        raise UsageError(f"--port {port} is out of range", hint="use 1–65535, or 0 for a free port")
-    extra: dict = {}
-    if output_ratio is not None:
-        if not 0.0 <= output_ratio <= 1.0:
-            raise UsageError(f"--output-ratio {output_ratio} must be between 0 and 1")
-        extra["output_ratio"] = output_ratio
-        if flags.get("output_level") is None:
-            try:
-                from ..output.terseness import ratio_to_level
-
-                flags["output_level"] = ratio_to_level(output_ratio)
-            except ImportError:
-                pass
-        if flags.get("reduce_output") is None:
-            flags["reduce_output"] = True
+    check_ranges(port=port, output_ratio=output_ratio)
+    extra = apply_output_ratio(flags, output_ratio)
     if flags.get("retrieval") not in (None, "inject", "mcp", "off"):
         raise UsageError(f"--retrieval {flags['retrieval']!r} must be inject, mcp or off")
     if flags.get("retrieval") == "mcp":
         flags["marker_tool"] = f"mcp__{config.MCP_SERVER_NAME}__{config.RETRIEVE_TOOL}"
     settings = ProxySettings.from_config(host=host, port=int(port), extra=extra, **flags)
-    settings.anthropic_upstream = _check_url("--anthropic-upstream", settings.anthropic_upstream)
-    settings.openai_upstream = _check_url("--openai-upstream", settings.openai_upstream)
-    if not 0.0 < settings.compress_ratio <= 1.0:
-        raise UsageError(f"--compress-ratio {settings.compress_ratio} must be in (0, 1]",
-                         hint="0.3 keeps about 30 % of a compressible tool result")
-    if settings.cache_ttl is not None and settings.cache_ttl <= 0:
-        raise UsageError(f"--cache-ttl {settings.cache_ttl} must be a positive number of seconds")
-    if not 1 <= settings.output_level <= 4:
-        raise UsageError(f"--output-level {settings.output_level} must be 1–4")
-    if not 0.0 <= settings.output_holdout <= 1.0:
-        raise UsageError(f"--output-holdout {settings.output_holdout} must be between 0 and 1")
+    settings.anthropic_upstream = check_url("--anthropic-upstream", settings.anthropic_upstream)
+    settings.openai_upstream = check_url("--openai-upstream", settings.openai_upstream)
+    check_ranges(compress_ratio=settings.compress_ratio, cache_ttl=settings.cache_ttl,
+                 output_level=settings.output_level, output_holdout=settings.output_holdout)
     if settings.max_body_bytes <= 0:
         raise UsageError("HEADROOM_MAX_BODY_BYTES must be positive")
     return settings

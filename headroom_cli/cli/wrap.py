@@ -68,54 +68,28 @@ def register(app: typer.Typer) -> None:
                                      param_hint="AGENT")
         if dashboard not in (None, "tmux"):
             raise typer.BadParameter("only `tmux` is supported", param_hint="--dashboard")
-        _validate(port=port, compress_ratio=compress_ratio, cache_ttl=cache_ttl, output_level=output_level,
-                  output_ratio=output_ratio, output_holdout=output_holdout,
-                  upstreams={"--anthropic-upstream": anthropic_upstream, "--openai-upstream": openai_upstream})
+        # Flag checks before anything starts, with the rules of `headroom proxy`.
+        from .proxy import apply_output_ratio, check_ranges, check_url
+
+        check_ranges(port=port, compress_ratio=compress_ratio, cache_ttl=cache_ttl, output_level=output_level,
+                     output_ratio=output_ratio, output_holdout=output_holdout)
+        for flag, url in (("--anthropic-upstream", anthropic_upstream), ("--openai-upstream", openai_upstream)):
+            if url is not None:
+                check_url(flag, url)
         proxy = {
             "no_compress": no_compress, "compress_ratio": compress_ratio, "cache_ttl": cache_ttl,
             "protect_tools": tuple(protect_tool) or None, "reduce_output": reduce_output,
             "output_level": output_level, "effort_routing": effort_routing, "output_holdout": output_holdout,
         }
-        if output_ratio is not None:
-            try:
-                from ..output.terseness import ratio_to_level
-
-                proxy["output_level"] = ratio_to_level(output_ratio) if output_level is None else output_level
-            except ImportError:
-                pass
-            proxy["reduce_output"] = True if reduce_output is None else reduce_output
-            proxy["extra"] = {"output_ratio": output_ratio}
+        extra = apply_output_ratio(proxy, output_ratio)
+        if extra:
+            proxy["extra"] = extra
         from ..launch.session import WrapOptions
 
         opts = WrapOptions(agent=agent, user_args=list(ctx.args), port=port,
                            anthropic_upstream=anthropic_upstream, openai_upstream=openai_upstream,
                            dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=proxy)
         raise typer.Exit(run_wrap(opts))
-
-
-def _validate(*, port, compress_ratio, cache_ttl, output_level, output_ratio, output_holdout, upstreams) -> None:
-    """Flag checks before anything starts (same rules as `headroom proxy`)."""
-    from urllib.parse import urlsplit
-
-    from ..errors import UsageError
-
-    if not 0 <= port <= 65535:
-        raise UsageError(f"--port {port} is out of range", hint="use 1–65535, or 0 for a free port")
-    if compress_ratio is not None and not 0.0 < compress_ratio <= 1.0:
-        raise UsageError(f"--compress-ratio {compress_ratio} must be in (0, 1]",
-                         hint="0.3 keeps about 30 % of a compressible tool result")
-    if cache_ttl is not None and cache_ttl <= 0:
-        raise UsageError(f"--cache-ttl {cache_ttl} must be a positive number of seconds")
-    if output_level is not None and not 1 <= output_level <= 4:
-        raise UsageError(f"--output-level {output_level} must be 1–4")
-    for name, v in (("--output-ratio", output_ratio), ("--output-holdout", output_holdout)):
-        if v is not None and not 0.0 <= v <= 1.0:
-            raise UsageError(f"{name} {v} must be between 0 and 1")
-    for flag, url in upstreams.items():
-        if url is not None:
-            u = urlsplit(url)
-            if u.scheme not in ("http", "https") or not u.hostname:
-                raise UsageError(f"{flag} {url!r} is not an http(s) URL", hint="e.g. https://api.anthropic.com")
 
 
 def run_wrap(opts) -> int:
