@@ -166,7 +166,8 @@ class Forwarder:
             if t.splice and t.parsed is not None:
                 splice_body = t.parsed
 
-        url = upstream.join_url(self.base_for(provider), path, query, provider=provider)
+        base = self.base_for(provider)
+        url = upstream.join_url(base, path, query, provider=provider)
         fwd = upstream.forward_headers(headers.items(), hop=hops + 1, content_encoding=send_encoding)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s (%s, %d bytes, bypass=%s, hop=%d) headers=%s", request.method, request.path,
@@ -174,7 +175,6 @@ class Forwarder:
         rec.latency_added_ms = (time.perf_counter() - t_read) * 1000
 
         assert self.session is not None
-        base = self.base_for(provider)
         if base not in self._proxies:
             self._proxies[base] = upstream.env_proxy_for(base)
         try:
