@@ -69,12 +69,12 @@ def clip(line: str) -> tuple[str, bool]:
     return body[:CLIP_HEAD] + markers.gap(f"{cut} chars") + body[-CLIP_TAIL:] + cr, True
 
 
-def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_notes: dict[int, str] | None = None,
-           indent_gaps: bool = False) -> tuple[list[str], int, bool]:
+def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: str = "",
+           gap_members: Sequence[bool] | None = None) -> tuple[list[str], int, bool]:
     """Kept lines in order, each run of dropped lines replaced by one in-place gap marker.
 
-    Returns (output lines, lines dropped, any kept line clipped). `gap_notes` maps the index of the
-    first dropped line of a run to extra words for its marker (e.g. "similar")."""
+    Returns (output lines, lines dropped, any kept line clipped). A run whose lines are all `gap_members`
+    gets `gap_note` as extra words in its marker (e.g. "passing")."""
     out: list[str] = []
     items = lines.items
     dropped = 0
@@ -97,13 +97,9 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_notes: d
             j += 1
         cnt = j - i
         dropped += cnt
-        note = (gap_notes or {}).get(i, "")
+        note = gap_note if gap_members is not None and all(gap_members[i:j]) else ""
         word = unit if cnt != 1 else unit.rstrip("s")
-        ind = ""
-        if indent_gaps:
-            first = items[i]
-            ind = first[: len(first) - len(first.lstrip())]
-        out.append(lines.marker_line(markers.gap(f"{cnt} {note + ' ' if note else ''}{word}"), ind))
+        out.append(lines.marker_line(markers.gap(f"{cnt} {note + ' ' if note else ''}{word}")))
         i = j
     return out, dropped, clipped_any
 

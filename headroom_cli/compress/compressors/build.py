@@ -116,21 +116,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             if not keep[k]:
                 keep[k] = True
                 used += estimate(items[k]) + 1
-    notes: dict[int, str] = {}
-    k = 0
-    while k < n:
-        if keep[k]:
-            k += 1
-            continue
-        j = k
-        allpass = True
-        while j < n and not keep[j]:
-            allpass = allpass and passing[j]
-            j += 1
-        if allpass:
-            notes[k] = "passing"
-        k = j
-    out, dropped, clipped = render(lines, keep, gap_notes=notes)
+    out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing)
     if not dropped and not clipped:
         return None
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"

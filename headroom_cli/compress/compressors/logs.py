@@ -193,22 +193,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                 keep[k] = True
                 used += estimate(items[k]) + 1
     # 3. render: note runs whose lines all repeat a kept template
-    notes: dict[int, str] = {}
-    k = 0
-    while k < n:
-        if keep[k]:
-            k += 1
-            continue
-        j = k
-        similar = True
-        while j < n and not keep[j]:
-            if similar and tpl[j] not in kept_tpl:
-                similar = False
-            j += 1
-        if similar:
-            notes[k] = "similar"
-        k = j
-    out, dropped, clipped = render(lines, keep, gap_notes=notes)
+    out, dropped, clipped = render(lines, keep, gap_note="similar", gap_members=[t in kept_tpl for t in tpl])
     if not dropped and not clipped:
         return None
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
