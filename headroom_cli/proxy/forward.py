@@ -40,13 +40,14 @@ class _NullSniffer:
         return Usage()
 
 
-def _sniffer(protocol: str) -> Any:
+def _sniffer(protocol: str) -> _SafeSniffer:
+    """The usage sniffer for `protocol` (a null one where there is none), safe to feed from a relay."""
     if UsageSniffer is None or protocol not in SNIFFED:
-        return _NullSniffer()
+        return _SafeSniffer(_NullSniffer())
     try:
-        return UsageSniffer(protocol)
+        return _SafeSniffer(UsageSniffer(protocol))
     except Exception:
-        return _NullSniffer()
+        return _SafeSniffer(_NullSniffer())
 
 
 class _SafeSniffer:
@@ -217,7 +218,7 @@ class Forwarder:
         ctype = up.headers.get("Content-Type", "")
         rec.streamed = "text/event-stream" in ctype.lower()
         hdrs = CIMultiDict(upstream.response_headers(up.headers.items()))
-        sniff = _SafeSniffer(_sniffer(protocol)) if up.status < 400 else _SafeSniffer(_NullSniffer())
+        sniff = _sniffer(protocol) if up.status < 400 else _SafeSniffer(_NullSniffer())
         log.debug("upstream answered %d %s for %s", up.status, ctype, request.path)
 
         if not rec.streamed and up.content_length is not None:

@@ -79,7 +79,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
         if not rec.streamed:
             def sniffed(raw: bytes) -> _SafeSniffer:
                 """A sniffer fed one whole upstream body, its usage added to the total."""
-                s = _SafeSniffer(_sniffer(protocol))
+                s = _sniffer(protocol)
                 s.feed(raw)
                 add_usage(usage, s.finish()[0])
                 return s
@@ -121,7 +121,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
             return resp
 
         resp = web.StreamResponse(status=current.status, reason=current.reason, headers=hdrs)
-        sniff = _SafeSniffer(_sniffer(protocol))
+        sniff = _sniffer(protocol)
         try:
             await resp.prepare(request)
             while True:
@@ -146,7 +146,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                     rec.error = f"retrieval continuation failed ({detail})"
                     break
                 current = nxt
-                sniff = _SafeSniffer(_sniffer(protocol))
+                sniff = _sniffer(protocol)
             await resp.write_eof()
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             rec.error = rec.error or "client disconnected"
@@ -156,7 +156,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
             current.close()
             if request.transport is not None:
                 request.transport.abort()
-        fwd._finish(rec, _SafeSniffer(_sniffer(protocol)), req_body, t0, figures, usage=usage)
+        fwd._finish(rec, _sniffer(protocol), req_body, t0, figures, usage=usage)
         return resp
     finally:
         for r in responses_to_release:
