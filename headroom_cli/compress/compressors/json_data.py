@@ -57,16 +57,13 @@ def dumps(v: Any) -> str:
 
 
 class _State:
-    def __init__(self, ctx: Context, key: str, text: str):
+    def __init__(self, ctx: Context, key: str):
         self.ctx = ctx
         self.key = key
         self.tr = term_regex(ctx)
         self.terms = terms(ctx)
         self.ratio = keep_ratio(ctx)
         self.cuts = 0
-        self.dropped = 0
-        self.total = 0
-        self.unit = "items"
 
     def marker(self, what: str) -> str:
         self.cuts += 1
@@ -270,7 +267,6 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     out: list[Any] = []
     unit = "records" if records else "items"
     i = 0
-    dropped_here = 0
     while i < n:
         if keep[i]:
             out.append(_shrink(v[i], st, depth + 1))
@@ -279,11 +275,9 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         j = i
         while j < n and not keep[j]:
             j += 1
-        dropped_here += j - i
         what = f"{j - i} {unit}" if st.cuts else f"{j - i} of {n} {unit}"
         out.append(st.marker(what))
         i = j
-    st.dropped += dropped_here
     return out
 
 
@@ -310,7 +304,6 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     if not dropped:
         return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
     out = {k: _shrink(vals[i], st, depth + 1) for i, k in enumerate(keys) if keep[i]}
-    st.dropped += dropped
     out["…"] = st.marker(f"{dropped} of {n} entries")
     return out
 
@@ -322,7 +315,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: Any = None
             doc = loads(text)
         except (ValueError, RecursionError):
             return None
-    st = _State(ctx, block_key(text, key), text)
+    st = _State(ctx, block_key(text, key))
     new = _shrink(doc, st, 0)
     try:
         out = dumps(new)
