@@ -183,8 +183,8 @@ class Store:
 
     def _enforce_cap(self) -> None:
         """Drop expired entries, then the oldest until the total fits under max_bytes."""
+        self.purge_expired()
         c = self._conn()
-        c.execute("DELETE FROM originals WHERE expires IS NOT NULL AND expires <= ?", (self.clock(),))
         (total,) = c.execute("SELECT COALESCE(SUM(size),0) FROM originals").fetchone()
         self._approx_total = total
         if total <= self.max_bytes:
