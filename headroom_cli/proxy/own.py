@@ -13,8 +13,8 @@ def local_only_error(request: web.Request) -> web.Response | None:
     own name in Host/Origin."""
     if not is_loopback_host(request.remote):
         return web.json_response({"error": "loopback callers only"}, status=403)
-    host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") \
-        else (request.host or "").split("]")[0] + "]"
+    host = request.host or ""
+    host = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
     if not is_loopback_host(host):
         return web.json_response({"error": "Host must be a loopback address"}, status=403)
     if not origin_allowed(request.headers.get("Origin")):
