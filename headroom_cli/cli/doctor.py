@@ -238,33 +238,6 @@ class _fake_provider:
         self._ctx.__exit__(*exc)
 
 
-def _is_headroom(url: str) -> bool:
-    """Does `url` (a loopback URL) answer like a headroom proxy? Only loopback hosts are probed."""
-    import urllib.request
-    from urllib.parse import urlsplit
-
-    from ..loopback import is_loopback_host
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname):
-        return False
-    try:
-        from ..stats.registry import list_sessions
-
-        for s in list_sessions(prune=True):
-            su = urlsplit(str(s.get("url", "")))
-            if su.port and su.port == parts.port and is_loopback_host(su.hostname):
-                return True
-    except Exception:
-        pass
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{parts.scheme}://{parts.netloc}/healthz", timeout=1.5) as r:
-            return json.loads(r.read()).get("service") == "headroom"
-    except Exception:
-        return False
-
-
 def check_sessions() -> list[Check]:
     """Running wrap/proxy sessions (information: a stale one was pruned by listing)."""
     from ..stats.registry import list_sessions
@@ -277,13 +250,15 @@ def check_sessions() -> list[Check]:
 
 
 def check_env_base_urls(env: dict | None = None) -> list[Check]:
+    from ..launch.upstream import headroom_info  # wrap's own test: does it refuse to chain to this URL?
+
     env = os.environ if env is None else env
     out = []
     for var in BASE_URL_VARS:
         url = env.get(var)
         if not url:
             continue
-        if _is_headroom(url):
+        if headroom_info(url, timeout=1.5) is not None:
             out.append(Check("environment", var, WARN, f"{url} is a headroom proxy",
                              f"unset {var} before `headroom wrap` (e.g. `env -u {var} headroom wrap …`) unless "
                              "you mean to use that proxy: headroom does not chain to another headroom proxy, "

@@ -74,9 +74,11 @@ def probe_headroom(url: str, timeout: float = 0.4) -> dict | None:
 
     u = urlsplit(url)
     health = f"{u.scheme}://{u.netloc}/healthz"
+    # No proxy handler: an HTTP(S)_PROXY in the environment must not capture loopback traffic.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(urllib.request.Request(health, headers={config.HOP_HEADER: "probe"}),
-                                    timeout=timeout) as r:
+        with opener.open(urllib.request.Request(health, headers={config.HOP_HEADER: "probe"}),
+                         timeout=timeout) as r:
             body = r.read(65536).decode("utf-8", "replace")
             server = r.headers.get("server", "") + r.headers.get("x-headroom", "")
     except (urllib.error.URLError, OSError, ValueError):
@@ -92,13 +94,13 @@ def probe_headroom(url: str, timeout: float = 0.4) -> dict | None:
     return None
 
 
-def headroom_info(url: str, extra_proxy_urls: list[str] = ()) -> dict | None:
+def headroom_info(url: str, extra_proxy_urls: list[str] = (), timeout: float = 0.4) -> dict | None:
     """Is `url` a headroom proxy? Checks known sessions (registry, our own env) before probing."""
     hp = _hostport(url)
     for known in [*_registry_urls(), *extra_proxy_urls]:
         if known and _hostport(known) == hp:
-            return probe_headroom(url) or {}
-    return probe_headroom(url)
+            return probe_headroom(url, timeout) or {}
+    return probe_headroom(url, timeout)
 
 
 def _inner_upstream(info: dict, family: str) -> str | None:
