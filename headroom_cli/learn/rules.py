@@ -60,6 +60,22 @@ class Rule:
                 "first_seen": self.first_seen, "last_seen": self.last_seen, "example": self.example}
 
 
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Replace `path` with `data` in one step (a temp file beside it, renamed over it); the file gets `mode`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def rank(rules: Iterable[Rule]) -> list[Rule]:
     """Most evidence first; ties broken by key so the order never depends on the run."""
     return sorted(rules, key=lambda r: (-r.count, -len(r.sessions), r.key))
@@ -99,19 +115,8 @@ class RuleStore:
                               "evidence": sorted(r.evidence, key=lambda e: e["id"]),
                               **({"forgotten": True} if r.forgotten else {})}
                           for k, r in sorted(rules.items())}}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".rules.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1, ensure_ascii=False, sort_keys=True)
-                fh.write("\n")
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        write_atomic(self.path, text.encode("utf-8"), 0o600)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

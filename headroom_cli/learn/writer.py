@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import HeadroomError
-from .rules import Rule
+from .rules import Rule, write_atomic
 
 BEGIN = "<!-- headroom:learn:begin -->"
 END = "<!-- headroom:learn:end -->"
@@ -126,23 +125,12 @@ def apply(changes: Iterable[FileChange]) -> list[Path]:
             continue
         if not c.path.parent.is_dir():
             raise HeadroomError(f"{c.path.parent} does not exist", hint="pass the project folder with --project")
-        mode = os.stat(c.path).st_mode & 0o7777 if c.old is not None else None
-        fd, tmp = tempfile.mkstemp(dir=c.path.parent, prefix=f".{c.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(c.new.encode("utf-8", "surrogateescape"))
-            if mode is not None:
-                os.chmod(tmp, mode)
-            else:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, c.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        if c.old is not None:
+            mode = os.stat(c.path).st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        write_atomic(c.path, c.new.encode("utf-8", "surrogateescape"), mode)
         written.append(c.path)
     return written
