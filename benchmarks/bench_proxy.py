@@ -54,6 +54,34 @@ def timed_post(conn: http.client.HTTPConnection, path: str, body: bytes) -> floa
     return dt * 1000
 
 
+def interleaved(direct: http.client.HTTPConnection, via: http.client.HTTPConnection, path: str,
+                bodies: list[bytes], gap_ms: float = 0.0) -> tuple[list[float], list[float]]:
+    """Each body sent both ways, alternating which goes first so drift hits both paths alike;
+    (direct ms, via-proxy ms) per body. `gap_ms`: a pause before each pair (an agent's tool time)."""
+    d, v = [], []
+    for i, b in enumerate(bodies):
+        if gap_ms:
+            time.sleep(gap_ms / 1000)
+        if i % 2:
+            x, y = timed_post(direct, path, b), timed_post(via, path, b)
+        else:
+            y, x = timed_post(via, path, b), timed_post(direct, path, b)
+        d.append(x)
+        v.append(y)
+    return d, v
+
+
+def stop(*procs: subprocess.Popen | None) -> None:
+    """Interrupt each started process; kill what has not exited within 10 s."""
+    for p in procs:
+        if p is not None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -81,15 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(a.warmup):
                 timed_post(direct, "/v1/messages", body)
                 timed_post(via, "/v1/messages", body)
-            d, v, diff = [], [], []
-            for i in range(n):  # interleaved, alternating order, so drift hits both paths alike
-                if i % 2:
-                    x, y = timed_post(direct, "/v1/messages", body), timed_post(via, "/v1/messages", body)
-                else:
-                    y, x = timed_post(via, "/v1/messages", body), timed_post(direct, "/v1/messages", body)
-                d.append(x)
-                v.append(y)
-                diff.append(y - x)
+            d, v = interleaved(direct, via, "/v1/messages", [body] * n)
+            diff = [y - x for x, y in zip(d, v)]
             direct.close()
             via.close()
             rows.append({
@@ -101,13 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 "paired_diff_median_ms": round(statistics.median(diff), 3),
             })
     finally:
-        for p in (proxy, fake):
-            if p is not None:
-                p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop(proxy, fake)
 
     if a.json:
         print(json.dumps({"benchmark": "proxy_overhead", "cpus": os.cpu_count(), "rows": rows}, indent=2))

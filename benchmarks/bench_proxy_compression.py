@@ -12,16 +12,14 @@ import copy
 import http.client
 import json
 import os
-import signal
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_proxy import pct, spawn, timed_post  # noqa: E402
+from bench_proxy import interleaved, pct, spawn, stop, timed_post  # noqa: E402
 
 PATHS = {"anthropic": "/v1/messages", "openai_chat": "/v1/chat/completions", "openai_responses": "/v1/responses"}
 
@@ -94,7 +92,6 @@ def big_bodies(n: int, target_kb: int = 350) -> list[bytes]:
 
 def overhead(n: int, gap_ms: float) -> dict:
     home = tempfile.mkdtemp(prefix="hr-bench-")
-    env_home = dict(os.environ, HEADROOM_HOME=home)
     fake, fake_url = spawn([sys.executable, "-m", "headroom_cli.testing.fake_provider"], r"(http://\S+)", "stdout")
     proxy = None
     try:
@@ -107,31 +104,16 @@ def overhead(n: int, gap_ms: float) -> dict:
         for b in bodies[:5]:  # warm-up (imports, store, connections)
             timed_post(direct, "/v1/messages", b)
             timed_post(via, "/v1/messages", b)
-        d, v = [], []
-        for i, b in enumerate(bodies[5:]):
-            # An agent runs its tools between requests; the proxy uses that gap for its accounting
-            # (exact token counts are computed after the response, off the request path).
-            time.sleep(gap_ms / 1000)
-            if i % 2:
-                x, y = timed_post(direct, "/v1/messages", b), timed_post(via, "/v1/messages", b)
-            else:
-                y, x = timed_post(via, "/v1/messages", b), timed_post(direct, "/v1/messages", b)
-            d.append(x)
-            v.append(y)
+        # An agent runs its tools between requests; the proxy uses that gap for its accounting
+        # (exact token counts are computed after the response, off the request path).
+        d, v = interleaved(direct, via, "/v1/messages", bodies[5:], gap_ms)
         direct.close()
         via.close()
         return {"body_kb": round(len(bodies[-1]) / 1024), "n": n, "gap_ms": gap_ms, "direct_p50_ms": round(pct(d, 0.5), 2),
                 "proxy_p50_ms": round(pct(v, 0.5), 2), "overhead_p50_ms": round(pct(v, 0.5) - pct(d, 0.5), 2),
                 "paired_diff_median_ms": round(statistics.median(y - x for x, y in zip(d, v)), 2)}
     finally:
-        del env_home
-        for p in (proxy, fake):
-            if p is not None:
-                p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(10)
-                except Exception:
-                    p.kill()
+        stop(proxy, fake)
 
 
 def main(argv: list[str] | None = None) -> int:
