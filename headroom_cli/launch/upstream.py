@@ -8,14 +8,13 @@ chained, never dropped. A candidate that is itself a headroom proxy is not chain
 """
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
 
 from .. import config
+from ..loopback import is_loopback_host
 
 FAMILIES = ("anthropic", "openai")
 
@@ -29,16 +28,6 @@ class Upstreams:
 
     def get(self, family: str) -> str:
         return getattr(self, family)
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _hostport(url: str) -> tuple[str, int | None]:
@@ -67,7 +56,7 @@ def _registry_urls() -> list[str]:
 def probe_headroom(url: str, timeout: float = 0.4) -> dict | None:
     """If `url` is a headroom proxy (loopback only: never probe remote gateways at start-up),
     its /healthz JSON (or {}), else None."""
-    if not is_loopback(url):
+    if not is_loopback_host(urlsplit(url).hostname):
         return None
     import urllib.error
     import urllib.request
@@ -180,7 +169,3 @@ def looks_like_jwt(token: str) -> bool:
     """ChatGPT-login bearers are JWTs (three base64url parts, header starting `eyJ`), not `sk-…`."""
     parts = token.strip().split(".")
     return len(parts) == 3 and parts[0].startswith("eyJ") and all(parts)
-
-
-def home(env: dict[str, str]) -> str:
-    return env.get("HOME") or os.path.expanduser("~")
