@@ -214,22 +214,14 @@ class Forwarder:
 
     async def _relay(self, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
                      rec: RequestRecord, t0: float, req_body: bytes, figures=None) -> web.StreamResponse:
-        rec.status = up.status
-        ctype = up.headers.get("Content-Type", "")
-        rec.streamed = "text/event-stream" in ctype.lower()
-        hdrs = CIMultiDict(upstream.response_headers(up.headers.items()))
+        hdrs = _response_head(rec, up)
         sniff = _sniffer(protocol) if up.status < 400 else _SafeSniffer(_NullSniffer())
-        log.debug("upstream answered %d %s for %s", up.status, ctype, request.path)
+        log.debug("upstream answered %d %s for %s", up.status, up.headers.get("Content-Type", ""), request.path)
 
         if not rec.streamed and up.content_length is not None:
             data = await up.read()
             sniff.feed(data)
-            resp: web.StreamResponse = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=data)
-            try:  # written here so the figures are reported once the client has its answer
-                await resp.prepare(request)
-                await resp.write_eof()
-            except (ConnectionResetError, aiohttp.ClientConnectionResetError):
-                rec.error = rec.error or "client disconnected"
+            resp: web.StreamResponse = await _answer_whole(request, rec, up, hdrs, data)
             self._finish(rec, sniff, req_body, t0, figures)
             return resp
 
@@ -300,6 +292,25 @@ class Forwarder:
                 cb(rec)
             except Exception:
                 log.debug("on_record callback failed", exc_info=True)
+
+
+def _response_head(rec: RequestRecord, up: aiohttp.ClientResponse) -> CIMultiDict:
+    """Note the upstream's status and whether it streams; return the headers to relay."""
+    rec.status = up.status
+    rec.streamed = "text/event-stream" in up.headers.get("Content-Type", "").lower()
+    return CIMultiDict(upstream.response_headers(up.headers.items()))
+
+
+async def _answer_whole(request: web.Request, rec: RequestRecord, up: aiohttp.ClientResponse, hdrs: CIMultiDict,
+                        body: bytes) -> web.Response:
+    """Send a complete (not streamed) answer now, so the figures are reported once the client has it."""
+    resp = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=body)
+    try:
+        await resp.prepare(request)
+        await resp.write_eof()
+    except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+        rec.error = rec.error or "client disconnected"
+    return resp
 
 
 def _describe(e: BaseException) -> str:

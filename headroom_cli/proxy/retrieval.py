@@ -13,11 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from multidict import CIMultiDict
 
 from ..ccr.splice import continuation_for_response, make_splicer, merge_responses
 from ..stats.records import RequestRecord, Usage
-from . import upstream
 from .counters import add_usage
 from .pipeline import dumps
 
@@ -51,12 +49,9 @@ def _stream_error(protocol: str, message: str) -> bytes:
 async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
                                rec: RequestRecord, t0: float, req_body: bytes, body: dict, *, url: str,
                                headers: Any, proxy: str | None, figures=None) -> web.StreamResponse:
-    from .forward import _sniffer, _SafeSniffer
+    from .forward import _answer_whole, _response_head, _sniffer, _SafeSniffer
 
-    rec.status = up.status
-    ctype = up.headers.get("Content-Type", "")
-    rec.streamed = "text/event-stream" in ctype.lower()
-    hdrs = CIMultiDict(upstream.response_headers(up.headers.items()))
+    hdrs = _response_head(rec, up)
     # Continuations carry a new (uncompressed) body; drop any client Content-Encoding.
     cont_headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
     splicer = make_splicer(protocol, fwd.settings.marker_tool)
@@ -109,14 +104,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                     break
                 first = merge_responses(protocol, first, nxt_json)
                 final, merged_any = nxt_json, True
-            out = dumps(first) if merged_any else data
-            hdrs.popall("Content-Length", None)
-            resp = web.Response(status=current.status, reason=current.reason, headers=hdrs, body=out)
-            try:
-                await resp.prepare(request)
-                await resp.write_eof()
-            except (ConnectionResetError, aiohttp.ClientConnectionResetError):
-                rec.error = rec.error or "client disconnected"
+            resp = await _answer_whole(request, rec, current, hdrs, dumps(first) if merged_any else data)
             fwd._finish(rec, sniff, req_body, t0, figures, usage=usage)
             return resp
 
