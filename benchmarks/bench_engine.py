@@ -76,22 +76,10 @@ def bench_workloads(runs: int) -> tuple[list[dict], dict]:
     return rows, overall
 
 
-def _session_body(max_bytes: int) -> dict:
-    """A Claude Code-style request of about `max_bytes`, cut from the long session (whole turns)."""
-    w = corpus.workload("long_session")
-    body = dict(w.body)
-    msgs = body["messages"]
-    keep = 1
-    while keep + 2 <= len(msgs) and len(json.dumps(msgs[: keep + 2])) <= max_bytes:
-        keep += 2
-    body["messages"] = msgs[:keep]
-    return body
-
-
 def bench_latency(runs: int) -> dict:
     out = {}
     # cold: 350 KB of new content, memo cleared each run
-    b350 = _session_body(350 * 1024)
+    b350 = corpus.session_body(350 * 1024)
     # (at least 21 runs: the target is on this median, and a shared machine makes a few runs slow)
     ms, r = timed(lambda: compress_request(b350, "anthropic", CompressConfig(memo=Memo())), max(runs, 21))
     out["cold_350kb"] = {"kb": round(len(json.dumps(b350)) / 1024), "median_ms": round(ms, 2), "cpu_ms": round(CPU[0], 2),

@@ -70,14 +70,10 @@ def big_bodies(n: int, target_kb: int = 350) -> list[bytes]:
     compressed afresh (cold: no memo hits) while its content, and so its kind, stays as in the corpus."""
     from headroom_cli import corpus
 
-    w = corpus.workload("long_session")
-    msgs = w.body["messages"]
-    keep = 1
-    while keep + 2 <= len(msgs) and len(json.dumps(msgs[: keep + 2])) <= target_kb * 1024:
-        keep += 2
+    base = corpus.session_body(target_kb * 1024)
     out = []
     for i in range(n):
-        body = copy.deepcopy(dict(w.body, messages=msgs[:keep]))
+        body = copy.deepcopy(base)
         for m in body["messages"]:
             if isinstance(m.get("content"), list):
                 for b in m["content"]:

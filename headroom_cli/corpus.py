@@ -13,7 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-__all__ = ["Workload", "workloads", "workload"]
+__all__ = ["Workload", "workloads", "workload", "session_body"]
 
 
 @dataclass
@@ -458,3 +458,13 @@ def workload(name: str) -> Workload:
         if w.name == name:
             return w
     raise KeyError(name)
+
+
+def session_body(max_bytes: int) -> dict:
+    """The long session's request cut to whole turns, at most `max_bytes` of messages (JSON) where it can."""
+    body = _w_session().body
+    msgs = body["messages"]
+    keep = 1
+    while keep + 2 <= len(msgs) and len(json.dumps(msgs[: keep + 2])) <= max_bytes:
+        keep += 2
+    return dict(body, messages=msgs[:keep])
