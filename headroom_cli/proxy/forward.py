@@ -164,8 +164,7 @@ class Forwarder:
             rec.conversation_id = t.extra.get("conversation_id", "")
             if t.changed:
                 body, send_encoding = t.body, None
-            if t.splice and t.parsed is not None:
-                splice_body = t.parsed
+            splice_body = t.parsed
 
         base = self.base_for(provider)
         url = upstream.join_url(base, path, query, provider=provider)

@@ -49,8 +49,9 @@ class Transformed:
     # Exact token figures are slow (tiktoken): the proxy computes them after forwarding.
     # Returns (tokens_before, tokens_after, saved_by compressor).
     figures: Callable[[], tuple[int, int, dict[str, int]]] | None = None
-    parsed: dict | None = None  # the body as forwarded, when retrieval may need to continue it
-    splice: bool = False  # the proxy answers `headroom_retrieve` calls in the response
+    # The body as forwarded, set when the proxy answers `headroom_retrieve` calls in the response
+    # (it continues the conversation from this body).
+    parsed: dict | None = None
 
 
 def _loads(body: bytes) -> Any:
@@ -161,7 +162,6 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
             if injected is not None:
                 new = injected
             if retrieve_tool.can_inject(new, rctx.protocol):
-                out.splice = True
                 out.parsed = new
 
     if new is not data:
