@@ -176,13 +176,11 @@ class _Rewriter:
         return self.new if self.new is not None else self.root
 
 
-def default_compressor() -> BlockCompressor | None:
-    """The router's `compress_block`, or None while it is not installed."""
-    try:
-        from . import router
-    except ImportError:
-        return None
-    return getattr(router, "compress_block", None)
+def default_compressor() -> BlockCompressor:
+    """The router's `compress_block` (imported on first use: the router loads every compressor)."""
+    from .router import compress_block
+
+    return compress_block
 
 
 def compressor_version(fn: Any) -> str:
@@ -279,31 +277,25 @@ def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> 
 
 
 def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str],
-            before: int | None = None, key: str | None = None) -> MemoEntry:
+            before: int, key: str) -> MemoEntry:
     """Run the compressor once for a block and decide whether to accept its result (`before`: the block's
-    `estimate_tokens`, `key`: its `key_for`, when the caller has them)."""
+    `estimate_tokens`, `key`: its `key_for`)."""
     try:
         # a compressor marked `takes_key` (the router) gets the key the pipeline already hashed
-        res = compressor(text, ctx, key=key) if key is not None and getattr(compressor, "takes_key", False) \
-            else compressor(text, ctx)
+        res = compressor(text, ctx, key=key) if getattr(compressor, "takes_key", False) else compressor(text, ctx)
     except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
         errors.append(f"{type(e).__name__}: {e}"[:300])
         return MemoEntry(None)
     if res is None or not isinstance(getattr(res, "text", None), str) or res.text == text:
         return MemoEntry(None)
-    if before is None:
-        before = estimate_tokens(text)
     after = estimate_tokens(res.text)
     if after >= before:
         return MemoEntry(None)
     if not res.lossy:
         key = ""
-    else:
-        if key is None:
-            key = key_for(text)
-        if key not in res.text:  # no silent loss: a lossy cut must name its key
-            errors.append(f"{res.compressor or 'compressor'}: lossy result without its retrieval key; kept original")
-            return MemoEntry(None)
+    elif key not in res.text:  # no silent loss: a lossy cut must name its key
+        errors.append(f"{res.compressor or 'compressor'}: lossy result without its retrieval key; kept original")
+        return MemoEntry(None)
     return MemoEntry(res.text, lossy=bool(res.lossy), key=key, compressor=res.compressor or "", kind=res.kind or "",
                      est_before=before, est_after=after)
 
