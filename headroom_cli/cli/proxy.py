@@ -154,8 +154,10 @@ def run_foreground(settings) -> int:
               "it, to other machines on the network", file=sys.stderr)
     sock = bind_socket(settings.host, settings.port)  # port in use → HeadroomError with a hint
     settings.port = sock.getsockname()[1]
-    recorder = _recorder()
-    if recorder is not None and settings.on_record is None:
+    from ..stats.recorder import Recorder
+
+    recorder = Recorder()
+    if settings.on_record is None:
         settings.on_record = recorder
     server = ProxyServer(settings, sock).start()
     started = time.monotonic()
@@ -188,43 +190,33 @@ def run_foreground(settings) -> int:
                 registry.unregister(settings.session_id)
             except Exception:
                 pass
-        if recorder is not None:
-            try:
-                recorder.close()
-            except Exception:
-                pass
-    _print_summary(server, settings, time.monotonic() - started, recorder is not None)
+        try:
+            recorder.close()
+        except Exception:
+            pass
+    _print_summary(server, settings, time.monotonic() - started)
     return 0
 
 
-def _print_summary(server, settings, duration_s: float, ledgered: bool) -> None:
+def _print_summary(server, settings, duration_s: float) -> None:
     """The savings summary (from the ledger, as `wrap` prints it), else this run's counters."""
     import sys
 
-    if ledgered:
-        try:
-            from rich.console import Console
+    try:
+        from rich.console import Console
 
-            from ..stats.summary import render_summary
+        from ..stats.summary import render_summary
 
-            Console(stderr=True).print(render_summary(settings.session_id, duration_s=duration_s,
-                                                      agent=settings.agent))
-            return
-        except Exception:  # ImportError or a ledger problem: fall back to the live counters
-            pass
+        Console(stderr=True).print(render_summary(settings.session_id, duration_s=duration_s,
+                                                  agent=settings.agent))
+        return
+    except Exception:  # a ledger problem: fall back to the live counters
+        pass
     from ..proxy.app import COUNTERS
 
     snap = server.app[COUNTERS].snapshot() if server.app is not None else {}
     print(f"headroom proxy stopped · {snap.get('requests', 0)} requests · {snap.get('tokens_saved', 0)} "
           "tokens saved", file=sys.stderr)
-
-
-def _recorder():
-    try:
-        from ..stats.recorder import Recorder
-    except ImportError:
-        return None
-    return Recorder()
 
 
 def _register(settings, url: str) -> bool:

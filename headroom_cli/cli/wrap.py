@@ -153,10 +153,8 @@ def _banner(run, plan) -> None:
 def _summary(run) -> None:
     if run.opts.dry_run or run.settings is None:
         return
-    try:
-        from ..stats.summary import render_summary
-    except ImportError:
-        return
+    from ..stats.summary import render_summary
+
     try:
         from rich.console import Console
 

@@ -7,7 +7,6 @@ plan.py merges with its one rule). Profiles without a hook use `Generic` (env/ar
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any

@@ -104,12 +104,9 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     # Always visible to the child: the statusline and a nested wrap find their session with these.
     draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)
     draft.env.setdefault("HEADROOM_PROXY_URL", ctx.proxy_url)
-    try:  # recursion guard: the agents wrapped up the process chain
-        from ..shell.resolve import child_env
+    from ..shell.resolve import child_env  # recursion guard: the agents wrapped up the process chain
 
-        draft.env.update(child_env(ctx.profile.name, ctx.env))
-    except ImportError:
-        pass
+    draft.env.update(child_env(ctx.profile.name, ctx.env))
 
     env = {k: v for k, v in ctx.env.items() if k not in draft.unset}
     changes: dict[str, str | None] = {k: None for k in draft.unset if k in ctx.env}

@@ -7,7 +7,6 @@ in `builders.py` (a profile without `builder` uses the generic env/args template
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,10 +117,8 @@ def load(name: str) -> Profile:
 
 def which(binary: str, path: str | None = None) -> str | None:
     """`shutil.which` that skips headroom's own shims (a script `claude` running `headroom wrap claude`)."""
-    try:
-        from ..shell.resolve import find_real_binary
-    except ImportError:
-        return shutil.which(binary, path=path)
+    from ..shell.resolve import find_real_binary
+
     return find_real_binary(binary, path=path)
 
 

@@ -13,7 +13,6 @@ agent may connect while aiohttp is still importing: the kernel queues the connec
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import shlex
 import sys
@@ -40,21 +39,14 @@ class WrapOptions:
     anthropic_upstream: str | None = None
     openai_upstream: str | None = None
     dry_run: bool = False
-    mcp: bool | None = None  # None: on when the proxy serves /mcp and the agent speaks MCP
-    statusline: bool | None = None  # None: on when `headroom statusline` exists
+    mcp: bool | None = None  # None: on when the agent speaks MCP (profile `mcp = true`)
+    statusline: bool | None = None  # None: on
     dashboard: str | None = None  # "tmux"
     # ProxySettings fields (None = from config): no_compress, compress_ratio, cache_ttl, protect_tools,
     # reduce_output, output_level, effort_routing, output_holdout, extra
     proxy: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] | None = None  # the user's environment (default: os.environ)
     cwd: Path | None = None
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def self_command(*args: str) -> str:
@@ -116,12 +108,9 @@ class WrapRun:
     def prepare(self) -> LaunchPlan:
         o = self.opts
         profile = profiles.load(o.agent)
-        try:
-            from ..shell import resolve as shim_guard
-        except ImportError:
-            shim_guard = None
-        if shim_guard is not None:  # backstop for shims nobody can recognise
-            shim_guard.check_not_recursing(profile.name, self.env)
+        from ..shell.resolve import check_not_recursing
+
+        check_not_recursing(profile.name, self.env)  # backstop for shims nobody can recognise
         missing_note = None
         try:
             exe = profiles.find_binary(profile, path=self.env.get("PATH"))
@@ -141,9 +130,8 @@ class WrapRun:
 
             self.sock = bind_socket("127.0.0.1", o.port)
             proxy_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        serves_mcp = _module_exists("headroom_cli.mcp.http")
-        mcp = profile.mcp and (serves_mcp if o.mcp is None else o.mcp)
-        statusline = _module_exists("headroom_cli.cli.statusline") if o.statusline is None else o.statusline
+        mcp = profile.mcp and o.mcp is not False
+        statusline = o.statusline is not False
         features = Features(
             mcp_url=f"{proxy_url}/mcp" if mcp else None,
             statusline_command=self_command("statusline") if statusline else None,
@@ -170,7 +158,7 @@ class WrapRun:
             overrides["marker_tool"] = profile.mcp_marker_tool or config.RETRIEVE_TOOL
             if profile.mcp_deferred_hint and self.plan.env.get("ENABLE_TOOL_SEARCH", "").lower() == "true":
                 overrides["marker_hint"] = profile.mcp_deferred_hint
-        if "on_record" not in overrides and _module_exists("headroom_cli.stats.recorder"):
+        if "on_record" not in overrides:
             from ..stats.recorder import Recorder  # batches rows to the ledger on its own thread
 
             self.recorder = Recorder()
@@ -218,10 +206,8 @@ class WrapRun:
         return self.child.wait()
 
     def _register(self) -> None:
-        try:
-            from ..stats import registry
-        except ImportError:
-            return
+        from ..stats import registry
+
         try:
             registry.register(self.session_id, pid=os.getpid(), port=self.settings.port,
                               agent=self.settings.agent, url=self.proxy_url)

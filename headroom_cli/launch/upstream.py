@@ -43,10 +43,8 @@ def _hostport(url: str) -> tuple[str, int | None]:
 
 
 def _registry_urls() -> list[str]:
-    try:
-        from ..stats import registry
-    except ImportError:
-        return []
+    from ..stats import registry
+
     try:
         return [s.get("url", "") for s in registry.list_sessions(prune=True)]
     except Exception:
