@@ -38,6 +38,7 @@ def _agents() -> str:
 
 
 def _shells() -> str:
+    from . import aliases
     from . import completions as comp
 
     rows = ["| shell | completion script (installed to) | aliases |", "|---|---|---|"]
@@ -46,9 +47,7 @@ def _shells() -> str:
         path, rc = comp.install_targets(shell, env) if shell != "powershell" else (None, None)
         where = f"`{path}`" + (f" + block in `{rc}`" if rc else "") if path else \
             "next to `$PROFILE` + a dot-source line in it"
-        alias = {"bash": 'eval "$(headroom alias --shell bash)"', "zsh": 'eval "$(headroom alias --shell zsh)"',
-                 "fish": "headroom alias --shell fish | source",
-                 "powershell": "headroom alias --shell powershell | Out-String | Invoke-Expression"}[shell]
+        alias = aliases.load_command(shell)
         rows.append(f"| {shell} | {where} | `{alias.replace('|', chr(92) + '|')}` |")  # GFM: escape | in cells
     return "\n".join(rows)
 
