@@ -6,7 +6,7 @@ same tool result compresses to the same bytes on every turn and in every process
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -43,7 +43,6 @@ class Result:
     lossy: bool  # True when something was dropped and the original must be stored
     compressor: str = ""  # name of the compressor that produced it
     kind: str = ""  # the detected kind (json, jsonl, log, build, search, diff, code, text)
-    notes: dict = field(default_factory=dict)
 
 
 class Compressor(Protocol):

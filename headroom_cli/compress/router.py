@@ -275,4 +275,4 @@ def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result |
         return None
     if res.lossy and not markers.names_key(out, key):
         return None  # a lossy cut without its key would be silent loss
-    return Result(out, res.lossy, res.compressor or kind, kind, res.notes)
+    return Result(out, res.lossy, res.compressor or kind, kind)
