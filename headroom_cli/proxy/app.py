@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Callable
 
 from aiohttp import web
 
+from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
 from .own import make_handlers
@@ -18,24 +18,6 @@ log = logging.getLogger("headroom.proxy")
 FORWARDER = web.AppKey("headroom_forwarder", Forwarder)
 COUNTERS = web.AppKey("headroom_counters", SessionCounters)
 SETTINGS = web.AppKey("headroom_settings", ProxySettings)
-
-# Features that serve routes on the proxy (e.g. `/mcp`, `/v1/retrieve/{key}`) register a function
-# here; make_app calls each with (app, settings) before the catch-all route is added.
-ROUTE_HOOKS: list[Callable[[web.Application, ProxySettings], None]] = []
-
-
-def _builtin_hooks() -> list[Callable[[web.Application, ProxySettings], None]]:
-    hooks = []
-    try:  # `/mcp` for agents (owned by the MCP engineer); the proxy runs without it
-        from ..mcp.http import add_mcp_routes
-
-        from ..config import RETRIEVE_TOOL
-
-        # Agents only need retrieval from the proxy; compress/stats stay on `headroom mcp serve`.
-        hooks.append(lambda app, settings: add_mcp_routes(app, only=(RETRIEVE_TOOL,)))
-    except Exception:
-        log.debug("MCP routes unavailable", exc_info=True)
-    return hooks
 
 
 def make_app(settings: ProxySettings) -> web.Application:
@@ -50,11 +32,13 @@ def make_app(settings: ProxySettings) -> web.Application:
     r.add_get("/healthz", healthz)
     r.add_get("/stats", stats)
     r.add_get("/v1/retrieve/{key}", retrieve)
-    for hook in _builtin_hooks() + ROUTE_HOOKS:
-        try:
-            hook(app, settings)
-        except Exception:
-            log.warning("a proxy route hook failed; continuing without it", exc_info=True)
+    try:  # `/mcp` for agents, before the catch-all; the proxy runs without it
+        from ..mcp.http import add_mcp_routes
+
+        # Agents only need retrieval from the proxy; compress/stats stay on `headroom mcp serve`.
+        add_mcp_routes(app, only=(RETRIEVE_TOOL,))
+    except Exception:
+        log.warning("could not serve /mcp; continuing without it", exc_info=True)
 
     r.add_post("/v1/messages", partial(fwd.handle, protocol="anthropic", provider=ANTHROPIC))
     r.add_post("/v1/messages/count_tokens", partial(fwd.handle, protocol="anthropic", provider=ANTHROPIC))
