@@ -15,14 +15,10 @@ from multidict import CIMultiDict
 
 from .. import config
 from ..stats.records import RequestRecord, Usage
+from ..stats.usage import UsageSniffer
 from . import pipeline, redact, upstream
 from .counters import SessionCounters
 from .settings import ProxySettings
-
-try:  # owned by the stats engineer; the proxy works (without usage figures) until it lands
-    from ..stats.usage import UsageSniffer
-except ImportError:  # pragma: no cover
-    UsageSniffer = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger("headroom.proxy")
 
@@ -42,7 +38,7 @@ class _NullSniffer:
 
 def _sniffer(protocol: str) -> _SafeSniffer:
     """The usage sniffer for `protocol` (a null one where there is none), safe to feed from a relay."""
-    if UsageSniffer is None or protocol not in SNIFFED:
+    if protocol not in SNIFFED:
         return _SafeSniffer(_NullSniffer())
     try:
         return _SafeSniffer(UsageSniffer(protocol))

@@ -38,14 +38,12 @@ def make_handlers(settings, counters):
         denied = local_only_error(request)
         if denied is not None:
             return denied
-        key = request.match_info["key"]
-        try:
-            from ..ccr.store import retrieve as ccr_retrieve
-        except ImportError:
-            return web.json_response({"error": "the store of originals is not available"}, status=501)
         import asyncio
 
+        from ..ccr.store import retrieve as ccr_retrieve
         from ..errors import NotFound
+
+        key = request.match_info["key"]
 
         try:
             text = await asyncio.get_running_loop().run_in_executor(None, ccr_retrieve, key)
