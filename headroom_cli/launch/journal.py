@@ -15,20 +15,11 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..stats.registry import create_time as _proc_start
 
 
 def journal_dir() -> Path:
     return config.paths().state_dir / "journals"
-
-
-def _proc_start(pid: int) -> float | None:
-    """Process start time (guards against pid reuse), None if there is no such process."""
-    try:
-        import psutil
-
-        return psutil.Process(pid).create_time()
-    except Exception:
-        return None
 
 
 def _write_private(path: Path, data: str) -> None:
@@ -47,13 +38,14 @@ class Journal:
         self.pid = os.getpid()
         self.session_id = session_id
         self.path = self.dir / f"{self.pid}.json"
+        self.started = _proc_start(self.pid)  # guards against pid reuse when the journal is replayed
         self.actions: list[dict] = []
         self._private: Path | None = None
 
     # -- recording ---------------------------------------------------------------------------
     def _flush(self) -> None:
         config.ensure_dir(self.dir)
-        doc = {"pid": self.pid, "started": _proc_start(self.pid), "session_id": self.session_id,
+        doc = {"pid": self.pid, "started": self.started, "session_id": self.session_id,
                "written": time.time(), "actions": self.actions}
         _write_private(self.path, json.dumps(doc, indent=1))
 

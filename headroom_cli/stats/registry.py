@@ -25,7 +25,8 @@ def _file(session_id: str) -> Path:
     return sessions_dir() / (_SAFE_RE.sub("_", session_id) + ".json")
 
 
-def _create_time(pid: int) -> float | None:
+def create_time(pid: int) -> float | None:
+    """Process start time (tells a recycled pid apart), None if there is no such process."""
     try:
         import psutil
 
@@ -40,7 +41,7 @@ def register(session_id: str, *, pid: int, port: int, agent: str, url: str, **ex
 
     config.ensure_dir(sessions_dir())
     entry = {"session_id": session_id, "pid": int(pid), "port": int(port), "agent": agent, "url": url,
-             "started": time.time(), "pid_create_time": _create_time(pid), **extra}
+             "started": time.time(), "pid_create_time": create_time(pid), **extra}
     f = _file(session_id)
     tmp = f.with_name(f".{f.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
