@@ -416,6 +416,17 @@ def _xdg(env: dict[str, str], var: str, default: str) -> Path:
     return Path(v) if v else _home(env) / default
 
 
+def _block_span(text: str) -> tuple[int, int] | None:
+    """Where headroom's marked block sits in `text` (its trailing newline included), or None."""
+    if BEGIN not in text or END not in text:
+        return None
+    start = text.index(BEGIN)
+    stop = text.index(END, start) + len(END)
+    if stop < len(text) and text[stop] == "\n":
+        stop += 1
+    return start, stop
+
+
 def set_block(rc: Path, body: str) -> bool:
     """Put `body` between headroom's markers in `rc` (append, or replace an older block). Idempotent."""
     block = f"{BEGIN}\n{body.rstrip()}\n{END}\n"
@@ -423,12 +434,9 @@ def set_block(rc: Path, body: str) -> bool:
         text = rc.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
-    if BEGIN in text and END in text:
-        start = text.index(BEGIN)
-        stop = text.index(END, start) + len(END)
-        if stop < len(text) and text[stop] == "\n":
-            stop += 1
-        new = text[:start] + block + text[stop:]
+    span = _block_span(text)
+    if span is not None:
+        new = text[:span[0]] + block + text[span[1]:]
     else:
         new = text + ("" if not text or text.endswith("\n") else "\n") + ("\n" if text else "") + block
     if new == text:
@@ -444,12 +452,10 @@ def remove_block(rc: Path) -> bool:
         text = rc.read_text(encoding="utf-8")
     except FileNotFoundError:
         return False
-    if BEGIN not in text or END not in text:
+    span = _block_span(text)
+    if span is None:
         return False
-    start = text.index(BEGIN)
-    stop = text.index(END, start) + len(END)
-    if stop < len(text) and text[stop] == "\n":
-        stop += 1
+    start, stop = span
     rc.write_text(text[:start].rstrip("\n") + ("\n" if text[:start].strip() else "") + text[stop:],
                   encoding="utf-8")
     return True
