@@ -240,11 +240,11 @@ class Codex(Generic):
         name, _, _ = take_option(ctx.user_args, "-p", "--profile")
         return name or cfg.get("profile")  # `profile =` in config.toml: older Codex versions
 
-    def user_provider(self, ctx: BuildContext) -> tuple[str, dict]:
-        """(name, table) of the provider the user's Codex config selects. Profiles: current Codex reads
-        `--profile NAME` from `$CODEX_HOME/NAME.config.toml` over config.toml; older versions had
-        `[profiles.NAME]` tables in config.toml."""
-        cfg = self._config(ctx)
+    def user_provider(self, ctx: BuildContext, cfg: dict | None = None) -> tuple[str, dict]:
+        """(name, table) of the provider the user's Codex config (`cfg`: config.toml, read if not given)
+        selects. Profiles: current Codex reads `--profile NAME` from `$CODEX_HOME/NAME.config.toml` over
+        config.toml; older versions had `[profiles.NAME]` tables in config.toml."""
+        cfg = self._config(ctx) if cfg is None else cfg
         prof_name = self.active_profile(ctx, cfg)
         legacy = (cfg.get("profiles") or {}).get(prof_name or "", {}) if prof_name else {}
         overlay = self._read(self._home(ctx) / f"{prof_name}.config.toml") if prof_name else {}
@@ -272,7 +272,8 @@ class Codex(Generic):
         return {}
 
     def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
-        name, prov = self.user_provider(ctx)
+        cfg = self._config(ctx)
+        name, prov = self.user_provider(ctx, cfg)
         table: dict[str, Any] = {"name": "headroom", "base_url": ctx.openai_base_url, "wire_api": "responses"}
         for k in ("query_params", "http_headers", "env_http_headers"):  # e.g. Azure api-version
             if prov.get(k):
@@ -283,7 +284,6 @@ class Codex(Generic):
             table["env_key"] = prov.get("env_key") or "OPENAI_API_KEY"
         draft.pre_args += ["-c", f"model_provider={toml_value(self.PROVIDER)}",
                            "-c", f"model_providers.{self.PROVIDER}={toml_value(table)}"]
-        cfg = self._config(ctx)
         prof = self.active_profile(ctx, cfg)
         if prof and prof in (cfg.get("profiles") or {}):
             # older Codex: a [profiles.NAME] model_provider beats the top-level one (-c overrides beat
