@@ -131,28 +131,25 @@ def run(*, interval: float = 1.0, once: bool = False, console=None, ledger=None,
     """Render once (`once`) or refresh every `interval` seconds until Ctrl-C. Returns frames drawn."""
     from rich.console import Console
 
-    from .ledger import Ledger
+    from .ledger import using
 
     con = console or Console()
-    own = ledger is None
-    lg = ledger or Ledger()
     frames = 0
-    try:
-        if once:
-            con.print(render(collect(lg, prices=prices, include_recent_s=include_recent_s)))
-            return 1
-        from rich.live import Live
+    with using(ledger) as lg:
+        try:
+            if once:
+                con.print(render(collect(lg, prices=prices, include_recent_s=include_recent_s)))
+                return 1
+            from rich.live import Live
 
-        with Live(console=con, auto_refresh=False, screen=False, transient=False) as live:
-            while True:
-                live.update(render(collect(lg, prices=prices, include_recent_s=include_recent_s)), refresh=True)
-                frames += 1
-                if max_frames is not None and frames >= max_frames:
-                    break
-                time.sleep(max(0.1, interval))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if own:
-            lg.close()
+            with Live(console=con, auto_refresh=False, screen=False, transient=False) as live:
+                while True:
+                    live.update(render(collect(lg, prices=prices, include_recent_s=include_recent_s)),
+                                refresh=True)
+                    frames += 1
+                    if max_frames is not None and frames >= max_frames:
+                        break
+                    time.sleep(max(0.1, interval))
+        except KeyboardInterrupt:
+            pass
     return frames

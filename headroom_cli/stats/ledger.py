@@ -17,7 +17,8 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .records import RequestRecord, Usage
@@ -472,6 +473,16 @@ class Ledger:
 
     def max_id(self) -> int:
         return self._query("SELECT coalesce(max(id), 0) FROM requests")[0][0]
+
+
+@contextmanager
+def using(ledger: Ledger | None = None) -> Iterator[Ledger]:
+    """`ledger` as given (its owner closes it), or the default ledger, opened for the block and closed after."""
+    if ledger is not None:
+        yield ledger
+        return
+    with Ledger() as lg:
+        yield lg
 
 
 def _price_table(prices):

@@ -27,7 +27,7 @@ def build_report(*, since: str | None = None, by: str = "day", session_id: str |
                  ledger=None, prices=None, now: float | None = None) -> dict:
     from . import prices as prices_mod
     from . import registry
-    from .ledger import GROUPINGS, Ledger, parse_since
+    from .ledger import GROUPINGS, parse_since, using
 
     if by not in GROUPINGS:
         from ..errors import UsageError
@@ -36,9 +36,7 @@ def build_report(*, since: str | None = None, by: str = "day", session_id: str |
     now = time.time() if now is None else now
     since_ts = parse_since(since, now=now)
     table = prices if prices is not None else prices_mod.table()
-    own = ledger is None
-    lg = Ledger() if own else ledger
-    try:
+    with using(ledger) as lg:
         running = registry.list_sessions(prune=True)
         empty = lg.count() == 0
         current = None
@@ -67,6 +65,3 @@ def build_report(*, since: str | None = None, by: str = "day", session_id: str |
             "prices": table.describe(),
             "encoding_note": ENCODING_NOTE,
         }
-    finally:
-        if own:
-            lg.close()

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 def session_figures(session_id: str, *, ledger=None, prices=None) -> dict:
     """Totals of one session from the ledger (an empty session gives zeros)."""
-    from .ledger import Ledger
+    from .ledger import using
 
-    own = ledger is None
-    lg = Ledger() if own else ledger
-    try:
+    with using(ledger) as lg:
         return lg.session_totals(session_id, prices=prices)
-    finally:
-        if own:
-            lg.close()
 
 
 def render_summary(session_id: str, *, duration_s: float, ledger=None, prices=None, agent: str = ""):
