@@ -348,12 +348,6 @@ def repo_dir() -> Path | None:
     return d if d.is_dir() else None
 
 
-def packaged_dir() -> Path | None:
-    """`headroom_cli/_data/completions` in a wheel install."""
-    d = Path(__file__).resolve().parents[1] / "_data" / "completions"
-    return d if d.is_dir() else None
-
-
 def stale(directory: Path) -> list[str]:
     """File names under `directory` that are missing or differ from what the code generates now."""
     out = []

@@ -471,9 +471,6 @@ class Ledger:
         rows = self._query("SELECT session_id FROM requests ORDER BY id DESC LIMIT 1")
         return rows[0][0] if rows else None
 
-    def max_id(self) -> int:
-        return self._query("SELECT coalesce(max(id), 0) FROM requests")[0][0]
-
 
 @contextmanager
 def using(ledger: Ledger | None = None) -> Iterator[Ledger]:
