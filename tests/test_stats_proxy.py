@@ -58,6 +58,8 @@ def test_usage_of_all_protocols_reaches_the_ledger(stack, stream):
          {"authorization": "Bearer test"})
     post(proxy.url + "/v1/responses", {"model": "gpt-5-codex", "input": "list the files", "stream": stream},
          {"authorization": "Bearer test"})
+    # A request is recorded just after its client has the answer: stopping the proxy waits for that.
+    proxy.stop()
     assert rec.flush(10)
     with Ledger() as lg:
         rows = {r["protocol"]: r for r in lg.recent(10, session_ids=["e2e-stats"])}
