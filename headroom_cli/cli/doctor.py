@@ -268,15 +268,11 @@ def check_env_base_urls(env: dict | None = None) -> list[Check]:
     return out
 
 
-def claude_settings_files(cwd: Path | None = None) -> list[Path]:
-    cwd = cwd or Path.cwd()
-    return [Path.home() / ".claude" / "settings.json", cwd / ".claude" / "settings.json",
-            cwd / ".claude" / "settings.local.json"]
-
-
 def check_claude_settings(cwd: Path | None = None) -> list[Check]:
+    from ..launch.builders import claude_settings_files  # the files `wrap claude` reads its upstream from
+
     out = []
-    for f in claude_settings_files(cwd):
+    for f, _ in reversed(claude_settings_files(dict(os.environ), cwd or Path.cwd())):  # user file first
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -125,6 +125,17 @@ def loads_json5(text: str) -> Any:
     return json.loads(s)
 
 
+def claude_settings_files(env: dict[str, str], cwd: Path) -> list[tuple[Path, str]]:
+    """Claude Code settings files (path, label), highest precedence first (managed, local, project, user)."""
+    cfg = Path(env.get("CLAUDE_CONFIG_DIR") or Path(env.get("HOME", "~")).expanduser() / ".claude")
+    return [
+        (Path("/etc/claude-code/managed-settings.json"), "managed settings"),
+        (cwd / ".claude" / "settings.local.json", ".claude/settings.local.json"),
+        (cwd / ".claude" / "settings.json", ".claude/settings.json"),
+        (cfg / "settings.json", str(cfg / "settings.json")),
+    ]
+
+
 # -- builders ------------------------------------------------------------------------------------
 class Generic:
     def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
@@ -157,22 +168,12 @@ class Claude(Generic):
             raise UsageError(f"claude --settings {raw}: cannot read a JSON object from that file")
         return obj, f"--settings {raw}"
 
-    def settings_files(self, ctx: BuildContext) -> list[tuple[Path, str]]:
-        """Claude Code settings files, highest precedence first (managed, local, project, user)."""
-        cfg = Path(ctx.env.get("CLAUDE_CONFIG_DIR") or Path(ctx.env.get("HOME", "~")).expanduser() / ".claude")
-        return [
-            (Path("/etc/claude-code/managed-settings.json"), "managed settings"),
-            (ctx.cwd / ".claude" / "settings.local.json", ".claude/settings.local.json"),
-            (ctx.cwd / ".claude" / "settings.json", ".claude/settings.json"),
-            (cfg / "settings.json", str(cfg / "settings.json")),
-        ]
-
     def _all_settings(self, ctx: BuildContext) -> list[tuple[dict, str]]:
         found = []
         obj, src = self._user_settings(ctx)
         if obj is not None:
             found.append((obj, src))
-        for p, label in self.settings_files(ctx):
+        for p, label in claude_settings_files(ctx.env, ctx.cwd):
             d = read_json_file(p)
             if d is not None:
                 found.append((d, label))
