@@ -279,26 +279,17 @@ def line_starts(items: Sequence[str]) -> list[int]:
 
 def keyword_lines(lower: str, words: Iterable[str], starts: list[int]) -> list[bool]:
     """Per line: does it contain one of `words` (lower-case) at a word start? `lower` is the text lower-cased."""
-    n = len(starts)
-    hit = [False] * n
-    end = len(lower)
-    for w in words:
-        pos = 0
-        while True:
-            i = lower.find(w, pos)
-            if i < 0:
-                break
-            if i > 0 and lower[i - 1].isalpha():
-                pos = i + 1
-                continue
-            k = bisect_right(starts, i) - 1
-            hit[k] = True
-            pos = starts[k + 1] if k + 1 < n else end
-    return hit
+    return _find_lines(lower, words, starts, word_start=True)
 
 
 def substring_lines(text: str, subs: Iterable[str], starts: list[int]) -> list[bool]:
     """Per line: does it contain one of `subs` (none holding a newline)? One `str.find` scan per string."""
+    return _find_lines(text, subs, starts, word_start=False)
+
+
+def _find_lines(text: str, subs: Iterable[str], starts: list[int], *, word_start: bool) -> list[bool]:
+    """One `str.find` scan per string; after a hit the scan jumps to the next line (one hit per line
+    is enough). With `word_start`, a hit preceded by a letter does not count."""
     n = len(starts)
     hit = [False] * n
     end = len(text)
@@ -308,6 +299,9 @@ def substring_lines(text: str, subs: Iterable[str], starts: list[int]) -> list[b
             i = text.find(w, pos)
             if i < 0:
                 break
+            if word_start and i > 0 and text[i - 1].isalpha():
+                pos = i + 1
+                continue
             k = bisect_right(starts, i) - 1
             hit[k] = True
             pos = starts[k + 1] if k + 1 < n else end
