@@ -144,7 +144,7 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
             current.close()
             if request.transport is not None:
                 request.transport.abort()
-        fwd._finish(rec, _sniffer(protocol), req_body, t0, figures, usage=usage)
+        fwd._finish(rec, sniff, req_body, t0, figures, usage=usage)  # last round's sniffer: its model
         return resp
     finally:
         for r in responses_to_release:
