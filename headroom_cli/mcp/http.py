@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any
 
-from .. import _version
+from .. import __version__
 from ..loopback import is_loopback_host, origin_allowed
 from . import tools
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Newest first; an unknown requested version gets our newest.
 PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26")
-SERVER_INFO = {"name": "headroom", "version": _version.__version__}
+SERVER_INFO = {"name": "headroom", "version": __version__}
 INSTRUCTIONS = (
     "headroom compresses large tool outputs; its markers carry a key. Call headroom_retrieve with that "
     "key to get the exact original."

@@ -10,7 +10,7 @@ def build_server(tool_context: tools.ToolContext | None = None):
     import mcp_types as types
     from mcp.server.lowlevel import Server
 
-    from .. import _version
+    from .. import __version__
     from .http import INSTRUCTIONS
     from ..errors import HeadroomError
 
@@ -28,7 +28,7 @@ def build_server(tool_context: tools.ToolContext | None = None):
 
     return Server(
         "headroom",
-        version=_version.__version__,
+        version=__version__,
         instructions=INSTRUCTIONS,
         on_list_tools=on_list_tools,
         on_call_tool=on_call_tool,
