@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 APP_NAME = "headroom"
+# The distribution (`pip install headroom-proxy`); the command is `headroom`, the import `headroom_cli`.
+DIST_NAME = "headroom-proxy"
 
 ANTHROPIC_API = "https://api.anthropic.com"
 OPENAI_API = "https://api.openai.com/v1"

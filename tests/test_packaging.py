@@ -39,7 +39,7 @@ def wheel(tmp_path_factory) -> Path:
     if r.returncode != 0:
         r = _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(REPO)])
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    wheels = list(out.glob("headroom_cli-*.whl"))
+    wheels = list(out.glob("headroom_proxy-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
 
@@ -56,6 +56,8 @@ def test_wheel_carries_data_and_helper_modules(wheel):
     assert not any(n.startswith(("tests/", "launchers/", "completions/")) for n in names)
     meta = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "headroom = headroom_cli.cli:main" in zipfile.ZipFile(wheel).read(meta).decode()
+    info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    assert "\nName: headroom-proxy\n" in zipfile.ZipFile(wheel).read(info).decode()  # headroom-cli is taken
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,9 @@ def test_version(venv, tmp_path):
 
     r = _in_venv(venv, "--version", tmp=tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == f"headroom {__version__}", r.stderr
+    meta = _run([str(venv / "python"), "-c", "from importlib.metadata import version; "
+                 "print(version('headroom-proxy'))"], cwd=tmp_path)
+    assert meta.stdout.strip() == __version__, meta.stderr  # installed under the distribution's new name
 
 
 def test_wrap_list_finds_the_packaged_launchers(venv, tmp_path):
@@ -134,7 +139,7 @@ def test_wheel_built_from_the_sdist_has_the_same_data(tmp_path):
     """`pip install` from an sdist builds the wheel from it: launchers/ and completions/ must travel too."""
     r = _run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path), str(REPO)])
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    sdist = next(tmp_path.glob("headroom_cli-*.tar.gz"))
+    sdist = next(tmp_path.glob("headroom_proxy-*.tar.gz"))
     r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "w"),
               str(sdist)])
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -54,6 +54,7 @@ def _dist_version(name: str) -> str:
 def check_packages() -> list[Check]:
     from importlib.metadata import PackageNotFoundError
 
+    from .. import config
     from .._version import __version__
 
     out = [Check("packages", "headroom", OK, __version__)]
@@ -62,7 +63,8 @@ def check_packages() -> list[Check]:
             out.append(Check("packages", name, OK, _dist_version(name)))
         except PackageNotFoundError:
             out.append(Check("packages", name, FAIL, "not installed",
-                             f"reinstall headroom (`pip install --force-reinstall headroom-cli`) or `pip install {name}`"))
+                             f"reinstall headroom (`pip install --force-reinstall {config.DIST_NAME}`) or "
+                             f"`pip install {name}`"))
     return out
 
 
