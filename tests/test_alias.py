@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from headroom_cli.errors import HeadroomError
-from headroom_cli.shell import aliases, resolve
+from headroom_cli.launch import shims
+from headroom_cli.shell import aliases
 
 FAKES = Path(__file__).parent / "fakes" / "agents"
 BASH = shutil.which("bash")
@@ -75,7 +76,7 @@ def test_reduce_output_goes_before_the_double_dash():
 
 def test_every_shell_has_the_guard():
     for shell in ("bash", "zsh", "fish", "powershell"):
-        assert resolve.WRAPPED_ENV in aliases.render(shell, ["aider"])
+        assert shims.WRAPPED_ENV in aliases.render(shell, ["aider"])
 
 
 def test_only_installed_agents_unless_all(tmp_path):
@@ -134,24 +135,24 @@ def test_a_shim_on_path_does_not_recurse(env, tmp_path):
     assert out.stderr.count("headroom ▸ claude via") == 1  # one wrap, not a chain of them
 
 
-# -- resolve ---------------------------------------------------------------------------------------
+# -- shims -----------------------------------------------------------------------------------------
 
 def test_find_real_binary_skips_marked_and_wrap_calling_shims(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    _exe(a / "claude", f"#!/bin/sh\n# {resolve.SHIM_MARKER}: claude\nexec something-else \"$@\"\n")
+    _exe(a / "claude", f"#!/bin/sh\n# {shims.SHIM_MARKER}: claude\nexec something-else \"$@\"\n")
     _exe(b / "claude", '#!/usr/bin/env bash\nexec /opt/x/bin/headroom wrap --reduce-output claude -- "$@"\n')
     real = _fake_agent(c, "claude")
     path = os.pathsep.join(map(str, (a, b, c)))
     assert shutil.which("claude", path=path) == str(a / "claude")  # what a plain lookup would run
-    assert resolve.find_real_binary("claude", path=path) == str(real)
-    assert resolve.shims_on_path("claude", path=path) == [str(a / "claude"), str(b / "claude")]
-    assert resolve.find_real_binary("claude", path=os.pathsep.join(map(str, (a, b)))) is None
+    assert shims.find_real_binary("claude", path=path) == str(real)
+    assert shims.shims_on_path("claude", path=path) == [str(a / "claude"), str(b / "claude")]
+    assert shims.find_real_binary("claude", path=os.pathsep.join(map(str, (a, b)))) is None
 
 
 def test_a_script_mentioning_another_agent_is_not_a_shim(tmp_path):
     s = _exe(tmp_path / "claude", '#!/bin/sh\n# see also: headroom wrap claudette\nexec node cli.js "$@"\n')
-    assert not resolve.is_shim(s, "claude")
-    assert resolve.find_real_binary("claude", path=str(tmp_path)) == str(s)
+    assert not shims.is_shim(s, "claude")
+    assert shims.find_real_binary("claude", path=str(tmp_path)) == str(s)
 
 
 def test_a_link_to_headroom_itself_is_skipped(tmp_path):
@@ -159,27 +160,27 @@ def test_a_link_to_headroom_itself_is_skipped(tmp_path):
     if not own.is_file():
         pytest.skip("no headroom console script next to the interpreter")
     (tmp_path / "claude").symlink_to(own)
-    assert resolve.is_shim(tmp_path / "claude", "claude")
-    assert resolve.find_real_binary("claude", path=str(tmp_path)) is None
+    assert shims.is_shim(tmp_path / "claude", "claude")
+    assert shims.find_real_binary("claude", path=str(tmp_path)) is None
 
 
 def test_binaries_are_never_shims(tmp_path):
     b = tmp_path / "claude"
     b.write_bytes(b"\x7fELF\0\0headroom wrap claude")
     b.chmod(0o755)
-    assert not resolve.is_shim(b, "claude")
+    assert not shims.is_shim(b, "claude")
 
 
 def test_non_executable_files_are_skipped(tmp_path):
     (tmp_path / "claude").write_text("#!/bin/sh\n")
-    assert resolve.find_real_binary("claude", path=str(tmp_path)) is None
+    assert shims.find_real_binary("claude", path=str(tmp_path)) is None
 
 
 def test_recursion_guard():
-    assert resolve.child_env("claude", {}) == {"HEADROOM_WRAPPED": "claude"}
-    assert resolve.child_env("codex", {"HEADROOM_WRAPPED": "claude"}) == {"HEADROOM_WRAPPED": "claude:codex"}
-    resolve.check_not_recursing("claude", {"HEADROOM_WRAPPED": "claude"})  # one nested wrap is fine
-    resolve.check_not_recursing("codex", {"HEADROOM_WRAPPED": "claude:claude"})
+    assert shims.child_env("claude", {}) == {"HEADROOM_WRAPPED": "claude"}
+    assert shims.child_env("codex", {"HEADROOM_WRAPPED": "claude"}) == {"HEADROOM_WRAPPED": "claude:codex"}
+    shims.check_not_recursing("claude", {"HEADROOM_WRAPPED": "claude"})  # one nested wrap is fine
+    shims.check_not_recursing("codex", {"HEADROOM_WRAPPED": "claude:claude"})
     with pytest.raises(HeadroomError) as e:
-        resolve.check_not_recursing("claude", {"HEADROOM_WRAPPED": "claude:codex:claude"})
-    assert resolve.SHIM_MARKER in e.value.hint
+        shims.check_not_recursing("claude", {"HEADROOM_WRAPPED": "claude:codex:claude"})
+    assert shims.SHIM_MARKER in e.value.hint

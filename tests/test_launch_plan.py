@@ -16,7 +16,8 @@ from headroom_cli.errors import AgentNotFound, HeadroomError, UsageError
 from headroom_cli.launch import profiles
 from headroom_cli.launch.builders import deep_merge, get_builder, loads_json5, take_option, toml_value
 from headroom_cli.launch.journal import Journal
-from headroom_cli.launch.plan import BuildContext, Features, build_plan, mask_env, mask_text
+from headroom_cli.launch.context import BuildContext, Features
+from headroom_cli.launch.plan import build_plan, mask_env, mask_text
 from headroom_cli.launch.upstream import looks_like_jwt, resolve
 
 try:

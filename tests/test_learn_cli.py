@@ -115,7 +115,7 @@ def test_session_id(env, capsys):
 def test_since_window(env):
     home, project = env
     now = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
-    kw = dict(project=project, claude_home=home / ".claude", codex_home=home / ".codex", now=now)
+    kw = dict(project=project, homes={"claude": home / ".claude", "codex": home / ".codex"}, now=now)
     default = run.learn(**kw)  # last 14 days: the Nov 10 Claude session and the Oct 1 Codex one are out
     assert sorted(s.session_id[:8] for s in default.sessions) == ["019a2d7a", "8d2e4f60"]
     wide = run.learn(since="30d", **kw)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from headroom_cli.learn import mining
 from headroom_cli.learn.mining import correction_text, mine
-from headroom_cli.learn.readers import SHELL, Session, ToolCall, UserMessage, load_sessions
+from headroom_cli.learn.readers import SHELL, Session, ToolCall, UserMessage
+from headroom_cli.learn.sources import load_sessions
 from headroom_cli.learn.rules import RuleStore, rank
 
 _spec = importlib.util.spec_from_file_location("fixture_home", Path(__file__).parent / "fixtures/learn/fixture_home.py")
@@ -21,7 +22,7 @@ _spec.loader.exec_module(fixture_home)
 @pytest.fixture
 def sessions(tmp_path):
     h, project = fixture_home.build_home(tmp_path)
-    return load_sessions(claude_home=h / ".claude", codex_home=h / ".codex", project=str(project))
+    return load_sessions(homes={"claude": h / ".claude", "codex": h / ".codex"}, project=str(project))
 
 
 def _session(*events, agent="claude", sid="s1", project="/p"):
@@ -210,7 +211,7 @@ def test_a_resumed_session_that_copies_history_counts_once(tmp_path):
     src = next(d.glob("8d2e4f60*.jsonl"))
     copy = src.read_text().replace("8d2e4f60-1a3b-4c5d-8e7f-9a0b1c2d3e02", "99999999-1a3b-4c5d-8e7f-9a0b1c2d3e09")
     (d / "99999999-1a3b-4c5d-8e7f-9a0b1c2d3e09.jsonl").write_text(copy)
-    sessions = load_sessions(claude_home=h / ".claude", codex_home=h / ".codex", project=str(project))
+    sessions = load_sessions(homes={"claude": h / ".claude", "codex": h / ".codex"}, project=str(project))
     assert len(sessions) == 5
     rules = {r.key: r for r in RuleStore(tmp_path / "r.json").merge(mine(sessions))}
     assert rules["flag_add|kubectl|-n payments"].count == 3

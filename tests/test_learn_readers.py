@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom_cli.learn import readers
+from headroom_cli.learn import readers, sources
 from headroom_cli.learn.mining import call_outcome
 from headroom_cli.learn.readers import SHELL, ToolCall, UserMessage
 
@@ -122,18 +122,18 @@ def test_unwrap_shell(cmd, expected):
 
 def test_load_sessions_by_agent_and_order(home):
     h, project = home
-    both = readers.load_sessions(claude_home=h / ".claude", codex_home=h / ".codex", project=str(project))
+    homes = {"claude": h / ".claude", "codex": h / ".codex"}
+    both = sources.load_sessions(homes=homes, project=str(project))
     assert [s.agent for s in both] == ["codex", "claude", "claude", "codex"]  # by start time
-    only = readers.load_sessions(agent="codex", claude_home=h / ".claude", codex_home=h / ".codex",
-                                 project=str(project))
+    only = sources.load_sessions(agent="codex", homes=homes, project=str(project))
     assert {s.agent for s in only} == {"codex"}
 
 
 def test_default_homes_follow_home_and_codex_home(monkeypatch, tmp_path):
-    assert readers.default_claude_home() == Path.home() / ".claude"
-    assert readers.default_codex_home() == Path.home() / ".codex"
+    assert sources.default_home("claude") == Path.home() / ".claude"
+    assert sources.default_home("codex") == Path.home() / ".codex"
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "cx"))
-    assert readers.default_codex_home() == tmp_path / "cx"
+    assert sources.default_home("codex") == tmp_path / "cx"
 
 
 def test_unknown_and_broken_lines_do_not_stop_reading(tmp_path):

@@ -6,6 +6,7 @@ import stat
 import pytest
 
 from headroom_cli.cli import main
+from headroom_cli.launch import profiles
 from headroom_cli.mcp import install as inst
 
 
@@ -64,7 +65,7 @@ def test_unknown_agent_is_usage_error():
 
 
 def test_copilot_fresh_install_then_uninstall_leaves_nothing():
-    path = inst.copilot_config_path()
+    path = inst.config_file_path(profiles.load("copilot"))
     assert not path.exists()
     assert main(["mcp", "install", "copilot"]) == 0
     entry = json.loads(path.read_text())["mcpServers"]["headroom"]
@@ -74,7 +75,7 @@ def test_copilot_fresh_install_then_uninstall_leaves_nothing():
 
 
 def test_copilot_existing_config_restored(capsys):
-    path = inst.copilot_config_path()
+    path = inst.config_file_path(profiles.load("copilot"))
     path.parent.mkdir(parents=True)
     before = {"mcpServers": {"other": {"type": "local", "command": "x", "args": [], "tools": ["*"]},
                              "headroom": {"type": "http", "url": "http://old"}}, "theme": "dark"}
@@ -97,7 +98,7 @@ def test_copilot_existing_config_restored(capsys):
 
 
 def test_copilot_invalid_json_is_a_clear_error():
-    path = inst.copilot_config_path()
+    path = inst.config_file_path(profiles.load("copilot"))
     path.parent.mkdir(parents=True)
     path.write_text("{broken")
     assert main(["mcp", "install", "copilot"]) == 1

@@ -36,8 +36,9 @@ def register(app: typer.Typer) -> None:
 
         if session_id and all_failures:
             raise UsageError("--session-id and --all-failures pick sessions differently; give one of them")
-        if agent not in ("claude", "codex", "all"):
-            raise UsageError(f"--agent {agent!r}: use claude, codex or all")
+        from ..learn.sources import check_agent  # agents whose profile has [transcripts]
+
+        check_agent(agent)
         targets = writer.targets_for(target) if target else None
         proj = (project or Path.cwd()).expanduser()
         if (diff or apply) and not proj.is_dir():
@@ -55,14 +56,15 @@ def register(app: typer.Typer) -> None:
             if not forgotten:
                 raise NotFound("no stored rule matches " + ", ".join(repr(f) for f in forget),
                                hint="give the rule's text as listed by `headroom learn`, or its key from --json")
+        homes = {"claude": claude_home, "codex": codex_home}  # the two --*-home options
         result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures, since=since,
-                           claude_home=claude_home, codex_home=codex_home, targets=targets)
+                           homes=homes, targets=targets)
         if llm and result.found:
             from ..learn import phrasing
 
             phrasing.rephrase(result.found)
             result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures,
-                               since=since, claude_home=claude_home, codex_home=codex_home, targets=targets)
+                               since=since, homes=homes, targets=targets)
         written = writer.apply(result.changes) if apply else []
         if forgotten and not as_json:
             from rich.console import Console

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import typer
 
-AGENT_HELP = "claude, codex or copilot"
+# Which agents: those whose launcher profile has an `mcp_install` section
+# (`profiles.load_for_mcp_install` refuses the others, naming these).
+AGENT_HELP = "Agent name (one whose launcher profile has an mcp_install section)."
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +28,10 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be done, change nothing."),
     ):
         """Register `headroom mcp serve` with an agent (reversible with `uninstall`)."""
+        from ..launch.profiles import load_for_mcp_install
         from ..mcp import install as inst
 
-        _show(inst.install(agent, dry_run=dry_run), dry_run)
+        _show(inst.install(load_for_mcp_install(agent), dry_run=dry_run), dry_run)
         if not dry_run:
             from rich.console import Console
 
@@ -41,9 +44,10 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be done, change nothing."),
     ):
         """Remove headroom's MCP server from an agent, restoring what was there before."""
+        from ..launch.profiles import load_for_mcp_install
         from ..mcp import install as inst
 
-        actions = inst.uninstall(agent, dry_run=dry_run)
+        actions = inst.uninstall(load_for_mcp_install(agent), dry_run=dry_run)
         _show(actions, dry_run)
         if not actions:
             from rich.console import Console

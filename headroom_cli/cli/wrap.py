@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
     )
     def wrap(
         ctx: typer.Context,
-        agent: Optional[str] = typer.Argument(None, help="claude, codex, copilot, aider, openclaw (see --list).",
+        agent: Optional[str] = typer.Argument(None, help="Agent to run: a launcher profile (see --list).",
                                               autocompletion=_complete_agent),
         list_: bool = typer.Option(False, "--list", help="List agents: binary on PATH? version."),
         port: int = typer.Option(0, "--port", help="Proxy port (0: a free port)."),
@@ -169,6 +169,7 @@ def _print_dry_run(run, plan) -> None:
     import shlex
 
     from ..launch.plan import mask_env, mask_text
+    from ..launch.profiles import env_prefixes
 
     print(f"# headroom wrap {run.opts.agent} --dry-run (session {run.session_id})")
     print(f"# proxy {run.display_url} · {_mode(run.settings)}")
@@ -179,7 +180,7 @@ def _print_dry_run(run, plan) -> None:
     for k in sorted(plan.env_changes):
         v = plan.env_changes[k]
         print(f"unset {k}" if v is None else f"export {k}={shlex.quote(mask_env(k, v) or '')}")
-    relevant = ("ANTHROPIC_", "OPENAI_", "CLAUDE_", "CODEX_", "COPILOT_", "OPENCLAW_", "AIDER_")
+    relevant = env_prefixes()  # the agents' own variables, from their profiles
     kept = sorted(k for k in run.env if k.startswith(relevant) and k not in plan.env_changes)
     if kept:
         print("# passed through unchanged:")

@@ -3,6 +3,8 @@
 Each builder has `discover(ctx)` → {family: (url, source)} (the user's gateway found in the agent's
 own configuration, chained as upstream) and `build(ctx, upstreams, draft)` (fills the `Draft` that
 plan.py merges with its one rule). Profiles without a hook use `Generic` (env/args templates only).
+Only behaviour lives here (reading the agent's own config, merging with the user's flags); what is
+data about an agent (env templates, variables, subcommands, MCP install, transcripts) is in its profile.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from typing import Any
 
 from .. import config
 from ..errors import HeadroomError, UsageError
-from .plan import BuildContext, Draft
+from .context import BuildContext, Draft
+from .profiles import Profile
 from .upstream import Upstreams, is_anthropic_api, looks_like_jwt
 
 try:
@@ -146,10 +149,6 @@ class Generic:
 
 
 class Claude(Generic):
-    # Subcommands that are not a chat session: they get the environment, not our per-run flags.
-    MAINTENANCE = {"mcp", "config", "update", "doctor", "install", "setup-token", "migrate-installer",
-                   "plugin", "auth", "login", "logout"}
-
     def _user_settings(self, ctx: BuildContext) -> tuple[dict | None, str | None]:
         raw, _, _ = take_option(ctx.user_args, "--settings")
         if raw is None:
@@ -187,9 +186,6 @@ class Claude(Generic):
         return {}
 
     def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
-        if ctx.user_args and ctx.user_args[0] in self.MAINTENANCE:
-            draft.skip_profile_args = True
-            return
         all_settings = self._all_settings(ctx)
         user_env = {k: v for d, _ in reversed(all_settings) for k, v in (d.get("env") or {}).items()}
         cloud = [v for v in ("CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CODE_USE_FOUNDRY")
@@ -453,8 +449,13 @@ BUILDERS: dict[str, Generic] = {
 }
 
 
-def get_builder(name: str) -> Generic:
+def get_builder(name: str, source: str = "") -> Generic:
     if name not in BUILDERS:
-        raise UsageError(f"launcher profile asks for unknown builder {name!r}",
-                         hint=f"known builders: {', '.join(BUILDERS)}")
+        where = f"{source}: launcher profile field `builder`" if source else "launcher profile"
+        raise UsageError(f"{where} names unknown builder {name!r}",
+                         hint=f"known builders: {', '.join(BUILDERS)} (or leave `builder` out: generic)")
     return BUILDERS[name]
+
+
+def builder_for(profile: Profile) -> Generic:
+    return get_builder(profile.builder, profile.source)

@@ -16,20 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .profiles import Profile
+from .builders import builder_for
+from .context import BuildContext, Draft, fill
+from .shims import child_env
 from .upstream import Upstreams
-
-if TYPE_CHECKING:
-    from .journal import Journal
-
-
-@dataclass(frozen=True)
-class Features:
-    mcp_url: str | None = None  # register an MCP server named `headroom` at this URL
-    statusline_command: str | None = None  # Claude statusLine command (unless the user has one)
-    reduce_output: bool = False
 
 
 @dataclass
@@ -45,54 +36,8 @@ class LaunchPlan:
     derived_files: dict[str, str] = field(default_factory=dict)  # name → content (dry-run display)
 
 
-@dataclass
-class Draft:
-    """What a builder fills; `plan.py` merges it with the one rule above."""
-
-    user_args: list[str]
-    pre_args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    unset: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-    temp_files: list[Path] = field(default_factory=list)
-    derived_files: dict[str, str] = field(default_factory=dict)
-    skip_profile_args: bool = False  # e.g. a Claude maintenance subcommand (`claude mcp list`)
-
-
-@dataclass
-class BuildContext:
-    profile: Profile
-    exe: str
-    user_args: list[str]
-    proxy_url: str  # http://127.0.0.1:PORT (no /v1)
-    features: Features
-    env: dict[str, str]  # the user's environment
-    cwd: Path
-    session_id: str = ""
-    journal: Journal | None = None  # None for --dry-run: nothing is written
-
-    @property
-    def openai_base_url(self) -> str:
-        return self.proxy_url + "/v1"
-
-    def template_vars(self) -> dict[str, str]:
-        port = self.proxy_url.rsplit(":", 1)[-1]
-        return {
-            "base_url": self.proxy_url, "anthropic_base_url": self.proxy_url,
-            "openai_base_url": self.openai_base_url, "port": port, "session_id": self.session_id,
-            "mcp_url": self.features.mcp_url or "",
-        }
-
-
-def fill(template: str, values: dict[str, str]) -> str:
-    """`{name}` substitution that leaves unknown braces alone (JSON in templates stays intact)."""
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
-
-
 def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
-    from .builders import get_builder
-
-    builder = get_builder(ctx.profile.builder)
+    builder = builder_for(ctx.profile)
     draft = Draft(user_args=list(ctx.user_args))
     values = ctx.template_vars()
     profile_env = {k: fill(v, values) for k, v in ctx.profile.env.items()}
@@ -100,12 +45,14 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     for k, v in ctx.profile.env_default.items():
         if k not in ctx.env:
             draft.env[k] = fill(v, values)
-    builder.build(ctx, upstreams, draft)
+    # A maintenance subcommand (`claude mcp list`) gets the environment, not the per-run flags.
+    plain = bool(ctx.user_args) and ctx.user_args[0] in ctx.profile.plain_subcommands
+    if not plain:
+        builder.build(ctx, upstreams, draft)
     # Always visible to the child: the statusline and a nested wrap find their session with these.
     draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)
     draft.env.setdefault("HEADROOM_PROXY_URL", ctx.proxy_url)
-    from ..shell.resolve import child_env  # recursion guard: the agents wrapped up the process chain
-
+    # recursion guard: the agents wrapped up the process chain
     draft.env.update(child_env(ctx.profile.name, ctx.env))
 
     env = {k: v for k, v in ctx.env.items() if k not in draft.unset}
@@ -114,7 +61,7 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
         if ctx.env.get(k) != v:
             changes[k] = v
         env[k] = v
-    profile_args = [] if draft.skip_profile_args else [fill(a, values) for a in ctx.profile.args]
+    profile_args = [] if plain else [fill(a, values) for a in ctx.profile.args]
     argv = [ctx.exe, *profile_args, *draft.pre_args, *draft.user_args]
     return LaunchPlan(
         argv=argv, env=env, temp_files=draft.temp_files, banner_notes=[*upstreams.notes, *draft.notes],

@@ -25,8 +25,9 @@ from .. import config
 from ..errors import AgentNotFound, HeadroomError
 from . import journal as journal_mod
 from . import profiles
-from .builders import get_builder
-from .plan import BuildContext, Features, LaunchPlan, build_plan
+from .builders import builder_for
+from .context import BuildContext, Features
+from .plan import LaunchPlan, build_plan
 from .supervise import Child
 from .upstream import resolve
 
@@ -108,7 +109,7 @@ class WrapRun:
     def prepare(self) -> LaunchPlan:
         o = self.opts
         profile = profiles.load(o.agent)
-        from ..shell.resolve import check_not_recursing
+        from .shims import check_not_recursing
 
         check_not_recursing(profile.name, self.env)  # backstop for shims nobody can recognise
         missing_note = None
@@ -142,7 +143,7 @@ class WrapRun:
         ctx = BuildContext(profile=profile, exe=exe, user_args=list(o.user_args), proxy_url=proxy_url,
                            features=features, env=self.env, cwd=self.cwd, session_id=self.session_id,
                            journal=self.journal)
-        discovered = get_builder(profile.builder).discover(ctx)
+        discovered = builder_for(profile).discover(ctx)
         ups = resolve(self.env, profile.upstream_env, discovered,
                       anthropic=o.anthropic_upstream, openai=o.openai_upstream)
         self.plan = build_plan(ctx, ups)

@@ -25,7 +25,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 SHELL = "shell"  # neutral name of every agent's shell tool (Claude `Bash`, Codex `shell`/`exec_command`)
 
@@ -44,13 +44,7 @@ class ToolCall:
     exit_code: int | None = None
     timestamp: str = ""
     call_id: str = ""
-    answered: bool = False  # a result was seen for this call
-
-    @property
-    def failed(self) -> bool:
-        from .mining import call_failed  # the judgement lives with the mining heuristics
-
-        return call_failed(self)
+    answered: bool = False  # a result was seen for this call (whether it failed: `mining.call_failed`)
 
 
 @dataclass
@@ -63,7 +57,7 @@ class UserMessage:
 
 @dataclass
 class Session:
-    agent: str  # "claude" | "codex"
+    agent: str  # the agent's profile name ("claude", "codex", …)
     session_id: str
     path: Path
     project: str = ""  # the working directory the agent ran in
@@ -275,9 +269,9 @@ def read_claude_transcript(path: Path) -> Session:
     return s
 
 
-def claude_transcripts(claude_home: Path, project: str | None = None) -> list[Path]:
-    """Transcript files under `<claude_home>/projects`, for one project or all, sorted."""
-    root = Path(claude_home) / "projects"
+def claude_transcripts(claude_home: Path, project: str | None = None, subdir: str = "projects") -> list[Path]:
+    """Transcript files under `<claude_home>/<subdir>`, for one project or all, sorted."""
+    root = Path(claude_home) / subdir
     if not root.is_dir():
         return []
     if project is None:
@@ -446,8 +440,9 @@ def _codex_meta_cwd(path: Path) -> str:
     return ""
 
 
-def codex_rollouts(codex_home: Path, project: str | None = None) -> list[Path]:
-    root = Path(codex_home) / "sessions"
+def codex_rollouts(codex_home: Path, project: str | None = None, subdir: str = "sessions") -> list[Path]:
+    """Rollout files under `<codex_home>/<subdir>` whose session ran in `project` (or all), sorted."""
+    root = Path(codex_home) / subdir
     if not root.is_dir():
         return []
     files = sorted(p for p in root.rglob("*.jsonl") if p.is_file())
@@ -462,30 +457,15 @@ def codex_rollouts(codex_home: Path, project: str | None = None) -> list[Path]:
     return out
 
 
-# --- both -------------------------------------------------------------------------------------------
+# --- the formats, by the name a profile's `[transcripts] reader` gives -----------------------------
 
-def default_claude_home() -> Path:
-    return Path.home() / ".claude"
-
-
-def default_codex_home() -> Path:
-    env = os.environ.get("CODEX_HOME")
-    return Path(env) if env else Path.home() / ".codex"
+@dataclass(frozen=True)
+class Format:
+    find: Callable[[Path, str | None, str], list[Path]]  # (agent home, project or None, subdir) → files
+    read: Callable[[Path], Session]
 
 
-def load_sessions(*, agent: str = "all", claude_home: Path | None = None, codex_home: Path | None = None,
-                  project: str | None = None) -> list[Session]:
-    """Every readable session of the chosen agents (for one project, or all when project is None)."""
-    out: list[Session] = []
-    if agent in ("claude", "all"):
-        for p in claude_transcripts(claude_home or default_claude_home(), project):
-            s = read_claude_transcript(p)
-            if s.events:
-                out.append(s)
-    if agent in ("codex", "all"):
-        for p in codex_rollouts(codex_home or default_codex_home(), project):
-            s = read_codex_rollout(p)
-            if s.events:
-                out.append(s)
-    out.sort(key=lambda s: (s.started, s.agent, s.session_id))
-    return out
+FORMATS: dict[str, Format] = {
+    "claude": Format(find=claude_transcripts, read=read_claude_transcript),
+    "codex": Format(find=codex_rollouts, read=read_codex_rollout),
+}

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import NotFound, UsageError
-from . import mining, readers, writer
+from . import mining, readers, sources, writer
 from .rules import Rule, RuleStore
 
 DEFAULT_SINCE = "14d"
@@ -32,7 +32,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 
 def default_targets(agent: str) -> list[str]:
-    return {"claude": ["claude"], "codex": ["agents"]}.get(agent, ["claude", "agents"])
+    return sources.rules_targets(agent)  # from the profiles' [transcripts] rules_target
 
 
 @dataclass
@@ -45,12 +45,10 @@ class LearnResult:
 
 
 def select_sessions(*, project: str, agent: str, session_id: str | None, all_failures: bool,
-                    since: str | None, claude_home: Path | None, codex_home: Path | None,
-                    now: datetime | None = None) -> list:
-    homes = dict(agent=agent, claude_home=claude_home, codex_home=codex_home)
+                    since: str | None, homes: sources.Homes | None = None, now: datetime | None = None) -> list:
     if session_id:
         for scope in (project, None):  # this project first, then anywhere
-            hits = [s for s in readers.load_sessions(project=scope, **homes)
+            hits = [s for s in sources.load_sessions(project=scope, agent=agent, homes=homes)
                     if s.session_id == session_id or (len(session_id) >= 6 and s.session_id.startswith(session_id))]
             exact = [s for s in hits if s.session_id == session_id]
             hits = exact or hits
@@ -60,9 +58,8 @@ def select_sessions(*, project: str, agent: str, session_id: str | None, all_fai
             if hits:
                 return hits
         raise NotFound(f"no session {session_id!r} found",
-                       hint=f"looked in {readers.default_claude_home() if claude_home is None else claude_home} "
-                            f"and {readers.default_codex_home() if codex_home is None else codex_home}")
-    sessions = readers.load_sessions(project=project, **homes)
+                       hint="looked in " + " and ".join(str(f) for f in sources.folders(homes)))
+    sessions = sources.load_sessions(project=project, agent=agent, homes=homes)
     if since or not all_failures:
         cutoff = parse_since(since or DEFAULT_SINCE, now)
         sessions = [s for s in sessions if (s.last_time() or _mtime(s.path)) >= cutoff]
@@ -77,15 +74,16 @@ def _mtime(path: Path) -> datetime:
 
 
 def learn(*, project: Path | str, agent: str = "all", session_id: str | None = None, all_failures: bool = False,
-          since: str | None = None, claude_home: Path | None = None, codex_home: Path | None = None,
-          targets: list[str] | None = None, store: RuleStore | None = None,
-          now: datetime | None = None) -> LearnResult:
-    if agent not in ("claude", "codex", "all"):
-        raise UsageError(f"unknown agent {agent!r}", hint="use --agent claude, codex or all")
+          since: str | None = None, homes: sources.Homes | None = None, targets: list[str] | None = None,
+          store: RuleStore | None = None, now: datetime | None = None) -> LearnResult:
+    """`homes`: agent → its folder, overriding the profile's (`--claude-home`, `--codex-home`)."""
+    known = sources.sources()
+    if agent != "all" and agent not in known:
+        raise UsageError(f"unknown agent {agent!r}", hint=f"use --agent {sources.choices(known)}")
     project = str(Path(project).expanduser().resolve())
     store = store or RuleStore()
     sessions = select_sessions(project=project, agent=agent, session_id=session_id, all_failures=all_failures,
-                               since=since, claude_home=claude_home, codex_home=codex_home, now=now)
+                               since=since, homes=homes, now=now)
     found = store.merge(mining.mine(sessions))
     rules = store.rules(project)
     changes = writer.plan(Path(project), rules, targets or default_targets(agent))

@@ -1,7 +1,10 @@
-"""`headroom mcp install|uninstall claude|codex|copilot`: register the stdio server with an agent,
-reversibly. Claude Code and Codex have their own `mcp add/remove` commands, so we call them; Copilot
-keeps servers in `~/.copilot/mcp-config.json`, which we edit with a backup and a journal (state dir)
-so `uninstall` restores the entry that was there before (or removes ours).
+"""`headroom mcp install|uninstall <agent>`: register the stdio server with an agent, reversibly.
+
+Driven by the agent's launcher profile (`[mcp_install]`, see `launch/profiles.py`; the CLI loads it
+with `profiles.load_for_mcp_install`, which refuses an agent without that section): agents with their
+own `mcp add/remove` commands (Claude Code, Codex) get those run; agents that keep servers in a JSON
+file (Copilot: `~/.copilot/mcp-config.json`) get that file edited with a backup and a journal (state
+dir), so `uninstall` restores the entry that was there before (or removes ours).
 
 Functions return the list of actions (for `--dry-run` and for the CLI to print); nothing prints here.
 """
@@ -15,18 +18,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import config
-from ..errors import AgentNotFound, HeadroomError, UsageError
+from ..errors import AgentNotFound, HeadroomError
 
-AGENTS = ("claude", "codex", "copilot")
+if TYPE_CHECKING:  # the profile is handed in: mcp/ does not import the launcher (launch → proxy → mcp)
+    from ..launch.profiles import McpInstall, Profile
+
 SERVER = config.MCP_SERVER_NAME
-INSTALL_HINTS = {
-    "claude": "npm i -g @anthropic-ai/claude-code",
-    "codex": "npm i -g @openai/codex",
-    "copilot": "npm i -g @github/copilot",
-}
 
 Runner = Callable[[list[str]], "subprocess.CompletedProcess"]
 
@@ -45,49 +45,58 @@ def serve_command() -> list[str]:
     return [exe, "mcp", "serve"] if exe else [sys.executable, "-m", "headroom_cli", "mcp", "serve"]
 
 
+def install(p: Profile, *, dry_run: bool = False, runner: Runner | None = None) -> list[Action]:
+    """Register the server with the agent of profile `p` (which has an `mcp_install` section)."""
+    spec = p.mcp_install
+    assert spec is not None
+    if spec.edits_file:
+        return _file_install(p, spec, dry_run)
+    return [_run([_agent_binary(p), *_fill_args(spec.add)], spec, dry_run, runner)]
+
+
+def uninstall(p: Profile, *, dry_run: bool = False, runner: Runner | None = None) -> list[Action]:
+    spec = p.mcp_install
+    assert spec is not None
+    if spec.edits_file:
+        return _file_uninstall(p, spec, dry_run)
+    return [_run([_agent_binary(p), *_fill_args(spec.remove)], spec, dry_run, runner)]
+
+
+def config_file_path(p: Profile) -> Path | None:
+    """The JSON file `mcp install` edits for this agent (None: it runs the agent's own commands)."""
+    spec = p.mcp_install
+    return spec.config_path() if spec is not None and spec.edits_file else None
+
+
+# --- the agent's own commands -------------------------------------------------------------------
+
+def _fill_args(template: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for a in template:
+        if a == "{serve}":
+            out.extend(serve_command())
+        else:
+            out.append(a.replace("{server}", SERVER))
+    return out
+
+
 def _default_runner(argv: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
 
-def _agent_binary(agent: str) -> str:
-    exe = shutil.which(agent)
+def _agent_binary(p: Profile) -> str:
+    exe = shutil.which(p.binary)
     if not exe:
-        raise AgentNotFound(f"{agent} is not installed (not on PATH)", hint=f"install it: {INSTALL_HINTS[agent]}")
+        raise AgentNotFound(f"{p.name} is not installed (not on PATH)",
+                            hint=f"install it: {p.install}" if p.install else None)
     return exe
 
 
-def _check_agent(agent: str) -> None:
-    if agent not in AGENTS:
-        raise UsageError(f"unknown agent {agent!r}", hint=f"choose one of: {', '.join(AGENTS)}")
-
-
-def install(agent: str, *, dry_run: bool = False, runner: Runner | None = None) -> list[Action]:
-    _check_agent(agent)
-    if agent == "copilot":
-        return _copilot_install(dry_run)
-    cmd = serve_command()
-    if agent == "claude":
-        argv = [_agent_binary("claude"), "mcp", "add", "--scope", "user", SERVER, "--", *cmd]
-    else:
-        argv = [_agent_binary("codex"), "mcp", "add", SERVER, "--", *cmd]
-    return [_run(argv, dry_run, runner)]
-
-
-def uninstall(agent: str, *, dry_run: bool = False, runner: Runner | None = None) -> list[Action]:
-    _check_agent(agent)
-    if agent == "copilot":
-        return _copilot_uninstall(dry_run)
-    if agent == "claude":
-        argv = [_agent_binary("claude"), "mcp", "remove", "--scope", "user", SERVER]
-    else:
-        argv = [_agent_binary("codex"), "mcp", "remove", SERVER]
-    return [_run(argv, dry_run, runner)]
-
-
-def _run(argv: list[str], dry_run: bool, runner: Runner | None) -> Action:
+def _run(argv: list[str], spec: McpInstall, dry_run: bool, runner: Runner | None) -> Action:
     import shlex
 
-    action = Action("run", shlex.join([Path(argv[0]).name, *argv[1:]]))
+    name = Path(argv[0]).name
+    action = Action("run", shlex.join([name, *argv[1:]]))
     if dry_run:
         return action
     try:
@@ -97,25 +106,33 @@ def _run(argv: list[str], dry_run: bool, runner: Runner | None) -> Action:
     if proc.returncode != 0:
         out = ((proc.stderr or "") + (proc.stdout or "")).strip()
         raise HeadroomError(f"`{action.detail}` failed (exit {proc.returncode}): {out[-500:]}",
-                            hint=f"run `{Path(argv[0]).name} mcp list` to see what is registered")
+                            hint=f"run `{shlex.join([name, *spec.list])}` to see what is registered"
+                            if spec.list else None)
     action.done = True
     return action
 
 
-# --- Copilot: a JSON file of our own editing ---------------------------------------------------
+# --- a JSON file of our own editing -------------------------------------------------------------
 
-def copilot_config_path() -> Path:
-    home = os.environ.get("COPILOT_HOME")
-    return (Path(home) if home else Path.home() / ".copilot") / "mcp-config.json"
-
-
-def _journal_path() -> Path:
-    return config.paths().state_dir / "mcp-install-copilot.json"
+def _journal_path(p: Profile) -> Path:
+    return config.paths().state_dir / f"mcp-install-{p.name}.json"
 
 
-def _copilot_entry() -> dict:
+def _entry(spec: McpInstall) -> dict:
+    """The profile's `entry` with `{command}` / `{args}` filled from `serve_command()`."""
     cmd = serve_command()
-    return {"type": "local", "command": cmd[0], "args": cmd[1:], "tools": ["*"]}
+    values = {"{command}": cmd[0], "{args}": cmd[1:]}
+
+    def fill(v):
+        if isinstance(v, str):
+            return values.get(v, v)
+        if isinstance(v, dict):
+            return {k: fill(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        return v
+
+    return fill(spec.entry)
 
 
 def _read_json(p: Path) -> dict:
@@ -137,21 +154,23 @@ def _write_json(p: Path, data: dict) -> None:
     os.replace(tmp, p)
 
 
-def _copilot_install(dry_run: bool) -> list[Action]:
-    path = copilot_config_path()
+def _file_install(prof: Profile, spec: McpInstall, dry_run: bool) -> list[Action]:
+    path = spec.config_path()
+    key = spec.servers_key
     existed = path.exists()
     data = _read_json(path)
-    servers = data.setdefault("mcpServers", {})
+    servers = data.setdefault(key, {})
     if not isinstance(servers, dict):
-        raise HeadroomError(f"{path}: `mcpServers` is not an object", hint="fix the file, then retry")
+        raise HeadroomError(f"{path}: `{key}` is not an object", hint="fix the file, then retry")
+    entry = _entry(spec)
     actions: list[Action] = []
     backup = path.with_name(path.name + f".headroom-backup-{int(time.time())}")
     if existed:
         actions.append(Action("backup", f"{path} → {backup}"))
-    actions.append(Action("write", f"{path}: mcpServers.{SERVER} = {json.dumps(_copilot_entry())}"))
+    actions.append(Action("write", f"{path}: {key}.{SERVER} = {json.dumps(entry)}"))
     if dry_run:
         return actions
-    journal = _journal_path()
+    journal = _journal_path(prof)
     if not journal.exists():  # keep the first journal: it knows what was there before us
         prev = servers.get(SERVER)
         config.ensure_dir(journal.parent)
@@ -161,32 +180,33 @@ def _copilot_install(dry_run: bool) -> list[Action]:
         }), encoding="utf-8")
     if existed:
         shutil.copy2(path, backup)
-    servers[SERVER] = _copilot_entry()
+    servers[SERVER] = entry
     _write_json(path, data)
     for a in actions:
         a.done = True
     return actions
 
 
-def _copilot_uninstall(dry_run: bool) -> list[Action]:
-    journal = _journal_path()
+def _file_uninstall(prof: Profile, spec: McpInstall, dry_run: bool) -> list[Action]:
+    journal = _journal_path(prof)
+    key = spec.servers_key
     try:
         j = json.loads(journal.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        j = {"path": str(copilot_config_path()), "existed": True, "previous_entry": None}
+        j = {"path": str(spec.config_path()), "existed": True, "previous_entry": None}
     path = Path(j["path"])
     data = _read_json(path)
-    servers = data.get("mcpServers")
+    servers = data.get(key)
     if not isinstance(servers, dict):
-        servers = data["mcpServers"] = {}
+        servers = data[key] = {}
     actions: list[Action] = []
     prev = j.get("previous_entry")
     # Only our own entry changes: servers the user added since install stay.
     if prev is not None:
-        actions.append(Action("write", f"{path}: restore the previous mcpServers.{SERVER}"))
+        actions.append(Action("write", f"{path}: restore the previous {key}.{SERVER}"))
     elif SERVER in servers:
-        actions.append(Action("write", f"{path}: remove mcpServers.{SERVER}"))
-    drop_file = (not j.get("existed")) and set(servers) <= {SERVER} and set(data) <= {"mcpServers"}
+        actions.append(Action("write", f"{path}: remove {key}.{SERVER}"))
+    drop_file = (not j.get("existed")) and set(servers) <= {SERVER} and set(data) <= {key}
     if drop_file and path.exists():
         actions = [Action("remove", f"{path} (headroom created it)")]
     if journal.exists():

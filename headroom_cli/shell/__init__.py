@@ -1,4 +1,2 @@
-"""Shell integration: completion scripts, agent aliases, and resolving an agent's real binary past shims.
-
-Stdlib-only at import time: `headroom wrap` imports `resolve` on its start-up path.
-"""
+"""Shell integration: completion scripts and agent aliases (finding an agent's real binary past
+headroom's shims is launch logic: `launch/shims.py`)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .resolve import WRAPPED_ENV, find_real_binary
+from ..launch.shims import WRAPPED_ENV, find_real_binary
 
 _NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 

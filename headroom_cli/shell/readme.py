@@ -23,9 +23,9 @@ def _config() -> str:
 
 
 def _agents() -> str:
-    from ..launch.profiles import all_profiles, _builtin_dirs
+    from ..launch.profiles import all_profiles, builtin_dirs
 
-    builtin = {p.resolve() for d in _builtin_dirs() for p in d.glob("*.toml")}
+    builtin = {p.resolve() for d in builtin_dirs() for p in d.glob("*.toml")}
     rows = ["| agent | `headroom wrap …` | protocols to the proxy | per-run MCP retrieve tool | install |",
             "|---|---|---|---|---|"]
     for name, p in all_profiles().items():
