@@ -26,7 +26,7 @@ from headroom_cli.ccr.store import default_store  # noqa: E402
 from headroom_cli.compress.api import CompressConfig, compress_request  # noqa: E402
 from headroom_cli.compress.memo import Memo  # noqa: E402
 from headroom_cli.compress.protocols import sites  # noqa: E402
-from headroom_cli.stats.tokens import encoding_name  # noqa: E402
+from headroom_cli.compress.tokens import encoding_name  # noqa: E402
 
 VERBATIM_REQUIRED = {"sre_incident", "pytest_log", "git_diff"}
 

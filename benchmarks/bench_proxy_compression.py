@@ -40,7 +40,7 @@ def savings_equal() -> list[dict]:
     from headroom_cli.compress.api import CompressConfig, compress_request
     from headroom_cli.proxy.runner import ProxyServer
     from headroom_cli.proxy.settings import ProxySettings
-    from headroom_cli.stats.tokens import count_tokens
+    from headroom_cli.compress.tokens import count_tokens
     from headroom_cli.testing.fake_provider import FakeProvider, Text
 
     rows = []

@@ -11,8 +11,10 @@ import sys
 import pytest
 
 from headroom_cli.compress import markers, router
-from headroom_cli.compress.base import Context, key_for
-from headroom_cli.compress.compressors import _common, code, diff, json_data, logs, search, text
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Context
+from headroom_cli.compress.compressors import code, diff, json_data, logs, search, text
+from headroom_cli.compress.tokens import estimate_tokens
 
 import test_compressors_samples as S
 
@@ -64,15 +66,15 @@ def test_realistic_inputs_keep_needles_and_key(name):
     assert res.lossy
     assert markers.find_keys(res.text) == [key_for(text_)]
     assert ctx.marker_tool in res.text
-    assert _common.estimate(res.text) < 0.6 * _common.estimate(text_)
+    assert estimate_tokens(res.text, coarse=True) < 0.6 * estimate_tokens(text_, coarse=True)
 
 
 def test_overall_savings_at_least_75_percent():
     before = after = 0
     for (text_, _), ctx, _kind in CASES.values():
         res = router.compress_block(text_, ctx)
-        before += _common.estimate(text_)
-        after += _common.estimate(res.text if res else text_)
+        before += estimate_tokens(text_, coarse=True)
+        after += estimate_tokens(res.text if res else text_, coarse=True)
     assert (before - after) / before >= 0.75
 
 
@@ -344,7 +346,7 @@ def test_jsonl_errors_by_level_not_by_key_and_outliers_kept():
     assert res is not None and res.kind == "jsonl"
     assert lines[300] in res.text and lines[250] in res.text
     # '"error": null' on every line does not make every line an error
-    assert _common.estimate(res.text) < 0.1 * _common.estimate(text_)
+    assert estimate_tokens(res.text, coarse=True) < 0.1 * estimate_tokens(text_, coarse=True)
 
 
 def test_search_repeated_usages_shown_once_files_named():
@@ -354,7 +356,7 @@ def test_search_repeated_usages_shown_once_files_named():
     res = search.compress(text_, Context(tool_input='grep -rn "fetch_user" src'))
     assert "src/users.py:7:def fetch_user(uid: int) -> User:" in res.text  # the definition ranks first
     assert "src/m29.py (3)" in res.text or "+" in res.text  # dropped files are named with their counts
-    assert _common.estimate(res.text) < 0.25 * _common.estimate(text_)
+    assert estimate_tokens(res.text, coarse=True) < 0.25 * estimate_tokens(text_, coarse=True)
 
 
 def test_search_free_text_lines_are_not_collapsed():

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom_cli.compress import markers
-from headroom_cli.compress.compressors import _common, json_data, search, table
+from headroom_cli.compress.compressors import common, json_data, search, table
 
 FAST = settings(max_examples=300, deadline=None)
 
@@ -32,9 +32,9 @@ term = st.text(alphabet="abcKXYZ-._/:12İé", min_size=1, max_size=5)
 @given(hexish)
 def test_template_regex_and_bulk_templates_match_the_plain_pattern(s):
     ref = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:_-]*")
-    assert _common.FAST_NORM.sub("#", s) == ref.sub("#", s)
+    assert common.FAST_NORM.sub("#", s) == ref.sub("#", s)
     items = s.split("\n")
-    assert _common.templates(items) == [ref.sub("#", x) for x in items]
+    assert common.templates(items) == [ref.sub("#", x) for x in items]
 
 
 @FAST
@@ -56,12 +56,12 @@ def test_grep_line_pattern_matches_the_lazy_one(s):
 @FAST
 @given(words, st.lists(term, min_size=1, max_size=12))
 def test_term_lines_on_lower_cased_text_match_the_case_insensitive_regex(text, terms):
-    rx = _common._regex(tuple(terms))
+    rx = common._regex(tuple(terms))
     items = text.split("\n")
-    starts = _common.line_starts(items)
+    starts = common.line_starts(items)
     ref = [rx.search(x) is not None for x in items]
-    assert _common.regex_lines(rx, text, starts) == ref
-    assert _common.regex_lines(rx, text, starts, text.lower()) == ref
+    assert common.regex_lines(rx, text, starts) == ref
+    assert common.regex_lines(rx, text, starts, text.lower()) == ref
 
 
 @FAST
@@ -71,8 +71,8 @@ def test_keyword_scan_over_some_lines_matches_the_whole_text_scan(items, data):
     text = "\n".join(items)
     idx = sorted(data.draw(st.sets(st.integers(0, len(items) - 1))))
     sets = (("error", "fail", "timed out"), ("warn",))
-    whole = [_common.keyword_lines(text.lower(), ws, _common.line_starts(items)) for ws in sets]
-    got = _common.lines_with_words(text, items, idx, sets)
+    whole = [common.keyword_lines(text.lower(), ws, common.line_starts(items)) for ws in sets]
+    got = common.lines_with_words(text, items, idx, sets)
     assert got == [[w[i] for i in idx] for w in whole]
 
 

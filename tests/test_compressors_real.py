@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from headroom_cli.compress import markers, router
-from headroom_cli.compress.base import Context, key_for
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Context
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 FILES = ["claude-code-2.1.330.jsonl", "codex-0.169.0.jsonl"]

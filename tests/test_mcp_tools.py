@@ -4,7 +4,7 @@ import json
 import pytest
 
 from headroom_cli.ccr.store import Store
-from headroom_cli.compress.base import key_for
+from headroom_cli.ccr.store import key_for
 from headroom_cli.mcp import tools
 
 

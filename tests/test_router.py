@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from headroom_cli.compress import markers, router
-from headroom_cli.compress.base import Context, Result, key_for
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress.base import Context, Result
 from headroom_cli.compress.compressors import build, code, diff, json_data, logs, search, table, text
 
 import test_compressors_samples as S

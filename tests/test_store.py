@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from headroom_cli import config
-from headroom_cli.ccr.store import Store, default_store, retrieve
-from headroom_cli.compress.base import key_for
+from headroom_cli.ccr.store import Store, default_store, key_for, retrieve
 from headroom_cli.errors import NotFound
 
 

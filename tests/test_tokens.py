@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from headroom_cli.stats import tokens
+from headroom_cli.compress import tokens
 
 
 @pytest.fixture
@@ -63,3 +63,23 @@ def test_fallback_to_estimate_when_no_encoding(monkeypatch):
     monkeypatch.setattr(tokens, "_enc_name", tokens.ESTIMATE)
     assert tokens.encoding_name() == "estimate"
     assert tokens.count_tokens("hello world, again") == tokens.estimate_tokens("hello world, again")
+
+
+def test_coarse_estimate_is_four_characters_a_token_rounded_up():
+    assert [tokens.estimate_tokens("x" * n, coarse=True) for n in (0, 1, 4, 5, 8, 9)] == [0, 1, 1, 2, 2, 3]
+    # nothing is weighed: punctuation, digits and non-ASCII count as any character
+    assert tokens.estimate_tokens("{}[]0123日本語", coarse=True) == 3  # 11 characters
+    assert tokens.estimate_tokens("{}[]0123日本語") > 3
+
+
+def test_one_minimum_size_rule_for_the_pipeline_and_the_router():
+    # the router's floor: 200 coarse tokens, i.e. 797 characters
+    assert tokens.big_enough("a" * 796, tokens.ROUTER_MIN_TOKENS, coarse=True) is None
+    assert tokens.big_enough("a" * 797, tokens.ROUTER_MIN_TOKENS, coarse=True) == 200
+    # the pipeline's: two characters per token of the minimum, then the (fine) estimate must reach it
+    cjk = "日本語のテキスト" * 24  # 192 characters, well over 100 estimated tokens
+    assert tokens.estimate_tokens(cjk) >= tokens.MIN_TOKENS
+    assert tokens.big_enough(cjk, tokens.MIN_TOKENS) is None
+    assert tokens.big_enough(cjk * 2, tokens.MIN_TOKENS) == tokens.estimate_tokens(cjk * 2)
+    spaces = "a " * 150  # 300 characters, under 100 estimated tokens
+    assert tokens.estimate_tokens(spaces) < tokens.MIN_TOKENS and tokens.big_enough(spaces, tokens.MIN_TOKENS) is None

@@ -6,6 +6,7 @@ The store does not compress anything — it only keeps text.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -15,10 +16,15 @@ from pathlib import Path
 from typing import Callable
 
 from .. import config
-from ..compress.base import key_for
 from ..errors import NotFound
 
 DB_NAME = "originals.sqlite3"
+
+
+def key_for(text: str) -> str:
+    """Retrieval key of an original: a content hash, so the same original always gets the same key (and a
+    re-put refreshes it instead of storing it twice). Markers spell it `key=<24 hex digits>`."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS originals (

@@ -85,7 +85,7 @@ def check_agents() -> list[Check]:
 
 
 def check_tokens() -> list[Check]:
-    from ..stats import tokens
+    from ..compress import tokens
 
     name = tokens.encoding_name()
     if name == tokens.ESTIMATE:

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _encoding() -> str:
-    from ..stats.tokens import encoding_name
+    from ..compress.tokens import encoding_name
 
     return encoding_name()
 

@@ -16,10 +16,9 @@ from ..errors import UsageError
 from .memo import Memo
 from .pipeline import BlockInfo, CompressResult, default_compressor, run
 from .protocols import PROTOCOLS
+from .tokens import MIN_TOKENS
 
 __all__ = ["CompressConfig", "CompressResult", "BlockInfo", "compress", "compress_request", "detect_protocol"]
-
-DEFAULT_MIN_TOKENS = 100  # blocks below this (estimated) size pass untouched
 
 
 @dataclass
@@ -30,7 +29,7 @@ class CompressConfig:
     protect_tools: Iterable[str] | None = None  # extra tool names/globs never compressed
     store: Any = None  # a ccr.store.Store; default: the user's store (opened on the first lossy cut)
     ttl: int | None = None  # lifetime of stored originals; default: the store's
-    min_tokens: int = DEFAULT_MIN_TOKENS
+    min_tokens: int = MIN_TOKENS  # blocks below this (estimated) size pass untouched (tokens.big_enough)
     # For tests and embedding: the block compressor (default: compress.router.compress_block) and the memo.
     compressor: Callable | None = None
     memo: Memo | None = None

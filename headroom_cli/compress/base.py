@@ -10,11 +10,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-def key_for(text: str) -> str:
-    """Retrieval key of an original: a content hash, so the same original always gets the same key."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-
-
 @dataclass(frozen=True)
 class Context:
     """What a compressor may look at besides the block itself — all fixed in history."""
@@ -39,7 +34,7 @@ class Context:
 
 @dataclass
 class Result:
-    text: str  # the compressed block; lossy results contain at least one marker with key_for(original)
+    text: str  # the compressed block; lossy results contain at least one marker with store.key_for(original)
     lossy: bool  # True when something was dropped and the original must be stored
     compressor: str = ""  # name of the compressor that produced it
     kind: str = ""  # the detected kind (json, jsonl, log, build, search, diff, code, text)

@@ -10,7 +10,7 @@ import re
 
 from .base import Context
 
-# A key is the 24 hex digits of `base.key_for`; markers spell it `key=<hex>`.
+# A key is the 24 hex digits of `ccr.store.key_for`; markers spell it `key=<hex>`.
 _KEY_RE = re.compile(r"\bkey=([0-9a-f]{24})\b")
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import policy
-from .base import Context, Result, key_for
+from ..ccr.store import key_for
+from .base import Context, Result
 from .memo import Memo, MemoEntry, default_memo
 from .protocols import sites as walk_sites
-from ..stats.tokens import count_tokens_cached, encoding_name, estimate_tokens
+from .tokens import big_enough, count_tokens_cached, encoding_name, estimate_tokens
 
 # Bump when the pipeline's decisions change (walkers, accept rule, envelopes): old memo entries then miss.
 ENGINE_VERSION = "1"
@@ -213,11 +214,8 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
 
     for site in walk_sites(body, protocol):
         text = site.text
-        if len(text) < min_tokens * 2:
-            skip("small")
-            continue
-        est = estimate_tokens(text)  # once per block: _decide reuses it
-        if est < min_tokens:
+        est = big_enough(text, min_tokens)  # once per block: _decide reuses it
+        if est is None:
             skip("small")
             continue
         if _protected(site.tool_name, site.command, protect_tools):

@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 
 from . import markers
-from .base import Context, Result, key_for
-from .compressors import _common, build, code, diff, json_data, logs, search, table
+from ..ccr.store import key_for
+from .base import Context, Result
+from .compressors import build, code, common, diff, json_data, logs, search, table
 from .compressors import text as text_c
+from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
 VERSION = "3"
 
-MIN_TOKENS = 200  # blocks below this estimate are never touched
-MIN_SAVED_TOKENS = 50  # …and a result must save at least this many
+# Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
+MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
 MIN_SAVED_SHARE = 0.10  # …and at least this share
 
 _SAMPLE_CHARS = 8000
@@ -125,10 +127,10 @@ def _log_share(lines: list[str], joined: str) -> float:
     hit = [m(ln) is not None for ln in lines]
     rest = [i for i, h in enumerate(hit) if not h]  # level words are looked for only where no timestamp is
     if len(rest) == len(lines):
-        return sum(_common.keyword_lines(joined, _LEVELS, _common.line_starts(lines))) / len(lines)
+        return sum(common.keyword_lines(joined, _LEVELS, common.line_starts(lines))) / len(lines)
     if rest:
         sub = [lines[i] for i in rest]
-        for i, k in zip(rest, _common.keyword_lines("\n".join(sub), _LEVELS, _common.line_starts(sub))):
+        for i, k in zip(rest, common.keyword_lines("\n".join(sub), _LEVELS, common.line_starts(sub))):
             hit[i] = k
     return sum(hit) / len(lines)
 
@@ -248,8 +250,8 @@ compress_block.takes_key = True  # type: ignore[attr-defined]  # the pipeline pa
 
 
 def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result | None:
-    before = _common.estimate(text)
-    if before < MIN_TOKENS:
+    before = big_enough(text, ROUTER_MIN_TOKENS, coarse=True)
+    if before is None:
         return None
     header = ""
     body = text
@@ -269,7 +271,7 @@ def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result |
     if res is None:
         return None
     out = header + res.text
-    after = _common.estimate(out)
+    after = estimate_tokens(out, coarse=True)
     saved = before - after
     if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
         return None

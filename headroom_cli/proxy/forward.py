@@ -263,7 +263,7 @@ class Forwarder:
     def _count_and_report(self, rec: RequestRecord, figures) -> None:
         try:
             rec.tokens_before, rec.tokens_after, rec.saved_by = figures()
-            from ..stats.tokens import encoding_name
+            from ..compress.tokens import encoding_name
 
             rec.encoding = encoding_name()
         except Exception:

@@ -91,7 +91,7 @@ def warm_up() -> None:
         from ..output import shaper  # noqa: F401
 
         default_store()
-        from ..stats.tokens import count_tokens
+        from ..compress.tokens import count_tokens
 
         count_tokens("warm up")  # loads the BPE file, needed for the first request's figures
         sample = "\n".join(f"2026-01-01T00:00:{i % 60:02d}Z INFO worker {i} ok" for i in range(300))

@@ -11,7 +11,8 @@ import operator
 import re
 
 from ..base import Context, Result
-from ._common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, estimate, finish, keep_ratio, line_starts,
+from ..tokens import estimate_tokens
+from .common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, finish, keep_ratio, line_starts,
                       lines_with_words, regex_lines, render, selective_regex)
 
 name = "build"
@@ -109,13 +110,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                     keep[i + 1] = True
             else:
                 neutral.append(i)
-    budget = max(int(estimate(text) * keep_ratio(ctx)), 120)
-    used = sum(estimate(items[k]) + 1 for k in range(n) if keep[k])
+    budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
+    used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
     for j, k in enumerate(neutral):
         if j < _HEAD or used < budget:
             if not keep[k]:
                 keep[k] = True
-                used += estimate(items[k]) + 1
+                used += estimate_tokens(items[k], coarse=True) + 1
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing)
     if not dropped and not clipped:
         return None

@@ -11,7 +11,8 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import Lines, block_key, clip, estimate, keep_ratio, selective_regex
+from ..tokens import estimate_tokens
+from .common import Lines, block_key, clip, keep_ratio, selective_regex
 
 name = "code"
 
@@ -108,10 +109,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             i = k if not relevant else j + 1
         return keep, gaps
 
-    budget = estimate(text) * keep_ratio(ctx)
+    budget = estimate_tokens(text, coarse=True) * keep_ratio(ctx)
     for min_body in (_MIN_BODY * (3 if generous else 1), 2):
         keep, gaps = elide(min_body)
-        kept = sum(estimate(items[x]) + 1 for x in range(n) if keep[x])
+        kept = sum(estimate_tokens(items[x], coarse=True) + 1 for x in range(n) if keep[x])
         if kept <= budget * 1.3 or generous:
             break  # small bodies are elided only when the big ones were not enough
     if all(keep):

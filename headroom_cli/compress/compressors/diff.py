@@ -10,7 +10,7 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
+from .common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
 
 name = "diff"
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .. import markers
 from ..base import Context, Result
-from ._common import ERROR_RE, ERROR_WORDS, block_key, keep_ratio, keyword_lines, line_starts, term_regex, terms
+from .common import ERROR_RE, ERROR_WORDS, block_key, keep_ratio, keyword_lines, line_starts, term_regex, terms
 
 name = "json"
 

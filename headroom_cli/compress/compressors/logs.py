@@ -13,9 +13,10 @@ from collections import Counter
 from itertools import compress as select
 
 from ..base import Context, Result
-from ._common import FAST_NORM, ERROR_RE as _ERRORISH
+from ..tokens import estimate_tokens
+from .common import FAST_NORM, ERROR_RE as _ERRORISH
 from .json_data import outliers, loads as json_loads
-from ._common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines,
+from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines,
                       line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
@@ -162,14 +163,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     for k in select(rng, [summary(s) is not None for s in items]):
         keep[k] = True
     # 2. budget: warnings, then one representative per template (most frequent first)
-    budget = max(int(estimate(text) * keep_ratio(ctx)), 120)
+    budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = (sum(map(len, select(items, keep))) + 3) // 4 + sum(keep)
     for k in warn:
         if used >= budget:
             break
         if not keep[k]:
             keep[k] = True
-            used += estimate(items[k]) + 1
+            used += estimate_tokens(items[k], coarse=True) + 1
     drop_idx = [k for k in rng if not keep[k]]
     drop_tpl = [tpl[k] for k in drop_idx]
     count = Counter(drop_tpl)
@@ -183,7 +184,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
         k = first[t]
         keep[k] = True
         kept_tpl.add(t)
-        used += estimate(items[k]) + 1
+        used += estimate_tokens(items[k], coarse=True) + 1
     if keep_ratio(ctx) >= 0.6:
         # a generous ratio (or an error result): fill the budget with the remaining lines in order
         for k in range(n):
@@ -191,7 +192,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
                 break
             if not keep[k]:
                 keep[k] = True
-                used += estimate(items[k]) + 1
+                used += estimate_tokens(items[k], coarse=True) + 1
     # 3. render: note runs whose lines all repeat a kept template
     out, dropped, clipped = render(lines, keep, gap_note="similar", gap_members=[t in kept_tpl for t in tpl])
     if not dropped and not clipped:

@@ -10,7 +10,8 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import (LONG_LINE, Lines, block_key, clip, estimate, finish, keep_ratio, line_starts,
+from ..tokens import estimate_tokens
+from .common import (LONG_LINE, Lines, block_key, clip, finish, keep_ratio, line_starts,
                       selective_regex, substring_lines)
 
 name = "search"
@@ -99,10 +100,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             current = s.strip()  # rg --heading: a path line; kept as a header line
     if len(files) == 0:
         return None
-    budget = max(int(estimate(text) * keep_ratio(ctx)), 100)
+    budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 100)
     per_file_lines = max(2, int(n * keep_ratio(ctx)) // len(files))
     keep = [file_of[i] is None for i in range(n)]  # headers, separators, unparsed lines stay
-    used = sum(estimate(items[i]) + 1 for i in range(n) if keep[i])
+    used = sum(estimate_tokens(items[i], coarse=True) + 1 for i in range(n) if keep[i])
     first_idx = {f: idx[0] for f, idx in files.items()}
     preferred = {f: bool(tr is not None and tr.search(f)) for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
@@ -131,7 +132,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             seen_tpl.add(t)
             keep[i] = True
             taken += 1
-            used += estimate(items[i]) + 1
+            used += estimate_tokens(items[i], coarse=True) + 1
     # drop separators and headings of files with nothing kept
     for i in range(n):
         if file_of[i] is not None:

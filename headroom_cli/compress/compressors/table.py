@@ -11,8 +11,9 @@ from operator import itemgetter
 from typing import Iterator
 
 from ..base import Context, Result
+from ..tokens import estimate_tokens
 from .json_data import column_outliers
-from ._common import (ERROR_WORDS, Lines, block_key, estimate, finish, keep_ratio, keyword_lines, line_starts,
+from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines, line_starts,
                       regex_lines, render, selective_regex)
 
 name = "table"
@@ -60,14 +61,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
     for j in column_outliers(_columns([rows[i] for i in body], ncols, set(numeric)), m):
         keep[body[j]] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
-        budget = int(estimate(text) * keep_ratio(ctx))
-        used = sum(estimate(items[i]) for i in range(n) if keep[i])
+        budget = int(estimate_tokens(text, coarse=True) * keep_ratio(ctx))
+        used = sum(estimate_tokens(items[i], coarse=True) for i in range(n) if keep[i])
         for i in body:
             if used >= budget:
                 break
             if not keep[i]:
                 keep[i] = True
-                used += estimate(items[i])
+                used += estimate_tokens(items[i], coarse=True)
     out, dropped, clipped = render(lines, keep, unit="rows")
     if not dropped and not clipped:
         return None

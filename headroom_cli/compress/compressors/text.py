@@ -10,7 +10,8 @@ import re
 
 from .. import markers
 from ..base import Context, Result
-from ._common import (ERROR_RE, WARN_RE, Lines, block_key, clip, estimate, finish, keep_ratio, render,
+from ..tokens import estimate_tokens
+from .common import (ERROR_RE, WARN_RE, Lines, block_key, clip, finish, keep_ratio, render,
                       selective_regex, weak_regex)
 
 name = "text"
@@ -117,11 +118,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | Non
             sc += 2
         score[i] = sc
         first_in_para = False
-    budget = max(int(estimate(text) * ratio), 100)
+    budget = max(int(estimate_tokens(text, coarse=True) * ratio), 100)
     keep = [False] * n
     used = 0
     for i in sorted((i for i in range(n) if score[i] > 0), key=lambda i: (-score[i], i)):
-        cost = estimate(items[i]) + 1
+        cost = estimate_tokens(items[i], coarse=True) + 1
         if used + cost > budget and score[i] < 10 and used > 0:
             continue
         keep[i] = True

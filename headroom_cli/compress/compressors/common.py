@@ -11,18 +11,14 @@ from bisect import bisect_right
 from itertools import accumulate, compress as select
 from typing import Iterable, Sequence
 
-from ..base import Context, key_for
+from ...ccr.store import key_for
 from .. import markers
+from ..base import Context
 
 _LONE = 24  # chars: a marker line costs about this much
 LONG_LINE = 2000  # lines longer than this are clipped (head + tail) when kept
 CLIP_HEAD = 700
 CLIP_TAIL = 300
-
-
-def estimate(text: str) -> int:
-    """Cheap token estimate (~4 chars a token); used for budgets and accept decisions only."""
-    return (len(text) + 3) // 4
 
 
 def keep_ratio(ctx: Context) -> float:
