@@ -6,6 +6,9 @@ re-bill the whole cached prompt once.
 """
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
+from .. import wires
 from ..config import RETRIEVE_TOOL
 
 DESCRIPTION = (
@@ -41,17 +44,44 @@ def line_range(text: str, start: object = None, end: object = None) -> str:
     return "".join(lines[lo - 1:hi])
 
 
+class ToolShape(NamedTuple):
+    definition: Callable[[], dict]  # the tool as this wire's `tools` entry (a new dict each time)
+    allows: Callable[[dict], bool]  # whether this wire's request lets the proxy answer the tool itself
+
+
+def _anthropic_definition() -> dict:
+    return {"name": RETRIEVE_TOOL, "description": DESCRIPTION, "input_schema": INPUT_SCHEMA}
+
+
+def _chat_definition() -> dict:
+    return {"type": "function", "function": {"name": RETRIEVE_TOOL, "description": DESCRIPTION,
+                                             "parameters": INPUT_SCHEMA}}
+
+
+def _responses_definition() -> dict:
+    return {"type": "function", "name": RETRIEVE_TOOL, "description": DESCRIPTION,
+            "parameters": INPUT_SCHEMA, "strict": False}
+
+
+def _chat_allows(body: dict) -> bool:
+    return body.get("n", 1) in (1, None)  # several choices: splicing one continuation per choice is not supported
+
+
+def _responses_allows(body: dict) -> bool:
+    return not body.get("previous_response_id")  # server-side state: we could not replay the conversation upstream
+
+
+# No passthrough fallback: the tool is only injected into a wire the splicers can answer on.
+TOOL_SHAPES: wires.WireMap[ToolShape] = wires.WireMap("retrieve-tool definitions", {
+    wires.ANTHROPIC: ToolShape(_anthropic_definition, lambda body: True),
+    wires.OPENAI_CHAT: ToolShape(_chat_definition, _chat_allows),
+    wires.OPENAI_RESPONSES: ToolShape(_responses_definition, _responses_allows),
+})
+
+
 def definition(protocol: str) -> dict:
-    """The tool definition in the shape `protocol` expects in `tools`."""
-    if protocol == "anthropic":
-        return {"name": RETRIEVE_TOOL, "description": DESCRIPTION, "input_schema": INPUT_SCHEMA}
-    if protocol == "openai_chat":
-        return {"type": "function", "function": {"name": RETRIEVE_TOOL, "description": DESCRIPTION,
-                                                 "parameters": INPUT_SCHEMA}}
-    if protocol == "openai_responses":
-        return {"type": "function", "name": RETRIEVE_TOOL, "description": DESCRIPTION,
-                "parameters": INPUT_SCHEMA, "strict": False}
-    raise ValueError(f"unknown protocol {protocol!r}")
+    """The tool definition in the shape `protocol` expects in `tools` (`wires.UnknownWire` for a non-wire)."""
+    return TOOL_SHAPES[protocol].definition()
 
 
 def tool_name_of(tool: object) -> str | None:
@@ -65,10 +95,8 @@ def tool_name_of(tool: object) -> str | None:
 
 def can_inject(body: dict, protocol: str) -> bool:
     """Whether the proxy may inject and answer the tool for this request."""
-    if protocol == "openai_responses" and body.get("previous_response_id"):
-        return False  # server-side state: we could not replay the conversation upstream
-    if protocol == "openai_chat" and body.get("n", 1) not in (1, None):
-        return False  # several choices: splicing one continuation per choice is not supported
+    if not TOOL_SHAPES[protocol].allows(body):
+        return False
     tools = body.get("tools")
     if tools is not None and not isinstance(tools, list):
         return False

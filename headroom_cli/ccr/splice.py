@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import wires
 from ..config import RETRIEVE_TOOL
 from .retrieve_tool import line_range
 
@@ -473,7 +474,12 @@ class ResponsesSplicer(Splicer):
                 and it.get("type") == "function_call" and it.get("name") == self.tool_name]
 
 
-SPLICERS = {"anthropic": AnthropicSplicer, "openai_chat": ChatSplicer, "openai_responses": ResponsesSplicer}
+# No passthrough fallback: retrieval only runs on a wire whose request got the tool injected.
+SPLICERS: wires.WireMap[type[Splicer]] = wires.WireMap("retrieval splicers", {
+    wires.ANTHROPIC: AnthropicSplicer,
+    wires.OPENAI_CHAT: ChatSplicer,
+    wires.OPENAI_RESPONSES: ResponsesSplicer,
+})
 
 
 def make_splicer(protocol: str, tool_name: str = RETRIEVE_TOOL, max_rounds: int = MAX_ROUNDS) -> Splicer:

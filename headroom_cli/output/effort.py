@@ -17,7 +17,9 @@ per turn, see `measure.output_estimate`) before anyone enables it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable, NamedTuple
+
+from .. import wires
 
 # Thinking budgets below this are rejected by Anthropic.
 MIN_THINKING_BUDGET = 1024
@@ -67,16 +69,12 @@ def _is_reminder(block: Any) -> bool:
 
 def turn_kind(body: dict, protocol: str) -> str:
     """Classify the latest turn: "mechanical" (only clean tool results), "error" (a tool result failed),
-    or "question" (new user text, the first turn, or anything we cannot read — full effort)."""
+    or "question" (new user text, the first turn, passthrough, or anything we cannot read — full effort).
+    A protocol that is neither a wire nor passthrough raises `wires.UnknownWire`."""
+    rules = EFFORT[protocol]
     if not isinstance(body, dict):
         return "question"
-    if protocol == "anthropic":
-        return _anthropic_kind(body.get("messages"))
-    if protocol == "openai_chat":
-        return _chat_kind(body.get("messages"))
-    if protocol == "openai_responses":
-        return _responses_kind(body.get("input"))
-    return "question"
+    return rules.turn_kind(body)
 
 
 def _anthropic_kind(messages: Any) -> str:
@@ -151,28 +149,31 @@ def route_effort(body: dict, protocol: str, *, enabled: bool = False) -> dict | 
     kept) and `output_config.effort`; OpenAI Chat `reasoning_effort`; Responses `reasoning.effort`
     (one step down, never below "low"). Off unless `enabled`.
     """
-    if not enabled or not isinstance(body, dict) or turn_kind(body, protocol) != "mechanical":
+    rules = EFFORT[protocol]
+    if not enabled or not isinstance(body, dict) or rules.turn_kind(body) != "mechanical":
         return None
-    if protocol == "anthropic":
-        return _lower_anthropic(body)
-    if protocol == "openai_chat":
-        new = _OPENAI_DOWN.get(body.get("reasoning_effort"))  # type: ignore[arg-type]
-        if new is None:
-            return None
-        out = dict(body)
-        out["reasoning_effort"] = new
-        return out
-    if protocol == "openai_responses":
-        reasoning = body.get("reasoning")
-        if not isinstance(reasoning, dict):
-            return None
-        new = _OPENAI_DOWN.get(reasoning.get("effort"))  # type: ignore[arg-type]
-        if new is None:
-            return None
-        out = dict(body)
-        out["reasoning"] = {**reasoning, "effort": new}
-        return out
-    return None
+    return rules.lower(body)
+
+
+def _lower_chat(body: dict) -> dict | None:
+    new = _OPENAI_DOWN.get(body.get("reasoning_effort"))  # type: ignore[arg-type]
+    if new is None:
+        return None
+    out = dict(body)
+    out["reasoning_effort"] = new
+    return out
+
+
+def _lower_responses(body: dict) -> dict | None:
+    reasoning = body.get("reasoning")
+    if not isinstance(reasoning, dict):
+        return None
+    new = _OPENAI_DOWN.get(reasoning.get("effort"))  # type: ignore[arg-type]
+    if new is None:
+        return None
+    out = dict(body)
+    out["reasoning"] = {**reasoning, "effort": new}
+    return out
 
 
 def _lower_anthropic(body: dict) -> dict | None:
@@ -191,3 +192,16 @@ def _lower_anthropic(body: dict) -> dict | None:
             out["output_config"] = {**oc, "effort": new}
             changed = True
     return out if changed else None
+
+
+class EffortRules(NamedTuple):
+    turn_kind: Callable[[dict], str]  # body (a dict) → "mechanical" | "error" | "question"
+    lower: Callable[[dict], dict | None]  # a mechanical turn's body → a new body with less effort, or None
+
+
+# Passthrough is deliberately a "question" (full effort) that is never lowered.
+EFFORT: wires.WireMap[EffortRules] = wires.WireMap("effort routing", {
+    wires.ANTHROPIC: EffortRules(lambda body: _anthropic_kind(body.get("messages")), _lower_anthropic),
+    wires.OPENAI_CHAT: EffortRules(lambda body: _chat_kind(body.get("messages")), _lower_chat),
+    wires.OPENAI_RESPONSES: EffortRules(lambda body: _responses_kind(body.get("input")), _lower_responses),
+}, passthrough=EffortRules(lambda body: "question", lambda body: None))

@@ -5,7 +5,8 @@ from typing import Any
 
 from .effort import route_effort
 from .holdout import CONTROL, SHAPED, arm_for, conversation_id
-from .terseness import DEFAULT_LEVEL, PROTOCOLS, apply_terseness, ratio_to_level
+from .. import wires
+from .terseness import DEFAULT_LEVEL, apply_terseness, ratio_to_level
 
 
 def shape_request(body: dict, protocol: str, *, level: int | None, effort_routing: bool = False,
@@ -14,10 +15,14 @@ def shape_request(body: dict, protocol: str, *, level: int | None, effort_routin
 
     `new_body` is None when nothing changed (forward the original bytes). `arm` is "control" for the
     conversation-stable holdout share (left untouched so it can be measured against), "shaped" otherwise,
-    and "" for protocols we do not shape. `level` None/0 skips the terseness note (effort routing only).
+    and "" for passthrough (never shaped) or a body that is not a JSON object. `level` None/0 skips the
+    terseness note (effort routing only). A protocol that is neither raises `wires.UnknownWire`.
     The input body is never mutated.
     """
-    if protocol not in PROTOCOLS or not isinstance(body, dict):
+    if protocol == wires.PASSTHROUGH:
+        return None, ""
+    wires.check(protocol)
+    if not isinstance(body, dict):
         return None, ""
     arm = arm_for(conversation_id(body, protocol), holdout) if holdout else SHAPED
     if arm == CONTROL:

@@ -10,8 +10,9 @@ The functions are pure: they never mutate the body they are given; they copy onl
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
+from .. import wires
 from ..errors import UsageError
 
 # Anything carrying this tag is a headroom note, whatever its level: we never stack a second one.
@@ -35,9 +36,6 @@ NOTES: dict[int, str] = {
 
 # Joins the note to a string system prompt / instructions. Constant, so the result is byte-stable.
 SEPARATOR = "\n\n"
-
-PROTOCOLS = ("anthropic", "openai_chat", "openai_responses")
-
 
 def note_for(level: int) -> str:
     """The note for a level 1–4 (UsageError otherwise)."""
@@ -76,7 +74,8 @@ def _parts_have_tag(parts: Any) -> bool:
 
 def apply_terseness(body: dict, protocol: str, level: int) -> dict | None:
     """A new body with the level's note appended once, or None when nothing needs to change
-    (the note is already there, the body is not a dict, or the protocol is not one we shape).
+    (the note is already there, the body is not a dict, or the protocol is passthrough). Any other
+    name that is not a wire raises `wires.UnknownWire`.
 
     - anthropic: the note becomes the LAST block of `system`; a string system becomes
       `[{"type": "text", "text": <string>}, <note block>]` (an empty one just the note block);
@@ -86,15 +85,10 @@ def apply_terseness(body: dict, protocol: str, level: int) -> dict | None:
     - openai_responses: appended to `instructions` (`+ "\\n\\n" + note`), or set when absent/empty.
     """
     note = note_for(level)
+    place = PLACEMENTS[protocol]
     if not isinstance(body, dict):
         return None
-    if protocol == "anthropic":
-        return _anthropic(body, note)
-    if protocol == "openai_chat":
-        return _chat(body, note)
-    if protocol == "openai_responses":
-        return _responses(body, note)
-    return None
+    return place(body, note)
 
 
 def _anthropic(body: dict, note: str) -> dict | None:
@@ -162,3 +156,15 @@ def _responses(body: dict, note: str) -> dict | None:
     out = dict(body)
     out["instructions"] = new
     return out
+
+
+def _leave(body: dict, note: str) -> None:
+    return None
+
+
+# Where each wire takes the note. Passthrough is deliberately left alone (not a request we understand).
+PLACEMENTS: wires.WireMap[Callable[[dict, str], dict | None]] = wires.WireMap("terseness notes", {
+    wires.ANTHROPIC: _anthropic,
+    wires.OPENAI_CHAT: _chat,
+    wires.OPENAI_RESPONSES: _responses,
+}, passthrough=_leave)

@@ -7,11 +7,12 @@ import zlib
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from .. import config
+from .. import config, wires
 from ..loopback import is_loopback_host
 
-ANTHROPIC = "anthropic"
-OPENAI = "openai"
+# Providers, not wires: the catch-all route has a provider (by its headers) but no wire.
+ANTHROPIC = wires.ANTHROPIC_PROVIDER
+OPENAI = wires.OPENAI_PROVIDER
 
 # RFC 9110 §7.6.1 connection-specific headers, plus what the HTTP client recomputes itself.
 HOP_BY_HOP = frozenset({
@@ -140,16 +141,28 @@ def decode_body(raw: bytes, content_encoding: str | None, *, limit: int) -> byte
     return data
 
 
+def _anthropic_error(status: int, message: str, kind: str | None) -> dict:
+    etype = kind or {413: "request_too_large", 400: "invalid_request_error",
+                     415: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
+    return {"type": "error", "error": {"type": etype, "message": message}}
+
+
+def _openai_error(status: int, message: str, kind: str | None) -> dict:
+    etype = kind or ("invalid_request_error" if 400 <= status < 500 else "server_error")
+    return {"error": {"message": message, "type": etype, "param": None, "code": None}}
+
+
+# Keyed by provider: every route, the catch-all too, knows its provider.
+ERROR_BODIES: wires.ProviderMap = wires.ProviderMap("provider error bodies", {
+    ANTHROPIC: _anthropic_error,
+    OPENAI: _openai_error,
+})
+
+
 def error_body(provider: str, status: int, message: str, *, kind: str | None = None) -> bytes:
-    """A provider-shaped error document clients already know how to show."""
-    if provider == ANTHROPIC:
-        etype = kind or {413: "request_too_large", 400: "invalid_request_error",
-                         415: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
-        doc: dict = {"type": "error", "error": {"type": etype, "message": message}}
-    else:
-        etype = kind or ("invalid_request_error" if 400 <= status < 500 else "server_error")
-        doc = {"error": {"message": message, "type": etype, "param": None, "code": None}}
-    return json.dumps(doc).encode()
+    """A provider-shaped error document clients already know how to show (`wires.UnknownProvider`
+    for a name that is not a provider)."""
+    return json.dumps(ERROR_BODIES[provider](status, message, kind)).encode()
 
 
 def env_proxy_for(url: str) -> str | None:

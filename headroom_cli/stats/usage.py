@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from typing import Callable
 
+from .. import wires
 from .records import Usage
-
-PROTOCOLS = ("anthropic", "openai_chat", "openai_responses")
 
 # A JSON body is buffered whole only up to this size (non-streamed responses are small; anything
 # larger is not worth holding just to read its usage).
@@ -30,12 +31,6 @@ _MAX_JSON_BODY = 32 * 1024 * 1024
 # Lines longer than this whose event type carries no usage are skipped without being kept.
 _SKIP_PEEK = 4096
 
-# Event types that can carry usage or the model name, per protocol. Chat chunks carry no type.
-_USEFUL_TYPES = {
-    "anthropic": {"message_start", "message_delta", "message"},
-    "openai_responses": {"response.created", "response.in_progress", "response.completed",
-                         "response.incomplete", "response.failed", "response.done", "response"},
-}
 _TYPE_RE = re.compile(rb'"type"\s*:\s*"([^"]{1,64})"')
 _EOL_RE = re.compile(rb"\r\n|\r|\n")
 _USAGE_OBJ_RE = re.compile(rb'"usage"\s*:\s*\{')
@@ -48,11 +43,87 @@ def _int(v) -> int:
         return 0
 
 
+def _chat_shaped(u: dict) -> bool:
+    return "prompt_tokens" in u or "completion_tokens" in u
+
+
+def _read_chat(cur: Usage, u: dict) -> None:
+    prompt = _int(u.get("prompt_tokens", u.get("input_tokens")))
+    details = u.get("prompt_tokens_details") or {}
+    cached = _int(details.get("cached_tokens") if isinstance(details, dict) else 0)
+    if not cached:
+        cached = _int(u.get("prompt_cache_hit_tokens"))  # DeepSeek-style
+    cur.cache_read_tokens = min(cached, prompt)
+    cur.input_tokens = prompt - cur.cache_read_tokens
+    cur.cache_write_tokens = _int(u.get("cache_creation_input_tokens"))
+    cur.output_tokens = _int(u.get("completion_tokens", u.get("output_tokens")))
+
+
+def _read_responses(cur: Usage, u: dict) -> None:
+    total_in = _int(u.get("input_tokens"))
+    details = u.get("input_tokens_details") or {}
+    cached = _int(details.get("cached_tokens") if isinstance(details, dict) else 0)
+    cur.cache_read_tokens = min(cached, total_in)
+    cur.input_tokens = total_in - cur.cache_read_tokens
+    cur.cache_write_tokens = 0
+    cur.output_tokens = _int(u.get("output_tokens"))
+
+
+def _read_anthropic(cur: Usage, u: dict) -> None:
+    # Fields present override (message_delta figures are cumulative).
+    if "input_tokens" in u and u["input_tokens"] is not None:
+        cur.input_tokens = _int(u["input_tokens"])
+    if u.get("cache_read_input_tokens") is not None:
+        cur.cache_read_tokens = _int(u["cache_read_input_tokens"])
+    if u.get("cache_creation_input_tokens") is not None:
+        cur.cache_write_tokens = _int(u["cache_creation_input_tokens"])
+    if u.get("output_tokens") is not None:
+        cur.output_tokens = _int(u["output_tokens"])
+
+
+# A Chat-shaped usage object (prompt_tokens / completion_tokens) is read as Chat whatever the wire.
+def _usage_anthropic(cur: Usage, u: dict) -> None:
+    (_read_chat if _chat_shaped(u) else _read_anthropic)(cur, u)
+
+
+def _usage_responses(cur: Usage, u: dict) -> None:
+    (_read_chat if _chat_shaped(u) else _read_responses)(cur, u)
+
+
+def _usage_by_shape(cur: Usage, u: dict) -> None:
+    if _chat_shaped(u):
+        _read_chat(cur, u)
+    elif "input_tokens_details" in u:
+        _read_responses(cur, u)
+    else:
+        _read_anthropic(cur, u)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one wire carries usage in a response."""
+    # SSE event types that can carry usage or the model; None: the events carry no type, keep every line.
+    useful_types: frozenset[str] | None
+    # Normalise one usage object into the running figures (see `records.Usage`).
+    read_usage: Callable[[Usage, dict], None]
+
+
+# Passthrough (a body of no known wire) is read by the shape of its usage object.
+DIALECTS: wires.WireMap[Dialect] = wires.WireMap("usage sniffers", {
+    wires.ANTHROPIC: Dialect(frozenset({"message_start", "message_delta", "message"}), _usage_anthropic),
+    wires.OPENAI_CHAT: Dialect(None, _read_chat),
+    wires.OPENAI_RESPONSES: Dialect(frozenset({
+        "response.created", "response.in_progress", "response.completed", "response.incomplete",
+        "response.failed", "response.done", "response"}), _usage_responses),
+}, passthrough=Dialect(None, _usage_by_shape))
+
+
 class UsageSniffer:
-    """Incremental usage parser for one response. `protocol` is one of `PROTOCOLS` (anything else
-    is accepted and parsed by the shape of the usage object)."""
+    """Incremental usage parser for one response. `protocol` is a wire, or passthrough (parsed by the
+    shape of the usage object); any other name raises `wires.UnknownWire`."""
 
     def __init__(self, protocol: str):
+        self._dialect = DIALECTS[protocol]
         self.protocol = protocol
         self.model: str = ""
         self.ok = False  # True once a usage object was seen
@@ -120,9 +191,9 @@ class UsageSniffer:
             self._buf = bytearray()
 
     def _line_is_useful(self, head: bytes) -> bool:
-        useful = _USEFUL_TYPES.get(self.protocol)
+        useful = self._dialect.useful_types
         if useful is None:
-            return True  # Chat chunks (and unknown protocols) carry no type: keep every line
+            return True  # Chat chunks (and passthrough) carry no type: keep every line
         if not head.startswith(b"data:"):
             return True
         if self._event:
@@ -150,7 +221,7 @@ class UsageSniffer:
             data = data[1:]
         if not data or data.strip() == b"[DONE]":
             return
-        useful = _USEFUL_TYPES.get(self.protocol)
+        useful = self._dialect.useful_types
         if useful is not None and self._event and self._event not in useful:
             return
         if useful is None and not _USAGE_OBJ_RE.search(data) and (self.model or b'"model"' not in data):
@@ -186,39 +257,7 @@ class UsageSniffer:
         if not isinstance(u, dict) or not u:
             return
         self.ok = True
-        cur = self._usage
-        proto = self.protocol
-        if "prompt_tokens" in u or "completion_tokens" in u or proto == "openai_chat":
-            prompt = _int(u.get("prompt_tokens", u.get("input_tokens")))
-            details = u.get("prompt_tokens_details") or {}
-            cached = _int(details.get("cached_tokens") if isinstance(details, dict) else 0)
-            if not cached:
-                cached = _int(u.get("prompt_cache_hit_tokens"))  # DeepSeek-style
-            cur.cache_read_tokens = min(cached, prompt)
-            cur.input_tokens = prompt - cur.cache_read_tokens
-            cur.cache_write_tokens = _int(u.get("cache_creation_input_tokens"))
-            cur.output_tokens = _int(u.get("completion_tokens", u.get("output_tokens")))
-            return
-        is_responses = proto == "openai_responses" or (
-            proto not in PROTOCOLS and "input_tokens_details" in u)
-        if is_responses:
-            total_in = _int(u.get("input_tokens"))
-            details = u.get("input_tokens_details") or {}
-            cached = _int(details.get("cached_tokens") if isinstance(details, dict) else 0)
-            cur.cache_read_tokens = min(cached, total_in)
-            cur.input_tokens = total_in - cur.cache_read_tokens
-            cur.cache_write_tokens = 0
-            cur.output_tokens = _int(u.get("output_tokens"))
-            return
-        # Anthropic: fields present override (message_delta figures are cumulative).
-        if "input_tokens" in u and u["input_tokens"] is not None:
-            cur.input_tokens = _int(u["input_tokens"])
-        if u.get("cache_read_input_tokens") is not None:
-            cur.cache_read_tokens = _int(u["cache_read_input_tokens"])
-        if u.get("cache_creation_input_tokens") is not None:
-            cur.cache_write_tokens = _int(u["cache_creation_input_tokens"])
-        if u.get("output_tokens") is not None:
-            cur.output_tokens = _int(u["output_tokens"])
+        self._dialect.read_usage(self._usage, u)
 
     # -- result ----------------------------------------------------------------------------------
     def finish(self) -> Usage:

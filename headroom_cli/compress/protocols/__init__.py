@@ -3,21 +3,23 @@ aider-style command-output sections of user messages when the request has no too
 history before them. Walkers never modify the body; the pipeline rewrites copy-on-write."""
 from __future__ import annotations
 
+from ... import wires
+from . import anthropic, openai_chat, openai_responses
 from .common import Site
 
-PROTOCOLS = ("anthropic", "openai_chat", "openai_responses")
+# The engine's wires are exactly these (re-exported for `compress.api`'s argument check).
+PROTOCOLS = wires.WIRES
+
+# No passthrough fallback: the engine is only ever asked to walk a wire.
+WALKERS = wires.WireMap("protocol walkers", {
+    wires.ANTHROPIC: anthropic.sites,
+    wires.OPENAI_CHAT: openai_chat.sites,
+    wires.OPENAI_RESPONSES: openai_responses.sites,
+})
 
 
 def sites(body: dict, protocol: str) -> list[Site]:
-    if protocol == "anthropic":
-        from .anthropic import sites as f
-    elif protocol == "openai_chat":
-        from .openai_chat import sites as f
-    elif protocol == "openai_responses":
-        from .openai_responses import sites as f
-    else:
-        raise ValueError(f"unknown protocol {protocol!r} (expected one of {', '.join(PROTOCOLS)})")
-    return f(body)
+    return WALKERS[protocol](body)
 
 
-__all__ = ["Site", "sites", "PROTOCOLS"]
+__all__ = ["Site", "sites", "PROTOCOLS", "WALKERS"]
