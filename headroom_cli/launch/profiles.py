@@ -91,7 +91,7 @@ class Profile:
     version_args: tuple[str, ...] = ("--version",)
     protocols: tuple[str, ...] = ()
     builder: str = "generic"
-    mcp: bool = False
+    mcp: bool = False  # wrap registers its per-run MCP server (HTTP, on the proxy) with the agent
     # How the model sees the MCP retrieve tool (markers name it so), and extra marker words used when
     # the agent defers MCP tools (Claude Code with tool search loads them through ToolSearch).
     mcp_marker_tool: str = ""
@@ -104,8 +104,8 @@ class Profile:
     # get the profile's environment but neither its `args` nor the builder's additions.
     plain_subcommands: frozenset[str] = frozenset()
     env_prefixes: tuple[str, ...] = ()  # the agent's own variables (`wrap --dry-run` lists them)
-    mcp_install: McpInstall | None = None
-    transcripts: Transcripts | None = None
+    mcp_install: McpInstall | None = None  # `headroom mcp install` (the stdio server, for good)
+    transcripts: Transcripts | None = None  # `headroom learn`
     source: str = ""  # where the profile was loaded from
 
     @property
