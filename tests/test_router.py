@@ -34,25 +34,37 @@ def test_codex_header_kept_and_key_covers_whole_block():
         assert n in res.text
 
 
-def test_fail_open_on_compressor_exception(monkeypatch):
+class _Stub:
+    """A compressor for one kind that runs `fn` (what a registered compressor module looks like)."""
+
+    def __init__(self, kind, fn):
+        self.name, self.kinds, self.fn = "stub", (kind,), fn
+
+    def compress(self, text_, ctx, *, key=None, doc=None):
+        return self.fn(text_, ctx, key=key)
+
+
+def _router_with(kind, fn):
+    return router.Router(router.REGISTRY.replacing(_Stub(kind, fn)))
+
+
+def test_fail_open_on_compressor_exception():
     def boom(text_, ctx, *, key=None):
         raise RuntimeError("bug")
-    monkeypatch.setitem(router.COMPRESSORS, "log", boom)
     text_, _ = S.worker_log()
-    assert router.compress_block(text_, Context()) is None
+    assert _router_with("log", boom).compress(text_, Context()) is None
 
 
-def test_lossy_result_without_key_is_rejected(monkeypatch):
-    monkeypatch.setitem(router.COMPRESSORS, "log", lambda t, c, *, key=None: Result("short", True, "x", "log"))
+def test_lossy_result_without_key_is_rejected():
+    r = _router_with("log", lambda t, c, *, key=None: Result("short", True, "x", "log"))
     text_, _ = S.worker_log()
-    assert router.compress_block(text_, Context()) is None
+    assert r.compress(text_, Context()) is None
 
 
-def test_small_savings_rejected(monkeypatch):
+def test_small_savings_rejected():
     text_, _ = S.worker_log()
-    monkeypatch.setitem(router.COMPRESSORS, "log",
-                        lambda t, c, *, key=None: Result(t[:-40] + markers.omitted("x", key, c), True, "x", "log"))
-    assert router.compress_block(text_, Context()) is None
+    r = _router_with("log", lambda t, c, *, key=None: Result(t[:-40] + markers.omitted("x", key, c), True, "x", "log"))
+    assert r.compress(text_, Context()) is None
 
 
 def test_hints_lower_the_bar_but_content_decides():

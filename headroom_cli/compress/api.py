@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..errors import UsageError
+from .base import Compressor, Context, Result, as_compressor
 from .memo import Memo
 from .pipeline import BlockInfo, CompressResult, default_compressor, run
 from .protocols import PROTOCOLS
@@ -30,8 +31,9 @@ class CompressConfig:
     store: Any = None  # a ccr.store.Store; default: the user's store (opened on the first lossy cut)
     ttl: int | None = None  # lifetime of stored originals; default: the store's
     min_tokens: int = MIN_TOKENS  # blocks below this (estimated) size pass untouched (tokens.big_enough)
-    # For tests and embedding: the block compressor (default: compress.router.compress_block) and the memo.
-    compressor: Callable | None = None
+    # For tests and embedding: the block compressor (a base.Compressor, or a plain fn(text, ctx) -> Result | None;
+    # default: compress.router.ROUTER) and the memo.
+    compressor: Compressor | Callable[[str, Context], Result | None] | None = None
     memo: Memo | None = None
 
 
@@ -57,7 +59,7 @@ def compress_request(body: dict, protocol: str, config: CompressConfig | None = 
         body, protocol,
         ratio=float(cfg.ratio), marker_tool=cfg.marker_tool, marker_hint=cfg.marker_hint,
         protect_tools=tuple(cfg.protect_tools or ()), min_tokens=int(cfg.min_tokens),
-        compressor=cfg.compressor if cfg.compressor is not None else default_compressor(),
+        compressor=as_compressor(cfg.compressor) if cfg.compressor is not None else default_compressor(),
         memo=cfg.memo, store_getter=store_getter, ttl=cfg.ttl,
     )
 

@@ -1,4 +1,5 @@
-"""The one interface every compressor implements, and the context it gets.
+"""The one interface every compressor implements (`Compressor`), the context it gets, the result it gives, and
+the registry of compressors by kind that the router is built from.
 
 A compressor is a pure function of (text, Context): no clock, no randomness, no global state, so the
 same tool result compresses to the same bytes on every turn and in every process (DESIGN §4).
@@ -6,8 +7,9 @@ same tool result compresses to the same bytes on every turn and in every process
 from __future__ import annotations
 
 import hashlib
+import types
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,89 @@ class Result:
     kind: str = ""  # the detected kind (json, jsonl, log, build, search, diff, code, text)
 
 
+@runtime_checkable
 class Compressor(Protocol):
-    name: str
+    """What every module in `compressors/` is (module attributes `name` and `kinds`, a module function
+    `compress`), what the router's registry holds, and what the pipeline calls (the router is one too).
 
-    def compress(self, text: str, ctx: Context) -> Result | None:
-        """Return a smaller rendering, or None to keep the original."""
+    `compress` returns a smaller rendering of `text`, or None to keep the original. Every compressor takes the
+    block's retrieval key (`ccr.store.key_for(text)`, passed by a caller that hashed the block already; None:
+    compute it if a lossy result needs it) and names it in the marker of a lossy result; the caller stores the
+    original under it. `doc` is the block parsed as JSON when detection parsed it already (JSON blocks only;
+    None otherwise): a compressor that would parse the block uses it, the others ignore it.
+    """
+
+    name: str  # the compressor's name in results and figures (`Result.compressor`)
+    kinds: tuple[str, ...]  # the detected kinds it compresses (names from `router.KINDS`); () when it is not registered
+
+    def compress(self, text: str, ctx: Context, *, key: str | None = None, doc: Any = None) -> Result | None:
         ...
+
+
+class FunctionCompressor:
+    """A plain `fn(text, ctx) -> Result | None` as a Compressor, for embedding and tests (the library API takes
+    either). It gets no key: `fn` hashes the block itself."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, fn: Callable[[str, Context], Result | None]):
+        self.fn = fn
+        self.name = getattr(fn, "__name__", type(fn).__name__)
+        # part of the memo key: the function by module and name, and its `version` (or its module's VERSION)
+        v = getattr(fn, "version", None)
+        if v is None:
+            mod = __import__(fn.__module__, fromlist=["_"]) if getattr(fn, "__module__", None) else None
+            v = getattr(mod, "VERSION", None) if mod is not None else None
+        self.version = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}:{v or 0}"
+
+    def compress(self, text: str, ctx: Context, *, key: str | None = None, doc: Any = None) -> Result | None:
+        return self.fn(text, ctx)
+
+
+def as_compressor(c: Compressor | Callable[[str, Context], Result | None]) -> Compressor:
+    """`c` itself when it is a Compressor, else the plain function wrapped as one."""
+    return c if isinstance(c, Compressor) else FunctionCompressor(c)
+
+
+def identity(c: Compressor | None) -> str:
+    """Part of the memo key: which compressor, at which output version (its `version`, if any), so another or
+    a changed compressor never hits an old decision."""
+    if c is None:
+        return "none"
+    where = c.__name__ if isinstance(c, types.ModuleType) else f"{type(c).__module__}.{type(c).__qualname__}"
+    return f"{where}/{c.name}:{getattr(c, 'version', 0)}"
+
+
+class Registry:
+    """Kind → compressor, built from compressors (each names the kinds it compresses); a kind no compressor
+    names goes to `fallback`. Adding a compressor is a module plus its entry in `compressors.REGISTERED`."""
+
+    def __init__(self, compressors: Iterable[Compressor], fallback: Compressor):
+        self.compressors = tuple(compressors)
+        self.fallback = fallback
+        self._by_kind: dict[str, Compressor] = {}
+        for c in self.compressors:
+            for kind in c.kinds:
+                if kind in self._by_kind:
+                    raise ValueError(f"kind {kind!r} has two compressors: {self._by_kind[kind].name}, {c.name}")
+                self._by_kind[kind] = c
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self._by_kind)
+
+    def for_kind(self, kind: str) -> Compressor:
+        return self._by_kind.get(kind, self.fallback)
+
+    def replacing(self, *compressors: Compressor) -> "Registry":
+        """A registry where `compressors` take over the kinds they name, the others keep theirs (embedding, tests)."""
+        new = Registry(self.compressors, self.fallback)
+        for c in compressors:
+            for kind in c.kinds:
+                new._by_kind[kind] = c
+        new.compressors = tuple(dict.fromkeys(new._by_kind.values()))
+        return new
+
+    def describe(self) -> str:
+        """kind=compressor for every kind (part of the router's memo identity)."""
+        return ",".join(f"{k}={identity(c)}" for k, c in self._by_kind.items()) + f",*={identity(self.fallback)}"

@@ -13,16 +13,13 @@ from typing import Any, Callable
 
 from . import policy
 from ..ccr.store import key_for
-from .base import Context, Result
+from .base import Compressor, Context, identity
 from .memo import Memo, MemoEntry, default_memo
 from .protocols import sites as walk_sites
 from .tokens import big_enough, count_tokens_cached, encoding_name, estimate_tokens
 
 # Bump when the pipeline's decisions change (walkers, accept rule, envelopes): old memo entries then miss.
 ENGINE_VERSION = "1"
-
-BlockCompressor = Callable[[str, Context], "Result | None"]
-
 
 @dataclass
 class BlockInfo:
@@ -177,29 +174,19 @@ class _Rewriter:
         return self.new if self.new is not None else self.root
 
 
-def default_compressor() -> BlockCompressor:
-    """The router's `compress_block` (imported on first use: the router loads every compressor)."""
-    from .router import compress_block
+def default_compressor() -> Compressor:
+    """The router (imported on first use: the router loads every compressor)."""
+    from .router import ROUTER
 
-    return compress_block
-
-
-def compressor_version(fn: Any) -> str:
-    if fn is None:
-        return "none"
-    v = getattr(fn, "version", None)
-    if v is None:
-        mod = __import__(fn.__module__, fromlist=["_"]) if getattr(fn, "__module__", None) else None
-        v = getattr(mod, "VERSION", None) if mod is not None else None
-    return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}:{v or 0}"
+    return ROUTER
 
 
 def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hint: str,
-        protect_tools: tuple[str, ...], min_tokens: int, compressor: BlockCompressor | None,
+        protect_tools: tuple[str, ...], min_tokens: int, compressor: Compressor | None,
         memo: Memo | None, store_getter: Callable[[], Any], ttl: int | None) -> CompressResult:
     t0 = time.perf_counter()
     memo = memo if memo is not None else default_memo()
-    cver = f"{ENGINE_VERSION}|{compressor_version(compressor)}|{min_tokens}"
+    cver = f"{ENGINE_VERSION}|{identity(compressor)}|{min_tokens}"
     rw = _Rewriter(body)
     blocks: list[BlockInfo] = []
     skipped: dict[str, int] = {}
@@ -274,13 +261,12 @@ def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> 
     return policy.is_protected(tool_name, command, protect_tools)
 
 
-def _decide(text: str, ctx: Context, compressor: BlockCompressor, errors: list[str],
+def _decide(text: str, ctx: Context, compressor: Compressor, errors: list[str],
             before: int, key: str) -> MemoEntry:
     """Run the compressor once for a block and decide whether to accept its result (`before`: the block's
     `estimate_tokens`, `key`: its `key_for`)."""
     try:
-        # a compressor marked `takes_key` (the router) gets the key the pipeline already hashed
-        res = compressor(text, ctx, key=key) if getattr(compressor, "takes_key", False) else compressor(text, ctx)
+        res = compressor.compress(text, ctx, key=key)  # the key the pipeline already hashed
     except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
         errors.append(f"{type(e).__name__}: {e}"[:300])
         return MemoEntry(None)

@@ -1,8 +1,10 @@
 """Pick a compressor per tool-result block from its content, run it, keep the result only if it pays.
 
 `detect` looks at the content (a bounded sample, so a multi-MB block costs no more to classify);
-the tool name and command are hints that lower the bar for the kind they suggest. `compress_block`
-never raises: a compressor that fails leaves the block untouched (fail open).
+the tool name and command are hints that lower the bar for the kind they suggest. The compressor for the
+detected kind comes from the registry (`REGISTRY`, built from `compressors.REGISTERED`): the router names none
+of them. `Router` is itself a `base.Compressor` (what the pipeline calls); it never raises: a compressor that
+fails leaves the block untouched (fail open).
 """
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ import re
 
 from . import markers
 from ..ccr.store import key_for
-from .base import Context, Result
-from .compressors import build, code, common, diff, json_data, logs, search, table
-from .compressors import text as text_c
+from . import compressors
+from .base import Context, Registry, Result
+from .compressors import common, json_data
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
@@ -25,17 +27,10 @@ MIN_SAVED_SHARE = 0.10  # …and at least this share
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
-COMPRESSORS = {
-    "json": json_data.compress,
-    "jsonl": logs.compress,
-    "log": logs.compress,
-    "build": build.compress,
-    "search": search.compress,
-    "diff": diff.compress,
-    "code": code.compress,
-    "table": table.compress,
-    "text": text_c.compress,
-}
+# What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
+KINDS = ("json", "jsonl", "diff", "build", "search", "log", "table", "code", "text")
+
+REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
 # Codex prefixes every command output with this header; it is kept verbatim, the output after it compressed.
 _CODEX_HEADER = re.compile(
@@ -237,44 +232,57 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     return "text"
 
 
+class Router:
+    """The block compressor the pipeline calls by default: detect the block's kind, run the registry's compressor
+    for it, keep the result only if it pays. A `base.Compressor` (it compresses every kind); never raises."""
+
+    name = "router"
+
+    def __init__(self, registry: Registry = REGISTRY):
+        self.registry = registry
+        self.kinds = KINDS
+        self.version = f"{VERSION}[{registry.describe()}]"  # memo identity: a router with other compressors differs
+
+    def compress(self, text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
+        """Compress one tool-result block, or None to leave it as it is. Never raises.
+        `key`: the block's `key_for(text)` when the caller has computed it already. (`doc` is not used: the
+        router detects and parses the block itself.)"""
+        try:
+            return self._compress(text, ctx, key)
+        except Exception:  # fail open: a compressor bug must never break a request
+            return None
+
+    def _compress(self, text: str, ctx: Context, key: str | None) -> Result | None:
+        before = big_enough(text, ROUTER_MIN_TOKENS, coarse=True)
+        if before is None:
+            return None
+        header = ""
+        body = text
+        m = _CODEX_HEADER.match(text)
+        if m:
+            header, body = text[: m.end()], text[m.end():]
+        kind, doc = _detect(body, ctx)
+        if kind == "empty":
+            return None
+        if key is None:
+            key = key_for(text)  # one key per block: the whole original, header included
+        # a JSON block is parsed once, by detection
+        res = self.registry.for_kind(kind).compress(body, ctx, key=key, doc=None if doc is _NO_DOC else doc)
+        if res is None:
+            return None
+        out = header + res.text
+        after = estimate_tokens(out, coarse=True)
+        saved = before - after
+        if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
+            return None
+        if res.lossy and not markers.names_key(out, key):
+            return None  # a lossy cut without its key would be silent loss
+        return Result(out, res.lossy, res.compressor or kind, kind)
+
+
+ROUTER = Router()
+
+
 def compress_block(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
-    """Compress one tool-result block, or None to leave it as it is. Never raises.
-    `key`: the block's `key_for(text)` when the caller has computed it already."""
-    try:
-        return _compress_block(text, ctx, key)
-    except Exception:  # fail open: a compressor bug must never break a request
-        return None
-
-
-compress_block.takes_key = True  # type: ignore[attr-defined]  # the pipeline passes the key it hashed
-
-
-def _compress_block(text: str, ctx: Context, key: str | None = None) -> Result | None:
-    before = big_enough(text, ROUTER_MIN_TOKENS, coarse=True)
-    if before is None:
-        return None
-    header = ""
-    body = text
-    m = _CODEX_HEADER.match(text)
-    if m:
-        header, body = text[: m.end()], text[m.end():]
-    kind, doc = _detect(body, ctx)
-    if kind == "empty":
-        return None
-    fn = COMPRESSORS.get(kind, text_c.compress)
-    if key is None:
-        key = key_for(text)  # one key per block: the whole original, header included
-    if doc is not _NO_DOC:
-        res = json_data.compress(body, ctx, key=key, doc=doc)  # parsed once, by detection
-    else:
-        res = fn(body, ctx, key=key)
-    if res is None:
-        return None
-    out = header + res.text
-    after = estimate_tokens(out, coarse=True)
-    saved = before - after
-    if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
-        return None
-    if res.lossy and not markers.names_key(out, key):
-        return None  # a lossy cut without its key would be silent loss
-    return Result(out, res.lossy, res.compressor or kind, kind)
+    """`ROUTER.compress`: one block through the default router (never raises)."""
+    return ROUTER.compress(text, ctx, key=key)

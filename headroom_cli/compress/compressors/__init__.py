@@ -1,1 +1,11 @@
-"""Content-aware compressors, one module per kind; `router` picks one per block."""
+"""The compressors, one module per kind of content. Each module is a `base.Compressor`: it names itself
+(`name`), the detected kinds it compresses (`kinds`) and has `compress(text, ctx, *, key=None, doc=None)`.
+
+REGISTERED is what the router's registry is built from: adding a compressor is its module plus its entry here
+(a kind detection does not tell apart yet also needs its rule in `router.detect`). `common` holds their shared
+helpers and is not a compressor.
+"""
+from . import build, code, diff, json_data, logs, search, table, text
+
+REGISTERED = (json_data, logs, build, search, diff, code, table, text)
+FALLBACK = text  # what a detected kind no compressor names gets

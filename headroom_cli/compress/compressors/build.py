@@ -16,6 +16,7 @@ from .common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, finish, keep_rati
                       lines_with_words, regex_lines, render, selective_regex)
 
 name = "build"
+kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 # Anchored patterns, tried with one `match` per line (line-local whitespace), only where the answer matters.
 _START = re.compile(
@@ -50,7 +51,7 @@ _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

@@ -15,6 +15,7 @@ from ..tokens import estimate_tokens
 from .common import Lines, block_key, clip, keep_ratio, selective_regex
 
 name = "code"
+kinds = ("code",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _PREFIX = re.compile(r"^\s*\d+(?:→|\t)")
 _PY_DEF = re.compile(r"^\s*(?:async\s+)?def\s+\w")
@@ -43,7 +44,7 @@ def _indent(c: str) -> int:
     return len(c) - len(c.lstrip(" \t"))
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

@@ -13,6 +13,7 @@ from ..base import Context, Result
 from .common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
 
 name = "diff"
+kinds = ("diff",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 _GIT = re.compile(r"^diff --git a/(.*?) b/(.*)$")
@@ -29,7 +30,7 @@ def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
     return f"@@ -{max(a, 0)},{ol} +{max(b, 0)},{nl} @@{rest}"
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

@@ -20,6 +20,7 @@ from ..base import Context, Result
 from .common import ERROR_RE, ERROR_WORDS, block_key, keep_ratio, keyword_lines, line_starts, term_regex, terms
 
 name = "json"
+kinds = ("json",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 try:  # orjson is several times faster; json is the fallback (and handles NaN / huge ints)
     import orjson as _orjson

@@ -20,6 +20,7 @@ from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, keep_rat
                       line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
+kinds = ("jsonl", "log")  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _SCAN = 1000  # classify on a line's first chars only: huge lines cost no more than normal ones
 _CONT = re.compile(
@@ -103,7 +104,7 @@ def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn:
     return plain, maybe_err
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

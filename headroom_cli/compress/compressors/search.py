@@ -15,6 +15,7 @@ from .common import (LONG_LINE, Lines, block_key, clip, finish, keep_ratio, line
                       selective_regex, substring_lines)
 
 name = "search"
+kinds = ("search",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 # The same match without the lazy path (which tries the separator after every character): the path runs
@@ -63,7 +64,7 @@ def _shapes_and_defs(items: list[str], file_of: list[str | None],
     return shapes, is_def
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

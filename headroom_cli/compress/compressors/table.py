@@ -17,6 +17,7 @@ from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_
                       regex_lines, render, selective_regex)
 
 name = "table"
+kinds = ("table",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?$")
 # `\s{2,}|\t` (two or more spaces, or a tab) written to start with a character class, so the regex engine
@@ -25,7 +26,7 @@ _SPLIT = re.compile(r"\s(?:\s+|(?<=\t))")
 _HEAD, _TAIL = 2, 1
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)

@@ -15,6 +15,7 @@ from .common import (ERROR_RE, WARN_RE, Lines, block_key, clip, finish, keep_rat
                       selective_regex, weak_regex)
 
 name = "text"
+kinds = ("text",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6} |[A-Z][A-Z0-9 _-]{3,60}:?\s*$|[A-Z][^.!?]{0,80}:\s*$|[=-]{3,}\s*$)")
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
@@ -59,7 +60,7 @@ def _shorten(line: str, tr: re.Pattern | None, ratio: float) -> str | None:
     return " ".join(parts) + cr
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
     n = len(items)
