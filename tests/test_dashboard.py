@@ -89,16 +89,16 @@ def test_dead_sessions_drop_out_and_recently_ended_stay_when_asked():
 
 SNAPSHOT = """\
 headroom dashboard  ·  2 running session(s)
-╭─ Estimated input cost avoided: $0.02 ────────────────────────────────────────────────────────────╮
-│ requests 4  (1 failed)             tokens 86.0k → 39.0k                saved 47.0k (54.6%)       │
-│ billed $0.02                       cache-read 86% of input             retrievals 1              │
+╭─ Estimated input cost avoided: $0.01 ────────────────────────────────────────────────────────────╮
+│ requests 4  (1 failed)     tokens 86.0k → 39.0k       saved 47.0k (54.6% of the whole requests)  │
+│ billed $0.02               cache-read 86% of input    retrievals 1                               │
 ╰──────────────────────────────────────────────────────────────────────────────────────────────────╯
 Sessions
 
  session   agent        up   req   saved       %   cache   avoided   url
  ──────────────────────────────────────────────────────────────────────────────────────────
  bbbb      codex    1m 40s     1   12.5k   54.4%     71%     $0.00   http://127.0.0.1:40000
- aaaa      claude   5m 00s     3   34.5k   54.8%     89%     $0.02   http://127.0.0.1:40000
+ aaaa      claude   5m 00s     3   34.5k   54.8%     89%     $0.01   http://127.0.0.1:40000
 
 compressors  json ×3, log ×3, search ×1
 Recent requests
@@ -110,6 +110,8 @@ Recent requests
  14:13:30   200   aaaa      claude-sonnet-4-5…    21.0k → 9,500    54.8%   json×1, log×1      89%
  14:13:20   200   aaaa      claude-sonnet-4-5…    20.0k → 9,000    55.0%   json×1, log×1      89%
 
+% = tokens saved of the whole requests (system prompt, tools, history, messages, tool results;
+cl100k, counted offline)
 (1 request(s) of unpriced models not counted)
 Ctrl-C to quit"""
 

@@ -45,8 +45,9 @@ def test_record_and_session_totals():
     assert t["agent"] == "claude"
     # cache-read share of billed input: (6000+1900) / (600+6000+100+1900)
     assert t["cache_read_share"] == pytest.approx(7900 / 8600, abs=1e-4)
-    # first request: 400 uncached * $3 + 4000 cache reads * $0.30 per MTok; second saved nothing
-    assert t["usd_saved"] == pytest.approx((400 * 3 + 4000 * 0.3) / 1e6)
+    # first request: the 4000 removed split like its billed input (600 uncached : 6000 cache reads),
+    # 4000/11 uncached * $3 + 40000/11 cache reads * $0.30 per MTok; second saved nothing
+    assert t["usd_saved"] == pytest.approx((4000 / 11 * 3 + 40_000 / 11 * 0.3) / 1e6, abs=1e-6)  # µ$ rounding
     spent = (600 * 3 + 6000 * 0.3 + 50 * 15 + 100 * 3 + 1900 * 0.3 + 10 * 15) / 1e6
     assert t["usd_spent"] == pytest.approx(spent)
     assert t["usd_without"] == pytest.approx(spent + t["usd_saved"])
@@ -134,8 +135,8 @@ def test_migrates_an_older_schema_keeping_rows(tmp_path):
     with Ledger(path) as lg:
         t = lg.session_totals("old", prices=PRICES)
         assert t["requests"] == 1
-        # the migration back-filled the billing split of the saved tokens
-        assert t["saved_input"] == pytest.approx(400) and t["saved_cache_read"] == pytest.approx(4000)
+        # the migrations back-filled the billing split of the saved tokens (no more than the 4000 removed)
+        assert t["saved_input"] == pytest.approx(363.6) and t["saved_cache_read"] == pytest.approx(3636.4)
         lg.record(rec(session="new", output_arm="control"))
         assert lg.count() == 2
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations ORDER BY name")]

@@ -71,16 +71,17 @@ def test_cost_of_a_request():
 
 
 def test_saved_tokens_split_by_cache_share():
-    # We counted 10 000 → 6 000; the provider billed 6 600 input tokens, 6 000 of them cache reads.
+    # We counted 10 000 → 6 000 (6 000 forwarded); the provider billed 6 600 input tokens, 6 000 of them cache reads.
     u = Usage(input_tokens=600, cache_read_tokens=6000, cache_write_tokens=0, output_tokens=50)
     s = prices.split_saved(10_000, 6_000, u)
-    # 4 000 of ours saved per 6 000 sent → 2/3 of each billed category
-    assert s.input == pytest.approx(400)
-    assert s.cache_read == pytest.approx(4000)
+    # the 4 000 removed, split like the billed input (1/11 uncached, 10/11 cache reads); the provider counting
+    # 10 % more than we do does not make it 4 400: more than was removed
+    assert s.input == pytest.approx(4000 / 11)
+    assert s.cache_read == pytest.approx(40_000 / 11)
     assert s.cache_write == 0
     p = prices.Price("x", input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)
-    # cache reads are worth a tenth: 400*3 + 4000*0.3 = 2400 µ$ — not 4400*3
-    assert prices.value(s, p) == pytest.approx(2400 / 1e6)
+    # cache reads are worth a tenth: 363.6*3 + 3636.4*0.3 µ$ — not 4000*3
+    assert prices.value(s, p) == pytest.approx((4000 / 11 * 3 + 40_000 / 11 * 0.3) / 1e6)
     assert prices.value(s, None) == 0.0
 
 

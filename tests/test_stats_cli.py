@@ -38,8 +38,8 @@ def capture(renderable, width=90) -> str:
 SUMMARY_SNAPSHOT = """\
 headroom · claude · s1
 Requests                      3
-Tokens before → after         126.0k → 51.0k  (ratio 0.40)
-Saved                         75.0k tokens (59.5%)
+Tokens before → after         126.0k → 51.0k, 75.0k saved
+Saved                         59.5% of the whole requests  (ratio 0.40)
 Estimated input cost avoided  $0.05
 Provider-billed cost          $0.04 (without headroom ≈ $0.09)
 Cache-read share              88% of billed input
@@ -47,8 +47,12 @@ Retrievals                    2
 Latency added                 4.0 ms per request (avg)
 Compressors                   log ×6, json ×3
 Duration                      12m 05s
+Saved = tokens compression removed, as a share of the whole requests the agent sent
+(system prompt, tools, history, messages and tool results; cl100k, counted offline), not
+of the tool results alone.
 Estimated input cost avoided = tokens removed by compression × the price each would have
-been billed at (uncached input, cache write or cache read, in the request's own mix)."""
+been billed at (uncached input, cache write or cache read, in the request's own mix; never
+more tokens than were removed, nothing for failed requests)."""
 
 
 def test_summary_snapshot():
@@ -145,7 +149,7 @@ def test_statusline_from_env_session_and_claude_json(monkeypatch):
     monkeypatch.setenv("HEADROOM_SESSION_ID", "wrapped")
     stdin = io.StringIO(json.dumps({"session_id": "claude-own-id", "model": {"display_name": "Sonnet 4.5"}}))
     line = statusline.statusline(stdin, prices=PRICES)
-    assert line.startswith("Sonnet 4.5 │ headroom ▾ 60% fewer tokens (24.0k saved)")
+    assert line.startswith("Sonnet 4.5 │ headroom ▾ requests 60% smaller (24.0k tokens saved)")
     assert "1 req" in line and "avoided" in line and "\n" not in line
 
 
@@ -171,4 +175,4 @@ def test_statusline_command(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO('{"model":{"display_name":"Opus"}}'))
     assert main(["statusline"]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.startswith("Opus │ headroom ▾") and "24.0k saved" in out
+    assert out.startswith("Opus │ headroom ▾") and "24.0k tokens saved" in out

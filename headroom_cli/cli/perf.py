@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
         import json
 
         from .. import perf as perf_mod
+        from ..stats.basis import CORPUS_MEANING
 
         if as_json:
             rows = perf_mod.run(ratio=ratio)
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
 
             rows = perf_mod.run(ratio=ratio, on_progress=on_progress)
         con.print(_table(rows, perf_mod.totals(rows)))
-        con.print(f"[dim]tokens: {_encoding()}; latency: compress_request in this process, cold (nothing "
+        con.print(f"[dim]tokens: {_encoding()}; {CORPUS_MEANING}; latency: compress_request in this process, cold (nothing "
                   "memoised) and warm (the same request re-sent: memo hits); needles: strings an answer needs, "
                   "kept verbatim (+N r: N more one retrieval away).[/]")
 

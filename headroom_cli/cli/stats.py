@@ -74,7 +74,7 @@ def _print(report: dict) -> None:
     cur = report["current"]
     if cur is not None:
         state = "running" if cur["running"] else "ended"
-        title = f"Current session · {cur.get('agent') or '?'} · {cur['session_id']} ({state})"
+        title = f"Current session · {render.session_label(cur)} ({state})"
         if cur["requests"]:
             con.print(render.totals_table(cur, title=title, duration_s=cur.get("duration_s")))
         else:
@@ -88,9 +88,7 @@ def _print(report: dict) -> None:
     else:
         con.print(f"[dim]No requests {scope}.[/]")
     t = hist["totals"]
-    con.print(f"Total: {t['requests']:,} requests, {render.tokens(t['tokens_before'])} → "
-              f"{render.tokens(t['tokens_after'])} tokens, saved {render.tokens(t['tokens_saved'])} "
-              f"({render.pct(t['saved_pct'])}); cache-read share {render.share(t['cache_read_share'])}.")
+    con.print(f"Total: {render.saved_line(t)}.")
     con.print(render.headline(t, scope=scope))
     note = render.money_note(t)
     if note:

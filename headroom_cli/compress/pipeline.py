@@ -147,6 +147,12 @@ def _count_strings(obj: Any) -> int:
     return total
 
 
+def count_body_tokens(body: Any) -> int:
+    """Exact tokens of every string in a request body, counted as `CompressResult.tokens_before` counts them
+    (the proxy counts the body it forwards the same way, so the provider's usage can be set against it)."""
+    return _count_strings(body)
+
+
 class _Rewriter:
     """Copy-on-write: copies only the containers on the path to each replaced value."""
 

@@ -154,7 +154,7 @@ class Forwarder:
             if not request.path.endswith("/count_tokens"):  # not billed: its savings are not savings
                 rec.tokens_before, rec.tokens_after = t.tokens_before, t.tokens_after
                 rec.encoding, rec.compressors = t.encoding, dict(t.compressors)
-                figures = t.figures
+                figures = t.fill_figures
             rec.error = t.error
             rec.output_arm = t.output_arm
             rec.conversation_id = t.extra.get("conversation_id", "")
@@ -184,7 +184,8 @@ class Forwarder:
             reason = _describe(e)
             log.warning("upstream %s unreachable: %s", redact.url(base), reason)
             return self._error(provider, 502, f"headroom could not reach the upstream {redact.url(base)}: "
-                               f"{reason}", rec, t0, kind="api_error" if provider == upstream.ANTHROPIC else None)
+                               f"{reason}", rec, t0, kind="api_error" if provider == upstream.ANTHROPIC else None,
+                               figures=figures)  # compressed (and stored) all the same: count it
 
         req_body = decoded if decoded is not None else raw
         try:
@@ -252,6 +253,9 @@ class Forwarder:
             model = m.group(1).decode("utf-8", "replace") if m else ""
         rec.model = model
         rec.duration_ms = (time.perf_counter() - t0) * 1000
+        self._report_counted(rec, figures)
+
+    def _report_counted(self, rec: RequestRecord, figures=None) -> None:
         if figures is None:
             self._report(rec)
             return
@@ -262,7 +266,7 @@ class Forwarder:
 
     def _count_and_report(self, rec: RequestRecord, figures) -> None:
         try:
-            rec.tokens_before, rec.tokens_after, rec.saved_by = figures()
+            figures(rec)
             from ..compress.tokens import encoding_name
 
             rec.encoding = encoding_name()
@@ -271,11 +275,11 @@ class Forwarder:
         self._report(rec)
 
     def _error(self, provider: str, status: int, message: str, rec: RequestRecord, t0: float, *,
-               kind: str | None = None) -> web.Response:
+               kind: str | None = None, figures=None) -> web.Response:
         rec.status = status
         rec.error = message[:500]
         rec.duration_ms = (time.perf_counter() - t0) * 1000
-        self._report(rec)
+        self._report_counted(rec, figures)
         return web.Response(status=status, body=upstream.error_body(provider, status, message, kind=kind),
                             content_type="application/json")
 

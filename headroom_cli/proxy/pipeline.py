@@ -49,6 +49,9 @@ class Transformed:
     # Exact token figures are slow (tiktoken): the proxy computes them after forwarding.
     # Returns (tokens_before, tokens_after, saved_by compressor).
     figures: Callable[[], tuple[int, int, dict[str, int]]] | None = None
+    # What the ledger records: fills a RequestRecord's token figures (the ones above, or before = after when
+    # nothing was compressed, and `tokens_sent`, our count of the forwarded body). Slow like `figures`.
+    fill_figures: Callable[[Any], None] | None = None
     # The body as forwarded, set when the proxy answers `headroom_retrieve` calls in the response
     # (it continues the conversation from this body).
     parsed: dict | None = None
@@ -119,6 +122,7 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
     counting = rctx.path.endswith("/count_tokens")
     new = data
     out = Transformed(body=body)
+    res = None
 
     if not s.no_compress:
         from ..compress.api import CompressConfig, compress_request
@@ -167,4 +171,22 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
     if new is not data:
         out.body = dumps(new)
         out.changed = True
+    if res is not None:
+        out.fill_figures = _filler(res, out.figures, new)
     return out
+
+
+def _filler(res, figures, sent_body: dict) -> Callable[[Any], None]:
+    def fill(rec) -> None:
+        if figures is not None:
+            rec.tokens_before, rec.tokens_after, rec.saved_by = figures()
+        else:  # compression ran and found nothing to cut: the request counts, 0 saved
+            rec.tokens_before = rec.tokens_after = res.tokens_before
+        if sent_body is res.original:
+            rec.tokens_sent = rec.tokens_before
+        else:
+            from ..compress.pipeline import count_body_tokens
+
+            rec.tokens_sent = count_body_tokens(sent_body)  # memoised per string: mostly hits
+
+    return fill

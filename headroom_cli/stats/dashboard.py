@@ -30,11 +30,9 @@ def collect(ledger, *, prices=None, now: float | None = None, feed_size: int = F
                               "url": "", "ended": True})
     sessions = []
     for e in running + ended:
-        t = ledger.session_totals(e["session_id"], prices=prices)
+        t = ledger.session_totals(e["session_id"], prices=prices, running=None if e.get("ended") else e, now=now)
         t.update({"session_id": e["session_id"], "agent": e.get("agent") or t.get("agent", ""),
-                  "url": e.get("url", ""), "running": not e.get("ended"),
-                  "uptime_s": max(0.0, (t["last_ts"] or now) - float(e.get("started") or now)) if e.get("ended")
-                  else max(0.0, now - float(e.get("started") or now))})
+                  "url": e.get("url", ""), "running": not e.get("ended"), "uptime_s": t["duration_s"] or 0.0})
         sessions.append(t)
     all_ids = [s["session_id"] for s in sessions]
     totals = ledger.totals(session_ids=all_ids, prices=prices)
@@ -50,6 +48,7 @@ def render(data: dict, *, clock: bool = True):
     from rich.table import Table
     from rich.text import Text
 
+    from . import basis
     from . import render as fmt
 
     t = data["totals"]
@@ -70,7 +69,8 @@ def render(data: dict, *, clock: bool = True):
         Text.assemble(("requests ", "dim"), (f"{t['requests']:,}", "bold"),
                       (f"  ({t['errors']} failed)" if t["errors"] else "", "red")),
         Text.assemble(("tokens ", "dim"), f"{fmt.tokens(t['tokens_before'])} → {fmt.tokens(t['tokens_after'])}"),
-        Text.assemble(("saved ", "dim"), (f"{fmt.tokens(t['tokens_saved'])} ({fmt.pct(t['saved_pct'])})", "bold green")),
+        Text.assemble(("saved ", "dim"), (f"{fmt.tokens(t['tokens_saved'])} ({fmt.pct(t['saved_pct'])}", "bold green"),
+                      (f" {basis.WHOLE_REQUESTS}", "dim"), (")", "bold green")),
     )
     summary.add_row(
         Text.assemble(("billed ", "dim"), fmt.usd(t["usd_spent"])),
@@ -119,7 +119,8 @@ def render(data: dict, *, clock: bool = True):
         feed.add_row(*cells)
     note = fmt.money_note(t)
     parts = [head, Panel(summary, box=box.ROUNDED, padding=(0, 1), title=headline, title_align="left"),
-             st, comp_text, feed]
+             st, comp_text, feed, Text(f"% = tokens saved {basis.WHOLE_REQUESTS} (system prompt, tools, history, "
+                                       f"messages, tool results; {basis.ENCODING})", style="dim")]
     if note:
         parts.append(Text(f"({note})", style="dim"))
     parts.append(Text("Ctrl-C to quit", style="dim"))

@@ -95,6 +95,29 @@ def m005_conversation_id(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN conversation_id TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m006_tokens_sent(db: sqlite3.Connection) -> None:
+    """Our count of the forwarded body (the basis of the provider ratio), and the saved split of the rows
+    before it estimated again so that none claims more than compression removed (their basis left the
+    injected retrieve tool out, which inflated the estimate)."""
+    from .prices import split_saved
+
+    db.execute("ALTER TABLE requests ADD COLUMN tokens_sent INTEGER NOT NULL DEFAULT 0")
+    rows = db.execute("SELECT id, tokens_before, tokens_after, input_tokens, cache_read_tokens, "
+                      "cache_write_tokens FROM requests").fetchall()
+    for rid, tb, ta, i, cr, cw in rows:
+        s = split_saved(tb, ta, Usage(i, cr, cw, 0))
+        db.execute("UPDATE requests SET saved_input=?, saved_cache_read=?, saved_cache_write=? WHERE id=?",
+                   (s.input, s.cache_read, s.cache_write, rid))
+
+
+@migration
+def m007_sessions(db: sqlite3.Connection) -> None:
+    """When each session started and ended (the registry writes it), so every view gives a session the same
+    duration after it ended — the requests alone only tell when the first and the last one came."""
+    db.execute("CREATE TABLE sessions (session_id TEXT PRIMARY KEY, agent TEXT, started REAL, ended REAL)")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied. Safe against concurrent callers."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
@@ -151,15 +174,21 @@ def default_path() -> Path:
 _COLS = ("ts", "session_id", "agent", "protocol", "path", "model", "status", "streamed",
          "tokens_before", "tokens_after", "encoding", "compressors", "retrievals", "input_tokens",
          "cache_read_tokens", "cache_write_tokens", "output_tokens", "latency_added_ms", "duration_ms",
-         "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id")
+         "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id",
+         "tokens_sent")
 _INSERT = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
 
 
 def _row(rec: RequestRecord) -> tuple:
     from .prices import split_saved
 
+    from .prices import SavedSplit
+
     u = rec.usage if isinstance(rec.usage, Usage) else Usage()
-    s = split_saved(rec.tokens_before, rec.tokens_after, u)
+    # A failed request (an error status, or none: the provider was never reached) is not billed, so its
+    # compression avoided no cost; its tokens still count.
+    billed = 0 < int(rec.status) < 400
+    s = split_saved(rec.tokens_before, rec.tokens_after, u, int(rec.tokens_sent or 0)) if billed else SavedSplit()
     return (rec.ts or time.time(), rec.session_id, rec.agent, rec.protocol, rec.path, rec.model,
             int(rec.status), int(bool(rec.streamed)), int(rec.tokens_before), int(rec.tokens_after),
             rec.encoding, json.dumps(rec.compressors or {}, sort_keys=True), int(rec.retrievals),
@@ -167,7 +196,7 @@ def _row(rec: RequestRecord) -> tuple:
             float(rec.latency_added_ms), float(rec.duration_ms), rec.error or "",
             s.input, s.cache_read, s.cache_write, getattr(rec, "output_arm", "") or "",
             json.dumps(getattr(rec, "saved_by", None) or {}, sort_keys=True),
-            getattr(rec, "conversation_id", "") or "")
+            getattr(rec, "conversation_id", "") or "", int(rec.tokens_sent or 0))
 
 
 # Sums every aggregate query computes, per (group, model) so money can be priced per model.
@@ -366,13 +395,46 @@ class Ledger:
         out["compressors"] = self._compressors(where, args)
         return out
 
-    def session_totals(self, session_id: str, *, prices=None) -> dict:
+    def session_totals(self, session_id: str, *, prices=None, running: dict | None = None,
+                       now: float | None = None) -> dict:
+        """A session's totals, its agent and its span. `running`: its registry entry while it runs.
+
+        The one duration rule: from the session's start to its end — now while it runs, the end the registry
+        noted once it stopped; a session without a noted span (killed, or older than the sessions table) spans
+        its first to its last request. `duration_from` says which of these the figure rests on."""
         out = self.totals(session_id=session_id, prices=prices)
         out["session_id"] = session_id
         agents = self._query("SELECT agent, count(*) FROM requests WHERE session_id = ? GROUP BY agent "
                              "ORDER BY count(*) DESC", (session_id,))
-        out["agent"] = agents[0][0] if agents else ""
+        span = self.session_span(session_id) or {}
+        out["agent"] = (agents[0][0] if agents else "") or span.get("agent") or (running or {}).get("agent", "")
+        started = (running or {}).get("started") or span.get("started")
+        if running is not None:
+            ended, basis = (time.time() if now is None else now), "running"
+        elif started is not None and span.get("ended") is not None:
+            ended, basis = span["ended"], "session"
+        else:
+            started, ended, basis = out["first_ts"], out["last_ts"], "requests"
+        if started is None or ended is None:
+            basis = None
+        out["started"], out["ended"] = started, (None if running is not None else ended)
+        out["duration_s"] = round(max(0.0, float(ended) - float(started)), 1) if basis else None
+        out["duration_from"] = basis
         return out
+
+    def note_session(self, session_id: str, *, agent: str | None = None, started: float | None = None,
+                     ended: float | None = None) -> None:
+        """Record a session's start and/or end (values left None keep what is there)."""
+        with self._lock:
+            self._conn().execute(
+                "INSERT INTO sessions (session_id, agent, started, ended) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(session_id) DO UPDATE SET agent = coalesce(excluded.agent, agent), "
+                "started = coalesce(excluded.started, started), ended = coalesce(excluded.ended, ended)",
+                (session_id, agent, started, ended))
+
+    def session_span(self, session_id: str) -> dict | None:
+        rows = self._query("SELECT agent, started, ended FROM sessions WHERE session_id = ?", (session_id,))
+        return dict(rows[0]) if rows else None
 
     def _compressors(self, where: str, args: tuple) -> dict[str, int]:
         out: dict[str, int] = {}

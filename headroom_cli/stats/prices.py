@@ -21,7 +21,8 @@ from .records import Usage
 
 HEADLINE_LABEL = "Estimated input cost avoided"
 HEADLINE_MEANING = ("tokens removed by compression × the price each would have been billed at "
-                    "(uncached input, cache write or cache read, in the request's own mix)")
+                    "(uncached input, cache write or cache read, in the request's own mix; never more tokens than "
+                    "were removed, nothing for failed requests)")
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,30 @@ class SavedSplit:
         return self.input + self.cache_read + self.cache_write
 
 
-def split_saved(tokens_before: int, tokens_after: int, usage: Usage) -> SavedSplit:
+def split_saved(tokens_before: int, tokens_after: int, usage: Usage, sent: int = 0) -> SavedSplit:
     """Tokens saved in provider units, split like the request's billed input.
 
-    Our counts use an offline tokenizer over the request; the provider's `usage` is the truth for
-    what the compressed request cost. So saved = (before − after) scaled by provider/ours for this
-    request, and split by the request's input mix. Without usage (errors, unknown shapes) our own
-    count is used as uncached input. Negative when headroom added tokens (e.g. an injected tool).
+    Our counts use an offline tokenizer; the provider's `usage` is the truth for what the forwarded request
+    cost. Its ratio to our count of that same forwarded body (`sent`: the compressed request plus whatever
+    headroom added — the retrieve tool, an output note) converts our saving to its units. Leaving the added
+    tokens out of the basis made a request whose tool result shrank to almost nothing look like it saved
+    several times its own size. The conversion may shrink the saving but never grow it: our count is what we
+    measured removing, and a provider that counts more (another tokenizer, the JSON structure we do not count)
+    counts more in what stayed, not provably in what went. So a saving never exceeds the tokens removed.
+    Without usage (errors, unknown shapes) our own count is used as uncached input; `sent` 0 (older records)
+    falls back to `tokens_after`. Negative when headroom added tokens (e.g. an injected tool).
     """
     ours = tokens_before - tokens_after
     if not ours:
         return SavedSplit()
     billed = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-    if billed <= 0 or tokens_after <= 0:
+    basis = sent if sent > 0 else tokens_after
+    if billed <= 0 or basis <= 0:
         return SavedSplit(input=float(ours))
-    per = ours / tokens_after  # saved provider tokens per provider token actually sent
+    scale = billed / basis  # provider tokens per token of ours, over the forwarded body
+    if ours > 0:
+        scale = min(1.0, scale)
+    per = ours * scale / billed  # saved provider tokens per billed provider token
     return SavedSplit(input=usage.input_tokens * per, cache_read=usage.cache_read_tokens * per,
                       cache_write=usage.cache_write_tokens * per)
 

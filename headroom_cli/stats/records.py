@@ -25,6 +25,9 @@ class RequestRecord:
     streamed: bool = False
     tokens_before: int = 0  # our offline count of the request before compression
     tokens_after: int = 0
+    # Our count of the body as forwarded: tokens_after plus what headroom added (the retrieve tool, an output
+    # note). The provider's usage covers exactly that body, so it is the basis for converting to its units.
+    tokens_sent: int = 0
     encoding: str = ""  # tokenizer used for tokens_before/after
     compressors: dict[str, int] = field(default_factory=dict)  # compressor → blocks compressed
     retrievals: int = 0

@@ -48,13 +48,32 @@ def register(session_id: str, *, pid: int, port: int, agent: str, url: str, **ex
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(entry, out)
     os.replace(tmp, f)  # atomic: readers never see half a file
+    _note_span(session_id, agent=agent, started=entry["started"])
     return f
 
 
 def unregister(session_id: str) -> None:
+    """The session ended: drop its entry, and note its span (start, end) in the ledger's history."""
+    f = _file(session_id)
     try:
-        _file(session_id).unlink()
+        entry = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entry = {}
+    try:
+        f.unlink()
     except FileNotFoundError:
+        pass
+    started = entry.get("started") if isinstance(entry, dict) else None
+    _note_span(session_id, started=started, ended=time.time())
+
+
+def _note_span(session_id: str, **span) -> None:
+    try:
+        from .ledger import Ledger
+
+        with Ledger() as lg:
+            lg.note_session(session_id, **span)
+    except Exception:  # history is a nicety: starting or ending a run never fails over it
         pass
 
 

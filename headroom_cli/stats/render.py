@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from . import basis
 from .prices import HEADLINE_LABEL, HEADLINE_MEANING  # noqa: F401 (re-exported)
 
 
@@ -48,6 +49,11 @@ def duration(s: float | None) -> str:
     return f"{sec}s"
 
 
+def session_label(t: dict, *, agent: str = "") -> str:
+    """`claude · <id>`: how every view names a session (its agent from the ledger, else "session")."""
+    return f"{agent or t.get('agent') or 'session'} · {t['session_id']}"
+
+
 def when(ts: float | None) -> str:
     if not ts:
         return "-"
@@ -75,11 +81,12 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
     tb.add_row("Requests", f"{t['requests']:,}" + (f"  ({t['errors']} failed)" if t.get("errors") else ""))
     if t["tokens_before"]:
         tb.add_row("Tokens before → after",
-                   f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}"
-                   f"  (ratio {t['tokens_after'] / t['tokens_before']:.2f})")
-        tb.add_row("Saved", f"[bold green]{tokens(t['tokens_saved'])}[/] tokens ({pct(t['saved_pct'])})")
+                   f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}, "
+                   f"[bold green]{tokens(t['tokens_saved'])}[/] saved")
+        tb.add_row("Saved", f"[bold green]{pct(t['saved_pct'])}[/] {basis.WHOLE_REQUESTS}"
+                            f"  (ratio {t['tokens_after'] / t['tokens_before']:.2f})")
     else:
-        tb.add_row("Tokens before → after", "[dim]not counted (nothing went through compression)[/]")
+        tb.add_row("Tokens before → after", "[dim]not counted (no request went through compression)[/]")
     note = money_note(t)
     tb.add_row(HEADLINE_LABEL, f"[bold green]{usd(t['usd_saved'])}[/]" + (f"  [dim]({note})[/]" if note else ""))
     tb.add_row("Provider-billed cost", f"{usd(t['usd_spent'])} (without headroom ≈ {usd(t['usd_without'])})")
@@ -121,6 +128,13 @@ def group_table(rows: list[dict], by: str, *, title: str):
                   share(r["cache_read_share"]), tokens(r["tokens_before"]), tokens(r["tokens_after"])]
         tb.add_row(*cells)
     return tb
+
+
+def saved_line(t: dict) -> str:
+    """One line of totals: requests, before → after, saved and its basis, cache-read share."""
+    return (f"{t['requests']:,} requests, {tokens(t['tokens_before'])} → {tokens(t['tokens_after'])} tokens, "
+            f"saved {tokens(t['tokens_saved'])} ({pct(t['saved_pct'])} {basis.WHOLE_REQUESTS}); "
+            f"cache-read share {share(t['cache_read_share'])} of billed input")
 
 
 def headline(t: dict, *, scope: str):

@@ -6,8 +6,9 @@ import time
 
 from .prices import HEADLINE_LABEL, HEADLINE_MEANING
 
-ENCODING_NOTE = ("before/after counted offline with tiktoken (cl100k_base) over the whole request; money "
-                 "uses the provider's own usage, scaled by that ratio")
+ENCODING_NOTE = ("before/after counted offline with tiktoken (cl100k_base) over the whole request; saved % is of the "
+                 "whole requests, not of the tool results alone; money uses the provider's own usage over our count "
+                 "of the forwarded request, never more tokens than were removed")
 
 
 def current_session_id(ledger, *, explicit: str | None = None, running: list[dict] | None = None) -> str | None:
@@ -25,8 +26,8 @@ def current_session_id(ledger, *, explicit: str | None = None, running: list[dic
 
 def build_report(*, since: str | None = None, by: str = "day", session_id: str | None = None,
                  ledger=None, prices=None, now: float | None = None) -> dict:
+    from . import basis, registry
     from . import prices as prices_mod
-    from . import registry
     from .ledger import GROUPINGS, parse_since, using
 
     if by not in GROUPINGS:
@@ -42,17 +43,11 @@ def build_report(*, since: str | None = None, by: str = "day", session_id: str |
         current = None
         sid = current_session_id(lg, explicit=session_id, running=running)
         if sid is not None:
-            current = lg.session_totals(sid, prices=table)
             entry = next((e for e in running if e["session_id"] == sid), None)
+            current = lg.session_totals(sid, prices=table, running=entry, now=now)
             current["running"] = entry is not None
             if entry is not None:
-                current["agent"] = current.get("agent") or entry.get("agent", "")
-                current["duration_s"] = round(now - float(entry.get("started", now)), 1)
                 current["url"] = entry.get("url", "")
-            elif current["first_ts"] is not None:
-                current["duration_s"] = round(current["last_ts"] - current["first_ts"], 1)
-            else:
-                current["duration_s"] = None
         rows = lg.group(by, since=since_ts, prices=table)
         totals = lg.totals(since=since_ts, prices=table)
         return {
@@ -64,4 +59,5 @@ def build_report(*, since: str | None = None, by: str = "day", session_id: str |
             "history": {"by": by, "since": since, "since_ts": since_ts, "rows": rows, "totals": totals},
             "prices": table.describe(),
             "encoding_note": ENCODING_NOTE,
+            "basis": dict(basis.JSON),
         }

@@ -66,7 +66,8 @@ def format_line(t: dict | None, *, model: str = "") -> str:
     prefix = f"{model} │ " if model else ""
     if not t or not t.get("requests"):
         return prefix + "headroom ▾ waiting for the first request"
-    return (f"{prefix}headroom ▾ {t['saved_pct']:.0f}% fewer tokens ({_tok(t['tokens_saved'])} saved)"
+    # "requests … smaller": the share is of the whole requests, not of the tool results
+    return (f"{prefix}headroom ▾ requests {t['saved_pct']:.0f}% smaller ({_tok(t['tokens_saved'])} tokens saved)"
             f" · {_usd(t['usd_saved'])} avoided · {t['requests']} req"
             f" · cache-read {100 * t['cache_read_share']:.0f}%")
 

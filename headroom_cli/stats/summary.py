@@ -10,19 +10,24 @@ def session_figures(session_id: str, *, ledger=None, prices=None) -> dict:
         return lg.session_totals(session_id, prices=prices)
 
 
-def render_summary(session_id: str, *, duration_s: float, ledger=None, prices=None, agent: str = ""):
+def render_summary(session_id: str, *, duration_s: float | None = None, ledger=None, prices=None,
+                   agent: str = ""):
     """A rich renderable: requests, tokens before → after, saved %, money saved, retrievals,
-    cache-read share, duration. The caller flushes its Recorder first so every row is in."""
+    cache-read share, duration. The caller flushes its Recorder first so every row is in.
+
+    The duration is the session's span from the ledger (what `stats` and the dashboard show too); the caller's
+    own `duration_s` only stands in when no span was noted (the registry could not be written)."""
     from rich.console import Group
     from rich.text import Text
 
-    from . import render
+    from . import basis, render
 
     t = session_figures(session_id, ledger=ledger, prices=prices)
-    who = agent or t.get("agent") or "session"
-    title = f"headroom · {who} · {session_id}"
+    if t["duration_from"] != "session" and duration_s is not None:
+        t["duration_s"] = duration_s
+    title = "headroom · " + render.session_label(t, agent=agent)
     if not t["requests"]:
         return Group(Text(title, style="bold"),
-                     Text(f"No requests went through the proxy ({render.duration(duration_s)}).", style="dim"))
-    return Group(render.totals_table(t, title=title, duration_s=duration_s),
-                 Text(f"{render.HEADLINE_LABEL} = {render.HEADLINE_MEANING}.", style="dim"))
+                     Text(f"No requests went through the proxy ({render.duration(t['duration_s'])}).", style="dim"))
+    return Group(render.totals_table(t, title=title, duration_s=t["duration_s"]),
+                 Text(f"{basis.SAVED_MEANING}.\n{render.HEADLINE_LABEL} = {render.HEADLINE_MEANING}.", style="dim"))
