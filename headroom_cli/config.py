@@ -6,10 +6,14 @@ setting here documents it.
 """
 from __future__ import annotations
 
+import difflib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
+
+from .errors import ConfigError
 
 APP_NAME = "headroom"
 # The distribution (`pip install headroom-proxy`); the command is `headroom`, the import `headroom_cli`.
@@ -28,41 +32,115 @@ RETRIEVE_TOOL = "headroom_retrieve"
 MCP_SERVER_NAME = "headroom"
 
 
+class Rule(NamedTuple):
+    """A value rule: `ok(value)`, else the value `must` … (the hint says what a good value does)."""
+    ok: Callable[[Any], bool]
+    must: str
+    hint: str = ""
+
+
+_PORT = Rule(lambda v: 0 <= v <= 65535, "must be 0–65535", "0 picks a free port")
+_RATIO = Rule(lambda v: 0.0 < v <= 1.0, "must be in (0, 1]", "0.3 keeps about 30 % of a compressible tool result")
+_POSITIVE = Rule(lambda v: v > 0, "must be positive")
+
+_EXPECTED = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # config key (also the key in config.toml)
     env: str  # environment variable
     default: Any
     help: str
-    parse: Callable[[str], Any] = str
+    kind: type = str  # str, int, float or bool: what config.toml holds and the variable is parsed as
+    flag: str | None = None  # the command-line flag this setting is the default of
+    rule: Rule | None = None
+    example: Any = None  # a valid value for hints, when the default is None
+
+    def parse(self, raw: str) -> Any:
+        """A variable's text as this setting's type (ValueError if it is not one)."""
+        if self.kind is bool:
+            word = raw.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError(raw)
+            return word in _TRUE
+        return self.kind(raw.strip()) if self.kind in (int, float) else raw
+
+    def from_env(self, raw: str) -> Any:
+        """The value of `self.env=raw`, or a ConfigError naming the variable and the flag it stands for."""
+        target = self.flag or self.name
+        fix = f"fix or unset {self.env}" + (f", or pass {self.flag} (the flag beats the variable)" if self.flag else "")
+        try:
+            value = self.parse(raw)
+        except ValueError:
+            raise ConfigError(f"{self.env}={raw!r} is not valid for {target}: expected {_EXPECTED[self.kind]}",
+                              hint=f"{fix}; e.g. {self.env}={_text(self._example(), toml=False)}") from None
+        if self.rule and not self.rule.ok(value):
+            raise ConfigError(f"{self.env}={raw!r} is out of range for {target}: {self.rule.must}",
+                              hint=fix + (f"; {self.rule.hint}" if self.rule.hint else ""))
+        return value
+
+    def problem(self, value: Any) -> tuple[str, str] | None:
+        """What is wrong with `value` in config.toml, and a hint (None: nothing)."""
+        shown = f"{self.name} = {_text(value)}"
+        ok_type = (isinstance(value, self.kind) if self.kind is not float else isinstance(value, (int, float)))
+        if isinstance(value, bool) and self.kind is not bool:
+            ok_type = False  # TOML's true is not a number
+        if not ok_type:
+            return (f"{shown} is {_toml_type(value)}, expected {_EXPECTED[self.kind]}",
+                    f"e.g. {self.name} = {_text(self._example())}")
+        if self.rule and not self.rule.ok(value):
+            return f"{shown} {self.rule.must}", self.rule.hint
+        return None
+
+    def _example(self) -> Any:
+        return self.example if self.example is not None else self.default
 
 
-def _bool(v: str) -> bool:
-    return v.strip().lower() in {"1", "true", "yes", "on"}
+def _text(v: Any, toml: bool = True) -> str:
+    """A value as it is written in config.toml (or, toml=False, in a variable), shortened."""
+    if isinstance(v, bool):
+        t = ("true" if v else "false") if toml else ("1" if v else "0")
+    elif isinstance(v, str) and toml:
+        t = json.dumps(v)
+    else:
+        t = str(v)
+    return t if len(t) <= 60 else t[:57] + "…"
+
+
+def _toml_type(v: Any) -> str:
+    for t, word in ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+                    (dict, "a table"), (list, "an array")):
+        if isinstance(v, t):
+            return word
+    return "a date/time"
 
 
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in [
         Setting("anthropic_upstream", "HEADROOM_ANTHROPIC_UPSTREAM", ANTHROPIC_API,
-                "Where Anthropic Messages traffic is forwarded."),
+                "Where Anthropic Messages traffic is forwarded.", flag="--anthropic-upstream"),
         Setting("openai_upstream", "HEADROOM_OPENAI_UPSTREAM", OPENAI_API,
-                "Where OpenAI Chat/Responses traffic is forwarded (include /v1)."),
-        Setting("host", "HEADROOM_HOST", "127.0.0.1", "Address `headroom proxy` binds."),
-        Setting("port", "HEADROOM_PORT", 8787, "Port `headroom proxy` binds.", int),
+                "Where OpenAI Chat/Responses traffic is forwarded (include /v1).", flag="--openai-upstream"),
+        Setting("host", "HEADROOM_HOST", "127.0.0.1", "Address `headroom proxy` binds.", flag="--host"),
+        Setting("port", "HEADROOM_PORT", 8787, "Port `headroom proxy` binds.", int, "--port", _PORT),
         Setting("max_body_bytes", "HEADROOM_MAX_BODY_BYTES", 64 * 1024 * 1024,
-                "Hard request-body limit; larger bodies get HTTP 413.", int),
+                "Hard request-body limit; larger bodies get HTTP 413.", int, rule=_POSITIVE),
         Setting("compress_max_bytes", "HEADROOM_COMPRESS_MAX_BYTES", 16 * 1024 * 1024,
-                "Bodies larger than this pass through uncompressed.", int),
-        Setting("no_compress", "HEADROOM_NO_COMPRESS", False, "Disable compression (pure passthrough).", _bool),
+                "Bodies larger than this pass through uncompressed.", int, rule=_POSITIVE),
+        Setting("no_compress", "HEADROOM_NO_COMPRESS", False, "Disable compression (pure passthrough).", bool,
+                "--no-compress"),
         Setting("compress_ratio", "HEADROOM_COMPRESS_RATIO", 0.3,
-                "Share of a block's tokens lossy compressors aim to keep.", float),
+                "Share of a block's tokens lossy compressors aim to keep.", float, "--compress-ratio", _RATIO),
         Setting("cache_ttl", "HEADROOM_CACHE_TTL", None,
-                "Lifetime in seconds of stored originals (default: `headroom cache --ttl`, else 86400).", int),
+                "Lifetime in seconds of stored originals (default: `headroom cache --ttl`, else 86400).", int,
+                "--cache-ttl", _POSITIVE, example=86400),
         Setting("cache_max_bytes", "HEADROOM_CACHE_MAX_BYTES", 512 * 1024 * 1024,
-                "Byte cap of the store of originals; oldest entries are evicted first.", int),
+                "Byte cap of the store of originals; oldest entries are evicted first.", int, rule=_POSITIVE),
         Setting("log_level", "HEADROOM_LOG_LEVEL", "WARNING", "Log level of headroom's own log."),
-        Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", _bool),
+        Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", bool),
     ]
 }
 
@@ -70,21 +148,15 @@ DEFAULT_CACHE_TTL = 86400
 
 
 def get(name: str, env: dict[str, str] | None = None) -> Any:
-    """A setting's value: environment variable, else the user config file, else the default."""
+    """A setting's value: environment variable, else the user config file, else the default.
+    A bad value in either is a ConfigError (the file is checked whole, see `user_config`)."""
     s = SETTINGS[name]
     env = os.environ if env is None else env
     raw = env.get(s.env)
     if raw not in (None, ""):
-        try:
-            return s.parse(raw)
-        except ValueError as e:
-            from .errors import UsageError
-
-            raise UsageError(f"{s.env}={raw!r} is not a valid value for {name}: {e}") from None
-    file_val = user_config().get(name)
-    if file_val is not None:
-        return file_val
-    return s.default
+        return s.from_env(raw)
+    cfg = user_config()
+    return cfg[name] if name in cfg else s.default
 
 
 @dataclass(frozen=True)
@@ -135,23 +207,56 @@ def ensure_dir(p: Path) -> Path:
     return p
 
 
+# (file, text, values) of the last config.toml read: settings are read many times, the file rarely changes.
+_checked: tuple[Path, str, dict[str, Any]] | None = None
+
+
 def user_config() -> dict[str, Any]:
-    """The user's config.toml (missing file → empty). Keys are the names in SETTINGS."""
+    """The user's config.toml (missing file → empty), checked: keys are the names in SETTINGS, values
+    their types and ranges. Any problem is a ConfigError naming the file, every bad key and the fix."""
+    global _checked
     f = paths().config_file
     try:
-        text = f.read_text(encoding="utf-8")
+        data = f.read_bytes()
     except (FileNotFoundError, NotADirectoryError, PermissionError):
         return {}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{f}: not UTF-8 text ({e.reason} at byte {e.start})",
+                          hint="save the file as UTF-8") from None
+    if _checked is None or _checked[:2] != (f, text):
+        _checked = (f, text, check_config_text(f, text))
+    return dict(_checked[2])
+
+
+def check_config_text(f: Path, text: str) -> dict[str, Any]:
+    """config.toml's values (a float setting given as an integer becomes a float), or a ConfigError."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except Exception as e:  # a broken config file is the user's to fix: say where
-        from .errors import UsageError
-
-        raise UsageError(f"{f}: invalid TOML: {e}") from None
+        raise ConfigError(f"{f}: invalid TOML: {e}", hint=f"fix the line it names in {f}") from None
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str, str]] = []  # (key, what is wrong, hint)
+    for key, value in raw.items():
+        s = SETTINGS.get(key)
+        if s is None:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            problems.append((key, f"unknown key {key}", f"did you mean {close[0]}?" if close
+                             else f"the keys are: {', '.join(SETTINGS)}"))
+        elif (bad := s.problem(value)) is not None:
+            problems.append((key, *bad))
+        else:
+            values[key] = float(value) if s.kind is float else value
+    if problems:
+        # With several problems each hint says which key it is about.
+        hints = [(f"{key}: {hint}" if len(problems) > 1 else hint) for key, _, hint in problems if hint]
+        raise ConfigError(f"{f}: " + "; ".join(p[1] for p in problems), hint="; ".join(hints) or None)
+    return values
 
 
 def set_user_config(key: str, value: Any) -> None:
@@ -167,8 +272,6 @@ def set_user_config(key: str, value: Any) -> None:
         elif isinstance(v, (int, float)):
             lines.append(f"{k} = {v}")
         elif isinstance(v, str):
-            import json
-
             lines.append(f"{k} = {json.dumps(v)}")
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

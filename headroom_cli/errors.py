@@ -22,3 +22,7 @@ class NotFound(HeadroomError):
 
 class AgentNotFound(HeadroomError):
     exit_code = 127
+
+
+class ConfigError(UsageError):
+    """A bad value in config.toml or in a HEADROOM_* variable: says where, which key and what was expected."""

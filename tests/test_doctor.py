@@ -184,3 +184,39 @@ def test_running_session_is_listed(capsys):
         registry.unregister("sess-doctor")
     assert c.status == "info" and "http://127.0.0.1:4321" in c.detail and c.name == "sess-doctor"
     assert doctor.check_sessions() == []
+
+
+def _write_config(text: str):
+    from headroom_cli import config
+
+    f = config.paths().config_file
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_broken_config_file_fails(capsys, monkeypatch):
+    f = _write_config('compres_ratio = 0.5\nport = "x"\n')
+    c = _assert_fails(capsys, ("config", "config.toml"), monkeypatch, doctor.check_config)
+    assert str(f) in c["detail"] and "compres_ratio" in c["detail"] and 'port = "x"' in c["detail"]
+    assert "did you mean compress_ratio?" in c["hint"]
+
+
+def test_invalid_toml_fails(capsys, monkeypatch):
+    f = _write_config("compress_ratio = \n")
+    c = _assert_fails(capsys, ("config", "config.toml"), monkeypatch, doctor.check_config)
+    assert str(f) in c["detail"] and "invalid TOML" in c["detail"]
+
+
+def test_bad_setting_variable_fails(capsys, monkeypatch):
+    monkeypatch.setenv("HEADROOM_PORT", "x")
+    c = _assert_fails(capsys, ("config", "HEADROOM_PORT"), monkeypatch, doctor.check_config)
+    assert "--port" in c["detail"] and "an integer" in c["detail"]
+
+
+def test_valid_config_file_is_ok(capsys, monkeypatch):
+    f = _write_config("compress_ratio = 0.5\n")
+    monkeypatch.setattr(doctor, "CHECKS", [doctor.check_config])
+    code, _, checks = _run(capsys)
+    assert code == 0 and checks[("config", "config.toml")]["status"] == "ok"
+    assert str(f) in checks[("config", "config.toml")]["detail"]

@@ -119,6 +119,30 @@ def check_dirs() -> list[Check]:
     return out
 
 
+def check_config() -> list[Check]:
+    """config.toml and the HEADROOM_* setting variables, checked as every command reads them."""
+    from .. import config
+    from ..errors import HeadroomError
+
+    f = config.paths().config_file
+    try:
+        values = config.user_config()
+    except HeadroomError as e:
+        out = [Check("config", "config.toml", FAIL, str(e), e.hint or f"fix or remove {f}")]
+    else:
+        state = (f"{len(values)} setting{'s' if len(values) != 1 else ''}, valid" if values
+                 else "empty" if f.exists() else "not present (defaults apply)")
+        out = [Check("config", "config.toml", OK, f"{f}: {state}")]
+    for s in config.SETTINGS.values():
+        raw = os.environ.get(s.env)
+        if raw:
+            try:
+                s.from_env(raw)
+            except HeadroomError as e:
+                out.append(Check("config", s.env, FAIL, str(e), e.hint or f"unset {s.env}"))
+    return out
+
+
 def check_loopback() -> list[Check]:
     from ..proxy.runner import bind_socket
 
@@ -293,7 +317,7 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
     return out
 
 
-CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_loopback,
+CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_config, check_loopback,
           check_round_trip, check_mcp, check_sessions, check_env_base_urls, check_claude_settings]
 
 
