@@ -122,8 +122,8 @@ class Splicer:
     def __init__(self, tool_name: str = RETRIEVE_TOOL, max_rounds: int = MAX_ROUNDS):
         self.tool_name = tool_name
         self.max_rounds = max_rounds
-        self.round = 1
-        self.calls: list[Call] = []
+        self._round = 1
+        self._pending: list[Call] = []  # this round's retrieve calls, answered by the next round
         self.rounds_usage_events: list[object] = []
         self._buf = bytearray()
         self._start_round()
@@ -138,20 +138,46 @@ class Splicer:
 
     def end(self) -> bytes:
         """Call when the upstream stream ended. Returns bytes still to relay (empty when a retrieve
-        round follows: check `self.calls`)."""
+        round follows: check `wants_round()`)."""
         tail = bytes(self._buf)
         self._buf.clear()
-        if self.calls:
+        if self._pending:
             return b""
         return self._flush() + tail
 
-    def next_round(self) -> None:
-        self.round += 1
-        self.calls = []
-        self._start_round()
+    # -- rounds ----------------------------------------------------------------------------
+    @property
+    def round(self) -> int:
+        """1 for the client's own upstream call, +1 for each continuation."""
+        return self._round
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        """The retrieve calls this round ended with (empty while none)."""
+        return tuple(self._pending)
 
     def wants_round(self) -> bool:
-        return bool(self.calls) and self.round <= self.max_rounds
+        return bool(self._pending) and self._round <= self.max_rounds
+
+    def next_round(self) -> None:
+        self._round += 1
+        self._pending = []
+        self._start_round()
+
+    def advance(self, body: dict, lookup: Callable[[str], str | None]) -> tuple[dict, int]:
+        """Close a round that ended in retrieve calls: the next upstream request body (the calls
+        answered from `lookup`) and how many calls it answers; the splicer is then in the next round."""
+        answered = len(self._pending)
+        new = self.continuation(body, lookup)
+        self.next_round()
+        return new, answered
+
+    def take_response(self, resp: dict, calls: list[Call] | None = None) -> bool:
+        """Load a whole (non-streamed) response as this round's end: its retrieve calls (or `calls`)
+        become pending and what precedes them is what the client saw. True when a round follows."""
+        self._pending = list(self.response_calls(resp) if calls is None else calls)
+        self._seen_in_response(resp)
+        return self.wants_round()
 
     # subclasses
     def _event(self, raw: bytes) -> bytes:  # pragma: no cover - abstract
@@ -172,6 +198,10 @@ class Splicer:
 
     # -- non-streaming ---------------------------------------------------------------------
     def response_calls(self, resp: dict) -> list[Call]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _seen_in_response(self, resp: dict) -> None:  # pragma: no cover - abstract
+        """Note what a whole response holds ahead of its tool calls (the continuation repeats it)."""
         raise NotImplementedError
 
 
@@ -197,7 +227,7 @@ class AnthropicSplicer(Splicer):
         typ = data.get("type")
         if typ == "message_start":
             self.rounds_usage_events.append(data.get("message", {}).get("usage"))
-            if self.round > 1:
+            if self._round > 1:
                 return b""  # the client already has its message_start
             return raw
         if typ in ("content_block_start", "content_block_delta", "content_block_stop"):
@@ -218,13 +248,13 @@ class AnthropicSplicer(Splicer):
         if typ == "message_delta":
             self.rounds_usage_events.append(data.get("usage"))
             calls = self._calls(self.held_blocks.values())
-            if calls and self.round <= self.max_rounds:
-                self.calls = calls
+            if calls and self._round <= self.max_rounds:
+                self._pending = calls
                 self.held = []
                 return b""
             return self._flush() + self._out(raw, data, name)
         if typ == "message_stop":
-            return b"" if self.calls else raw
+            return b"" if self._pending else raw
         # ping, error and unknown events
         if self.holding:
             return self._hold(raw)
@@ -252,7 +282,7 @@ class AnthropicSplicer(Splicer):
             block.setdefault("citations", []).append(d.get("citation"))
 
     def _out(self, raw: bytes, data: dict, name: str) -> bytes:
-        if self.round == 1 and self.offset == 0:
+        if self._round == 1 and self.offset == 0:
             return raw
         if "index" in data:
             data = dict(data)
@@ -267,9 +297,9 @@ class AnthropicSplicer(Splicer):
         content = [self.emitted[i] for i in sorted(self.emitted)]
         self.offset += len(content)
         content += [{"type": "tool_use", "id": c.id, "name": self.tool_name, "input": json.loads(c.raw_arguments or "{}")}
-                    for c in self.calls]
+                    for c in self._pending]
         results = []
-        for c in self.calls:
+        for c in self._pending:
             text, err = _answer(c, lookup)
             r = {"type": "tool_result", "tool_use_id": c.id, "content": text}
             if err:
@@ -282,6 +312,9 @@ class AnthropicSplicer(Splicer):
 
     def response_calls(self, resp: dict) -> list[Call]:
         return self._calls(resp.get("content") or [])
+
+    def _seen_in_response(self, resp: dict) -> None:
+        self.emitted = dict(enumerate(_before_first(resp.get("content") or [], "tool_use")))
 
     def _calls(self, blocks) -> list[Call]:
         """The retrieve calls among a message's content blocks."""
@@ -303,12 +336,12 @@ class ChatSplicer(Splicer):
     def _event(self, raw: bytes) -> bytes:
         name, data = _parse_event(raw)
         if data == "[DONE]":
-            if self.calls:
+            if self._pending:
                 return b""
             return self._flush() + raw
         if not isinstance(data, dict):
             return self._hold(raw) if self.holding else raw
-        if self.calls:
+        if self._pending:
             if data.get("usage"):
                 self.rounds_usage_events.append(data.get("usage"))
             return b""  # a retrieve round follows: drop the rest (usage chunk)
@@ -332,8 +365,8 @@ class ChatSplicer(Splicer):
         if ch.get("finish_reason"):
             calls = [Call(t["id"], _key_of(t["arguments"]), t["arguments"])
                      for _, t in sorted(self.tool_calls.items()) if t["name"] == self.tool_name]
-            if calls and self.round <= self.max_rounds:
-                self.calls = calls
+            if calls and self._round <= self.max_rounds:
+                self._pending = calls
                 self.held = []
                 return b""
             return self._flush() + raw
@@ -347,9 +380,9 @@ class ChatSplicer(Splicer):
         assistant = {"role": "assistant", "content": self.text or None,
                      "tool_calls": [{"id": c.id, "type": "function",
                                      "function": {"name": self.tool_name, "arguments": c.raw_arguments}}
-                                    for c in self.calls]}
+                                    for c in self._pending]}
         msgs = [*body.get("messages", []), assistant]
-        for c in self.calls:
+        for c in self._pending:
             msgs.append({"role": "tool", "tool_call_id": c.id, "content": _answer(c, lookup)[0]})
         new = dict(body)
         new["messages"] = msgs
@@ -366,6 +399,9 @@ class ChatSplicer(Splicer):
             if fn.get("name") == self.tool_name:
                 out.append(Call(tc.get("id", ""), _key_of(fn.get("arguments")), fn.get("arguments") or ""))
         return out
+
+    def _seen_in_response(self, resp: dict) -> None:
+        self.text = (resp.get("choices") or [{}])[0].get("message", {}).get("content") or ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,9 +425,9 @@ class ResponsesSplicer(Splicer):
         if not isinstance(data, dict):
             return self._keep(raw)
         typ = data.get("type", name)
-        if self.calls:
+        if self._pending:
             return b""
-        if typ in ("response.created", "response.in_progress") and self.round > 1:
+        if typ in ("response.created", "response.in_progress") and self._round > 1:
             return b""
         if typ == "response.output_item.added":
             item = data.get("item") or {}
@@ -404,12 +440,12 @@ class ResponsesSplicer(Splicer):
             resp = data.get("response") or {}
             self.rounds_usage_events.append(resp.get("usage"))
             calls = self._calls(it for _, it in sorted(self.held_items.items()))
-            if calls and typ == "response.completed" and self.round <= self.max_rounds:
-                self.calls = calls
+            if calls and typ == "response.completed" and self._round <= self.max_rounds:
+                self._pending = calls
                 self.held = []
                 return b""
             out = self._flush()
-            if self.round > 1:
+            if self._round > 1:
                 data = copy.deepcopy(data)
                 data["response"]["output"] = [*self.prior_items, *(data["response"].get("output") or [])]
             return out + self._emit(raw, data, name)
@@ -426,18 +462,18 @@ class ResponsesSplicer(Splicer):
 
     def _emit(self, raw: bytes, data: dict, name: str) -> bytes:
         changed = False
-        if self.round > 1 or self.offset:
+        if self._round > 1 or self.offset:
             data = dict(data)
             if "output_index" in data:
                 data["output_index"] += self.offset
                 changed = True
         if "sequence_number" in data:
-            if self.round > 1:
+            if self._round > 1:
                 data = dict(data)
                 data["sequence_number"] = self.seq + 1
                 changed = True
             self.seq = data["sequence_number"]
-        if changed or self.round > 1:
+        if changed or self._round > 1:
             return _render(name, data)
         return raw
 
@@ -454,9 +490,9 @@ class ResponsesSplicer(Splicer):
         self.prior_items += items
         self.offset += len(items)
         calls = [{"type": "function_call", "call_id": c.id, "name": self.tool_name, "arguments": c.raw_arguments}
-                 for c in self.calls]
+                 for c in self._pending]
         outputs = [{"type": "function_call_output", "call_id": c.id, "output": _answer(c, lookup)[0]}
-                   for c in self.calls]
+                   for c in self._pending]
         inp = body.get("input")
         if isinstance(inp, str):
             inp = [{"role": "user", "content": inp}]
@@ -466,6 +502,9 @@ class ResponsesSplicer(Splicer):
 
     def response_calls(self, resp: dict) -> list[Call]:
         return self._calls(resp.get("output") or [])
+
+    def _seen_in_response(self, resp: dict) -> None:
+        self.emitted = dict(enumerate(_before_first(resp.get("output") or [], "function_call")))
 
     def _calls(self, items) -> list[Call]:
         """The retrieve calls among a response's output items."""
@@ -491,13 +530,7 @@ def continuation_for_response(protocol: str, body: dict, resp: dict, calls: list
                               lookup: Callable[[str], str | None], tool_name: str = RETRIEVE_TOOL) -> dict:
     """The next upstream request after a non-streamed response whose tool calls include retrieves."""
     sp = make_splicer(protocol, tool_name)
-    sp.calls = calls
-    if protocol == "anthropic":
-        sp.emitted = dict(enumerate(_before_first(resp.get("content") or [], "tool_use")))
-    elif protocol == "openai_chat":
-        sp.text = (resp.get("choices") or [{}])[0].get("message", {}).get("content") or ""
-    else:
-        sp.emitted = dict(enumerate(_before_first(resp.get("output") or [], "function_call")))
+    sp.take_response(resp, calls)
     return sp.continuation(body, lookup)
 
 

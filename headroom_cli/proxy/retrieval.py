@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 
-from ..ccr.splice import continuation_for_response, make_splicer, merge_responses
-from ..stats.records import RequestRecord, Usage
+from ..ccr.splice import make_splicer, merge_responses
+from ..stats.records import Usage
 from .counters import add_usage
+from .flow import Flow
 from .pipeline import dumps
-
-if TYPE_CHECKING:
-    from .forward import Forwarder
+from .relay import Reporter, SafeSniffer, answer_whole, response_head, sniffer_for, stream_answer
 
 log = logging.getLogger("headroom.proxy")
 
@@ -46,24 +44,22 @@ def _stream_error(protocol: str, message: str) -> bytes:
     return f"data: {json.dumps({'error': {'message': message, 'type': 'api_error'}})}\n\n".encode()
 
 
-async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp.ClientResponse, protocol: str,
-                               rec: RequestRecord, t0: float, req_body: bytes, body: dict, *, url: str,
-                               headers: Any, proxy: str | None, figures=None) -> web.StreamResponse:
-    from .forward import _answer_whole, _response_head, _sniffer, _SafeSniffer
-
-    hdrs = _response_head(rec, up)
+async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: aiohttp.ClientSession,
+                               reporter: Reporter) -> web.StreamResponse:
+    """Relay `up`, answering the model's retrieve calls with continuations sent over `session`."""
+    protocol, rec = flow.protocol, flow.record
+    hdrs = response_head(flow, up)
     # Continuations carry a new (uncompressed) body; drop any client Content-Encoding.
-    cont_headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
-    splicer = make_splicer(protocol, fwd.settings.marker_tool)
+    cont_headers = [(k, v) for k, v in flow.headers if k.lower() != "content-encoding"]
+    splicer = make_splicer(protocol, flow.settings.marker_tool)
+    body = flow.splice_body
     usage = Usage()
-    current = up
     responses_to_release = []
 
     async def next_round(new_body: dict) -> aiohttp.ClientResponse | None:
-        assert fwd.session is not None
         try:
-            r = await fwd.session.request("POST", url, headers=cont_headers, data=dumps(new_body),
-                                          allow_redirects=False, proxy=proxy)
+            r = await session.request("POST", flow.url, headers=cont_headers, data=dumps(new_body),
+                                      allow_redirects=False, proxy=flow.proxy)
         except (aiohttp.ClientError, OSError) as e:
             log.warning("retrieval continuation failed: %s", type(e).__name__)
             return None
@@ -72,27 +68,23 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
 
     try:
         if not rec.streamed:
-            def sniffed(raw: bytes) -> _SafeSniffer:
+            def sniffed(raw: bytes) -> SafeSniffer:
                 """A sniffer fed one whole upstream body, its usage added to the total."""
-                s = _sniffer(protocol)
+                s = sniffer_for(protocol)
                 s.feed(raw)
                 add_usage(usage, s.finish()[0])
                 return s
 
-            data = await current.read()
+            data = await up.read()
             sniff = sniffed(data)
             try:
                 first = json.loads(data)
             except ValueError:
                 first = None
             final, merged_any = first, False
-            while isinstance(final, dict) and splicer.round <= splicer.max_rounds:
-                calls = splicer.response_calls(final)
-                if not calls:
-                    break
-                body = continuation_for_response(protocol, body, final, calls, _lookup, fwd.settings.marker_tool)
-                rec.retrievals += len(calls)
-                splicer.round += 1
+            while isinstance(final, dict) and splicer.take_response(final):
+                body, answered = splicer.advance(body, _lookup)
+                rec.retrievals += answered
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:
                     break  # keep the last good answer; the client sees the retrieve call as is
@@ -104,14 +96,15 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                     break
                 first = merge_responses(protocol, first, nxt_json)
                 final, merged_any = nxt_json, True
-            resp = await _answer_whole(request, rec, current, hdrs, dumps(first) if merged_any else data)
-            fwd._finish(rec, sniff, req_body, t0, figures, usage=usage)
+            resp = await answer_whole(flow, up, hdrs, dumps(first) if merged_any else data)
+            reporter.finish(flow, sniff, usage=usage)
             return resp
 
-        resp = web.StreamResponse(status=current.status, reason=current.reason, headers=hdrs)
-        sniff = _sniffer(protocol)
-        try:
-            await resp.prepare(request)
+        current = up
+        sniff = sniffer_for(protocol)
+
+        async def pump(resp: web.StreamResponse) -> None:
+            nonlocal body, current, sniff
             while True:
                 async for chunk in current.content.iter_any():
                     sniff.feed(chunk)
@@ -123,28 +116,20 @@ async def relay_with_retrieval(fwd: Forwarder, request: web.Request, up: aiohttp
                     await resp.write(tail)
                 add_usage(usage, sniff.finish()[0])
                 if not splicer.wants_round():
-                    break
-                rec.retrievals += len(splicer.calls)
-                body = splicer.continuation(body, _lookup)
-                splicer.next_round()
+                    return
+                body, answered = splicer.advance(body, _lookup)
+                rec.retrievals += answered
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:
                     detail = "unreachable" if nxt is None else f"HTTP {nxt.status}"
                     await resp.write(_stream_error(protocol, f"headroom: retrieval continuation failed ({detail})"))
                     rec.error = f"retrieval continuation failed ({detail})"
-                    break
+                    return
                 current = nxt
-                sniff = _sniffer(protocol)
-            await resp.write_eof()
-        except (ConnectionResetError, aiohttp.ClientConnectionResetError):
-            rec.error = rec.error or "client disconnected"
-            current.close()
-        except (aiohttp.ClientError, TimeoutError) as e:
-            rec.error = f"upstream broke off: {type(e).__name__}"
-            current.close()
-            if request.transport is not None:
-                request.transport.abort()
-        fwd._finish(rec, sniff, req_body, t0, figures, usage=usage)  # last round's sniffer: its model
+                sniff = sniffer_for(protocol)
+
+        resp = await stream_answer(flow, up, hdrs, pump, current=lambda: current)
+        reporter.finish(flow, sniff, usage=usage)  # last round's sniffer: its model
         return resp
     finally:
         for r in responses_to_release:

@@ -1,0 +1,215 @@
+"""Relaying an upstream answer to the client, shared by the plain relay (here) and the retrieval relay
+(retrieval.py): the response head, a whole answer sent at once, a stream relayed chunk by chunk as it
+arrives (no re-framing), usage sniffed on the side, and the `Reporter` that finishes a request's
+record and reports it once the client has its answer (exact token figures are counted after that).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from ..stats.records import RequestRecord, Usage
+from ..stats.usage import UsageSniffer
+from . import upstream
+from .counters import SessionCounters
+from .flow import Figures, Flow
+from .settings import ProxySettings
+
+log = logging.getLogger("headroom.proxy")
+
+SNIFFED = ("anthropic", "openai_chat", "openai_responses")  # protocols with a usage sniffer
+_MODEL_RE = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
+
+
+# -- usage sniffing -----------------------------------------------------------------------------
+class NullSniffer:
+    """Sniffs nothing: for protocols without a sniffer and for error answers."""
+
+    model = ""
+
+    def feed(self, chunk: bytes) -> None:
+        pass
+
+    def finish(self) -> Usage:
+        return Usage()
+
+
+class SafeSniffer:
+    """Usage sniffing must never break a relay: the first exception turns it off."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.broken = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.broken:
+            try:
+                self.inner.feed(chunk)
+            except Exception:
+                self.broken = True
+                log.debug("usage sniffer failed", exc_info=True)
+
+    def finish(self) -> tuple[Usage, str]:
+        """The usage seen and the model named in the answer ("" when none)."""
+        try:
+            return self.inner.finish(), getattr(self.inner, "model", "") or ""
+        except Exception:
+            return Usage(), ""
+
+
+def sniffer_for(protocol: str) -> SafeSniffer:
+    """The usage sniffer for `protocol` (a null one where there is none), safe to feed from a relay."""
+    if protocol not in SNIFFED:
+        return SafeSniffer(NullSniffer())
+    try:
+        return SafeSniffer(UsageSniffer(protocol))
+    except Exception:
+        return SafeSniffer(NullSniffer())
+
+
+# -- the relay ----------------------------------------------------------------------------------
+def response_head(flow: Flow, up: aiohttp.ClientResponse) -> CIMultiDict:
+    """Note the upstream's status and whether it streams; return the headers to relay."""
+    rec = flow.record
+    rec.status = up.status
+    rec.streamed = "text/event-stream" in up.headers.get("Content-Type", "").lower()
+    return CIMultiDict(upstream.response_headers(up.headers.items()))
+
+
+async def answer_whole(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict, body: bytes) -> web.Response:
+    """Send a complete (not streamed) answer now, so the figures are reported once the client has it."""
+    resp = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=body)
+    try:
+        await resp.prepare(flow.request)
+        await resp.write_eof()
+    except (ConnectionResetError, aiohttp.ClientConnectionResetError):
+        flow.record.error = flow.record.error or "client disconnected"
+    return resp
+
+
+async def stream_answer(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict,
+                        pump: Callable[[web.StreamResponse], Awaitable[None]],
+                        current: Callable[[], aiohttp.ClientResponse] | None = None) -> web.StreamResponse:
+    """Open the client's stream with `up`'s status and run `pump`, which writes the answer into it.
+    A client that goes away is recorded; an upstream that breaks off (`current()`: the upstream
+    response being read, `up` by default) cuts the client connection, since the status is gone
+    already and a clean end would pass for a complete answer."""
+    rec = flow.record
+    resp = web.StreamResponse(status=up.status, reason=up.reason, headers=hdrs)
+    try:
+        await resp.prepare(flow.request)
+        await pump(resp)
+        await resp.write_eof()
+    except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
+        rec.error = rec.error or "client disconnected"
+        log.debug("client went away during relay: %s", e)
+        (current or (lambda: up))().close()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+        rec.error = f"upstream broke off: {describe(e)}"
+        log.warning("upstream broke off mid-response: %s", describe(e))
+        (current or (lambda: up))().close()
+        if flow.request.transport is not None:
+            flow.request.transport.abort()
+    return resp
+
+
+async def relay(flow: Flow, up: aiohttp.ClientResponse, reporter: Reporter) -> web.StreamResponse:
+    """Relay `up` to the client as it is: a whole answer at once, a stream chunk by chunk."""
+    hdrs = response_head(flow, up)
+    sniff = sniffer_for(flow.protocol) if up.status < 400 else SafeSniffer(NullSniffer())
+    log.debug("upstream answered %d %s for %s", up.status, up.headers.get("Content-Type", ""), flow.request.path)
+
+    if not flow.record.streamed and up.content_length is not None:
+        data = await up.read()
+        sniff.feed(data)
+        resp: web.StreamResponse = await answer_whole(flow, up, hdrs, data)
+        reporter.finish(flow, sniff)
+        return resp
+
+    async def pump(resp: web.StreamResponse) -> None:
+        async for chunk in up.content.iter_any():
+            sniff.feed(chunk)
+            await resp.write(chunk)
+
+    resp = await stream_answer(flow, up, hdrs, pump)
+    reporter.finish(flow, sniff)
+    return resp
+
+
+def describe(e: BaseException) -> str:
+    """A connection failure in words a user can act on."""
+    if isinstance(e, asyncio.TimeoutError):
+        return "timed out"
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        return f"cannot resolve host {e.host!r}"
+    if isinstance(e, aiohttp.ClientConnectorCertificateError):
+        return f"TLS certificate of {e.host} rejected: {e.certificate_error}"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        why = "connection refused" if isinstance(e.os_error, ConnectionRefusedError) else \
+            (e.os_error.strerror or str(e.os_error))
+        return f"cannot connect to {e.host}:{e.port} ({why})"
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+# -- finishing and reporting --------------------------------------------------------------------
+class Reporter:
+    """Completes each request's record and hands it to the live counters and `settings.on_record`."""
+
+    def __init__(self, settings: ProxySettings, counters: SessionCounters):
+        self.settings = settings
+        self.counters = counters
+        self._pending: set[asyncio.Future] = set()  # figures still being counted
+
+    def finish(self, flow: Flow, sniff: SafeSniffer, usage: Usage | None = None) -> None:
+        """The client has its answer: note usage, model and duration, then report (exact token
+        figures are slow, tiktoken: they are counted off the loop first)."""
+        rec = flow.record
+        rec.usage, model = sniff.finish()
+        if usage is not None:
+            rec.usage = usage
+        if not model:
+            m = _MODEL_RE.search(flow.request_body[:65536])
+            model = m.group(1).decode("utf-8", "replace") if m else ""
+        rec.model = model
+        rec.duration_ms = (time.perf_counter() - flow.t0) * 1000
+        self.report_counted(flow)
+
+    def report_counted(self, flow: Flow) -> None:
+        """Report the flow's record, its token figures filled in first (off the loop) when it has any."""
+        if flow.figures is None:
+            self.report(flow.record)
+            return
+        fut = asyncio.get_running_loop().run_in_executor(None, self._count_and_report, flow.record, flow.figures)
+        self._pending.add(fut)
+        fut.add_done_callback(self._pending.discard)
+
+    def _count_and_report(self, rec: RequestRecord, figures: Figures) -> None:
+        try:
+            figures(rec)
+            from ..compress.tokens import encoding_name
+
+            rec.encoding = encoding_name()
+        except Exception:
+            log.debug("token figures failed", exc_info=True)
+        self.report(rec)
+
+    def report(self, rec: RequestRecord) -> None:
+        self.counters.add(rec)
+        cb = self.settings.on_record
+        if cb is not None:
+            try:
+                cb(rec)
+            except Exception:
+                log.debug("on_record callback failed", exc_info=True)
+
+    async def drain(self, timeout: float) -> None:
+        """Let records of finished requests land (before the proxy goes away)."""
+        if self._pending:
+            await asyncio.wait(list(self._pending), timeout=timeout)
