@@ -165,6 +165,7 @@ async def test_reporter_finishes_with_the_model_from_the_request_and_counts_figu
     await reporter.drain(timeout=5)
     assert len(seen) == 2 and seen[1].saved_by == {"json": 60} and seen[1].usage.input_tokens == 7
     assert threads and threads[0] != threading.get_ident()  # counted off the loop
+    assert seen[1].encoding  # the tokenizer behind the figures is named
 
 
 # -- module rules -------------------------------------------------------------------------------
