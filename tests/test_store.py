@@ -162,3 +162,49 @@ def test_library_retrieve_export():
 
     k = default_store().put("exported")
     assert headroom_cli.retrieve(k) == "exported"
+
+
+def test_puts_leave_checkpoints_to_the_checkpointer_thread(tmp_path):
+    """A put never copies the WAL into the database itself (that costs two fsyncs on the request path);
+    past CHECKPOINT_BYTES the store's own thread does it, and everything stays readable meanwhile."""
+    import time
+
+    s = Store(tmp_path / "o.db")
+    s.CHECKPOINT_BYTES = 1 << 40  # checkpointer never woken: the WAL keeps every put
+    texts = [f"{i:06d}" + "y" * 200_000 for i in range(25)]  # ~5 MB: past SQLite's default of 1000 pages
+    keys = [s.put(t) for t in texts]
+    db = tmp_path / "o.db"
+    assert db.stat().st_size < 200_000  # nothing copied out of the WAL by a writer
+    assert [s.get(k) for k in keys] == texts
+    assert s._checkpointer is None
+
+    s.CHECKPOINT_BYTES = 1_000_000
+    s.put("z" * 1_100_000)
+    deadline = time.monotonic() + 30
+    while db.stat().st_size < 2_000_000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert db.stat().st_size >= 2_000_000  # the checkpointer copied the WAL in
+    assert s._checkpointer is not None and s._checkpointer.name == "headroom-store-checkpoint"
+    assert [s.get(k) for k in keys] == texts
+    s.close()
+    assert s._checkpointer is None
+
+
+def test_a_committed_original_survives_sigkill(tmp_path):
+    """The proxy commits an original before it forwards the request that names it: a SIGKILL right after
+    the commit (no close, no checkpoint) must not lose it."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "o.db"
+    text = "the original\n" * 5000
+    code = ("import os, signal, sys\n"
+            "from headroom_cli.ccr.store import Store\n"
+            "s = Store(sys.argv[1])\n"
+            "s.put(sys.argv[2])\n"
+            "print('committed', flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    p = subprocess.run([sys.executable, "-c", code, str(path), text], capture_output=True, text=True, timeout=60)
+    assert p.returncode == -signal.SIGKILL and "committed" in p.stdout
+    assert Store(path).get(key_for(text)) == text
