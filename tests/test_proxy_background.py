@@ -30,6 +30,14 @@ def test_no_job_starts_during_a_hot_phase():
         assert not fut.done()
     fut.result(10)
     assert ran.is_set()
+    again = threading.Event()
+    phase = bg.hot()
+    with phase:
+        job = bg.submit(again.set)
+        assert not again.wait(0.3)
+        phase.end()  # the answer's head is sent: the rest of the relay is not hot
+        job.result(10)
+        phase.end()  # idempotent
     assert bg.drain(10)
 
 
@@ -41,23 +49,26 @@ def test_a_steady_stream_of_requests_cannot_starve_it():
 
 
 def test_backlog_is_bounded_by_handing_jobs_to_another_thread():
-    bg = AfterResponse(max_backlog=1)
+    bg = AfterResponse(max_backlog_bytes=1000)
     release, started = threading.Event(), threading.Event()
 
     def blocker():
         started.set()
         release.wait(30)
 
-    first = bg.submit(blocker)
+    first = bg.submit(blocker, size=900)
     assert started.wait(10)
-    queued = bg.submit(threading.current_thread)  # waits behind the blocker
-    assert bg.backlog == 1
-    over = bg.submit(lambda: threading.current_thread().name)  # backlog full: runs elsewhere, now
+    queued = bg.submit(threading.current_thread, size=900)  # waits behind the blocker
+    assert (bg.backlog, bg.backlog_bytes) == (1, 900)
+    over = bg.submit(lambda: threading.current_thread().name, size=200)  # over the budget: runs elsewhere, now
     assert "overflow" in over.result(10)
     assert not queued.done()
     release.set()
     first.result(10)
     assert queued.result(10).name == "headroom-figures"
+    assert (bg.backlog, bg.backlog_bytes) == (0, 0)
+    big = bg.submit(lambda: threading.current_thread().name, size=5000)  # alone in the queue: never refused
+    assert big.result(10) == "headroom-figures"
     assert bg.drain(10)
 
 
@@ -68,6 +79,15 @@ def test_drain_runs_what_is_queued_on_the_caller_thread():
         assert bg.drain(10)
     assert [f.result(0) for f in futs] == [threading.current_thread().name] * 3
     assert bg.submit(lambda: "after shutdown").result(10) == "after shutdown"  # still runs, somewhere
+
+
+def test_drain_gives_up_at_its_deadline():
+    bg = AfterResponse(max_wait=60)
+    with bg.hot():
+        slow = bg.submit(lambda: __import__("time").sleep(0.3))
+        late = bg.submit(lambda: "never")
+        assert not bg.drain(0.1)
+    assert slow.done() and late.cancelled()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")

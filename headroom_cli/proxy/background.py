@@ -9,8 +9,8 @@ threads, and tripled the time the client waited. So figures go to one worker thr
   waiting at most `max_wait` seconds for such a moment, so a steady stream of requests cannot starve it;
 - runs at the lowest CPU priority (Linux: per-thread nice), so a count already running yields the core to a
   request that arrives meanwhile (tiktoken releases the GIL while it encodes);
-- hands jobs to the default thread pool once `max_backlog` are waiting (each holds its request's bodies:
-  memory stays bounded when requests keep arriving faster than an idle moment comes);
+- hands a job to a plain thread at normal priority once the waiting jobs hold `max_backlog_bytes` (each holds
+  its request's bodies: memory stays bounded when requests keep coming faster than quiet moments);
 - on `drain()` (proxy shutdown) runs what is still queued on the caller's thread, at normal priority.
 """
 from __future__ import annotations
@@ -22,8 +22,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 log = logging.getLogger("headroom.proxy")
 
@@ -43,47 +42,51 @@ def lower_this_thread_priority(nice: int = LOWEST_NICE) -> bool:
 
 
 class AfterResponse:
-    def __init__(self, *, nice: int = LOWEST_NICE, max_wait: float = 1.0, max_backlog: int = 32,
+    def __init__(self, *, nice: int = LOWEST_NICE, max_wait: float = 1.0, max_backlog_bytes: int = 64 << 20,
                  name: str = "headroom-figures"):
         self.nice = nice
         self.max_wait = max_wait
-        self.max_backlog = max_backlog
+        self.max_backlog_bytes = max_backlog_bytes
         self.name = name
         self._cv = threading.Condition()
-        self._queue: collections.deque[tuple[concurrent.futures.Future, Callable, tuple]] = collections.deque()
+        self._queue: collections.deque[tuple[concurrent.futures.Future, Callable, tuple, int]] = collections.deque()
+        self._queued_bytes = 0
         self._hot = 0
         self._thread: threading.Thread | None = None
         self._closed = False
         self._overflow: concurrent.futures.ThreadPoolExecutor | None = None
         self.lowered = False  # whether the worker runs at low priority (for tests and diagnostics)
 
-    @contextmanager
-    def hot(self) -> Iterator[None]:
-        """Mark a request's hot phase: no job starts while one is open."""
+    def hot(self) -> HotPhase:
+        """Open a request's hot phase (no job starts while one is open); close it with `.end()` as soon as
+        the answer's head is on its way, or by leaving the `with` block (whichever comes first)."""
         with self._cv:
             self._hot += 1
-        try:
-            yield
-        finally:
-            with self._cv:
-                self._hot -= 1
-                if not self._hot:
-                    self._cv.notify_all()
+        return HotPhase(self)
+
+    def _end_hot(self) -> None:
+        with self._cv:
+            self._hot -= 1
+            if not self._hot:
+                self._cv.notify_all()
 
     @property
     def backlog(self) -> int:
         return len(self._queue)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+    @property
+    def backlog_bytes(self) -> int:
+        return self._queued_bytes
+
+    def submit(self, fn: Callable[..., Any], *args: Any, size: int = 0) -> concurrent.futures.Future:
+        """Run `fn(*args)` later; `size`: the bytes the job keeps alive until then (its request's body)."""
         fut: concurrent.futures.Future = concurrent.futures.Future()
+        size = max(1, size)
         with self._cv:
-            if self._closed:
-                overflow = True
-            elif len(self._queue) >= self.max_backlog:
-                overflow = True
-            else:
-                overflow = False
-                self._queue.append((fut, fn, args))
+            overflow = self._closed or (bool(self._queue) and self._queued_bytes + size > self.max_backlog_bytes)
+            if not overflow:
+                self._queue.append((fut, fn, args, size))
+                self._queued_bytes += size
                 self._ensure_thread()
                 self._cv.notify_all()
         if overflow:
@@ -91,14 +94,21 @@ class AfterResponse:
         return fut
 
     def drain(self, timeout: float = 5.0) -> bool:
-        """Stop taking jobs; run the queued ones here, wait for the one running. True if all finished."""
+        """Stop taking jobs; run the queued ones here (until `timeout`: the rest are cancelled), wait for the
+        one running. True if every job finished."""
         deadline = time.monotonic() + timeout
         with self._cv:
             self._closed = True
             left = list(self._queue)
             self._queue.clear()
+            self._queued_bytes = 0
             self._cv.notify_all()
-        for fut, fn, args in left:
+        for i, (fut, fn, args, _) in enumerate(left):
+            if time.monotonic() > deadline:
+                for f, *_ in left[i:]:
+                    f.cancel()
+                log.warning("shutting down: %d request figure(s) not counted in time", len(left) - i)
+                return False
             _run(fut, fn, args)
         t = self._thread
         if t is not None:
@@ -135,8 +145,25 @@ class AfterResponse:
                 self._cv.wait_for(lambda: not self._hot or self._closed, timeout=self.max_wait)
                 if not self._queue:
                     continue
-                fut, fn, args = self._queue.popleft()
+                fut, fn, args, size = self._queue.popleft()
+                self._queued_bytes -= size
             _run(fut, fn, args)
+
+
+class HotPhase:
+    def __init__(self, owner: AfterResponse):
+        self._owner: AfterResponse | None = owner
+
+    def end(self) -> None:
+        owner, self._owner = self._owner, None
+        if owner is not None:
+            owner._end_hot()
+
+    def __enter__(self) -> HotPhase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
 
 
 def _run(fut: concurrent.futures.Future, fn: Callable, args: tuple) -> None:
