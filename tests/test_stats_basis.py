@@ -78,6 +78,8 @@ def test_perf_says_the_basis(capsys, monkeypatch):
     assert main(["perf"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "share of each whole corpus request" in out and "tool output" in out
+    assert main(["perf", "--json"]) == 0
+    assert "whole corpus request" in json.loads(capsys.readouterr().out)["basis"]
 
 
 def test_readme_leads_with_what_a_real_session_gets():
@@ -91,3 +93,15 @@ def test_readme_leads_with_what_a_real_session_gets():
     assert real.start() < corpus
     row = next(ln for ln in text.splitlines() if "87.0 %" in ln)
     assert "tool-result tokens" in row
+
+
+def test_mcp_stats_says_the_basis(tmp_path):
+    from headroom_cli.ccr.store import Store
+    from headroom_cli.mcp import tools
+
+    with Ledger() as lg:
+        lg.record(rec("m1"))
+    out = json.loads(tools.call_tool("headroom_stats", {"session_id": "m1"},
+                                     tools.ToolContext(store=Store(tmp_path / "o.sqlite3"))).text)
+    assert out["session"]["saved_pct"] == 10.0
+    assert "whole requests" in out["basis"]["saved_pct"]

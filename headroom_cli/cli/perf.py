@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             rows = perf_mod.run(ratio=ratio)
             print(json.dumps({"rows": [r.to_dict() for r in rows], "totals": perf_mod.totals(rows),
-                              "encoding": _encoding()}, indent=2))
+                              "encoding": _encoding(), "basis": CORPUS_MEANING}, indent=2))
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -258,11 +258,14 @@ def _stats(args: dict, ctx: ToolContext) -> ToolOutcome:
     except ImportError:
         Ledger = None  # type: ignore[assignment]
     if Ledger is not None:
+        from ..stats.basis import JSON as basis
+
         led = Ledger()
         try:
             out["session" if sid else "totals"] = led.session_totals(sid) if sid else led.totals()
         finally:
             led.close()
+        out["basis"] = dict(basis)  # what each figure is a share of (saved_pct: of the whole requests)
     try:
         out["store"] = ctx.get_store().stats()
     except ImportError:
