@@ -161,3 +161,15 @@ def test_wires_module_imports_nothing_of_headroom():
             assert node.level == 0 and not (node.module or "").startswith("headroom_cli"), ast.dump(node)
         elif isinstance(node, ast.Import):
             assert not any(a.name.startswith("headroom_cli") for a in node.names)
+
+
+def test_proxy_reads_its_wires_from_the_registry():
+    """The relay sniffs usage on every wire and never on passthrough; the pipeline rewrites every wire."""
+    from headroom_cli.proxy import relay
+    from headroom_cli.stats.usage import UsageSniffer
+    for wire in WIRES:
+        assert isinstance(relay.sniffer_for(wire).inner, UsageSniffer)
+    assert isinstance(relay.sniffer_for(PASSTHROUGH).inner, relay.NullSniffer)
+    assert not hasattr(relay, "SNIFFED")
+    from headroom_cli.proxy import pipeline
+    assert not hasattr(pipeline, "ENGINE_PROTOCOLS")

@@ -207,7 +207,7 @@ class Splicer:
 
 # ---------------------------------------------------------------------------------------------
 class AnthropicSplicer(Splicer):
-    protocol = "anthropic"
+    protocol = wires.ANTHROPIC
 
     def __init__(self, *a, **kw):
         self.offset = 0  # index shift for this round's blocks as the client sees them
@@ -325,7 +325,7 @@ class AnthropicSplicer(Splicer):
 
 # ---------------------------------------------------------------------------------------------
 class ChatSplicer(Splicer):
-    protocol = "openai_chat"
+    protocol = wires.OPENAI_CHAT
 
     def _start_round(self):
         self.text = ""
@@ -406,7 +406,7 @@ class ChatSplicer(Splicer):
 
 # ---------------------------------------------------------------------------------------------
 class ResponsesSplicer(Splicer):
-    protocol = "openai_responses"
+    protocol = wires.OPENAI_RESPONSES
 
     def __init__(self, *a, **kw):
         self.offset = 0  # output_index shift

@@ -6,12 +6,12 @@ from functools import partial
 
 from aiohttp import web
 
+from .. import wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
 from .own import make_handlers
 from .settings import ProxySettings
-from .upstream import ANTHROPIC, OPENAI
 
 log = logging.getLogger("headroom.proxy")
 
@@ -40,11 +40,10 @@ def make_app(settings: ProxySettings) -> web.Application:
     except Exception:
         log.warning("could not serve /mcp; continuing without it", exc_info=True)
 
-    r.add_post("/v1/messages", partial(fwd.handle, protocol="anthropic", provider=ANTHROPIC))
-    r.add_post("/v1/messages/count_tokens", partial(fwd.handle, protocol="anthropic", provider=ANTHROPIC))
-    r.add_post("/v1/chat/completions", partial(fwd.handle, protocol="openai_chat", provider=OPENAI))
-    r.add_post("/v1/responses", partial(fwd.handle, protocol="openai_responses", provider=OPENAI))
+    for path, wire in (("/v1/messages", wires.ANTHROPIC), ("/v1/messages/count_tokens", wires.ANTHROPIC),
+                       ("/v1/chat/completions", wires.OPENAI_CHAT), ("/v1/responses", wires.OPENAI_RESPONSES)):
+        r.add_post(path, partial(fwd.handle, protocol=wire, provider=wires.PROVIDER_OF[wire]))
     # /v1/models: OpenAI-style unless the client speaks Anthropic (it has /v1/models too).
-    r.add_get("/v1/models", partial(fwd.handle, protocol="passthrough"))
-    r.add_route("*", "/{tail:.*}", partial(fwd.handle, protocol="passthrough"))
+    r.add_get("/v1/models", partial(fwd.handle, protocol=wires.PASSTHROUGH))
+    r.add_route("*", "/{tail:.*}", partial(fwd.handle, protocol=wires.PASSTHROUGH))
     return app

@@ -11,14 +11,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .. import wires
 from .settings import ProxySettings
-
-ENGINE_PROTOCOLS = ("anthropic", "openai_chat", "openai_responses")
 
 
 @dataclass
 class RequestContext:
-    protocol: str  # "anthropic" | "openai_chat" | "openai_responses" | "passthrough"
+    protocol: str  # one of `wires.WIRES`, or `wires.PASSTHROUGH`
     path: str  # request path as the client sent it (no query)
     method: str = "POST"
     query: str = ""
@@ -111,7 +110,8 @@ def warm_up() -> None:
 def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
     """Rewrite one request body (already decoded from gzip/zstd)."""
     s = rctx.settings
-    if rctx.protocol not in ENGINE_PROTOCOLS or rctx.method != "POST":
+    # Every wire is rewritten (each step's map covers every wire: tests/test_wires.py); passthrough never.
+    if rctx.protocol not in wires.WIRES or rctx.method != "POST":
         return Transformed(body=body)
     try:
         data = _loads(body)

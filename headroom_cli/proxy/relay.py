@@ -16,7 +16,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from ..stats.records import RequestRecord, Usage
-from ..stats.usage import UsageSniffer
+from ..stats.usage import DIALECTS, UsageSniffer
 from . import upstream
 from .counters import SessionCounters
 from .flow import Figures, Flow
@@ -24,7 +24,6 @@ from .settings import ProxySettings
 
 log = logging.getLogger("headroom.proxy")
 
-SNIFFED = ("anthropic", "openai_chat", "openai_responses")  # protocols with a usage sniffer
 _MODEL_RE = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 
 
@@ -66,7 +65,7 @@ class SafeSniffer:
 
 def sniffer_for(protocol: str) -> SafeSniffer:
     """The usage sniffer for `protocol` (a null one where there is none), safe to feed from a relay."""
-    if protocol not in SNIFFED:
+    if protocol not in DIALECTS:  # passthrough is not sniffed (`in` sees the wires, not the map's fallback)
         return SafeSniffer(NullSniffer())
     try:
         return SafeSniffer(UsageSniffer(protocol))
