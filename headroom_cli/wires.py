@@ -151,6 +151,14 @@ PROVIDER_OF: WireMap[str] = WireMap("providers", {
 })
 
 
+# Where each wire keeps the conversation: the list the walkers read and the holdout hashes.
+MESSAGE_LISTS: WireMap[str] = WireMap("message lists", {
+    ANTHROPIC: "messages",
+    OPENAI_CHAT: "messages",
+    OPENAI_RESPONSES: "input",
+})
+
+
 def check(name: str) -> str:
     """`name` if it is a wire, else `UnknownWire`."""
     if name not in WIRES:

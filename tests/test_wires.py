@@ -17,6 +17,7 @@ from headroom_cli.wires import PASSTHROUGH, WIRES, ProviderMap, UnknownProvider,
 # `test_no_map_is_left_out` finds any map this list forgot.
 FEATURE_MAPS = {
     "wires.PROVIDER_OF": ("headroom_cli.wires", "PROVIDER_OF"),
+    "message lists": ("headroom_cli.wires", "MESSAGE_LISTS"),
     "protocol walkers": ("headroom_cli.compress.protocols", "WALKERS"),
     "retrieval splicers": ("headroom_cli.ccr.splice", "SPLICERS"),
     "usage sniffers": ("headroom_cli.stats.usage", "DIALECTS"),

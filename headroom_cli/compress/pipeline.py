@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import wires
 from . import policy
 from ..ccr.store import key_for
 from .base import Compressor, Context, identity
@@ -79,7 +80,7 @@ class CompressResult:
 
     @property
     def messages(self) -> Any:
-        return self.body.get("input") if self.protocol == "openai_responses" else self.body.get("messages")
+        return self.body.get(wires.MESSAGE_LISTS[self.protocol])
 
     @property
     def keys(self) -> list[str]:

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from .. import wires
 from ..errors import UsageError
 
 SHAPED = "shaped"
@@ -89,7 +90,7 @@ def conversation_id(body: dict, protocol: str) -> str:
     """
     if not isinstance(body, dict):
         return "none"
-    if protocol == "anthropic":
+    if protocol == wires.ANTHROPIC:
         meta = body.get("metadata")
         uid = meta.get("user_id") if isinstance(meta, dict) else None
         if isinstance(uid, str) and uid:
@@ -101,5 +102,5 @@ def conversation_id(body: dict, protocol: str) -> str:
     key = body.get("prompt_cache_key")
     if isinstance(key, str) and key:
         return f"cache_key:{key}"
-    seq = body.get("input") if protocol == "openai_responses" else body.get("messages")
+    seq = body.get(wires.MESSAGE_LISTS[protocol])
     return f"first:{_hash(_first_user(seq))}"
