@@ -111,9 +111,18 @@ def test_anthropic_rounds_are_bounded():
         assert sp.wants_round()
         sp.continuation({"messages": []}, STORE.get)
         sp.next_round()
+    # the call after the bound gets the limit answer, in a continuation that withdraws the tool
+    out = b"".join(sp.feed(e) for e in call) + sp.end()
+    assert sp.wants_round() and sp.at_limit and out.count(b"headroom_retrieve") == 0
+    body = {"messages": [], "tools": [retrieve_tool.definition("anthropic")]}
+    cont, answered = sp.advance(body, STORE.get)
+    assert answered == 0 and "limit" in cont["messages"][-1]["content"][0]["content"]
+    assert cont["messages"][-1]["content"][0]["is_error"] is True
+    assert cont["tool_choice"] == {"type": "none"}  # the only tool: kept listed, tools switched off
+    # a model that calls the withdrawn tool anyway: the call reaches the client as is
     out = b"".join(sp.feed(e) for e in call) + sp.end()
     assert not sp.wants_round()
-    assert b"headroom_retrieve" in out  # past the bound the call reaches the client as is
+    assert b"headroom_retrieve" in out
 
 
 def test_chat_retrieve_round():

@@ -232,8 +232,10 @@ def test_splicer_rounds_advance_through_methods_and_stop_at_the_bound(protocol):
         body, answered = sp.advance(body, {"k": "the original"}.get)
         answered_total += answered
         assert sp.calls == ()  # the next round starts with no calls
-    assert sp.round == 3 and answered_total == 2
+    # two answered rounds, then the limit round (its call answered with the limit, not the original)
+    assert sp.round == 4 and answered_total == 2
     assert json.dumps(body).count("the original") == 2  # each round's answer is in the conversation
+    assert json.dumps(body).count("retrieval limit reached") == 1
     assert "a" in json.dumps(body)  # what the client saw ahead of the calls is repeated
     with pytest.raises(AttributeError):
         sp.round = 1  # the splicer owns its state

@@ -47,6 +47,7 @@ def line_range(text: str, start: object = None, end: object = None) -> str:
 class ToolShape(NamedTuple):
     definition: Callable[[], dict]  # the tool as this wire's `tools` entry (a new dict each time)
     allows: Callable[[dict], bool]  # whether this wire's request lets the proxy answer the tool itself
+    no_tools: object  # this wire's `tool_choice` that lets the model call no tool
 
 
 def _anthropic_definition() -> dict:
@@ -73,9 +74,9 @@ def _responses_allows(body: dict) -> bool:
 
 # No passthrough fallback: the tool is only injected into a wire the splicers can answer on.
 TOOL_SHAPES: wires.WireMap[ToolShape] = wires.WireMap("retrieve-tool definitions", {
-    wires.ANTHROPIC: ToolShape(_anthropic_definition, lambda body: True),
-    wires.OPENAI_CHAT: ToolShape(_chat_definition, _chat_allows),
-    wires.OPENAI_RESPONSES: ToolShape(_responses_definition, _responses_allows),
+    wires.ANTHROPIC: ToolShape(_anthropic_definition, lambda body: True, {"type": "none"}),
+    wires.OPENAI_CHAT: ToolShape(_chat_definition, _chat_allows, "none"),
+    wires.OPENAI_RESPONSES: ToolShape(_responses_definition, _responses_allows, "none"),
 })
 
 
@@ -112,4 +113,23 @@ def inject(body: dict, protocol: str) -> dict | None:
         return None
     new = dict(body)
     new["tools"] = [*tools, definition(protocol)]
+    return new
+
+
+def withdraw(body: dict, protocol: str, name: str = RETRIEVE_TOOL) -> dict:
+    """A new body in which the model can no longer call the tool `name`: it leaves `tools` (and a
+    `tool_choice` that forces it goes too). When it was the only tool, it stays listed and `tool_choice`
+    switches tools off instead: the conversation holds tool calls, and Anthropic refuses tool blocks in a
+    request that defines no tools."""
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not any(tool_name_of(t) == name for t in tools):
+        return body
+    new = dict(body)
+    kept = [t for t in tools if tool_name_of(t) != name]
+    if kept:
+        new["tools"] = kept
+        if tool_name_of(body.get("tool_choice")) == name:
+            del new["tool_choice"]
+    else:
+        new["tool_choice"] = TOOL_SHAPES[protocol].no_tools
     return new

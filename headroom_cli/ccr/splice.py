@@ -16,6 +16,11 @@ response of one upstream call at a time:
 - the continuation's events are spliced into the same client stream: its opening events are dropped
   and block/item indices are shifted so the client sees one message.
 
+Rounds are bounded: `max_rounds` continuations answer retrieve calls from the store; a call after
+those is answered with `LIMIT` in one last continuation that withdraws the tool
+(`retrieve_tool.withdraw`), so the model finishes without it and the conversation stays valid. A
+retrieve call after that (a model calling a tool it was not offered) reaches the client as is.
+
 Usage: the client sees the first call's opening usage and the last call's closing usage; every
 round's usage is collected in `rounds_usage_events` so the ledger can bill all upstream calls.
 """
@@ -28,10 +33,12 @@ from typing import Callable
 
 from .. import wires
 from ..config import RETRIEVE_TOOL
-from .retrieve_tool import line_range
+from .retrieve_tool import line_range, withdraw
 
 MAX_ROUNDS = 3
 MISSING = "headroom: no original stored under key {key!r} (unknown or expired)."
+LIMIT = ("headroom: retrieval limit reached ({rounds} rounds of {tool} in this answer); the tool is withdrawn. "
+         "Answer with what was retrieved so far.")
 
 
 @dataclass
@@ -156,8 +163,18 @@ class Splicer:
         """The retrieve calls this round ended with (empty while none)."""
         return tuple(self._pending)
 
+    @property
+    def at_limit(self) -> bool:
+        """Whether this round's retrieve calls get the limit answer instead of originals."""
+        return self._round == self.max_rounds + 1
+
+    def _answers_calls(self) -> bool:
+        """Whether a retrieve call ending this round is held back and answered by the proxy: in the
+        answered rounds and in the limit round; after that the tool is withdrawn."""
+        return self._round <= self.max_rounds + 1
+
     def wants_round(self) -> bool:
-        return bool(self._pending) and self._round <= self.max_rounds
+        return bool(self._pending) and self._answers_calls()
 
     def next_round(self) -> None:
         self._round += 1
@@ -167,10 +184,19 @@ class Splicer:
     def advance(self, body: dict, lookup: Callable[[str], str | None]) -> tuple[dict, int]:
         """Close a round that ended in retrieve calls: the next upstream request body (the calls
         answered from `lookup`) and how many calls it answers; the splicer is then in the next round."""
-        answered = len(self._pending)
+        limit = self.at_limit
+        answered = 0 if limit else len(self._pending)
         new = self.continuation(body, lookup)
+        if limit:
+            new = withdraw(new, self.protocol, self.tool_name)
         self.next_round()
         return new, answered
+
+    def _reply(self, call: Call, lookup: Callable[[str], str | None]) -> tuple[str, bool]:
+        """A retrieve call's result text and whether it is an error (the limit round: the limit)."""
+        if self.at_limit:
+            return LIMIT.format(rounds=self.max_rounds, tool=self.tool_name), True
+        return _answer(call, lookup)
 
     def take_response(self, resp: dict, calls: list[Call] | None = None) -> bool:
         """Load a whole (non-streamed) response as this round's end: its retrieve calls (or `calls`)
@@ -248,7 +274,7 @@ class AnthropicSplicer(Splicer):
         if typ == "message_delta":
             self.rounds_usage_events.append(data.get("usage"))
             calls = self._calls(self.held_blocks.values())
-            if calls and self._round <= self.max_rounds:
+            if calls and self._answers_calls():
                 self._pending = calls
                 self.held = []
                 return b""
@@ -300,7 +326,7 @@ class AnthropicSplicer(Splicer):
                     for c in self._pending]
         results = []
         for c in self._pending:
-            text, err = _answer(c, lookup)
+            text, err = self._reply(c, lookup)
             r = {"type": "tool_result", "tool_use_id": c.id, "content": text}
             if err:
                 r["is_error"] = True
@@ -365,7 +391,7 @@ class ChatSplicer(Splicer):
         if ch.get("finish_reason"):
             calls = [Call(t["id"], _key_of(t["arguments"]), t["arguments"])
                      for _, t in sorted(self.tool_calls.items()) if t["name"] == self.tool_name]
-            if calls and self._round <= self.max_rounds:
+            if calls and self._answers_calls():
                 self._pending = calls
                 self.held = []
                 return b""
@@ -383,7 +409,7 @@ class ChatSplicer(Splicer):
                                     for c in self._pending]}
         msgs = [*body.get("messages", []), assistant]
         for c in self._pending:
-            msgs.append({"role": "tool", "tool_call_id": c.id, "content": _answer(c, lookup)[0]})
+            msgs.append({"role": "tool", "tool_call_id": c.id, "content": self._reply(c, lookup)[0]})
         new = dict(body)
         new["messages"] = msgs
         return new
@@ -440,7 +466,7 @@ class ResponsesSplicer(Splicer):
             resp = data.get("response") or {}
             self.rounds_usage_events.append(resp.get("usage"))
             calls = self._calls(it for _, it in sorted(self.held_items.items()))
-            if calls and typ == "response.completed" and self._round <= self.max_rounds:
+            if calls and typ == "response.completed" and self._answers_calls():
                 self._pending = calls
                 self.held = []
                 return b""
@@ -491,7 +517,7 @@ class ResponsesSplicer(Splicer):
         self.offset += len(items)
         calls = [{"type": "function_call", "call_id": c.id, "name": self.tool_name, "arguments": c.raw_arguments}
                  for c in self._pending]
-        outputs = [{"type": "function_call_output", "call_id": c.id, "output": _answer(c, lookup)[0]}
+        outputs = [{"type": "function_call_output", "call_id": c.id, "output": self._reply(c, lookup)[0]}
                    for c in self._pending]
         inp = body.get("input")
         if isinstance(inp, str):
