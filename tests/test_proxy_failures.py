@@ -139,3 +139,200 @@ def test_withdraw_removes_the_tool_and_a_choice_that_forces_it(protocol):
     alone = retrieve_tool.withdraw({"tools": [mine]}, protocol)
     assert alone["tools"] == [mine] and not retrieve_offered(protocol, alone)
     assert retrieve_tool.withdraw({"messages": []}, protocol) == {"messages": []}
+
+
+# -- item 7: every failure gets a provider-shaped body and a ledger row ---------------------------
+ANTH = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
+OAI = {"Authorization": "Bearer sk-test"}
+
+
+def anth_request(stream: bool = False) -> dict:
+    return {"model": "claude-x", "max_tokens": 10, "stream": stream, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def provider_shaped(protocol_provider: str, data: bytes) -> dict:
+    doc = json.loads(data)
+    if protocol_provider == "anthropic":
+        assert doc["type"] == "error" and doc["error"]["message"]
+        return doc["error"]
+    assert doc["error"]["message"]
+    return doc["error"]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "zstd"])
+async def test_an_upstream_answer_in_invalid_gzip_or_zstd_is_a_502_with_a_row(coding, proxy_for):
+    from headroom_cli.testing.fake_provider import Reply
+
+    records: list = []
+    lie = Reply(raw=b'{"not": "compressed at all"}', headers={"Content-Encoding": coding},
+                content_type="application/json")
+    with FakeProvider([lie, Text("fine")]).in_thread() as fake:
+        p = proxy_for(fake, on_record=records.append, retrieval="off")
+        status, data = await post(p.url + "/v1/messages", anth_request(), headers=ANTH)
+        assert status == 502
+        err = provider_shaped("anthropic", data)
+        assert "Traceback" not in err["message"] and "upstream" in err["message"]
+        status, data = await post(p.url + "/v1/messages", anth_request(), headers=ANTH)
+        assert status == 200 and b"fine" in data  # still serving
+        p.stop(grace=1)
+    assert sorted(r.status for r in records) == [200, 502]  # (figures are counted off the loop: any order)
+    assert next(r for r in records if r.status == 502).error
+
+
+async def test_upstream_credentials_and_a_client_authorization_header_are_a_clear_error(proxy_for):
+    records: list = []
+    with FakeProvider().in_thread() as fake:
+        p = proxy_for(fake, on_record=records.append, retrieval="off",
+                      openai_upstream=fake.url.replace("http://", "http://user:hunter2@") + "/v1")
+        status, data = await post(p.url + "/v1/chat/completions",
+                                  {"model": "gpt-x", "messages": [{"role": "user", "content": "hi"}]}, headers=OAI)
+        p.stop(grace=1)
+    assert status == 502
+    err = provider_shaped("openai", data)
+    assert "Authorization" in err["message"] and "hunter2" not in err["message"]
+    assert len(records) == 1 and records[0].status == 502 and "hunter2" not in records[0].error
+
+
+async def test_deep_json_on_mcp_is_a_json_rpc_parse_error():
+    with ProxyServer(ProxySettings()) as p:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        status, data = await post(p.url + "/mcp", None, raw=deep)
+        assert status == 400
+        assert json.loads(data)["error"]["code"] == -32700
+        status, data = await post(p.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert status == 200 and json.loads(data)["result"] == {}
+
+
+async def test_a_failure_inside_the_proxy_is_a_provider_shaped_500_with_a_row(proxy_for, monkeypatch):
+    """The last-resort handler: a bug anywhere in the flow (here: in addressing) still answers in the
+    provider's shape and is recorded."""
+    from headroom_cli.proxy import flow as flow_mod
+
+    def broken(self, base, proxy):
+        raise RuntimeError("a bug in headroom")
+
+    monkeypatch.setattr(flow_mod.Flow, "address", broken)
+    records: list = []
+    with FakeProvider().in_thread() as fake:
+        p = proxy_for(fake, on_record=records.append, retrieval="off")
+        status, data = await post(p.url + "/v1/messages", anth_request(), headers=ANTH)
+        status2, data2 = await post(p.url + "/v1/responses", {"model": "g", "input": "x"}, headers=OAI)
+        p.stop(grace=1)
+    assert status == 500 and "Traceback" not in data.decode()
+    assert provider_shaped("anthropic", data)["type"] == "api_error"
+    assert status2 == 500 and provider_shaped("openai", data2)
+    assert [(r.status, r.outcome) for r in records] == [(500, "proxy_error")] * 2
+    assert "RuntimeError" in records[0].error
+
+
+# -- item 10: an interrupted answer is recorded as such, not as a fail-open 200 ----------------------
+SSE_EVENTS = [("message_start", {"type": "message_start", "message": {"id": "m", "usage": {"input_tokens": 5}}}),
+              ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                       "delta": {"type": "text_delta", "text": "partial"}}),
+              ("message_stop", {"type": "message_stop"})]
+
+
+def ledger_totals(tmp_path, records) -> dict:
+    from headroom_cli.stats.ledger import Ledger
+
+    with Ledger(tmp_path / "ledger.db") as lg:
+        lg.record_many(records)
+        return lg.totals(prices=None)
+
+
+async def test_an_upstream_breaking_off_mid_stream_is_an_error_not_a_fail_open(proxy_for, tmp_path):
+    from headroom_cli.stats.records import UPSTREAM_BROKE
+    from headroom_cli.testing.fake_provider import Reply
+
+    records: list = []
+    with FakeProvider([Reply(events=SSE_EVENTS, abort_after=2)]).in_thread() as fake:
+        p = proxy_for(fake, on_record=records.append, retrieval="off")
+        async with aiohttp.ClientSession() as c:
+            async with c.post(p.url + "/v1/messages", json=anth_request(stream=True), headers=ANTH) as r:
+                assert r.status == 200
+                with pytest.raises(aiohttp.ClientPayloadError):
+                    await r.read()
+        p.stop(grace=1)
+    assert len(records) == 1 and records[0].outcome == UPSTREAM_BROKE
+    t = ledger_totals(tmp_path, records)
+    assert (t["errors"], t["failopen"], t["cancelled"]) == (1, 0, 0)
+
+
+async def test_a_client_that_disconnects_is_cancelled_not_a_fail_open(tmp_path):
+    import asyncio
+
+    from headroom_cli.stats.records import CLIENT_GONE
+
+    records: list = []
+    async with FakeProvider(script=[Text("x" * 400)], lockstep=True, chunk_text=2) as fp:
+        with ProxyServer(ProxySettings(anthropic_upstream=fp.url, on_record=records.append, retrieval="off")) as p:
+            async with aiohttp.ClientSession() as c:
+                r = await c.post(p.url + "/v1/messages", json=anth_request(stream=True), headers=ANTH)
+                await asyncio.wait_for(r.content.readany(), 15)
+                r.close()  # the client gives up mid-stream
+                fp.release(1000)
+                for _ in range(1000):
+                    if records:
+                        break
+                    await asyncio.sleep(0.01)
+    assert len(records) == 1 and records[0].outcome == CLIENT_GONE and records[0].status == 200
+    t = ledger_totals(tmp_path, records)
+    assert (t["errors"], t["failopen"], t["cancelled"]) == (0, 0, 1)
+
+
+def test_a_fail_open_stays_a_fail_open(tmp_path):
+    from headroom_cli.stats.records import RequestRecord
+
+    rec = RequestRecord("s", "proxy", "anthropic", "/v1/messages", status=200, error="ValueError: x")
+    t = ledger_totals(tmp_path, [rec])
+    assert (t["errors"], t["failopen"], t["cancelled"]) == (0, 1, 0)
+
+
+def test_the_migration_classifies_earlier_rows_by_their_error(tmp_path):
+    import sqlite3
+    import time
+
+    from headroom_cli.stats import ledger
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    for fn in ledger.MIGRATIONS[:ledger.MIGRATIONS.index(ledger.m008_outcome)]:
+        fn(db)
+        db.execute("INSERT INTO _migrations VALUES (?, ?)", (fn.__name__, time.time()))
+    for err in ("client disconnected", "upstream broke off: ClientPayloadError", "ValueError: x", ""):
+        db.execute("INSERT INTO requests (ts, session_id, status, error) VALUES (?, 's', 200, ?)", (time.time(), err))
+    db.close()
+    with ledger.Ledger(path) as lg:
+        t = lg.totals(prices=None)
+        outcomes = [r["outcome"] for r in reversed(lg.recent(10))]
+    assert outcomes == ["client_gone", "upstream_broke", "", ""]
+    assert (t["errors"], t["failopen"], t["cancelled"]) == (1, 1, 1)
+
+
+def read_head(sock) -> bytes:
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def test_an_oversized_expect_100_continue_request_is_refused_before_continue():
+    import socket
+
+    records: list = []
+    with ProxyServer(ProxySettings(max_body_bytes=1000, on_record=records.append)) as p:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+            s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      b"x-api-key: k\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+            head = read_head(s)
+        assert head.startswith(b"HTTP/1.1 413"), head[:60]
+        # within the limit the client is told to go on
+        with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+            s.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      b"x-api-key: k\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            assert read_head(s).startswith(b"HTTP/1.1 100 Continue")
+    assert records and records[0].status == 413

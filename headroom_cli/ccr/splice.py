@@ -50,7 +50,7 @@ class Call:
     def arguments(self) -> dict:
         try:
             args = json.loads(self.raw_arguments or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return {}
         return args if isinstance(args, dict) else {}
 
@@ -85,7 +85,7 @@ def _parse_event(raw: bytes) -> tuple[str, object]:
         return name, "[DONE]"
     try:
         return name, json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         return name, None
 
 
@@ -99,7 +99,7 @@ def _key_of(arguments: object) -> str:
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return ""
     if isinstance(arguments, dict):
         k = arguments.get("key")
@@ -291,7 +291,7 @@ class AnthropicSplicer(Splicer):
             if block.get("type") in ("tool_use", "server_tool_use") and idx in self._partial:
                 try:
                     block["input"] = json.loads(self._partial.pop(idx) or "{}")
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested too deep
                     block["input"] = {}
             return
         d = data.get("delta") or {}

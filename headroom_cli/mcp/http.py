@@ -77,10 +77,21 @@ class McpHandler:
 
         if (resp := self._guard(request)) is not None:
             return resp
+        try:
+            return await self._post(request)
+        except ConnectionResetError:  # the client went away
+            return web.Response(status=499)
+        except Exception:  # last resort: a JSON-RPC error, never a bare 500
+            log.exception("MCP request failed")
+            return _json_response(_error(None, INTERNAL_ERROR, "Internal error"), status=500)
+
+    async def _post(self, request):
+        from aiohttp import web
+
         raw = await request.read()
         try:
             msg = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to parse
             return _json_response(_error(None, PARSE_ERROR, "Parse error"), status=400)
         header_version = request.headers.get("MCP-Protocol-Version")
         if isinstance(msg, list):  # JSON-RPC batch (2025-03-26 clients)

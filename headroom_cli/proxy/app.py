@@ -40,10 +40,11 @@ def make_app(settings: ProxySettings) -> web.Application:
     except Exception:
         log.warning("could not serve /mcp; continuing without it", exc_info=True)
 
+    ex = fwd.expect  # Expect: 100-continue, refused before `100 Continue` when the body is too large
     for path, wire in (("/v1/messages", wires.ANTHROPIC), ("/v1/messages/count_tokens", wires.ANTHROPIC),
                        ("/v1/chat/completions", wires.OPENAI_CHAT), ("/v1/responses", wires.OPENAI_RESPONSES)):
-        r.add_post(path, partial(fwd.handle, protocol=wire, provider=wires.PROVIDER_OF[wire]))
+        r.add_post(path, partial(fwd.handle, protocol=wire, provider=wires.PROVIDER_OF[wire]), expect_handler=ex)
     # /v1/models: OpenAI-style unless the client speaks Anthropic (it has /v1/models too).
-    r.add_get("/v1/models", partial(fwd.handle, protocol=wires.PASSTHROUGH))
-    r.add_route("*", "/{tail:.*}", partial(fwd.handle, protocol=wires.PASSTHROUGH))
+    r.add_get("/v1/models", partial(fwd.handle, protocol=wires.PASSTHROUGH), expect_handler=ex)
+    r.add_route("*", "/{tail:.*}", partial(fwd.handle, protocol=wires.PASSTHROUGH), expect_handler=ex)
     return app

@@ -5,7 +5,7 @@ import threading
 import time
 from dataclasses import asdict, fields
 
-from ..stats.records import RequestRecord, Usage
+from ..stats.records import CLIENT_GONE, PROXY_ERROR, UPSTREAM_BROKE, RequestRecord, Usage
 
 
 def add_usage(total: Usage, u: Usage) -> None:
@@ -21,8 +21,9 @@ class SessionCounters:
         self.started = time.time()
         self._lock = threading.Lock()
         self.requests = 0
-        self.errors = 0  # status ≥ 400 or no upstream answer
-        self.failopen = 0  # compression failed, original forwarded
+        self.errors = 0  # status ≥ 400, no upstream answer, or an answer cut by the upstream or by headroom
+        self.failopen = 0  # compression failed, original forwarded, answer complete
+        self.cancelled = 0  # the client went away before its answer was complete
         self.streamed = 0
         self.by_protocol: dict[str, int] = {}
         self.tokens_before = 0
@@ -35,8 +36,11 @@ class SessionCounters:
     def add(self, rec: RequestRecord) -> None:
         with self._lock:
             self.requests += 1
-            self.errors += rec.status >= 400 or rec.status == 0
-            self.failopen += bool(rec.error) and rec.status < 400
+            gone = rec.outcome == CLIENT_GONE
+            self.cancelled += gone
+            self.errors += not gone and (rec.status >= 400 or rec.status == 0 or rec.outcome in (UPSTREAM_BROKE,
+                                                                                                PROXY_ERROR))
+            self.failopen += bool(rec.error) and 0 < rec.status < 400 and not rec.outcome
             self.streamed += rec.streamed
             self.by_protocol[rec.protocol] = self.by_protocol.get(rec.protocol, 0) + 1
             self.tokens_before += rec.tokens_before
@@ -58,6 +62,7 @@ class SessionCounters:
                 "requests": self.requests,
                 "errors": self.errors,
                 "failopen": self.failopen,
+                "cancelled": self.cancelled,
                 "streamed": self.streamed,
                 "by_protocol": dict(self.by_protocol),
                 "tokens_before": self.tokens_before,

@@ -55,6 +55,8 @@ class Flow:
     url: str = ""  # upstream URL for this request
     headers: list[tuple[str, str]] = field(default_factory=list)  # headers sent upstream (secrets: never log)
     proxy: str | None = None  # HTTP proxy for the upstream (from the environment)
+    response: web.StreamResponse | None = None  # the client's answer once a relay began sending it
+    reported: bool = False  # the record went to the reporter (exactly once per request)
 
     @classmethod
     def begin(cls, request: web.Request, protocol: str, provider: str | None, settings: ProxySettings) -> Flow:

@@ -18,9 +18,11 @@ import logging
 import time
 
 import aiohttp
+import yarl
 from aiohttp import web
 
 from .. import config
+from ..stats import records
 from . import pipeline, redact, upstream
 from .counters import SessionCounters
 from .flow import Flow, Refused
@@ -60,17 +62,40 @@ class Forwarder:
 
     # -- the handler ----------------------------------------------------------------------------
     async def handle(self, request: web.Request, protocol: str, provider: str | None = None) -> web.StreamResponse:
+        """One request, start to end. Whatever happens, the client gets a provider-shaped answer (or,
+        once its answer is under way, a cut connection) and the request gets exactly one record."""
         flow = Flow.begin(request, protocol, provider, self.settings)
         try:
-            flow.check()
-            await flow.read()
-            if self._compressible(flow):
-                flow.adopt(await self._transform(flow))
-            base = self.base_for(flow.provider)
-            flow.address(base, self._proxy_for(base))
-            up = await self._send(flow)
+            return await self._proceed(flow)
         except Refused as r:
             return self._refuse(flow, r)
+        except ConnectionResetError as e:  # the client went away (or stalled and was cut) before its answer
+            return self._client_gone(flow, f"client disconnected: {describe(e)}")
+        except Exception as e:  # last resort: a bug in headroom must not become a bare 500 and a lost record
+            return self._fail(flow, e)
+        except asyncio.CancelledError:  # shutting down
+            self._client_gone(flow, "cancelled")
+            raise
+
+    async def expect(self, request: web.Request) -> None:
+        """`Expect: 100-continue`: a body above the limit is refused before the client sends it — no
+        `100 Continue`; the handler then answers 413 (and records it) without reading the body."""
+        limit = self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return None
+        if request.version >= aiohttp.HttpVersion11 and request.headers.get("Expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the answer's own bytes start after the interim one
+        return None
+
+    async def _proceed(self, flow: Flow) -> web.StreamResponse:
+        flow.check()
+        await flow.read()
+        if self._compressible(flow):
+            flow.adopt(await self._transform(flow))
+        base = self.base_for(flow.provider)
+        flow.address(base, self._proxy_for(base))
+        up = await self._send(flow)
         try:
             if flow.splice_body is not None and up.status < 400:
                 assert self.session is not None
@@ -117,6 +142,11 @@ class Forwarder:
         flow.record.latency_added_ms = (time.perf_counter() - flow.t_read) * 1000
         assert self.session is not None
         method = flow.request.method
+        if yarl.URL(flow.url).user is not None and any(k.lower() == "authorization" for k, _ in flow.headers):
+            # The URL's credentials would go in an Authorization header too: HTTP has room for one.
+            raise Refused(502, f"the upstream URL {redact.url(flow.base)} carries credentials (user:password@) and "
+                               "the client sent its own Authorization header; only one can be sent: remove the "
+                               "credentials from the upstream URL", kind=self._kind(flow))
         try:
             return await self.session.request(
                 method, flow.url, headers=flow.headers,
@@ -124,18 +154,56 @@ class Forwarder:
                 allow_redirects=False, proxy=flow.proxy,
                 skip_auto_headers=("User-Agent", "Content-Type"),  # send only what the client sent
             )
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as e:
+            # ValueError: aiohttp refused to build the request (a header or URL it cannot send)
             reason = describe(e)
             log.warning("upstream %s unreachable: %s", redact.url(flow.base), reason)
             raise Refused(502, f"headroom could not reach the upstream {redact.url(flow.base)}: {reason}",
-                          kind="api_error" if flow.provider == upstream.ANTHROPIC else None) from None
+                          kind=self._kind(flow)) from None
 
-    def _refuse(self, flow: Flow, r: Refused) -> web.Response:
-        """Answer the client with a provider-shaped error, and report it."""
+    @staticmethod
+    def _kind(flow: Flow) -> str | None:
+        return "api_error" if flow.provider == upstream.ANTHROPIC else None
+
+    def _refuse(self, flow: Flow, r: Refused, *, error: str | None = None) -> web.StreamResponse:
+        """Answer the client with a provider-shaped error, and report it. Once the answer is under way
+        its status is gone: the connection is cut instead, so the client cannot take it for complete."""
+        if flow.response is not None:
+            return self._cut(flow, records.UPSTREAM_BROKE, r.message)
         rec = flow.record
         rec.status = r.status
-        rec.error = r.message[:500]
+        rec.error = (error or r.message)[:500]
         rec.duration_ms = (time.perf_counter() - flow.t0) * 1000
-        self.reporter.report_counted(flow)  # compressed (and stored) before a failed send: count it all the same
+        if not flow.reported:
+            self.reporter.report_counted(flow)  # compressed (and stored) before a failed send: count it all the same
         return web.Response(status=r.status, body=upstream.error_body(flow.provider, r.status, r.message, kind=r.kind),
                             content_type="application/json")
+
+    def _fail(self, flow: Flow, e: Exception) -> web.StreamResponse:
+        """The last resort: log the failure (with its traceback: it is a bug), answer 500 in the provider's shape."""
+        log.error("headroom failed on %s %s: %s", flow.request.method, flow.request.path, type(e).__name__,
+                  exc_info=True)
+        detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        flow.record.outcome = records.PROXY_ERROR
+        if flow.response is not None:
+            return self._cut(flow, records.PROXY_ERROR, f"internal error: {detail}")
+        r = Refused(500, f"headroom failed on this request ({type(e).__name__}); the proxy's log has the details",
+                    kind="api_error")
+        return self._refuse(flow, r, error=f"internal error: {detail}")
+
+    def _client_gone(self, flow: Flow, reason: str) -> web.StreamResponse:
+        """The client is gone: nothing to answer; the record says so."""
+        return self._cut(flow, records.CLIENT_GONE, reason)
+
+    def _cut(self, flow: Flow, outcome: str, reason: str) -> web.StreamResponse:
+        """End a request that can get no (further) answer: drop the connection, record how it ended."""
+        rec = flow.record
+        rec.outcome = rec.outcome or outcome
+        rec.error = rec.error or reason[:500]
+        transport = flow.request.transport
+        if transport is not None and outcome != records.CLIENT_GONE:
+            transport.abort()
+        if not flow.reported:
+            rec.duration_ms = (time.perf_counter() - flow.t0) * 1000
+            self.reporter.report_counted(flow)
+        return flow.response if flow.response is not None else web.Response(status=499)

@@ -15,11 +15,11 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..stats.records import RequestRecord, Usage
+from ..stats.records import CLIENT_GONE, UPSTREAM_BROKE, RequestRecord, Usage
 from ..stats.usage import DIALECTS, UsageSniffer
 from . import upstream
 from .counters import SessionCounters
-from .flow import Figures, Flow
+from .flow import Figures, Flow, Refused
 from .settings import ProxySettings
 
 log = logging.getLogger("headroom.proxy")
@@ -82,14 +82,38 @@ def response_head(flow: Flow, up: aiohttp.ClientResponse) -> CIMultiDict:
     return CIMultiDict(upstream.response_headers(up.headers.items()))
 
 
+async def read_whole(flow: Flow, up: aiohttp.ClientResponse) -> bytes:
+    """The whole upstream answer, before anything goes to the client: an answer that cannot be read
+    (a broken connection, a lying Content-Encoding) or that decodes beyond the body limit (a
+    compression bomb) is refused as a 502, which the client can still be told."""
+    limit = flow.settings.max_body_bytes
+    data = bytearray()
+    try:
+        async for chunk in up.content.iter_any():
+            data += chunk
+            if len(data) > limit:
+                raise Refused(502, f"the upstream's answer exceeds headroom's limit of {limit} bytes",
+                              kind=_kind(flow))
+    except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+        log.warning("upstream answer unreadable: %s", describe(e))
+        raise Refused(502, f"headroom could not read the upstream's answer: {describe(e)}", kind=_kind(flow)) from None
+    return bytes(data)
+
+
+def _kind(flow: Flow) -> str | None:
+    return "api_error" if flow.provider == upstream.ANTHROPIC else None
+
+
 async def answer_whole(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict, body: bytes) -> web.Response:
     """Send a complete (not streamed) answer now, so the figures are reported once the client has it."""
     resp = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=body)
+    flow.response = resp
     try:
         await resp.prepare(flow.request)
         await resp.write_eof()
     except (ConnectionResetError, aiohttp.ClientConnectionResetError):
         flow.record.error = flow.record.error or "client disconnected"
+        flow.record.outcome = CLIENT_GONE
     return resp
 
 
@@ -102,16 +126,19 @@ async def stream_answer(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDic
     already and a clean end would pass for a complete answer."""
     rec = flow.record
     resp = web.StreamResponse(status=up.status, reason=up.reason, headers=hdrs)
+    flow.response = resp
     try:
         await resp.prepare(flow.request)
         await pump(resp)
         await resp.write_eof()
     except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
         rec.error = rec.error or "client disconnected"
+        rec.outcome = CLIENT_GONE
         log.debug("client went away during relay: %s", e)
         (current or (lambda: up))().close()
     except (aiohttp.ClientError, asyncio.TimeoutError) as e:
         rec.error = f"upstream broke off: {describe(e)}"
+        rec.outcome = UPSTREAM_BROKE
         log.warning("upstream broke off mid-response: %s", describe(e))
         (current or (lambda: up))().close()
         if flow.request.transport is not None:
@@ -126,7 +153,7 @@ async def relay(flow: Flow, up: aiohttp.ClientResponse, reporter: Reporter) -> w
     log.debug("upstream answered %d %s for %s", up.status, up.headers.get("Content-Type", ""), flow.request.path)
 
     if not flow.record.streamed and up.content_length is not None:
-        data = await up.read()
+        data = await read_whole(flow, up)
         sniff.feed(data)
         resp: web.StreamResponse = await answer_whole(flow, up, hdrs, data)
         reporter.finish(flow, sniff)
@@ -182,6 +209,7 @@ class Reporter:
 
     def report_counted(self, flow: Flow) -> None:
         """Report the flow's record, its token figures filled in first (off the loop) when it has any."""
+        flow.reported = True
         if flow.figures is None:
             self.report(flow.record)
             return

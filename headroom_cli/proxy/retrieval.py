@@ -7,6 +7,7 @@ to `stream: false`); rounds are bounded. Usage of every upstream call is summed 
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -14,11 +15,11 @@ import aiohttp
 from aiohttp import web
 
 from ..ccr.splice import make_splicer, merge_responses
-from ..stats.records import Usage
+from ..stats.records import UPSTREAM_BROKE, Usage
 from .counters import add_usage
-from .flow import Flow
+from .flow import Flow, Refused
 from .pipeline import dumps
-from .relay import Reporter, SafeSniffer, answer_whole, response_head, sniffer_for, stream_answer
+from .relay import Reporter, SafeSniffer, answer_whole, read_whole, response_head, sniffer_for, stream_answer
 
 log = logging.getLogger("headroom.proxy")
 
@@ -60,7 +61,7 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
         try:
             r = await session.request("POST", flow.url, headers=cont_headers, data=dumps(new_body),
                                       allow_redirects=False, proxy=flow.proxy)
-        except (aiohttp.ClientError, OSError) as e:
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as e:
             log.warning("retrieval continuation failed: %s", type(e).__name__)
             return None
         responses_to_release.append(r)
@@ -75,11 +76,11 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 add_usage(usage, s.finish()[0])
                 return s
 
-            data = await up.read()
+            data = await read_whole(flow, up)
             sniff = sniffed(data)
             try:
                 first = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 first = None
             final, merged_any = first, False
             while isinstance(final, dict) and splicer.take_response(final):
@@ -88,11 +89,14 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:
                     break  # keep the last good answer; the client sees the retrieve call as is
-                ndata = await nxt.read()
+                try:
+                    ndata = await read_whole(flow, nxt)
+                except Refused:
+                    break  # as above: the last good answer
                 sniffed(ndata)
                 try:
                     nxt_json = json.loads(ndata)
-                except ValueError:
+                except (ValueError, RecursionError):
                     break
                 first = merge_responses(protocol, first, nxt_json)
                 final, merged_any = nxt_json, True
@@ -124,6 +128,7 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                     detail = "unreachable" if nxt is None else f"HTTP {nxt.status}"
                     await resp.write(_stream_error(protocol, f"headroom: retrieval continuation failed ({detail})"))
                     rec.error = f"retrieval continuation failed ({detail})"
+                    rec.outcome = UPSTREAM_BROKE  # the client's answer ends in an error event, not complete
                     return
                 current = nxt
                 sniff = sniffer_for(protocol)

@@ -118,6 +118,17 @@ def m007_sessions(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE sessions (session_id TEXT PRIMARY KEY, agent TEXT, started REAL, ended REAL)")
 
 
+@migration
+def m008_outcome(db: sqlite3.Connection) -> None:
+    """How each exchange ended (`records.OUTCOMES`): a client that went away and an upstream that broke off
+    mid-answer were rows of status 200 with an error, counted as fail-open. Earlier rows are classified by the
+    error text the proxy wrote for them."""
+    db.execute("ALTER TABLE requests ADD COLUMN outcome TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE requests SET outcome = 'client_gone' WHERE error = 'client disconnected'")
+    db.execute("UPDATE requests SET outcome = 'upstream_broke' WHERE error LIKE 'upstream broke off%' "
+               "OR error LIKE 'retrieval continuation failed%'")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied. Safe against concurrent callers."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
@@ -175,7 +186,7 @@ _COLS = ("ts", "session_id", "agent", "protocol", "path", "model", "status", "st
          "tokens_before", "tokens_after", "encoding", "compressors", "retrievals", "input_tokens",
          "cache_read_tokens", "cache_write_tokens", "output_tokens", "latency_added_ms", "duration_ms",
          "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id",
-         "tokens_sent")
+         "tokens_sent", "outcome")
 _INSERT = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
 
 
@@ -196,15 +207,18 @@ def _row(rec: RequestRecord) -> tuple:
             float(rec.latency_added_ms), float(rec.duration_ms), rec.error or "",
             s.input, s.cache_read, s.cache_write, getattr(rec, "output_arm", "") or "",
             json.dumps(getattr(rec, "saved_by", None) or {}, sort_keys=True),
-            getattr(rec, "conversation_id", "") or "", int(rec.tokens_sent or 0))
+            getattr(rec, "conversation_id", "") or "", int(rec.tokens_sent or 0), getattr(rec, "outcome", "") or "")
 
 
 # Sums every aggregate query computes, per (group, model) so money can be priced per model.
 _SUMS = """count(*) AS requests, sum(tokens_before) AS tokens_before, sum(tokens_after) AS tokens_after,
     sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     sum(cache_write_tokens) AS cache_write_tokens, sum(output_tokens) AS output_tokens,
-    sum(retrievals) AS retrievals, sum(status >= 400 OR status = 0) AS errors,
-    sum(error != '' AND status > 0 AND status < 400) AS failopen,
+    sum(retrievals) AS retrievals,
+    sum((status >= 400 OR status = 0 OR outcome IN ('upstream_broke', 'proxy_error')) AND outcome != 'client_gone')
+        AS errors,
+    sum(error != '' AND status > 0 AND status < 400 AND outcome = '') AS failopen,
+    sum(outcome = 'client_gone') AS cancelled,
     sum(saved_input) AS saved_input, sum(saved_cache_read) AS saved_cache_read,
     sum(saved_cache_write) AS saved_cache_write, sum(latency_added_ms) AS latency_added_ms,
     min(ts) AS first_ts, max(ts) AS last_ts"""
@@ -221,7 +235,7 @@ _GROUP_EXPR = {
 def _empty_totals() -> dict:
     return {"requests": 0, "tokens_before": 0, "tokens_after": 0, "input_tokens": 0,
             "cache_read_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "retrievals": 0,
-            "errors": 0, "failopen": 0, "saved_input": 0.0, "saved_cache_read": 0.0,
+            "errors": 0, "failopen": 0, "cancelled": 0, "saved_input": 0.0, "saved_cache_read": 0.0,
             "saved_cache_write": 0.0, "latency_added_ms": 0.0, "first_ts": None, "last_ts": None,
             "usd_saved": 0.0, "usd_spent": 0.0, "unpriced_requests": 0, "approx_priced_requests": 0,
             "models": set()}
@@ -232,7 +246,7 @@ def _fold(acc: dict, part: dict, model: str, table) -> None:
     from .prices import SavedSplit, value
 
     for k in ("requests", "tokens_before", "tokens_after", "input_tokens", "cache_read_tokens",
-              "cache_write_tokens", "output_tokens", "retrievals", "errors", "failopen",
+              "cache_write_tokens", "output_tokens", "retrievals", "errors", "failopen", "cancelled",
               "saved_input", "saved_cache_read", "saved_cache_write", "latency_added_ms"):
         acc[k] += part[k] or 0
     for k, pick in (("first_ts", min), ("last_ts", max)):

@@ -3,6 +3,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# How an exchange ended (`RequestRecord.outcome`); "" is the normal end: the client has the whole answer
+# (or the proxy's own error answer, told by `status`).
+CLIENT_GONE = "client_gone"  # the client went away (or stalled and was cut) before its answer was complete
+UPSTREAM_BROKE = "upstream_broke"  # the upstream broke off after the answer began: the client's answer is cut
+PROXY_ERROR = "proxy_error"  # a failure inside headroom, answered by the last-resort handler
+OUTCOMES = ("", CLIENT_GONE, UPSTREAM_BROKE, PROXY_ERROR)
+
 
 @dataclass
 class Usage:
@@ -34,7 +41,8 @@ class RequestRecord:
     usage: Usage = field(default_factory=Usage)
     latency_added_ms: float = 0.0  # time spent by headroom before forwarding
     duration_ms: float = 0.0  # whole request, upstream included
-    error: str = ""  # fail-open reason, if compression failed
+    error: str = ""  # fail-open reason, if compression failed; what went wrong, for other outcomes
+    outcome: str = ""  # how the exchange ended: "" (complete) or one of OUTCOMES
     output_arm: str = ""  # "shaped" | "control" | "" (reduce-output holdout)
     conversation_id: str = ""  # stable per conversation (holdout arms, output measurement)
     ts: float = 0.0

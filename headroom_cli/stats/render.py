@@ -78,7 +78,9 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
                title_style="bold")
     tb.add_column(style="dim", no_wrap=True)
     tb.add_column(no_wrap=False)
-    tb.add_row("Requests", f"{t['requests']:,}" + (f"  ({t['errors']} failed)" if t.get("errors") else ""))
+    notes = [f"{t['errors']} failed" if t.get("errors") else "",
+             f"{t['cancelled']} cancelled by the client" if t.get("cancelled") else ""]
+    tb.add_row("Requests", f"{t['requests']:,}" + (f"  ({', '.join(n for n in notes if n)})" if any(notes) else ""))
     if t["tokens_before"]:
         tb.add_row("Tokens before → after",
                    f"{tokens(t['tokens_before'])} → {tokens(t['tokens_after'])}, "
