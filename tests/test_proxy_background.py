@@ -81,6 +81,24 @@ def test_drain_runs_what_is_queued_on_the_caller_thread():
     assert bg.submit(lambda: "after shutdown").result(10) == "after shutdown"  # still runs, somewhere
 
 
+def test_drain_keeps_the_order_jobs_came_in():
+    bg = AfterResponse()
+    release, started, done = threading.Event(), threading.Event(), []
+
+    def first():
+        started.set()
+        release.wait(30)
+        done.append("first")
+
+    bg.submit(first)
+    assert started.wait(10)
+    for name in ("second", "third"):
+        bg.submit(done.append, name)
+    threading.Timer(0.2, release.set).start()  # the worker is still busy when drain begins
+    assert bg.drain(30)
+    assert done == ["first", "second", "third"]
+
+
 def test_drain_gives_up_at_its_deadline():
     bg = AfterResponse(max_wait=60)
     with bg.hot():

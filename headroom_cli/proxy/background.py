@@ -94,25 +94,27 @@ class AfterResponse:
         return fut
 
     def drain(self, timeout: float = 5.0) -> bool:
-        """Stop taking jobs; run the queued ones here (until `timeout`: the rest are cancelled), wait for the
-        one running. True if every job finished."""
+        """Stop taking jobs; let the worker finish the one it runs, then run the queued ones here, in order
+        (records are reported in the order requests finished), until `timeout`: the rest are cancelled.
+        True if every job finished."""
         deadline = time.monotonic() + timeout
         with self._cv:
-            self._closed = True
+            self._closed = True  # the worker stops after its current job
+            self._cv.notify_all()
+        t = self._thread
+        if t is not None:
+            t.join(max(0.0, deadline - time.monotonic()))
+        with self._cv:
             left = list(self._queue)
             self._queue.clear()
             self._queued_bytes = 0
-            self._cv.notify_all()
         for i, (fut, fn, args, _) in enumerate(left):
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (t is not None and t.is_alive()):
                 for f, *_ in left[i:]:
                     f.cancel()
                 log.warning("shutting down: %d request figure(s) not counted in time", len(left) - i)
                 return False
             _run(fut, fn, args)
-        t = self._thread
-        if t is not None:
-            t.join(max(0.0, deadline - time.monotonic()))
         if self._overflow is not None:
             self._overflow.shutdown(wait=True)
         return t is None or not t.is_alive()
@@ -139,11 +141,11 @@ class AfterResponse:
             with self._cv:
                 while not self._queue and not self._closed:
                     self._cv.wait()
-                if not self._queue:
-                    return
+                if self._closed:
+                    return  # drain() runs what is left, at normal priority
                 # A quiet moment: no request between arrival and its first byte back.
                 self._cv.wait_for(lambda: not self._hot or self._closed, timeout=self.max_wait)
-                if not self._queue:
+                if self._closed or not self._queue:
                     continue
                 fut, fn, args, size = self._queue.popleft()
                 self._queued_bytes -= size

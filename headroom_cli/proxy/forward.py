@@ -2,13 +2,15 @@
 
 1. `Flow.begin`: one `Flow` (flow.py) per request carries the request, its record and timings.
 2. check → read: refuse WebSockets, loops and oversized bodies; read the body, decode gzip/zstd.
-3. transform: `pipeline.transform_request` (off the loop, fail-open) compresses tool results, stores
-   the originals (committed BEFORE the request goes upstream), shapes output, injects the retrieve tool.
+3. transform: `pipeline.transform_request` (fail-open; off the loop unless the request is alone on it)
+   compresses tool results, stores the originals (committed BEFORE the request goes upstream), shapes
+   output, injects the retrieve tool. Skipped when the settings leave it nothing to change.
 4. address → send: upstream URL and headers; the original bytes unless the pipeline changed the body.
 5. relay (relay.py): SSE chunk by chunk as it arrives, usage sniffed on the side; or, when the proxy
    answers `headroom_retrieve` itself, `retrieval.relay_with_retrieval` splices continuations in.
 6. `Reporter.finish`: the record goes to the counters and `settings.on_record` once the client has
-   its answer; exact token figures are counted after that, off the loop.
+   its answer; exact token figures are counted after that, off the loop, never while a request is
+   between arrival and its upstream's answer (background.py).
 A step that must answer the client itself raises `Refused`: a provider-shaped error, reported too.
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Forwarder:
         self.reporter = Reporter(settings, counters)
         self.session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}  # upstream base -> HTTP proxy from the environment
+        self.in_flight = 0  # requests between arrival and the end of their relay
         # Bodies above this pass through untouched: compressing them would cost more time than it saves.
         self.compress_max_bytes = int(settings.extra.get("compress_max_bytes") or config.get("compress_max_bytes"))
 
@@ -65,6 +68,7 @@ class Forwarder:
         """One request, start to end. Whatever happens, the client gets a provider-shaped answer (or,
         once its answer is under way, a cut connection) and the request gets exactly one record."""
         flow = Flow.begin(request, protocol, provider, self.settings)
+        self.in_flight += 1
         try:
             return await self._proceed(flow)
         except Refused as r:
@@ -76,6 +80,8 @@ class Forwarder:
         except asyncio.CancelledError:  # shutting down
             self._client_gone(flow, "cancelled")
             raise
+        finally:
+            self.in_flight -= 1
 
     async def expect(self, request: web.Request) -> None:
         """`Expect: 100-continue`: a body above the limit is refused before the client sends it — no
@@ -89,13 +95,14 @@ class Forwarder:
         return None
 
     async def _proceed(self, flow: Flow) -> web.StreamResponse:
-        flow.check()
-        await flow.read()
-        if self._compressible(flow):
-            flow.adopt(await self._transform(flow))
-        base = self.base_for(flow.provider)
-        flow.address(base, self._proxy_for(base))
-        up = await self._send(flow)
+        with self.reporter.hot():  # until the upstream answered, earlier requests' figures wait
+            flow.check()
+            await flow.read()
+            if self._compressible(flow):
+                flow.adopt(await self._transform(flow))
+            base = self.base_for(flow.provider)
+            flow.address(base, self._proxy_for(base))
+            up = await self._send(flow)
         try:
             if flow.splice_body is not None and up.status < 400:
                 assert self.session is not None
@@ -106,7 +113,7 @@ class Forwarder:
 
     # -- its steps, in order --------------------------------------------------------------------
     def _compressible(self, flow: Flow) -> bool:
-        if flow.decoded is None:
+        if flow.decoded is None or not pipeline.may_change(self.settings):
             return False
         if len(flow.decoded) > self.compress_max_bytes:
             log.debug("%d-byte body above compress_max_bytes: passed through", len(flow.decoded))
@@ -122,6 +129,10 @@ class Forwarder:
                                        query=request.raw_path.partition("?")[2], headers=request.headers,
                                        settings=self.settings)
         try:
+            if self.in_flight <= 1:
+                # Alone on the loop: nothing to keep flowing, and the hop to a thread and back costs
+                # two wake-ups (milliseconds on a busy machine).
+                return pipeline.transform_request(body, rctx)
             # CPU-bound work off the loop, so other streams keep flowing meanwhile.
             return await asyncio.get_running_loop().run_in_executor(None, pipeline.transform_request, body, rctx)
         except Exception as e:
