@@ -106,6 +106,7 @@ def run_wrap(opts) -> int:
             return 0
         _banner(run, plan)
         run.start()
+        _preload_summary()
         code = run.wait()
     finally:
         problems = run.close()
@@ -113,6 +114,14 @@ def run_wrap(opts) -> int:
         print(f"headroom: cleanup problems: {'; '.join(problems)}", file=sys.stderr)
     _summary(run)
     return code
+
+
+def _preload_summary() -> None:
+    import threading
+
+    from ..stats.summary import preload
+
+    threading.Thread(target=preload, name="headroom-summary-preload", daemon=True).start()
 
 
 def _mode(settings) -> str:

@@ -92,19 +92,21 @@ class _ScratchStore:
         return None
 
 
-def warm_up() -> None:
+def warm_up(stopping: Callable[[], bool] = lambda: False) -> None:
     """Load the engine before the first request needs it: imports, regexes and the store cost ~150 ms
-    on a first compression otherwise. Runs on a worker thread at proxy start; never raises."""
+    on a first compression otherwise. Runs on a worker thread at proxy start; never raises; skips what is
+    left once `stopping()` (a proxy that stops has no first request to prepare for)."""
     try:
         from ..ccr.store import default_store
         from ..compress.api import CompressConfig, compress_request
         from ..compress.memo import Memo
         from ..output import shaper  # noqa: F401
 
+        if stopping():
+            return
         default_store()
-        from ..compress.tokens import count_tokens
-
-        count_tokens("warm up")  # loads the BPE file, needed for the first request's figures
+        if stopping():
+            return
         sample = "\n".join(f"2026-01-01T00:00:{i % 60:02d}Z INFO worker {i} ok" for i in range(300))
         body = {"messages": [{"role": "user", "content": "warm up"},
                              {"role": "assistant", "content": [{"type": "tool_use", "id": "w", "name": "Bash",
@@ -112,6 +114,12 @@ def warm_up() -> None:
                              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "w",
                                                            "content": sample}]}]}
         compress_request(body, "anthropic", CompressConfig(store=_ScratchStore(), memo=Memo()))
+        if stopping():
+            return
+        from ..compress.tokens import count_tokens
+
+        # Last, being the longest step (~0.2 s): loads the BPE file, needed for the first request's figures.
+        count_tokens("warm up")
     except Exception:  # a warm-up failure only means the first request pays the cost
         pass
 

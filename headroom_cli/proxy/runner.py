@@ -70,6 +70,7 @@ class ProxyServer:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._stop_requested = False
+        self._warm_up: threading.Thread | None = None
 
     # -- addresses ------------------------------------------------------------------------------
     @property
@@ -120,6 +121,8 @@ class ProxyServer:
             if self._sock is not None:
                 self._sock.close()
             return
+        # Even a proxy that never served is waited for: a thread still starting runs OpenSSL (aiohttp's
+        # import builds an SSL context) without the GIL, and exiting the process under it crashes.
         self._ready.wait(30)
         if loop is not None and thread.is_alive():
             if self._runner is not None and hasattr(self._runner, "_shutdown_timeout"):
@@ -129,6 +132,8 @@ class ProxyServer:
             except RuntimeError:  # loop already closed
                 pass
         thread.join(grace + 10)
+        if self._warm_up is not None:
+            self._warm_up.join(30)  # ends after the step it is in
         if self._sock is not None:
             try:
                 self._sock.close()
@@ -178,10 +183,15 @@ class ProxyServer:
         await self._runner.setup()
         site = web.SockSite(self._runner, self._sock)
         await site.start()
-        if not self.settings.no_compress:
+        if not self.settings.no_compress and not self._stop_requested:
             from .pipeline import warm_up
 
-            asyncio.get_running_loop().run_in_executor(None, warm_up)
+            # A thread of its own that skips its remaining steps once the proxy stops (stop() joins it: its
+            # hashing runs OpenSSL without the GIL, which must not be running when the process exits). On the
+            # loop's executor it ran to the end: a short session's exit waited ~0.5 s for it.
+            self._warm_up = threading.Thread(target=warm_up, args=(lambda: self._stop_requested,),
+                                             name="headroom-warm-up", daemon=True)
+            self._warm_up.start()
 
     @staticmethod
     def _close_loop(loop: asyncio.AbstractEventLoop) -> None:

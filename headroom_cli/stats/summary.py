@@ -2,6 +2,20 @@
 from __future__ import annotations
 
 
+def preload() -> None:
+    """Import what `render_summary` needs (rich, ~0.1 s) while the agent runs, so the summary after its
+    exit costs only the ledger query and the rendering. Never raises."""
+    try:
+        import rich.box  # noqa: F401
+        import rich.console  # noqa: F401
+        import rich.table  # noqa: F401
+        import rich.text  # noqa: F401
+
+        from . import basis, ledger, prices, render  # noqa: F401
+    except Exception:
+        pass
+
+
 def session_figures(session_id: str, *, ledger=None, prices=None) -> dict:
     """Totals of one session from the ledger (an empty session gives zeros)."""
     from .ledger import using
