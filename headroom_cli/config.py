@@ -1,7 +1,7 @@
 """Every setting, default, environment variable and user directory in one place.
 
 Other modules read settings through `get(name)` and directories through `paths()`; the README's
-configuration table is generated from `SETTINGS` (`python -m headroom_cli.config`), so adding a
+configuration table is generated from `SETTINGS` (`python -m headroom_cli.cli.regen readme --write`), so adding a
 setting here documents it.
 """
 from __future__ import annotations
@@ -300,7 +300,3 @@ def settings_table_markdown() -> str:
         env = "HEADROOM_HOME" if key == "home" else f"HEADROOM_{key.upper()}_DIR"
         rows.append(f"| – | `{env}` | platformdirs | {'All user directories under one folder' if key == 'home' else key + ' directory'} |")
     return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    print(settings_table_markdown())

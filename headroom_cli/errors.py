@@ -1,27 +1,28 @@
-"""Exceptions that carry an exit code and a hint. Only `cli/` turns them into messages."""
+"""What can go wrong, as exception classes with a message and an optional hint. No exit numbers here:
+`cli/exit.py` maps each class to an `ExitStatus`, and only `cli/` turns errors into messages."""
 from __future__ import annotations
 
 
 class HeadroomError(Exception):
-    exit_code = 1
-
-    def __init__(self, message: str, *, hint: str | None = None, exit_code: int | None = None):
+    def __init__(self, message: str, *, hint: str | None = None):
         super().__init__(message)
         self.hint = hint
-        if exit_code is not None:
-            self.exit_code = exit_code
 
 
 class UsageError(HeadroomError):
-    exit_code = 2
+    """A flag, argument or setting with a value headroom cannot use."""
 
 
 class NotFound(HeadroomError):
-    exit_code = 1
+    """Something asked for by name is not there (a stored original, a rule)."""
 
 
 class AgentNotFound(HeadroomError):
-    exit_code = 127
+    """The agent's program is not on PATH."""
+
+
+class CannotExecute(HeadroomError):
+    """The agent's program was found but the system refused to run it."""
 
 
 class ConfigError(UsageError):

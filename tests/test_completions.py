@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from headroom_cli.cli.complete import complete_from_env
+from headroom_cli.cli.regen import completions_main
 from headroom_cli.shell import completions as comp
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,10 +60,10 @@ def test_show_prints_the_checked_in_script(shell):
 
 def test_check_mode_detects_a_stale_script(tmp_path):
     comp.write_all(tmp_path)
-    assert comp._main(["--check", "--dir", str(tmp_path)]) == 0
+    assert completions_main(["--check", "--dir", str(tmp_path)]) == 0
     (tmp_path / "headroom.fish").write_text("# hand edited\n")
     assert comp.stale(tmp_path) == ["headroom.fish"]
-    assert comp._main(["--check", "--dir", str(tmp_path)]) == 1
+    assert completions_main(["--check", "--dir", str(tmp_path)]) == 1
     assert comp.write_all(tmp_path) == [tmp_path / "headroom.fish"]  # only what changed
     assert comp.stale(tmp_path) == []
 
@@ -131,7 +133,7 @@ def _answer(monkeypatch, shell: str, words: str, cword: str) -> str:
     monkeypatch.setenv("COMP_WORDS", words)
     monkeypatch.setenv("COMP_CWORD", cword)
     buf = io.StringIO()
-    assert comp.complete_from_env({comp.COMPLETE_VAR: f"{shell}_complete"}, out=buf) == 0
+    assert complete_from_env({comp.COMPLETE_VAR: f"{shell}_complete"}, out=buf) == 0
     return buf.getvalue()
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 from rich.console import Console
 
+from headroom_cli.cli.dashboard import run as run_dashboard
 from headroom_cli.stats import dashboard, registry
 from headroom_cli.stats.ledger import Ledger
 from headroom_cli.stats.prices import PriceTable
@@ -144,11 +145,11 @@ def test_once_and_live_loop_render_to_a_console():
     lg.record(rec("loop1", 0, agent="aider"))
     buf = io.StringIO()
     con = Console(file=buf, width=100, color_system=None, force_terminal=False)
-    assert dashboard.run(once=True, console=con, ledger=lg, prices=PRICES) == 1
+    assert run_dashboard(once=True, console=con, ledger=lg, prices=PRICES) == 1
     assert "loop1" in buf.getvalue() and "aider" in buf.getvalue()
     buf2 = io.StringIO()
     con2 = Console(file=buf2, width=100, color_system=None, force_terminal=False)
-    frames = dashboard.run(interval=0.1, console=con2, ledger=lg, prices=PRICES, max_frames=2)
+    frames = run_dashboard(interval=0.1, console=con2, ledger=lg, prices=PRICES, max_frames=2)
     assert frames == 2 and "loop1" in buf2.getvalue()
     lg.close()
 
@@ -175,5 +176,5 @@ def test_ctrl_c_ends_the_live_loop_cleanly(monkeypatch):
     monkeypatch.setattr(dashboard, "collect", collect)
     con = Console(file=io.StringIO(), width=100, color_system=None)
     lg = Ledger()
-    assert dashboard.run(interval=0.1, console=con, ledger=lg, prices=PRICES) == 1
+    assert run_dashboard(interval=0.1, console=con, ledger=lg, prices=PRICES) == 1
     lg.close()

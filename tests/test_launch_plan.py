@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from headroom_cli import config
+from headroom_cli.cli.exit import status_for
 from headroom_cli.errors import AgentNotFound, HeadroomError, UsageError
 from headroom_cli.launch import profiles
 from headroom_cli.launch.builders import deep_merge, get_builder, loads_json5, take_option, toml_value
@@ -81,7 +82,7 @@ def test_user_profile_adds_an_agent_as_data(tmp_path):
 def test_missing_binary_is_127_with_install_command(tmp_path):
     with pytest.raises(AgentNotFound) as e:
         profiles.find_binary(profiles.load("codex"), path=str(tmp_path))
-    assert e.value.exit_code == 127 and "npm i -g @openai/codex" in e.value.hint
+    assert status_for(e.value) == 127 and "npm i -g @openai/codex" in e.value.hint
 
 
 def test_unknown_agent_lists_known_ones():
@@ -354,11 +355,12 @@ def test_env_defaults_respect_the_users_value():
 
 def test_wrap_run_builds_proxy_settings_from_flags(monkeypatch):
     from headroom_cli.launch.session import WrapOptions, WrapRun
+    from headroom_cli.proxy.settings import ProxyFlags
 
     monkeypatch.setenv("PATH", f"{FAKES}:{os.environ['PATH']}")
     run = WrapRun(WrapOptions(agent="claude", user_args=["-p", "x"], anthropic_upstream="https://gw.example",
-                              proxy={"no_compress": True, "compress_ratio": 0.5, "protect_tools": ("Read",),
-                                     "reduce_output": None}))
+                              proxy=ProxyFlags(no_compress=True, compress_ratio=0.5, protect_tools=("Read",),
+                                               reduce_output=None)))
     try:
         plan = run.prepare()
         st = run.settings

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from headroom_cli.cli import main
+from headroom_cli.cli.exit import status_for
 from headroom_cli.errors import UsageError
 from headroom_cli.launch import profiles
 from headroom_cli.launch.builders import builder_for
@@ -51,7 +52,7 @@ def test_one_install_hint_per_agent_for_wrap_and_mcp_install(monkeypatch, tmp_pa
     for agent in ("claude", "codex"):
         with pytest.raises(Exception) as e:
             inst.install(profiles.load(agent))
-        assert e.value.exit_code == 127 and e.value.hint == f"install it: {profiles.load(agent).install}"
+        assert status_for(e.value) == 127 and e.value.hint == f"install it: {profiles.load(agent).install}"
 
 
 # -- validation ------------------------------------------------------------------------------------

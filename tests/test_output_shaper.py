@@ -73,7 +73,7 @@ def test_shape_with_settings_maps_proxy_settings():
     out, arm = shape_with_settings(body_for(1), "anthropic", ProxySettings(reduce_output=True, output_level=4))
     assert arm == "shaped" and out["system"][-1]["text"] == NOTES[4] and out["output_config"] == {"effort": "high"}
     out, _ = shape_with_settings(body_for(1), "anthropic",
-                                 ProxySettings(reduce_output=True, extra={"output_ratio": 0.8}))
+                                 ProxySettings(reduce_output=True, output_ratio=0.8))
     assert out["system"][-1]["text"] == NOTES[1]
     out, _ = shape_with_settings(body_for(1), "anthropic", ProxySettings(effort_routing=True))
     assert NOTE_TAG not in dumps(out) and out["output_config"] == {"effort": "medium"}

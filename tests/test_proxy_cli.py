@@ -132,12 +132,13 @@ def test_invalid_env_value_is_a_usage_error(monkeypatch):
 
 def test_flags_fill_settings():
     from headroom_cli.cli.proxy import build_settings
+    from headroom_cli.proxy.settings import ProxyFlags
 
     s = build_settings(host=None, port=0, anthropic_upstream="http://a.test/", openai_upstream=None,
-                       no_compress=True, compress_ratio=0.5, cache_ttl=60, protect_tools=("Read", "Edit"),
-                       reduce_output=None, output_level=None, output_ratio=0.5, effort_routing=True,
-                       output_holdout=0.1)
+                       flags=ProxyFlags(no_compress=True, compress_ratio=0.5, cache_ttl=60,
+                                        protect_tools=("Read", "Edit"), reduce_output=None, output_level=None,
+                                        output_ratio=0.5, effort_routing=True, output_holdout=0.1))
     assert s.anthropic_upstream == "http://a.test" and s.openai_upstream == "https://api.openai.com/v1"
     assert (s.no_compress, s.compress_ratio, s.cache_ttl, s.protect_tools) == (True, 0.5, 60, ("Read", "Edit"))
-    assert s.reduce_output is True and s.extra["output_ratio"] == 0.5 and 1 <= s.output_level <= 4
+    assert s.reduce_output is True and s.output_ratio == 0.5 and 1 <= s.output_level <= 4
     assert (s.effort_routing, s.output_holdout, s.host) == (True, 0.1, "127.0.0.1")

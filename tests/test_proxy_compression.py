@@ -147,7 +147,7 @@ async def test_huge_body_passes_uncompressed_below_hard_limit(proxy_for):
     body = request_with_tool_result("anthropic", False, output=LOG * 40)
     raw = json.dumps(body).encode()
     with FakeProvider().in_thread() as fake:
-        p = proxy_for(fake, retrieval="mcp", extra={"compress_max_bytes": len(raw) - 1})
+        p = proxy_for(fake, retrieval="mcp", compress_max_bytes=len(raw) - 1)
         status, _ = await post(p.url + "/v1/messages", None, raw=raw)
         assert status == 200 and fake.model_requests[-1].raw == raw
 

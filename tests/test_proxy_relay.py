@@ -538,7 +538,7 @@ async def test_stop_lets_an_inflight_stream_finish(client):
 async def test_bodies_above_compress_max_pass_through(fake, make_proxy, client, monkeypatch):
     calls = []
     monkeypatch.setattr(pipeline, "transform_request", _rewriter(calls))
-    proxy = make_proxy(extra={"compress_max_bytes": 4096})
+    proxy = make_proxy(compress_max_bytes=4096)
     small, big = dumps(anth_body()), dumps({**anth_body(), "pad": "y" * 8192})
     await post(client, proxy.url + "/v1/messages", big, ANTH_HEADERS)
     assert calls == [] and fake.requests[-1].raw == big

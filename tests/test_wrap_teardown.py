@@ -75,8 +75,10 @@ def test_the_program_leaves_the_collector_off_at_exit(tmp_path):
 def test_the_summary_modules_load_while_the_agent_runs():
     """The exit summary imported rich (~0.1 s) only after the agent had exited."""
     probe = ("import sys\n"
+             "from headroom_cli.cli.output import preload as preload_console\n"
              "from headroom_cli.stats.summary import preload\n"
              "assert 'rich.table' not in sys.modules\n"
+             "preload_console()\n"
              "preload()\n"
              "print(all(m in sys.modules for m in ('rich.console', 'rich.table', 'headroom_cli.stats.render')))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

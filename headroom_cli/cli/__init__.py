@@ -1,4 +1,5 @@
-"""The `headroom` command. `main()` maps errors to exit codes; the typer app does the work.
+"""The `headroom` command. `program()` does the work (the typer app); `main()` maps what escapes it to
+an `ExitStatus` (cli/exit.py) and shows errors (cli/output.py).
 
 Each command lives in its own module with a `register(app)` function; heavy imports stay inside
 the command functions so that start-up (and `headroom wrap` handing the terminal to the agent)
@@ -33,7 +34,9 @@ def build_app():
 
     def _version(value: bool):
         if value:
-            print(f"headroom {__version__}")
+            from . import output
+
+            output.echo(f"headroom {__version__}")
             raise typer.Exit()
 
     @app.callback()
@@ -55,14 +58,18 @@ def build_app():
 
 
 def program(argv: list[str]) -> int:
-    """Run the CLI on argv; return the exit code. Errors propagate (main() renders them)."""
+    """Run the CLI on argv; return the exit status. HeadroomErrors propagate (main() renders them)."""
+    from . import output
+    from .exit import ExitStatus
+
+    output.reset()
     app = build_app()
     try:
         rv = app(args=argv, prog_name="headroom", standalone_mode=False)
         if isinstance(rv, int):  # `raise typer.Exit(n)` comes back as a return value here
             return rv
     except SystemExit as e:  # typer.Exit inside standalone_mode=False
-        return int(e.code or 0) if not isinstance(e.code, str) else 1
+        return int(e.code or 0) if not isinstance(e.code, str) else ExitStatus.ERROR
     except Exception as e:
         import click
         import typer
@@ -73,47 +80,48 @@ def program(argv: list[str]) -> int:
             _TyperClickException = click.ClickException
 
         if isinstance(e, (click.exceptions.Exit, typer.Exit)):
-            return e.exit_code
+            return e.exit_code  # the command's own choice (an ExitStatus, or wrap's agent's code)
         if isinstance(e, (click.exceptions.Abort, typer.Abort)):
-            print("Aborted.", file=sys.stderr)
-            return 130
+            output.echo("Aborted.", err=True)
+            return ExitStatus.INTERRUPTED
         if isinstance(e, (click.ClickException, _TyperClickException)):
-            e.show()
+            e.show()  # click's usage message; its exit_code is 2 for usage errors (ExitStatus.USAGE)
             return e.exit_code
         raise
-    return 0
+    return ExitStatus.OK
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .exit import ExitStatus
+
     if argv is None:  # the process's own command line: the process ends when main() returns
         import atexit
 
         atexit.register(_skip_final_collections)
     argv = sys.argv[1:] if argv is None else argv
-    if os.environ.get("_HEADROOM_COMPLETE"):  # TAB in a shell: see shell/completions.py
-        from ..shell.completions import complete_from_env
+    if os.environ.get("_HEADROOM_COMPLETE"):  # TAB in a shell: see cli/complete.py
+        from .complete import complete_from_env
 
-        return complete_from_env()
+        return int(complete_from_env())
     if argv in (["--version"], ["-V"]):  # fast path: no typer import
         from .._version import __version__
+        from . import output
 
-        print(f"headroom {__version__}")
-        return 0
+        output.echo(f"headroom {__version__}")
+        return int(ExitStatus.OK)
     from ..errors import HeadroomError
+    from .exit import status_for
 
     try:
         code = program(argv)
     except HeadroomError as e:
-        from rich.console import Console
+        from . import output
 
-        err = Console(stderr=True)
-        err.print(f"[bold red]headroom:[/] {e}", highlight=False, markup=True)
-        if e.hint:
-            err.print(f"[dim]hint:[/] {e.hint}", highlight=False)
-        code = e.exit_code
+        output.error(str(e), e.hint)
+        code = status_for(e)
     except KeyboardInterrupt:
-        code = 130
-    return code
+        code = ExitStatus.INTERRUPTED
+    return int(code)
 
 
 def _skip_final_collections() -> None:

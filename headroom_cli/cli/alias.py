@@ -6,6 +6,7 @@ from typing import Optional
 import typer
 
 from ..shell.completions import complete_shell
+from . import output
 
 
 def register(app: typer.Typer) -> None:
@@ -22,4 +23,4 @@ def register(app: typer.Typer) -> None:
         from .completions import _shell
 
         sh = _shell(shell)
-        typer.echo(aliases.render(sh, aliases.agents(all_=all_), reduce_output=reduce_output, all_=all_), nl=False)
+        output.echo(aliases.render(sh, aliases.agents(all_=all_), reduce_output=reduce_output, all_=all_), end="")

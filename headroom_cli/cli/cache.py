@@ -16,10 +16,10 @@ def register(app: typer.Typer) -> None:
         """Manage the local cache of originals that compression markers point to."""
         import json
 
-        from rich.console import Console
-
         from .. import config
-        con = Console(highlight=False, soft_wrap=True)
+        from . import output
+
+        con = output.printer(highlight=False, soft_wrap=True)
         out: dict = {}
         if ttl is not None:
             config.set_user_config("cache_ttl", int(ttl))
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
                 con.print(f"size      {_bytes(st['bytes'])} of {_bytes(st['max_bytes'])} cap")
                 con.print(f"lifetime  {_duration(st['ttl'])} ({st['ttl']} s)")
         if as_json:
-            print(json.dumps(out, indent=2, default=str))
+            output.echo(json.dumps(out, indent=2, default=str))
 
 
 def _print_list(con, entries: list[dict]) -> None:

@@ -6,6 +6,7 @@ from typing import Optional
 import typer
 
 from ..shell.completions import complete_shell
+from . import output
 
 SHELL_HELP = "bash, zsh, fish or powershell (default: your $SHELL)."
 
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
         """Print the completion script (e.g. `source <(headroom completions show --shell bash)`)."""
         from ..shell.completions import script
 
-        typer.echo(script(_shell(shell)), nl=False)
+        output.echo(script(_shell(shell)), end="")
 
     @sub.command("install")
     def install(
@@ -44,12 +45,12 @@ def register(app: typer.Typer) -> None:
         from ..shell.completions import install as _install
 
         res = _install(_shell(shell), rc=rc)
-        typer.echo(f"{'wrote' if res.wrote else 'up to date'}: {res.path}")
+        output.echo(f"{'wrote' if res.wrote else 'up to date'}: {res.path}")
         if res.rc_file is not None:
-            typer.echo(f"{'updated' if res.rc_changed else 'up to date'}: {res.rc_file} "
+            output.echo(f"{'updated' if res.rc_changed else 'up to date'}: {res.rc_file} "
                        "(block between '# >>> headroom completions >>>' markers)")
         for note in res.notes:
-            typer.echo(note)
+            output.echo(note)
 
     @sub.command("uninstall")
     def uninstall(shell: Optional[str] = typer.Option(None, "--shell", "-s", help=SHELL_HELP,
@@ -59,8 +60,8 @@ def register(app: typer.Typer) -> None:
 
         done = _uninstall(_shell(shell))
         for p in done:
-            typer.echo(f"removed headroom completions from {p}")
+            output.echo(f"removed headroom completions from {p}")
         if not done:
-            typer.echo("nothing to remove")
+            output.echo("nothing to remove")
 
     app.add_typer(sub)

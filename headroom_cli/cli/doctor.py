@@ -13,6 +13,9 @@ from pathlib import Path
 
 import typer
 
+from . import output
+from .exit import ExitStatus
+
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 
 # Packages headroom imports at run time (distribution names).
@@ -341,17 +344,16 @@ def register(app: typer.Typer) -> None:
         results = run_checks()
         failed = [c for c in results if c.status == FAIL]
         if as_json:
-            print(json.dumps({"ok": not failed, "checks": [asdict(c) for c in results]}, indent=2))
+            output.echo(json.dumps({"ok": not failed, "checks": [asdict(c) for c in results]}, indent=2))
         else:
             _render(results)
-        raise typer.Exit(1 if failed else 0)
+        raise typer.Exit(ExitStatus.ERROR if failed else ExitStatus.OK)
 
 
 def _render(results: list[Check]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    con = Console(highlight=False)
+    con = output.printer(highlight=False)
     marks = {OK: "[green]✓[/]", WARN: "[yellow]![/]", FAIL: "[red]✗[/]", INFO: "[blue]·[/]"}
     t = Table(box=None, show_header=False, pad_edge=False)
     t.add_column(width=1)

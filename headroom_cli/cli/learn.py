@@ -67,11 +67,12 @@ def register(app: typer.Typer) -> None:
                                since=since, homes=homes, targets=targets)
         written = writer.apply(result.changes) if apply else []
         if forgotten and not as_json:
-            from rich.console import Console
             from rich.markup import escape
 
+            from . import output
+
             for r in forgotten:
-                Console(highlight=False, soft_wrap=True).print(f"forgot: {escape(r.text)}")
+                output.show(f"forgot: {escape(r.text)}", highlight=False, soft_wrap=True)
         if as_json:
             _print_json(result, diff=diff, apply=apply, written=written, forgotten=forgotten)
         else:
@@ -96,13 +97,15 @@ def _print_json(result, *, diff: bool, apply: bool, written: list, forgotten: li
         out["written"] = [str(p) for p in written]
     if forgotten:
         out["forgotten"] = [r.key for r in forgotten]
-    print(json.dumps(out, indent=2, ensure_ascii=False))
+    from .output import echo
+
+    echo(json.dumps(out, indent=2, ensure_ascii=False))
 
 
 def _print_human(result, *, diff: bool, apply: bool, written: list) -> None:
-    from rich.console import Console
+    from . import output
 
-    con = Console(highlight=False, soft_wrap=True)
+    con = output.printer(highlight=False, soft_wrap=True)
     n = len(result.sessions)
     if not (diff or apply):
         _print_rules(con, result)
@@ -115,10 +118,7 @@ def _print_human(result, *, diff: bool, apply: bool, written: list) -> None:
         text = "".join(c.diff(root) for c in result.changes)
         if text:
             # the diff goes out verbatim (no markup, no wrapping) so it can be piped to `patch`/`git apply`
-            import sys
-
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            output.echo(text, end="", flush=True)
         elif not apply:
             con.print("no changes")
     if apply:

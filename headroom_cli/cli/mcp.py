@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import typer
 
+from . import output
+
 # Which agents: those whose launcher profile has an `mcp_install` section
 # (`profiles.load_for_mcp_install` refuses the others, naming these).
 AGENT_HELP = "Agent name (one whose launcher profile has an mcp_install section)."
@@ -33,10 +35,8 @@ def register(app: typer.Typer) -> None:
 
         _show(inst.install(load_for_mcp_install(agent), dry_run=dry_run), dry_run)
         if not dry_run:
-            from rich.console import Console
-
-            Console().print(f"[green]headroom MCP server registered with {agent}.[/] "
-                            f"Undo with `headroom mcp uninstall {agent}`.")
+            output.show(f"[green]headroom MCP server registered with {agent}.[/] "
+                        f"Undo with `headroom mcp uninstall {agent}`.")
 
     @mcp_app.command("uninstall")
     def uninstall(
@@ -50,17 +50,13 @@ def register(app: typer.Typer) -> None:
         actions = inst.uninstall(load_for_mcp_install(agent), dry_run=dry_run)
         _show(actions, dry_run)
         if not actions:
-            from rich.console import Console
-
-            Console().print(f"Nothing to undo: headroom is not registered with {agent}.")
+            output.show(f"Nothing to undo: headroom is not registered with {agent}.")
 
     app.add_typer(mcp_app)
 
 
 def _show(actions, dry_run: bool) -> None:
-    from rich.console import Console
-
-    con = Console(highlight=False, soft_wrap=True)
+    con = output.printer(highlight=False, soft_wrap=True)
     for a in actions:
         prefix = "would" if dry_run else "did"
         con.print(f"{prefix} {a.kind}: {a.detail}", markup=False)

@@ -16,16 +16,16 @@ def register(app: typer.Typer) -> None:
 
         from .. import perf as perf_mod
         from ..stats.basis import CORPUS_MEANING
+        from . import output
 
         if as_json:
             rows = perf_mod.run(ratio=ratio)
-            print(json.dumps({"rows": [r.to_dict() for r in rows], "totals": perf_mod.totals(rows),
-                              "encoding": _encoding(), "basis": CORPUS_MEANING}, indent=2))
+            output.echo(json.dumps({"rows": [r.to_dict() for r in rows], "totals": perf_mod.totals(rows),
+                                    "encoding": _encoding(), "basis": CORPUS_MEANING}, indent=2))
             return
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        con = Console()
+        con = output.console()
         with Progress(TextColumn("[bold]compressing[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=con, transient=True) as prog:
             task = prog.add_task("", total=None)

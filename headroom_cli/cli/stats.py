@@ -24,6 +24,8 @@ def register(app: typer.Typer) -> None:
         """Token reduction, compression ratio and cost saved: current session, then history."""
         import json
 
+        from .output import echo
+
         if output:
             _print_output(since, as_json)
             return
@@ -32,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
         report = build_report(since=since, by=by, session_id=session)
         if as_json:
-            print(json.dumps(report, indent=2, default=str))
+            echo(json.dumps(report, indent=2, default=str))
             return
         _print(report)
 
@@ -42,30 +44,31 @@ def _print_output(since: Optional[str], as_json: bool) -> None:
 
     from ..output.measure import output_estimate, summary_line
     from ..stats.ledger import Ledger, parse_since
+    from .output import echo
 
     rows = Ledger().output_rows(since=parse_since(since))
     est = output_estimate(rows)
     if as_json:
-        print(json.dumps(est, indent=2, default=str))
+        echo(json.dumps(est, indent=2, default=str))
         return
-    print(summary_line(est))
+    echo(summary_line(est))
     if est.get("status") == "measured":
         for arm in ("shaped", "control"):
             a = est[arm]
-            print(f"  {arm:8} {a['turns']:6d} turns in {a['conversations']:4d} conversations, "
+            echo(f"  {arm:8} {a['turns']:6d} turns in {a['conversations']:4d} conversations, "
                   f"mean {a['mean']:.1f} output tokens/turn")
     else:
-        print("  Run with --reduce-output --output-holdout 0.1 so a share of conversations stays unshaped "
+        echo("  Run with --reduce-output --output-holdout 0.1 so a share of conversations stays unshaped "
               "as a control.")
 
 
 def _print(report: dict) -> None:
-    from rich.console import Console
     from rich.text import Text
 
     from ..stats import render
+    from . import output
 
-    con = Console(highlight=False)
+    con = output.printer(highlight=False)
     if report["empty"]:
         con.print("No requests recorded yet.")
         con.print("[dim]Run an agent through headroom ([bold]headroom wrap claude[/]) or point a client at "

@@ -11,8 +11,9 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from ..stats.statusline import statusline as line
+        from .output import echo
 
         try:
-            print(line(sys.stdin))
+            echo(line(sys.stdin))
         except Exception as e:  # a status line must print something and never fail the agent's UI
-            print(f"headroom ▾ ({type(e).__name__})")
+            echo(f"headroom ▾ ({type(e).__name__})")

@@ -5,9 +5,12 @@ every option wrap does not know, goes to the agent untouched and in order.
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
 import typer
+
+from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, NoCompress, OpenaiUpstream,
+                      OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
 
 HELP = """Run an AI coding agent through an ephemeral compressing proxy.
 
@@ -35,27 +38,18 @@ def register(app: typer.Typer) -> None:
                                               autocompletion=_complete_agent),
         list_: bool = typer.Option(False, "--list", help="List agents: binary on PATH? version."),
         port: int = typer.Option(0, "--port", help="Proxy port (0: a free port)."),
-        anthropic_upstream: Optional[str] = typer.Option(None, "--anthropic-upstream", metavar="URL",
-                                                         help="Forward Anthropic traffic here."),
-        openai_upstream: Optional[str] = typer.Option(None, "--openai-upstream", metavar="URL",
-                                                      help="Forward OpenAI-style traffic here (include /v1)."),
+        anthropic_upstream: AnthropicUpstream = None,
+        openai_upstream: OpenaiUpstream = None,
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the environment and argv; run nothing."),
-        no_compress: Optional[bool] = typer.Option(None, "--no-compress", help="Pure passthrough."),
-        compress_ratio: Optional[float] = typer.Option(None, "--compress-ratio", metavar="R",
-                                                       help="Share of a block lossy compressors keep (0.3)."),
-        cache_ttl: Optional[int] = typer.Option(None, "--cache-ttl", metavar="S",
-                                                help="Seconds stored originals are kept."),
-        protect_tool: List[str] = typer.Option([], "--protect-tool", metavar="NAME",
-                                               help="Never compress this tool's results (repeatable)."),
-        reduce_output: Optional[bool] = typer.Option(None, "--reduce-output", help="Also trim the model's output."),
-        output_level: Optional[int] = typer.Option(None, "--output-level", metavar="N",
-                                                   help="Terseness level for --reduce-output."),
-        output_ratio: Optional[float] = typer.Option(None, "--output-ratio", metavar="R",
-                                                     help="Target output share (mapped onto the levels)."),
-        effort_routing: Optional[bool] = typer.Option(None, "--effort-routing",
-                                                      help="Lower reasoning effort on routine turns."),
-        output_holdout: Optional[float] = typer.Option(None, "--output-holdout", metavar="F",
-                                                       help="Share of conversations left unshaped (measurement)."),
+        no_compress: NoCompress = None,
+        compress_ratio: CompressRatio = None,
+        cache_ttl: CacheTtl = None,
+        protect_tool: ProtectTool = [],
+        reduce_output: ReduceOutput = None,
+        output_level: OutputLevel = None,
+        output_ratio: OutputRatio = None,
+        effort_routing: EffortRouting = None,
+        output_holdout: OutputHoldout = None,
         dashboard: Optional[str] = typer.Option(None, "--dashboard", metavar="tmux",
                                                 help="Open the live dashboard in a tmux split."),
         no_mcp: bool = typer.Option(False, "--no-mcp", help="Do not register the headroom MCP server."),
@@ -69,41 +63,38 @@ def register(app: typer.Typer) -> None:
         if dashboard not in (None, "tmux"):
             raise typer.BadParameter("only `tmux` is supported", param_hint="--dashboard")
         # Flag checks before anything starts, with the rules of `headroom proxy`.
-        from .proxy import apply_output_ratio, check_ranges, check_url
+        from .options import apply_output_ratio, check_ranges, check_url, proxy_flags
 
         check_ranges(port=port, compress_ratio=compress_ratio, cache_ttl=cache_ttl, output_level=output_level,
                      output_ratio=output_ratio, output_holdout=output_holdout)
         for flag, url in (("--anthropic-upstream", anthropic_upstream), ("--openai-upstream", openai_upstream)):
             if url is not None:
                 check_url(flag, url)
-        proxy = {
-            "no_compress": no_compress, "compress_ratio": compress_ratio, "cache_ttl": cache_ttl,
-            "protect_tools": tuple(protect_tool) or None, "reduce_output": reduce_output,
-            "output_level": output_level, "effort_routing": effort_routing, "output_holdout": output_holdout,
-        }
-        extra = apply_output_ratio(proxy, output_ratio)
-        if extra:
-            proxy["extra"] = extra
+        flags = proxy_flags(no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
+                            protect_tool=protect_tool, reduce_output=reduce_output, output_level=output_level,
+                            output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout)
+        apply_output_ratio(flags)
         from ..launch.session import WrapOptions
 
         opts = WrapOptions(agent=agent, user_args=list(ctx.args), port=port,
                            anthropic_upstream=anthropic_upstream, openai_upstream=openai_upstream,
-                           dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=proxy)
+                           dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=flags)
         raise typer.Exit(run_wrap(opts))
 
 
 def run_wrap(opts) -> int:
-    """The lifecycle with its output: banner on stderr before launch, summary after."""
-    import sys
-
+    """The lifecycle with its output: banner on stderr before launch, summary after. Returns the agent's
+    exit code (128+n when a signal n ended it)."""
     from ..launch.session import WrapRun
+    from . import output
+    from .exit import ExitStatus
 
     run = WrapRun(opts)
     try:
         plan = run.prepare()
         if opts.dry_run:
             _print_dry_run(run, plan)
-            return 0
+            return ExitStatus.OK
         _banner(run, plan)
         run.start()
         _preload_summary()
@@ -111,7 +102,7 @@ def run_wrap(opts) -> int:
     finally:
         problems = run.close()
     if problems:
-        print(f"headroom: cleanup problems: {'; '.join(problems)}", file=sys.stderr)
+        output.status(f"cleanup problems: {'; '.join(problems)}")
     _summary(run)
     return code
 
@@ -120,8 +111,13 @@ def _preload_summary() -> None:
     import threading
 
     from ..stats.summary import preload
+    from .output import preload as preload_console
 
-    threading.Thread(target=preload, name="headroom-summary-preload", daemon=True).start()
+    def both() -> None:
+        preload_console()
+        preload()
+
+    threading.Thread(target=both, name="headroom-summary-preload", daemon=True).start()
 
 
 def _mode(settings) -> str:
@@ -147,31 +143,26 @@ def _upstream_line(plan) -> str:
 
 
 def _banner(run, plan) -> None:
-    import sys
-
     from ..launch.plan import mask_text
+    from . import output
 
-    err = sys.stderr
-    print(f"headroom ▸ {run.opts.agent} via {run.proxy_url} · {_mode(run.settings)}", file=err)
-    print(f"headroom ▸ upstream {mask_text(_upstream_line(plan))}", file=err)
+    output.echo(f"headroom ▸ {run.opts.agent} via {run.proxy_url} · {_mode(run.settings)}", err=True)
+    output.echo(f"headroom ▸ upstream {mask_text(_upstream_line(plan))}", err=True)
     for n in plan.banner_notes:
-        print(f"headroom ▸ {mask_text(n)}", file=err)
-    err.flush()
+        output.echo(f"headroom ▸ {mask_text(n)}", err=True)
+    output.flush(err=True)
 
 
 def _summary(run) -> None:
     if run.opts.dry_run or run.settings is None:
         return
     from ..stats.summary import render_summary
+    from . import output
 
     try:
-        from rich.console import Console
-
-        Console(stderr=True).print(render_summary(run.session_id, duration_s=run.duration_s))
+        output.show(render_summary(run.session_id, duration_s=run.duration_s), err=True)
     except Exception as e:  # the summary must never change the agent's exit code
-        import sys
-
-        print(f"headroom: no summary ({e})", file=sys.stderr)
+        output.status(f"no summary ({e})")
 
 
 def _print_dry_run(run, plan) -> None:
@@ -179,34 +170,35 @@ def _print_dry_run(run, plan) -> None:
 
     from ..launch.plan import mask_env, mask_text
     from ..launch.profiles import env_prefixes
+    from .output import echo
 
-    print(f"# headroom wrap {run.opts.agent} --dry-run (session {run.session_id})")
-    print(f"# proxy {run.display_url} · {_mode(run.settings)}")
-    print(f"# upstream {mask_text(_upstream_line(plan))}")
+    echo(f"# headroom wrap {run.opts.agent} --dry-run (session {run.session_id})")
+    echo(f"# proxy {run.display_url} · {_mode(run.settings)}")
+    echo(f"# upstream {mask_text(_upstream_line(plan))}")
     for n in plan.banner_notes:
-        print(f"# {mask_text(n)}")
-    print("# environment changes:")
+        echo(f"# {mask_text(n)}")
+    echo("# environment changes:")
     for k in sorted(plan.env_changes):
         v = plan.env_changes[k]
-        print(f"unset {k}" if v is None else f"export {k}={shlex.quote(mask_env(k, v) or '')}")
+        echo(f"unset {k}" if v is None else f"export {k}={shlex.quote(mask_env(k, v) or '')}")
     relevant = env_prefixes()  # the agents' own variables, from their profiles
     kept = sorted(k for k in run.env if k.startswith(relevant) and k not in plan.env_changes)
     if kept:
-        print("# passed through unchanged:")
+        echo("# passed through unchanged:")
         for k in kept:
-            print(f"#   {k}={mask_env(k, run.env[k])}")
-    print("# command:")
-    print(mask_text(shlex.join(plan.argv)))
+            echo(f"#   {k}={mask_env(k, run.env[k])}")
+    echo("# command:")
+    echo(mask_text(shlex.join(plan.argv)))
     for name, text in plan.derived_files.items():
-        print(f"# per-run file {name}:")
-        print(mask_text(text))
+        echo(f"# per-run file {name}:")
+        echo(mask_text(text))
 
 
 def _print_list() -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from ..launch.profiles import list_agents
+    from . import output
 
     t = Table("agent", "binary", "version / install")
     for a in list_agents():
@@ -214,4 +206,4 @@ def _print_list() -> None:
             t.add_row(a["agent"], a["path"], a["version"] or "[yellow]installed (no version answer)[/]")
         else:
             t.add_row(a["agent"], f"[red]{a['binary']} not on PATH[/]", f"install: {a['install']}")
-    Console().print(t)
+    output.show(t)

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..errors import AgentNotFound, HeadroomError
+from ..errors import AgentNotFound, CannotExecute, HeadroomError
+from ..proxy.settings import ProxyFlags
 from . import journal as journal_mod
 from . import profiles
 from .builders import builder_for
@@ -43,9 +44,7 @@ class WrapOptions:
     mcp: bool | None = None  # None: on when the agent speaks MCP (profile `mcp = true`)
     statusline: bool | None = None  # None: on
     dashboard: str | None = None  # "tmux"
-    # ProxySettings fields (None = from config): no_compress, compress_ratio, cache_ttl, protect_tools,
-    # reduce_output, output_level, effort_routing, output_holdout, extra
-    proxy: dict[str, Any] = field(default_factory=dict)
+    proxy: ProxyFlags = field(default_factory=ProxyFlags)  # the flags wrap shares with `headroom proxy`
     env: dict[str, str] | None = None  # the user's environment (default: os.environ)
     cwd: Path | None = None
 
@@ -136,7 +135,7 @@ class WrapRun:
         features = Features(
             mcp_url=f"{proxy_url}/mcp" if mcp else None,
             statusline_command=self_command("statusline") if statusline else None,
-            reduce_output=bool(o.proxy.get("reduce_output")),
+            reduce_output=bool(o.proxy.reduce_output),
         )
         if not o.dry_run:
             self.journal = journal_mod.Journal(self.session_id).begin()
@@ -150,8 +149,7 @@ class WrapRun:
         if missing_note:
             self.plan.banner_notes.insert(0, missing_note)
         self.display_url = proxy_url
-        overrides = {k: v for k, v in o.proxy.items() if v is not None}
-        overrides.setdefault("extra", {})
+        overrides: dict[str, Any] = o.proxy.given()
         if features.mcp_url:
             # The agent retrieves through MCP: the proxy injects nothing, markers name the tool as the
             # model sees it.
@@ -191,7 +189,7 @@ class WrapRun:
         try:
             self.child = Child(self.plan.argv, self.plan.env, cwd=str(self.cwd)).start()
         except OSError as e:
-            raise HeadroomError(f"cannot start {self.plan.argv[0]}: {e.strerror or e}", exit_code=126,
+            raise CannotExecute(f"cannot start {self.plan.argv[0]}: {e.strerror or e}",
                                 hint="check that the file is an executable for this machine") from None
         self.proxy = ProxyServer(self.settings, self.sock)
         self.proxy.start()

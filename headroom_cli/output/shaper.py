@@ -41,14 +41,14 @@ def shape_request(body: dict, protocol: str, *, level: int | None, effort_routin
 
 def shape_with_settings(body: dict, protocol: str, settings: Any) -> tuple[dict | None, str]:
     """`shape_request` driven by a `ProxySettings` (reduce_output, output_level, effort_routing,
-    output_holdout; `extra["output_ratio"]` overrides the level). (None, "") when both features are off."""
+    output_holdout; `output_ratio` overrides the level). (None, "") when both features are off."""
     reduce_output = bool(getattr(settings, "reduce_output", False))
     effort_routing = bool(getattr(settings, "effort_routing", False))
     if not (reduce_output or effort_routing):
         return None, ""
     level = None
     if reduce_output:
-        ratio = (getattr(settings, "extra", None) or {}).get("output_ratio")
+        ratio = getattr(settings, "output_ratio", None)
         level = ratio_to_level(ratio) if ratio is not None else int(getattr(settings, "output_level", DEFAULT_LEVEL))
     return shape_request(body, protocol, level=level, effort_routing=effort_routing,
                          holdout=float(getattr(settings, "output_holdout", 0.0) or 0.0))

@@ -46,7 +46,7 @@ class Forwarder:
         self._proxies: dict[str, str | None] = {}  # upstream base -> HTTP proxy from the environment
         self.in_flight = 0  # requests between arrival and the end of their relay
         # Bodies above this pass through untouched: compressing them would cost more time than it saves.
-        self.compress_max_bytes = int(settings.extra.get("compress_max_bytes") or config.get("compress_max_bytes"))
+        self.compress_max_bytes = int(settings.compress_max_bytes or config.get("compress_max_bytes"))
 
     async def client_ctx(self, app: web.Application):
         """aiohttp cleanup_ctx: one client session per app, created on its loop."""

@@ -3,7 +3,7 @@ fill it, the app reads it. No aiohttp import here (wrap builds it before aiohttp
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import config
@@ -14,6 +14,25 @@ if TYPE_CHECKING:
 
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class ProxyFlags:
+    """The proxy settings `headroom wrap` and `headroom proxy` both take from the command line
+    (cli/options.py). None: not given, the setting comes from HEADROOM_* / config.toml / its default."""
+    no_compress: bool | None = None
+    compress_ratio: float | None = None
+    cache_ttl: int | None = None
+    protect_tools: tuple[str, ...] | None = None
+    reduce_output: bool | None = None
+    output_level: int | None = None
+    output_ratio: float | None = None
+    effort_routing: bool | None = None
+    output_holdout: float | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The flags that were given, by `ProxySettings` field name (for `ProxySettings.from_config`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 @dataclass
@@ -31,8 +50,10 @@ class ProxySettings:
     protect_tools: tuple[str, ...] = ()
     reduce_output: bool = False
     output_level: int = 2
+    output_ratio: float | None = None  # `--output-ratio`: when set, the terseness level is mapped from it
     effort_routing: bool = False
     output_holdout: float = 0.0
+    compress_max_bytes: int | None = None  # larger bodies pass uncompressed (None: HEADROOM_COMPRESS_MAX_BYTES)
     # Retrieval of originals: "inject" (the proxy adds `headroom_retrieve` to the request's tools and
     # answers calls itself — any client), "mcp" (the agent calls the tool through MCP at /mcp; wrap
     # registers it), "off" (markers point at `headroom retrieve --key`).
@@ -41,8 +62,6 @@ class ProxySettings:
     marker_hint: str = ""  # extra marker words (e.g. how to load a deferred MCP tool)
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
-    # Room for later features without changing the signature (e.g. "output_ratio").
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, **overrides: Any) -> ProxySettings:

@@ -1,29 +1,24 @@
-"""Shell completion for `headroom`: the scripts in `completions/` and the answers they ask for at TAB time.
+"""Shell completion for `headroom`: the scripts in `completions/`, installing them, and the protocol
+they speak.
 
 The scripts are thin: on TAB they run `headroom` with `_HEADROOM_COMPLETE=<shell>_complete` and the words
 typed so far, and headroom answers from the live typer/click app (commands, options, choices, agent
-names from the launcher profiles). So new commands and profiles need no new script; the scripts only
-change when the templates here do. `python -m headroom_cli.shell.completions --write` regenerates the
-checked-in copies, `--check` says whether they are current (a test runs it).
-
-typer (≥ 0.2x) vendors click as `typer._click` and keeps only its own completion classes, whose
-instruction spelling is `complete_bash` and whose PowerShell script rebinds the Tab key globally. We use
-click's spelling (`bash_complete`, `bash_source`; typer's is accepted too) and our own templates.
+names from the launcher profiles; cli/complete.py). So new commands and profiles need no new script; the
+scripts only change when the templates here do. `python -m headroom_cli.cli.regen completions --write`
+regenerates the checked-in copies, `--check` says whether they are current (a test runs it).
 """
 from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 PROG = "headroom"
 COMPLETE_VAR = "_HEADROOM_COMPLETE"
 SHELLS = ("bash", "zsh", "fish", "powershell")
 FILES = {"bash": "headroom.bash", "zsh": "_headroom", "fish": "headroom.fish", "powershell": "headroom.ps1"}
-REGEN = "python -m headroom_cli.shell.completions --write"
+REGEN = "python -m headroom_cli.cli.regen completions --write"
 _ALIASES = {"pwsh": "powershell", "ps1": "powershell", "ps": "powershell"}
 
 
@@ -203,82 +198,16 @@ def script(shell: str, prog_name: str = PROG) -> str:
     return body if shell == "zsh" else _header(shell) + "\n" + body
 
 
-# -- answering at TAB time -----------------------------------------------------------------------
+# -- the protocol the scripts speak (answered by cli/complete.py) ---------------------------------
 
 _MARKUP = re.compile(r"\[/?[a-z][a-z0-9 _.#-]*\]|\[/\]")
 
 
-def _plain(text: str | None) -> str:
+def plain_help(text: str | None) -> str:
     """Help text without rich markup or line breaks (it goes into one shell line)."""
     if not text:
         return ""
     return " ".join(_MARKUP.sub("", text).split())
-
-
-def _shell_completion_module():
-    try:  # typer >= 0.2x: completion must walk typer's vendored click objects
-        from typer._click import shell_completion
-    except ImportError:  # older typer runs on click itself
-        from click import shell_completion
-    return shell_completion
-
-
-def _completer_class(shell: str):
-    sc = _shell_completion_module()
-
-    class _Base(sc.ShellComplete):  # type: ignore[misc, valid-type]
-        name = shell
-        source_template = ""
-
-        def source_vars(self) -> dict[str, Any]:
-            return {}
-
-        def source(self) -> str:
-            return script(shell, self.prog_name)
-
-        def _words(self) -> list[str]:
-            return sc.split_arg_string(os.environ.get("COMP_WORDS", ""))
-
-        def get_completion_args(self) -> tuple[list[str], str]:
-            # bash, zsh: COMP_CWORD is the index of the word being completed.
-            cwords = self._words()
-            cword = int(os.environ.get("COMP_CWORD", "0") or 0)
-            args = cwords[1:cword]
-            incomplete = cwords[cword] if cword < len(cwords) else ""
-            return args, incomplete
-
-        def format_completion(self, item) -> str:
-            return f"{item.type},{item.value}"
-
-    class _Zsh(_Base):
-        def format_completion(self, item) -> str:
-            help_ = _plain(item.help) or "_"
-            value = str(item.value).replace(":", r"\:") if help_ != "_" else str(item.value)
-            return f"{item.type}\n{value}\n{help_}"
-
-    class _WordTyped(_Base):
-        # fish, PowerShell: COMP_WORDS is the line up to the cursor, COMP_CWORD the word being typed.
-        def get_completion_args(self) -> tuple[list[str], str]:
-            line = os.environ.get("COMP_WORDS", "")
-            args = sc.split_arg_string(line)[1:]
-            incomplete = os.environ.get("COMP_CWORD", "")
-            if incomplete:
-                incomplete = (sc.split_arg_string(incomplete) or [""])[0]
-            if incomplete and args and args[-1] == incomplete and not line.endswith(" "):
-                args.pop()
-            return args, incomplete
-
-    class _Fish(_WordTyped):
-        # One line per item (fish splits command output on newlines): type<TAB>value<TAB>help.
-        def format_completion(self, item) -> str:
-            value = " ".join(str(item.value).split())
-            return f"{item.type}\t{value}\t{_plain(item.help) or '_'}"
-
-    class _PowerShell(_WordTyped):
-        def format_completion(self, item) -> str:
-            return f"{item.type}\t{item.value}\t{_plain(item.help)}"
-
-    return {"bash": _Base, "zsh": _Zsh, "fish": _Fish, "powershell": _PowerShell}[shell]
 
 
 def parse_instruction(value: str) -> tuple[str, str]:
@@ -289,37 +218,6 @@ def parse_instruction(value: str) -> tuple[str, str]:
     if b not in ("complete", "source"):
         raise ValueError(f"unknown completion instruction {value!r}")
     return normalize_shell(a), b
-
-
-def answer(shell: str, action: str = "complete", prog_name: str = PROG) -> str:
-    """What the script gets back: completions for the words in COMP_WORDS/COMP_CWORD (or the script)."""
-    if action == "source":
-        return script(shell, prog_name)
-    import typer.main
-
-    from ..cli import build_app
-
-    cli = typer.main.get_command(build_app())
-    comp = _completer_class(shell)(cli, {}, prog_name, COMPLETE_VAR)
-    return comp.complete()
-
-
-def complete_from_env(env: dict[str, str] | None = None, out=None) -> int:
-    """Entry point when `_HEADROOM_COMPLETE` is set (called by `headroom_cli.cli.main`). Never raises:
-    a traceback at TAB time would land in the user's command line."""
-    env = os.environ if env is None else env
-    out = sys.stdout if out is None else out
-    try:
-        shell, action = parse_instruction(env.get(COMPLETE_VAR, ""))
-        text = answer(shell, action)
-    except Exception as e:  # noqa: BLE001 - see docstring
-        if env.get("HEADROOM_DEBUG"):
-            print(f"headroom completion failed: {e!r}", file=sys.stderr)
-        return 1
-    if text:
-        out.write(text if text.endswith("\n") else text + "\n")
-    out.flush()
-    return 0
 
 
 # -- completers for arguments (typer `autocompletion=`) -----------------------------------------
@@ -536,30 +434,3 @@ def uninstall(shell: str, *, env: dict[str, str] | None = None) -> list[Path]:
     if rc_file is not None and remove_block(rc_file):
         done.append(rc_file)
     return done
-
-
-def _main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m headroom_cli.shell.completions",
-                                 description="Regenerate or check the checked-in completion scripts.")
-    g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument("--write", action="store_true", help="rewrite completions/* from the code")
-    g.add_argument("--check", action="store_true", help="exit 1 if completions/* are out of date")
-    ap.add_argument("--dir", type=Path, default=None, help="target directory (default: the repo's completions/)")
-    a = ap.parse_args(argv)
-    d = a.dir or repo_dir() or Path.cwd() / "completions"
-    if a.write:
-        changed = write_all(d)
-        print("\n".join(f"wrote {p}" for p in changed) or f"{d}: up to date")
-        return 0
-    bad = stale(d)
-    if bad:
-        print(f"{d}: out of date: {', '.join(bad)} (run `{REGEN}`)", file=sys.stderr)
-        return 1
-    print(f"{d}: up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -1,8 +1,8 @@
 """Sections of README.md generated from the code, so they cannot drift: the configuration table
 (`config.settings_table_markdown()`), the agent table (launcher profiles) and the shell table.
 
-    python -m headroom_cli.shell.readme --write    # rewrite the generated sections in README.md
-    python -m headroom_cli.shell.readme --check    # exit 1 if they are stale (a test runs this)
+    python -m headroom_cli.cli.regen readme --write    # rewrite the generated sections in README.md
+    python -m headroom_cli.cli.regen readme --check    # exit 1 if they are stale (a test checks this)
 
 A section sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; text outside is
 hand-written and left alone.
@@ -10,10 +10,9 @@ hand-written and left alone.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
-REGEN = "python -m headroom_cli.shell.readme --write"
+REGEN = "python -m headroom_cli.cli.regen readme --write"
 
 
 def _config() -> str:
@@ -67,26 +66,3 @@ def render(text: str) -> str:
 
 def readme_path() -> Path:
     return Path(__file__).resolve().parents[2] / "README.md"
-
-
-def _main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    path = readme_path()
-    text = path.read_text(encoding="utf-8")
-    new = render(text)
-    if "--write" in argv:
-        if new != text:
-            path.write_text(new, encoding="utf-8")
-            print(f"wrote {path}")
-        else:
-            print(f"{path}: up to date")
-        return 0
-    if new != text:
-        print(f"{path}: generated sections are stale (run `{REGEN}`)", file=sys.stderr)
-        return 1
-    print(f"{path}: up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -1,8 +1,9 @@
 """`headroom dashboard`: a live view of every running session (registry) with its figures (ledger).
 
 Split in two so it can be tested without a terminal: `collect()` reads the registry and the ledger
-into a plain dict; `render()` turns that dict into a rich renderable. `run()` is the refresh loop.
-The view only reads: any number of dashboards can attach while proxies write.
+into a plain dict; `render()` turns that dict into a rich renderable. The refresh loop (rich Live,
+Ctrl-C) is the command's: cli/dashboard.py. The view only reads: any number of dashboards can attach
+while proxies write.
 """
 from __future__ import annotations
 
@@ -43,13 +44,13 @@ def collect(ledger, *, prices=None, now: float | None = None, feed_size: int = F
 def render(data: dict, *, clock: bool = True):
     """A rich renderable of `collect()`'s dict."""
     from rich import box
-    from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
     from . import basis
     from . import render as fmt
+    from .render import Stack
 
     t = data["totals"]
     sessions = data["sessions"]
@@ -59,7 +60,7 @@ def render(data: dict, *, clock: bool = True):
         head.append("  " + time.strftime("%H:%M:%S", time.localtime(data["now"])), style="dim")
     head.append(f"  ·  {sum(s['running'] for s in sessions)} running session(s)", style="dim")
     if not sessions:
-        return Group(head, Text("\nNo running sessions. Start one with `headroom wrap <agent>` or "
+        return Stack(head, Text("\nNo running sessions. Start one with `headroom wrap <agent>` or "
                                 "`headroom proxy`; this view attaches by itself.", style="dim"))
 
     summary = Table.grid(padding=(0, 3), expand=True)
@@ -124,33 +125,4 @@ def render(data: dict, *, clock: bool = True):
     if note:
         parts.append(Text(f"({note})", style="dim"))
     parts.append(Text("Ctrl-C to quit", style="dim"))
-    return Group(*parts)
-
-
-def run(*, interval: float = 1.0, once: bool = False, console=None, ledger=None, prices=None,
-        max_frames: int | None = None, include_recent_s: float = 300.0) -> int:
-    """Render once (`once`) or refresh every `interval` seconds until Ctrl-C. Returns frames drawn."""
-    from rich.console import Console
-
-    from .ledger import using
-
-    con = console or Console()
-    frames = 0
-    with using(ledger) as lg:
-        try:
-            if once:
-                con.print(render(collect(lg, prices=prices, include_recent_s=include_recent_s)))
-                return 1
-            from rich.live import Live
-
-            with Live(console=con, auto_refresh=False, screen=False, transient=False) as live:
-                while True:
-                    live.update(render(collect(lg, prices=prices, include_recent_s=include_recent_s)),
-                                refresh=True)
-                    frames += 1
-                    if max_frames is not None and frames >= max_frames:
-                        break
-                    time.sleep(max(0.1, interval))
-        except KeyboardInterrupt:
-            pass
-    return frames
+    return Stack(*parts)

@@ -8,6 +8,22 @@ from . import basis
 from .prices import HEADLINE_LABEL, HEADLINE_MEANING  # noqa: F401 (re-exported)
 
 
+class Stack:
+    """Renderables one below the other, as one renderable (what rich's `Group` does; that class lives
+    in `rich.console`, which only `cli/` imports: consoles are the CLI's)."""
+
+    def __init__(self, *parts):
+        self.parts = list(parts)
+
+    def __rich_console__(self, console, options):
+        yield from self.parts
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import measure_renderables
+
+        return measure_renderables(console, options, self.parts)
+
+
 def tokens(n: float | int | None) -> str:
     n = float(n or 0)
     sign = "-" if n < 0 else ""

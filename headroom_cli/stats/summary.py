@@ -7,7 +7,6 @@ def preload() -> None:
     exit costs only the ledger query and the rendering. Never raises."""
     try:
         import rich.box  # noqa: F401
-        import rich.console  # noqa: F401
         import rich.table  # noqa: F401
         import rich.text  # noqa: F401
 
@@ -31,7 +30,6 @@ def render_summary(session_id: str, *, duration_s: float | None = None, ledger=N
 
     The duration is the session's span from the ledger (what `stats` and the dashboard show too); the caller's
     own `duration_s` only stands in when no span was noted (the registry could not be written)."""
-    from rich.console import Group
     from rich.text import Text
 
     from . import basis, render
@@ -41,7 +39,7 @@ def render_summary(session_id: str, *, duration_s: float | None = None, ledger=N
         t["duration_s"] = duration_s
     title = "headroom · " + render.session_label(t, agent=agent)
     if not t["requests"]:
-        return Group(Text(title, style="bold"),
-                     Text(f"No requests went through the proxy ({render.duration(t['duration_s'])}).", style="dim"))
-    return Group(render.totals_table(t, title=title, duration_s=t["duration_s"]),
-                 Text(f"{basis.SAVED_MEANING}.\n{render.HEADLINE_LABEL} = {render.HEADLINE_MEANING}.", style="dim"))
+        return render.Stack(Text(title, style="bold"),
+                            Text(f"No requests went through the proxy ({render.duration(t['duration_s'])}).", style="dim"))
+    return render.Stack(render.totals_table(t, title=title, duration_s=t["duration_s"]),
+                        Text(f"{basis.SAVED_MEANING}.\n{render.HEADLINE_LABEL} = {render.HEADLINE_MEANING}.", style="dim"))
