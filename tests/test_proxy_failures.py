@@ -336,3 +336,130 @@ def test_an_oversized_expect_100_continue_request_is_refused_before_continue():
                       b"x-api-key: k\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
             assert read_head(s).startswith(b"HTTP/1.1 100 Continue")
     assert records and records[0].status == 413
+
+
+# -- item 8: stalled connections are closed, live answers never -------------------------------------
+# Short limits for these tests; every wait is bounded (a connection that is never closed fails, never hangs).
+QUICK = dict(header_timeout=0.4, idle_timeout=3.0, body_min_rate=1000.0, body_grace=0.4)
+BOUND = 15.0
+
+
+def closed_within(sock, bound: float = BOUND) -> bytes:
+    """Everything the server sent until it closed the connection (socket timeout: it did not close)."""
+    import time
+
+    sock.settimeout(bound)
+    got, end = b"", time.monotonic() + bound
+    while time.monotonic() < end:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return got
+        if not chunk:
+            return got
+        got += chunk
+    raise AssertionError("the connection is still open")
+
+
+def still_open(sock) -> bool:
+    import select
+    import socket
+
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return True
+    try:
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""  # readable with data: open
+    except BlockingIOError:
+        return True
+    except ConnectionResetError:
+        return False
+
+
+HEAD = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-api-key: k\r\n"
+
+
+def test_half_sent_headers_are_answered_408_and_closed():
+    import socket
+
+    with ProxyServer(ProxySettings(**QUICK)) as p:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=BOUND) as s:
+            s.sendall(HEAD[:40])
+            assert closed_within(s).startswith(b"HTTP/1.1 408")
+        assert p.watchdog.closed["head"] == 1
+
+
+def test_headers_trickled_byte_by_byte_still_end_at_the_header_timeout():
+    import socket
+    import time
+
+    with ProxyServer(ProxySettings(**QUICK)) as p:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=BOUND) as s:
+            end = time.monotonic() + BOUND
+            try:
+                for b in HEAD * 100:  # one byte every 50 ms keeps the connection busy, never complete
+                    s.send(bytes([b]))
+                    time.sleep(0.05)
+                    if time.monotonic() > end:
+                        raise AssertionError("the connection is still open")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        assert p.watchdog.closed["head"] == 1
+
+
+def test_an_idle_connection_outlives_the_header_timeout_then_closes():
+    import socket
+    import time
+
+    with ProxyServer(ProxySettings(**QUICK)) as p:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=BOUND) as s:
+            time.sleep(QUICK["header_timeout"] * 2.5)  # a pooled connection, opened ahead: not a slow header
+            assert still_open(s)
+            assert closed_within(s) == b""  # the idle limit closes it quietly
+        assert p.watchdog.closed == {"idle": 1, "head": 0, "body": 0}
+
+
+def test_a_stalled_body_is_cut_and_recorded(tmp_path):
+    import socket
+
+    from headroom_cli.stats.records import CLIENT_GONE
+
+    records: list = []
+    with ProxyServer(ProxySettings(**QUICK, on_record=records.append)) as p:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=BOUND) as s:
+            s.sendall(HEAD + b"Content-Length: 100000\r\n\r\n" + b'{"model": "m", "pad": "' + b"x" * 100)
+            assert closed_within(s) == b""
+        for _ in range(500):
+            if records:
+                break
+            import time
+            time.sleep(0.01)
+    assert p.watchdog.closed["body"] == 1
+    assert len(records) == 1 and records[0].outcome == CLIENT_GONE and "stalled" in records[0].error
+
+
+async def test_a_slow_but_steady_body_and_a_long_quiet_stream_are_never_cut():
+    """A body sent at 4x the minimum rate arrives whole; an answer that pauses longer than every limit
+    (the model thinking) is relayed whole."""
+    import asyncio
+
+    async with FakeProvider(script=[Text("abcdefghij" * 3)], lockstep=True, chunk_text=10) as fp:
+        settings = ProxySettings(anthropic_upstream=fp.url, retrieval="off", no_compress=True,
+                                 **{**QUICK, "idle_timeout": 1.0})
+        with ProxyServer(settings) as p:
+            body = json.dumps({**anth_request(stream=True), "pad": "y" * 1600}).encode()
+
+            async def slow():
+                for i in range(0, len(body), 400):
+                    yield body[i:i + 400]
+                    await asyncio.sleep(0.1)
+
+            async with aiohttp.ClientSession() as c:
+                async with c.post(p.url + "/v1/messages", data=slow(), headers=ANTH) as r:
+                    first = await asyncio.wait_for(r.content.readany(), BOUND)
+                    await asyncio.sleep(settings.idle_timeout + settings.header_timeout + 0.5)
+                    fp.release(1000)
+                    rest = await asyncio.wait_for(r.read(), BOUND)
+            assert fp.requests[-1].raw == body
+            assert first + rest == fp.requests[-1].response and b"message_stop" in rest
+            assert p.watchdog.closed["body"] == 0

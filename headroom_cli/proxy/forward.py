@@ -31,6 +31,7 @@ from .flow import Flow, Refused
 from .relay import Reporter, describe, relay
 from .retrieval import relay_with_retrieval
 from .settings import ProxySettings
+from .watchdog import STALLED
 
 log = logging.getLogger("headroom.proxy")
 
@@ -74,7 +75,7 @@ class Forwarder:
         except Refused as r:
             return self._refuse(flow, r)
         except ConnectionResetError as e:  # the client went away (or stalled and was cut) before its answer
-            return self._client_gone(flow, f"client disconnected: {describe(e)}")
+            return self._client_gone(flow, request.get(STALLED) or f"client disconnected: {describe(e)}")
         except Exception as e:  # last resort: a bug in headroom must not become a bare 500 and a lost record
             return self._fail(flow, e)
         except asyncio.CancelledError:  # shutting down

@@ -66,6 +66,8 @@ class ProxyServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: Any = None
+        self._server: asyncio.AbstractServer | None = None  # listening on _sock
+        self.watchdog: Any = None  # proxy.watchdog.Watchdog once serving
         self.app: Any = None  # the aiohttp Application once ready
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -165,6 +167,8 @@ class ProxyServer:
                 loop.run_forever()
         finally:
             try:
+                if self._server is not None:
+                    self._server.close()
                 loop.run_until_complete(self._runner.cleanup())
             except Exception:
                 log.debug("proxy cleanup failed", exc_info=True)
@@ -175,14 +179,23 @@ class ProxyServer:
 
         from .app import make_app
 
-        self.app = make_app(self.settings)
+        from .watchdog import Limits, Watchdog
+
+        st = self.settings
+        self.app = make_app(st)
+        # Time limits for reading requests (aiohttp has none): the watchdog sees each connection's bytes
+        # (its protocol wraps aiohttp's) and each request's start and end (its middleware).
+        self.watchdog = Watchdog(Limits(st.header_timeout, st.idle_timeout, st.body_min_rate, st.body_grace))
+        self.app.middlewares.append(self.watchdog.middleware)
         # auto_decompress=False: we decode gzip/zstd request bodies ourselves (aiohttp cannot
         # decode zstd without an extra package) and can forward untouched bodies as they came.
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None,
-                                     shutdown_timeout=2.0, auto_decompress=False)
+                                     shutdown_timeout=2.0, auto_decompress=False, keepalive_timeout=st.idle_timeout)
         await self._runner.setup()
-        site = web.SockSite(self._runner, self._sock)
-        await site.start()
+        # The listening server is ours (not a web.SockSite) so that each connection gets the watchdog;
+        # it stops listening before the runner's cleanup closes the connections.
+        self._server = await asyncio.get_running_loop().create_server(
+            self.watchdog.protocol_factory(self._runner.server), sock=self._sock, backlog=512)
         if not self.settings.no_compress and not self._stop_requested:
             from .pipeline import warm_up
 

@@ -60,6 +60,13 @@ class ProxySettings:
     retrieval: str = "inject"
     marker_tool: str = config.RETRIEVE_TOOL  # the retrieve tool as the model sees it
     marker_hint: str = ""  # extra marker words (e.g. how to load a deferred MCP tool)
+    # Client connections (slowloris; proxy/watchdog.py): a request's headers must be complete this many seconds
+    # after its first byte; an idle keep-alive connection closes after idle_timeout (Node clients keep idle
+    # sockets for seconds: keep it ≥ 60); a request body must keep up body_min_rate bytes/s after body_grace s.
+    header_timeout: float = 10.0
+    idle_timeout: float = 75.0
+    body_min_rate: float = 1024.0
+    body_grace: float = 10.0
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
 
