@@ -22,6 +22,7 @@ import time
 import aiohttp
 import yarl
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import config
 from ..stats import records
@@ -74,6 +75,8 @@ class Forwarder:
             return await self._proceed(flow)
         except Refused as r:
             return self._refuse(flow, r)
+        except HttpProcessingError as e:  # a body whose framing or encoding aiohttp could not read
+            return self._refuse(flow, Refused(400, f"malformed request: {e.message or type(e).__name__}"))
         except ConnectionResetError as e:  # the client went away (or stalled and was cut) before its answer
             return self._client_gone(flow, request.get(STALLED) or f"client disconnected: {describe(e)}")
         except Exception as e:  # last resort: a bug in headroom must not become a bare 500 and a lost record

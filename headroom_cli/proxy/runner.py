@@ -55,6 +55,28 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+class _MalformedRequests(logging.Filter):
+    """aiohttp logs a client's malformed HTTP (a bad request line, a header too long) with a traceback;
+    it is the client's mistake, answered 400: one debug line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            log.debug("malformed request answered %s: %s", exc.code, exc.message)
+            return False
+        return True
+
+
+def _http_logger() -> logging.Logger:
+    """The logger of the proxy's HTTP server (aiohttp's server errors)."""
+    lg = logging.getLogger("headroom.proxy.http")
+    if not any(isinstance(f, _MalformedRequests) for f in lg.filters):
+        lg.addFilter(_MalformedRequests())
+    return lg
+
+
 class ProxyServer:
     """The proxy app served from a daemon thread. `start()` returns at once; `wait_ready()` blocks
     until aiohttp serves (or raises what went wrong); `stop()` lets in-flight requests finish for
@@ -189,7 +211,7 @@ class ProxyServer:
         self.app.middlewares.append(self.watchdog.middleware)
         # auto_decompress=False: we decode gzip/zstd request bodies ourselves (aiohttp cannot
         # decode zstd without an extra package) and can forward untouched bodies as they came.
-        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None,
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, logger=_http_logger(),
                                      shutdown_timeout=2.0, auto_decompress=False, keepalive_timeout=st.idle_timeout)
         await self._runner.setup()
         # The listening server is ours (not a web.SockSite) so that each connection gets the watchdog;

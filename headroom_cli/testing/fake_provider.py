@@ -61,6 +61,10 @@ class Reply:
     content_type: str | None = None
     gzip: bool = False  # send the body gzip-compressed with Content-Encoding: gzip
     abort_after: int | None = None  # SSE: drop the connection after this many events (a broken upstream)
+    # Misbehaving upstreams (the hostile suite):
+    encoding: str | None = None  # "gzip" | "zstd": send the body compressed so (a bomb: a big `raw` of zeros)
+    claim_encoding: str | None = None  # a Content-Encoding header over a body (or events) NOT so encoded: a lie
+    cut_after: int | None = None  # whole bodies: announce the full length, send this many bytes, drop the connection
 
 
 Turn = Union[Text, ToolCall, list, Reply]
@@ -269,13 +273,19 @@ class FakeProvider:
             body = raw
         try:
             parsed = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         path, _, query = request.raw_path.partition("?")
         rec = Recorded(request.method, path, query, CIMultiDict(request.headers), raw, body, parsed,
                        protocol_of(path))
         self.requests.append(rec)
-        resp = await self._answer(request, rec, parsed, path, query)
+        try:
+            resp = await self._answer(request, rec, parsed, path, query)
+        except (AssertionError, ConnectionResetError):
+            raise
+        except Exception as e:  # a request the renderings cannot take (hostile bodies): answer like a provider
+            return web.json_response({"type": "error", "error": {"type": "api_error", "message": f"fake: {e!r}"}},
+                                     status=500)
         if isinstance(resp, web.Response) and resp.body is not None and not rec.response:
             rec.response = resp.body if isinstance(resp.body, bytes) else b""
         return resp
@@ -314,17 +324,33 @@ class FakeProvider:
         from aiohttp import web
 
         headers = dict(r.headers)
+        if r.events is not None and r.claim_encoding:
+            headers["Content-Encoding"] = r.claim_encoding  # plain events under a compressed label
         if r.events is not None:
             return await self._send_events(request, r.events, rec, status=r.status, headers=headers,
                                            abort_after=r.abort_after)
         body = r.raw if r.raw is not None else json.dumps(r.json).encode()
         ctype = r.content_type or ("application/json" if r.raw is None else "application/octet-stream")
         rec.response = body
-        if r.gzip:
-            body = gzip.compress(body)
-            headers["Content-Encoding"] = "gzip"
+        coding = "gzip" if r.gzip else r.encoding
+        if coding == "gzip":
+            body = gzip.compress(body, 1)
+        elif coding == "zstd":
+            import zstandard
+
+            body = zstandard.ZstdCompressor().compress(body)
+        if coding or r.claim_encoding:
+            headers["Content-Encoding"] = coding or r.claim_encoding or ""
         headers["Content-Type"] = ctype
-        return web.Response(status=r.status, body=body, headers=headers)
+        if r.cut_after is None:
+            return web.Response(status=r.status, body=body, headers=headers)
+        resp = web.StreamResponse(status=r.status, headers=headers)
+        resp.content_length = len(body)
+        await resp.prepare(request)
+        await resp.write(body[:r.cut_after])
+        assert request.transport is not None
+        request.transport.abort()  # fewer bytes than announced: the client sees a broken answer
+        return resp
 
     async def _send_events(self, request, events, rec: Recorded, *, status: int = 200, headers: dict | None = None,
                            abort_after: int | None = None):
