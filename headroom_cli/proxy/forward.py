@@ -157,7 +157,7 @@ class Forwarder:
         flow.record.latency_added_ms = (time.perf_counter() - flow.t_read) * 1000
         assert self.session is not None
         method = flow.request.method
-        if yarl.URL(flow.url).user is not None and any(k.lower() == "authorization" for k, _ in flow.headers):
+        if yarl.URL(flow.base).user is not None and any(k.lower() == "authorization" for k, _ in flow.headers):
             # The URL's credentials would go in an Authorization header too: HTTP has room for one.
             raise Refused(502, f"the upstream URL {redact.url(flow.base)} carries credentials (user:password@) and "
                                "the client sent its own Authorization header; only one can be sent: remove the "
