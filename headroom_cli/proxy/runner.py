@@ -200,7 +200,6 @@ class ProxyServer:
         from aiohttp import web
 
         from .app import make_app
-
         from .watchdog import Limits, Watchdog
 
         st = self.settings
