@@ -151,3 +151,20 @@ async def test_proxy_serves_mcp_to_the_sdk_client():
         status, _ = await _post(proxy.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
                                 {"Origin": "https://attacker.example"})
         assert status == 403
+
+
+async def test_original_with_a_lone_surrogate_is_served_as_valid_utf8(server):
+    """Originals keep lone surrogates (a JSON escape in the request); the reply escapes them again
+    instead of failing to encode (a bare 500) or sending bytes that are not UTF-8."""
+    import aiohttp
+
+    url, store = server
+    key = store.put("before \ud800 after\n" * 40)
+    call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "headroom_retrieve", "arguments": {"key": key}}}
+    async with aiohttp.ClientSession() as s:
+        async with s.post(url, json=call, headers={"Accept": "application/json, text/event-stream"}) as r:
+            raw = await r.read()
+    assert r.status == 200, raw
+    reply = json.loads(raw.decode("utf-8"))
+    assert reply["result"]["content"][0]["text"] == "before \ud800 after\n" * 40

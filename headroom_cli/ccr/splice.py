@@ -31,7 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import wires
+from .. import jsonspan, wires
 from ..config import RETRIEVE_TOOL
 from .retrieve_tool import line_range, withdraw
 
@@ -90,9 +90,9 @@ def _parse_event(raw: bytes) -> tuple[str, object]:
 
 
 def _render(name: str, data: object) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    payload = jsonspan.dumps_str(data)
     head = f"event: {name}\n" if name else ""
-    return f"{head}data: {payload}\n\n".encode("utf-8")
+    return jsonspan.encode(f"{head}data: {payload}\n\n")  # the upstream's lone surrogates, escaped
 
 
 def _key_of(arguments: object) -> str:

@@ -168,5 +168,8 @@ def _error(rid, code: int, message: str) -> dict:
 def _json_response(payload, status: int = 200):
     from aiohttp import web
 
-    return web.Response(status=status, body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+    from ..jsonspan import encode
+
+    # encode: originals may hold lone surrogates, which UTF-8 cannot (they go out escaped)
+    return web.Response(status=status, body=encode(json.dumps(payload, ensure_ascii=False)),
                         content_type="application/json")

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .. import wires
+from .. import jsonspan, wires
 from .settings import ProxySettings
 
 
@@ -75,8 +75,9 @@ def may_change(settings: ProxySettings) -> bool:
 
 
 def dumps(obj: Any) -> bytes:
-    """Compact, deterministic serialisation: the same body always gives the same bytes."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    """Compact, deterministic serialisation: the same body always gives the same bytes, valid UTF-8
+    (lone surrogates escaped; `surrogatepass` would send the upstream ED A0 80, which is not UTF-8)."""
+    return jsonspan.dumps(obj)
 
 
 class _ScratchStore:
