@@ -127,3 +127,112 @@ def test_spliced_stream_events_stay_valid_utf8():
     out += sp.feed(sse("content_block_start", {"type": "content_block_start", "index": 0,
                                                "content_block": {"type": "text", "text": "\ud800"}}))
     assert "\ud800" in json.loads(strict_utf8(out).split("data: ")[-1])["content_block"]["text"]
+
+
+# -- item 3: the upstream host is the configured one ------------------------------------------------
+HOSTILE_PATHS = ["t://a/v1/messages", "x.evil.example://a/v1/messages", "http://evil.example/v1/messages",
+                 "@evil.example/v1/messages", ":1/v1/messages", ".evil.example/v1/messages", "v1/messages", "",
+                 "?x=1", "#x", "\\\\evil.example/x"]
+
+
+@pytest.mark.parametrize("base", ["https://api.anthropic.com", "http://localhos", "https://api.openai.com/v1",
+                                  "http://127.0.0.1:8080", "https://gw.example/prefix"])
+@pytest.mark.parametrize("path", HOSTILE_PATHS)
+def test_join_url_refuses_what_is_not_a_path(base, path):
+    from headroom_cli.proxy import upstream
+
+    with pytest.raises(ValueError):
+        upstream.join_url(base, path, provider=upstream.ANTHROPIC)
+
+
+def _authority(url: str):
+    import yarl
+    from urllib.parse import urlsplit
+
+    u, y = urlsplit(url), yarl.URL(url)  # the stdlib's reading and aiohttp's own
+    return (u.scheme, u.hostname, u.port), (y.scheme, y.host, y.explicit_port)
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(base=st.sampled_from(["https://api.anthropic.com", "http://localhos", "https://api.openai.com/v1",
+                             "http://127.0.0.1:8080", "https://gw.example/prefix/"]),
+       path=st.text(alphabet=st.sampled_from(list("/\\@:.?#%a1v")) | st.characters(codec="utf-8"), max_size=30),
+       query=st.text(alphabet=st.sampled_from(list("/@:?#&=a")), max_size=8),
+       provider=st.sampled_from(["anthropic", "openai"]))
+def test_join_url_keeps_scheme_host_and_port_whatever_the_path(base, path, query, provider):
+    from headroom_cli.proxy import upstream
+
+    try:
+        url = upstream.join_url(base, "/" + path, query, provider=provider)
+    except ValueError:
+        return  # refused: nothing is sent
+    assert _authority(url) == _authority(base)
+
+
+async def _raw_request(port: int, target: str, body: bytes = b'{"model":"m","messages":[]}') -> tuple[int, bytes]:
+    rd, wr = await asyncio.open_connection("127.0.0.1", port)
+    wr.write(f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nx-api-key: sk-secret\r\n"
+             f"anthropic-version: 2023-06-01\r\nContent-Type: application/json\r\n"
+             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    await wr.drain()
+    data = await asyncio.wait_for(rd.read(), 20)
+    wr.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), rest
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+@pytest.mark.parametrize("target, upstream_path", [
+    ("t://a/v1/messages", "/v1/messages"),
+    ("http://evil.example/v1/messages?beta=true", "/v1/messages"),
+    ("http://evil.example:9/v1/chat/completions", "/v1/chat/completions"),
+    ("//evil.example/v1/models", "//evil.example/v1/models"),  # origin-form: a path, however odd
+])
+async def test_absolute_form_targets_go_to_the_configured_upstream(target, upstream_path, proxy_for):
+    with FakeProvider().in_thread() as fake:
+        p = proxy_for(fake, retrieval="off")
+        status, body = await _raw_request(_port(p.url), target)
+        assert [r.path for r in fake.requests] == [upstream_path], (status, body)
+        if "?" in target:
+            assert fake.requests[0].query == "beta=true"
+
+
+async def test_absolute_form_cannot_extend_the_upstream_host(proxy_for):
+    """The issue's case: upstream `http://localhos` + `t://a/v1/messages` sent the request (and its
+    x-api-key) to localhost:80. A listener there records what arrives, when this machine lets us bind it."""
+    import socket
+
+    decoy = socket.socket()
+    decoy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        decoy.bind(("127.0.0.1", 80))
+    except OSError:
+        decoy.close()
+        pytest.skip("cannot listen on localhost:80 here")
+    decoy.listen(8)
+    decoy.setblocking(False)
+    try:
+        with FakeProvider().in_thread() as fake:
+            p = proxy_for(fake, anthropic_upstream="http://localhos", retrieval="off")
+            request = asyncio.ensure_future(_raw_request(_port(p.url), "t://a/v1/messages"))
+            arrived = False
+            while not request.done() and not arrived:  # the decoy never answers: watch it while waiting
+                await asyncio.sleep(0.05)
+                try:
+                    decoy.accept()[0].close()
+                    arrived = True
+                except BlockingIOError:
+                    pass
+            if arrived:
+                request.cancel()
+            assert not arrived, "the request went to localhost:80"
+            status, body = await request
+            assert status == 502 and json.loads(body)["type"] == "error"  # localhos does not resolve
+    finally:
+        decoy.close()

@@ -78,6 +78,18 @@ class Flow:
         """Whether the request's savings count: count_tokens is not billed, so its savings are not savings."""
         return not self.request.path.endswith("/count_tokens")
 
+    def target(self) -> tuple[str, str]:
+        """The path and query to forward, as the client spelled them. An absolute-form target
+        (`POST http://host/v1/messages`, what clients send to a forward proxy) gives only its path and
+        query, the ones the route was chosen by: the upstream is the configured one, never the target's."""
+        request = self.request
+        raw = request.raw_path
+        if raw.startswith("/"):
+            path, _, query = raw.partition("?")
+            return path, query
+        rel = request.rel_url
+        return rel.raw_path, rel.raw_query_string
+
     # -- the steps, in order ------------------------------------------------------------------
     def check(self) -> None:
         """Refuse what headroom does not relay, before reading the body."""
@@ -130,9 +142,12 @@ class Flow:
     def address(self, base: str, proxy: str | None) -> None:
         """Where and with which headers the body goes upstream."""
         request = self.request
-        path, _, query = request.raw_path.partition("?")
+        path, query = self.target()
         self.base, self.proxy = base, proxy
-        self.url = upstream.join_url(base, path, query, provider=self.provider)
+        try:
+            self.url = upstream.join_url(base, path, query, provider=self.provider)
+        except ValueError as e:
+            raise Refused(400, f"headroom cannot forward this request target: {e}") from None
         self.headers = upstream.forward_headers(request.headers.items(), hop=self.hops + 1,
                                                 content_encoding=self.send_encoding)
         if log.isEnabledFor(logging.DEBUG):

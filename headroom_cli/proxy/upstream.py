@@ -45,14 +45,24 @@ def join_url(base: str, path: str, query: str = "", *, provider: str = OPENAI) -
     already ends in `/v1` is not doubled. OpenAI-style bases include it like the OpenAI SDK's
     `base_url` (`https://api.openai.com/v1`, `https://chatgpt.com/backend-api/codex`), so the
     client's leading `/v1` is replaced by the base; a bare host (`https://api.openai.com`) keeps it.
+
+    The scheme, host and port are always the base's: `path` must be a path (start with `/`), or
+    appending it could reach into the authority (`http://localhos` + `t://a/…` is localhost:80);
+    anything else raises ValueError.
     """
+    if not path.startswith("/"):
+        raise ValueError(f"request path {path[:60]!r} does not start with '/'")
     base = base.rstrip("/")
-    base_path = urlsplit(base).path
+    parts = urlsplit(base)
+    base_path = parts.path
     has_v1 = path == "/v1" or path.startswith("/v1/")
     if has_v1 and (base_path.endswith("/v1") or (provider == OPENAI and base_path not in ("", "/"))):
         path = path[3:]
     url = base + path
-    return f"{url}?{query}" if query else url
+    url = f"{url}?{query}" if query else url
+    if urlsplit(url)[:2] != parts[:2]:  # e.g. a base holding `?` or `#`: never guess where it goes
+        raise ValueError(f"joining {path[:60]!r} to the upstream URL would change its host")
+    return url
 
 
 def forward_headers(headers: Iterable[tuple[str, str]], *, hop: int,
