@@ -211,7 +211,8 @@ class ProxyServer:
         # auto_decompress=False: we decode gzip/zstd request bodies ourselves (aiohttp cannot
         # decode zstd without an extra package) and can forward untouched bodies as they came.
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, logger=_http_logger(),
-                                     shutdown_timeout=2.0, auto_decompress=False, keepalive_timeout=st.idle_timeout)
+                                     shutdown_timeout=2.0, auto_decompress=False,
+                                     keepalive_timeout=2 * st.idle_timeout)  # a fallback: the watchdog closes first
         await self._runner.setup()
         # The listening server is ours (not a web.SockSite) so that each connection gets the watchdog;
         # it stops listening before the runner's cleanup closes the connections.
