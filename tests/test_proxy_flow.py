@@ -1,18 +1,15 @@
 """The request path's parts on their own: the Flow's steps, the shared relay pieces, the module rules."""
 from __future__ import annotations
 
-import ast
 import gzip
 import json
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from multidict import CIMultiDict
 
-import headroom_cli
 from headroom_cli import config
 from headroom_cli.proxy import pipeline, upstream
 from headroom_cli.proxy.counters import SessionCounters
@@ -21,7 +18,6 @@ from headroom_cli.proxy.relay import NullSniffer, Reporter, SafeSniffer, sniffer
 from headroom_cli.proxy.settings import ProxySettings
 from headroom_cli.stats.records import Usage
 
-PACKAGE = Path(headroom_cli.__file__).parent
 
 
 class FakeRequest:
@@ -174,38 +170,6 @@ def test_relay_modules_do_not_import_the_forwarder():
             "print('headroom_cli.proxy.forward' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
-
-def private_imports(source: str, module: str) -> list[str]:
-    """`from x import _name` and `mod._name` on an imported headroom module, in one module's source."""
-    tree = ast.parse(source)
-    found, modules = [], set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("headroom_cli")):
-            for a in node.names:
-                if a.name.startswith("_") and not a.name.startswith("__"):
-                    found.append(f"{module}: from {node.module} import {a.name}")
-                else:
-                    modules.add(a.asname or a.name)
-        elif isinstance(node, ast.Import):
-            modules.update((a.asname or a.name).split(".")[0] for a in node.names if a.name.startswith("headroom_cli"))
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
-            found.append(f"{module}: {node.value.id}.{node.attr}")
-    return found
-
-
-def test_the_private_name_check_catches_a_planted_violation():
-    planted = "from .forward import _sniffer\nfrom . import pipeline\npipeline._loads(b'')\n"
-    assert len(private_imports(planted, "planted")) == 2
-    assert private_imports("from .relay import sniffer_for\nfrom . import pipeline\npipeline.dumps({})\n", "ok") == []
-
-
-def test_no_private_name_crosses_modules_on_the_request_path():
-    files = [*sorted((PACKAGE / "proxy").glob("*.py")), PACKAGE / "ccr" / "splice.py"]
-    found = [v for p in files for v in private_imports(p.read_text(encoding="utf-8"), p.name)]
-    assert found == []
 
 
 # -- splicer state behind methods ---------------------------------------------------------------

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         """Print shell functions so `claude`, `codex`, … run through headroom. Use:
         `eval "$(headroom alias)"` in ~/.bashrc or ~/.zshrc."""
         from ..shell import aliases
-        from .completions import _shell
+        from ..shell.completions import chosen_shell
 
-        sh = _shell(shell)
+        sh = chosen_shell(shell)
         output.echo(aliases.render(sh, aliases.agents(all_=all_), reduce_output=reduce_output, all_=all_), end="")

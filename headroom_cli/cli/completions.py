@@ -5,22 +5,10 @@ from typing import Optional
 
 import typer
 
-from ..shell.completions import complete_shell
+from ..shell.completions import chosen_shell, complete_shell
 from . import output
 
 SHELL_HELP = "bash, zsh, fish or powershell (default: your $SHELL)."
-
-
-def _shell(name: Optional[str]) -> str:
-    from ..errors import UsageError
-    from ..shell import completions as comp
-
-    if name:
-        return comp.normalize_shell(name)
-    found = comp.detect_shell()
-    if not found:
-        raise UsageError("cannot tell which shell you use", hint="pass --shell bash|zsh|fish|powershell")
-    return found
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +21,7 @@ def register(app: typer.Typer) -> None:
         """Print the completion script (e.g. `source <(headroom completions show --shell bash)`)."""
         from ..shell.completions import script
 
-        output.echo(script(_shell(shell)), end="")
+        output.echo(script(chosen_shell(shell)), end="")
 
     @sub.command("install")
     def install(
@@ -44,7 +32,7 @@ def register(app: typer.Typer) -> None:
         """Write the script where the shell loads it (idempotent) and say what was done."""
         from ..shell.completions import install as _install
 
-        res = _install(_shell(shell), rc=rc)
+        res = _install(chosen_shell(shell), rc=rc)
         output.echo(f"{'wrote' if res.wrote else 'up to date'}: {res.path}")
         if res.rc_file is not None:
             output.echo(f"{'updated' if res.rc_changed else 'up to date'}: {res.rc_file} "
@@ -58,7 +46,7 @@ def register(app: typer.Typer) -> None:
         """Remove the installed script and headroom's block in the startup file."""
         from ..shell.completions import uninstall as _uninstall
 
-        done = _uninstall(_shell(shell))
+        done = _uninstall(chosen_shell(shell))
         for p in done:
             output.echo(f"removed headroom completions from {p}")
         if not done:

@@ -234,6 +234,18 @@ def complete_agent(incomplete: str) -> list[tuple[str, str]]:
     return [(name, p.title) for name, p in profiles.items() if name.startswith(incomplete or "")]
 
 
+def chosen_shell(name: str | None) -> str:
+    """The shell a command was asked for, else the user's own ($SHELL); a clear error when neither is known."""
+    if name:
+        return normalize_shell(name)
+    found = detect_shell()
+    if not found:
+        from ..errors import UsageError
+
+        raise UsageError("cannot tell which shell you use", hint="pass --shell bash|zsh|fish|powershell")
+    return found
+
+
 def complete_shell(incomplete: str) -> list[str]:
     return [s for s in SHELLS if s.startswith(incomplete or "")]
 
