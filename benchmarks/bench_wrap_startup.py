@@ -8,7 +8,7 @@ a temp folder, no network (the agent sends nothing).
 
     python benchmarks/bench_wrap_startup.py [--runs 10] [--hold 1] [--entry headroom|module]
 
-Goals (DESIGN §2, issue 16): terminal handed to the agent in <= 0.5 s; wrap gone <= 100 ms after the
+Goals (docs/ARCHITECTURE.md §6, issue 16): terminal handed to the agent in <= 0.5 s; wrap gone <= 100 ms after the
 agent. With `--hold 0` the agent exits while the proxy is still loading aiohttp, and wrap waits for that
 (a thread running OpenSSL must not be cut off by the process's exit).
 """

@@ -92,3 +92,26 @@ def test_the_private_name_check_catches_a_planted_violation():
     planted = "from .forward import _sniffer\nfrom . import pipeline\npipeline._loads(b'')\n"
     assert len(private_imports(planted, "planted")) == 2
     assert private_imports("from .relay import sniffer_for\nfrom . import pipeline\npipeline.dumps({})\n", "ok") == []
+
+
+# -- the document the code points at ---------------------------------------------------------------------------
+
+DOC = ROOT / "docs" / "ARCHITECTURE.md"
+
+
+def test_the_code_cites_sections_that_exist_in_docs_architecture():
+    import re
+
+    sections = set(re.findall(r"^## (\d+)\. ", DOC.read_text(encoding="utf-8"), re.M))
+    cited, stale = set(), []
+    for folder in ("headroom_cli", "tests", "benchmarks", "launchers"):
+        for f in sorted((ROOT / folder).rglob("*")):
+            if f.suffix not in (".py", ".toml") or "__pycache__" in f.parts:
+                continue
+            text = f.read_text(encoding="utf-8")
+            if "DESIGN §" in text and f.name != "test_architecture.py":
+                stale.append(str(f.relative_to(ROOT)))
+            for refs in re.findall(r"docs/ARCHITECTURE\.md ((?:§\d+(?:, )?)+)", text):
+                cited.update(re.findall(r"§(\d+)", refs))
+    assert not stale, f"references to a document that is not in the repository: {stale}"
+    assert cited and cited <= sections, sorted(cited - sections)

@@ -1,4 +1,4 @@
-"""Proxy-side answering of `headroom_retrieve` calls, streaming kept (DESIGN §5).
+"""Proxy-side answering of `headroom_retrieve` calls, streaming kept (docs/ARCHITECTURE.md §3, §5).
 
 For clients that cannot call MCP, the proxy injects the retrieve tool, and when the model calls it
 the proxy answers the call itself and continues the upstream conversation. A `Splicer` sits on the

@@ -1,4 +1,4 @@
-"""Store of originals: every lossy cut's original text, by content-hash key (DESIGN §5).
+"""Store of originals: every lossy cut's original text, by content-hash key (docs/ARCHITECTURE.md §5).
 
 SQLite in WAL mode in the user cache dir (file mode 0600), so several processes (a wrap's proxy, `headroom
 retrieve`, the MCP server) share it. Entries expire after a TTL; a byte cap evicts the oldest entries first.

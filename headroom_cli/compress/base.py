@@ -2,7 +2,7 @@
 the registry of compressors by kind that the router is built from.
 
 A compressor is a pure function of (text, Context): no clock, no randomness, no global state, so the
-same tool result compresses to the same bytes on every turn and in every process (DESIGN §4).
+same tool result compresses to the same bytes on every turn and in every process (docs/ARCHITECTURE.md §2).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Per-block memo: (content hash, context fingerprint, config version) → what the engine decided.
 
-An agent re-sends its whole history every turn; with this memo turn 40 costs only its new blocks (DESIGN §4).
+An agent re-sends its whole history every turn; with this memo turn 40 costs only its new blocks (docs/ARCHITECTURE.md §4).
 The key hashes the block and its small fixed context — not the whole prefix, which would be O(n²) and miss on
 every turn. Bounded LRU by bytes. Entries are pure functions of their key, so sharing one memo across threads,
 sessions and configs is safe.

@@ -1,7 +1,7 @@
 """The engine's pipeline: walk a request → for each eligible block: policy, memo, router, store → new body.
 
 A block's compressed form is a pure function of (block, its fixed context, config version): that is what keeps
-the provider's prompt cache warm (DESIGN §4). The new body shares every untouched object with the input; only
+the provider's prompt cache warm (docs/ARCHITECTURE.md §2). The new body shares every untouched object with the input; only
 the containers on the path to a changed block are copied.
 """
 from __future__ import annotations

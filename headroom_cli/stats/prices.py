@@ -5,7 +5,7 @@ The built-in table (`prices.toml`, dated, sources named) can be overridden per m
 
 What a saved token is worth: compression removes tokens from the request, and each of those would
 have been billed in the same category mix as the request's input actually was — uncached input,
-cache write, or cache read (DESIGN §6: a token that would have been a cache read is worth only the
+cache write, or cache read (docs/ARCHITECTURE.md §7: a token that would have been a cache read is worth only the
 cache-read price). `split_saved` turns our before/after counts (offline tokenizer, whole request)
 into provider tokens per billing category; `value` prices such a split. Kept apart so the ledger
 stores price-independent token figures and prices are applied when reading.

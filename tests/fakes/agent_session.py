@@ -11,7 +11,7 @@ import json
 import random
 
 # Real agents send a large fixed prefix: Claude Code's system prompt and tool schemas were 45 % of input
-# tokens in a real 16-request session (DESIGN §7). Sizes here are of that order (~40 KB).
+# tokens in a real 16-request session (docs/ARCHITECTURE.md §10). Sizes here are of that order (~40 KB).
 SYSTEM = [{"type": "text", "text": "You are a careful coding agent. Inspect before you edit. " * 200},
           {"type": "text", "text": "Use tools to inspect the repository before answering.", "cache_control": {"type": "ephemeral"}}]
 TOOLS = [{"name": "Bash", "description": "Run a shell command. " + "Quote paths with spaces; prefer rg over grep. " * 60,

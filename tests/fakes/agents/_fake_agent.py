@@ -1,7 +1,7 @@
 """Fake agent CLIs for `headroom wrap` tests (stdlib only: runs under any python3).
 
 Invoked through the executables next to this file (`claude`, `codex`, `copilot`, `aider`, `openclaw`),
-it reads exactly the environment and arguments the real agent reads to find its provider (DESIGN §7)
+it reads exactly the environment and arguments the real agent reads to find its provider (docs/ARCHITECTURE.md §10)
 and runs a two-turn conversation: a prompt, the provider answers with a tool call, the agent sends
 the tool result back, the provider answers with text.
 
