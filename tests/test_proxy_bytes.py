@@ -236,3 +236,149 @@ async def test_absolute_form_cannot_extend_the_upstream_host(proxy_for):
             assert status == 502 and json.loads(body)["type"] == "error"  # localhos does not resolve
     finally:
         decoy.close()
+
+
+# -- item 4: every byte outside the changed spans is the client's ---------------------------------
+import random  # noqa: E402
+
+from test_jsonspan import skeletons, spell  # noqa: E402
+from test_properties import build_request  # noqa: E402
+
+MODES = {"inject": {}, "mcp": {"retrieval": "mcp", "marker_tool": "mcp__headroom__headroom_retrieve"},
+         "off": {"retrieval": "off"}, "no-compress": {"no_compress": True},
+         "reduce-output": {"reduce_output": True, "output_level": 3}}
+
+
+def transform(raw: bytes, protocol: str, **settings) -> pipeline.Transformed:
+    rctx = pipeline.RequestContext(protocol=protocol, path=PATHS[protocol], settings=ProxySettings(**settings))
+    return pipeline.transform_request(raw, rctx)
+
+
+def compressible(protocol: str) -> dict:
+    return request_with_tool_result(protocol, False)
+
+
+def odd_bytes(protocol: str) -> bytes:
+    """A compressible request as a client may spell it: spaces, escapes, number spellings, a huge exponent."""
+    raw = json.dumps(compressible(protocol), indent=1).encode()
+    return raw.replace(b'"model": "', b'"temperature": 0.50, "top_p": 1E0, "seed": 1e400, "n_": -0,\n "model": "\\u0067', 1)
+
+
+@pytest.mark.parametrize("protocol", list(PATHS))
+def test_untouched_bytes_stay_and_huge_exponents_are_not_infinity(protocol):
+    raw = odd_bytes(protocol)
+    out = transform(raw, protocol)
+    assert out.changed and out.keys
+    assert b'"temperature": 0.50, "top_p": 1E0, "seed": 1e400, "n_": -0,\n "model": "\\u0067' in out.body
+    assert b"Infinity" not in out.body
+    jsonspan_loads = __import__("headroom_cli.jsonspan", fromlist=["loads"]).loads
+    jsonspan_loads(strict_utf8(out.body))  # strict JSON: no NaN/Infinity
+
+
+@pytest.mark.parametrize("protocol", list(PATHS))
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_bodies_that_are_not_strict_json_are_forwarded_untouched(protocol, constant):
+    raw = json.dumps(compressible(protocol)).encode().replace(b'"model": "', b'"temperature": ' + constant + b', "model": "', 1)
+    out = transform(raw, protocol)
+    assert out.body == raw and not out.changed and not out.keys
+
+
+@pytest.mark.parametrize("protocol", list(PATHS))
+def test_duplicate_keys_are_kept_off_the_change_and_refused_on_it(protocol):
+    body = compressible(protocol)
+    raw = json.dumps(body).encode().replace(b'"model": "', b'"metadata": {"a": 1, "a": 2}, "model": "', 1)
+    out = transform(raw, protocol)
+    assert out.changed and b'"metadata": {"a": 1, "a": 2}' in out.body  # not collapsed
+    # a duplicate on the way to the change: which one would the provider read? Not ours to guess.
+    key = b'"output"' if protocol == "openai_responses" else b'"content"'
+    root_dup = json.dumps(body).encode().replace(b'"stream": false', b'"stream": false, "stream": false', 1)
+    block_dup = json.dumps(body).encode().replace(key + b': "2026', key + b': "first", ' + key + b': "2026', 1)
+    assert block_dup.count(b'"first"') == 1
+    for dup in (root_dup, block_dup):
+        out = transform(dup, protocol)
+        assert out.body == dup and not out.changed and "forwarded untouched" in out.error
+
+
+def test_bodies_that_are_not_utf8_are_forwarded_untouched():
+    base = json.dumps(compressible("anthropic")).encode()
+    for raw in (b"\xef\xbb\xbf" + base, base.decode().encode("utf-16"), base.replace(b"why", b"wh\xed\xa0\x80y", 1)):
+        out = transform(raw, "anthropic")
+        assert out.body == raw and not out.changed
+
+
+def _kinds_compressed(out: pipeline.Transformed) -> bool:
+    return bool(out.compressors)
+
+
+step = st.tuples(st.sampled_from(["log", "json", "search", "diff", "build", "code", "table", "text", "small", "small"]),
+                 st.integers(0, 10_000), st.integers(0, 3), st.sampled_from(["", "", "crlf", "unicode"]))
+
+
+def test_every_mode_changes_only_the_changed_spans(monkeypatch):
+    """Generated requests of all three wires, spelled oddly, through the pipeline in every mode: nothing to
+    compress -> the same bytes (inject: plus the appended tool only); compressed -> different only inside
+    the changed values; and the result is the value today's re-serialisation gives (json.loads equal)."""
+    seen = {"compressed": 0, "untouched": 0, "examples": 0}
+
+    @hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(protocol=st.sampled_from(list(PATHS)), steps=st.lists(step, min_size=1, max_size=3),
+           noise=st.booleans(), seed=st.integers(0, 2**32), mode=st.sampled_from(list(MODES)))
+    def one(protocol, steps, noise, seed, mode):
+        seen["examples"] += 1
+        body = build_request(protocol, steps, noise)
+        text = spell(body, random.Random(seed))
+        raw = jsonspan_encode(text)
+        out = transform(raw, protocol, **MODES[mode])
+        with monkeypatch.context() as m:  # today's output: the whole new body re-dumped
+            captured = {}
+            m.setattr(pipeline, "serialise", lambda b, d, n, t=None: captured.setdefault("new", n) and pipeline.dumps(n))
+            today = transform(raw, protocol, **MODES[mode])
+        if not out.changed:
+            assert out.body == raw and not today.changed
+            seen["untouched"] += 1
+            return
+        assert json.loads(out.body) == json.loads(today.body) == captured["new"]
+        old = json.loads(raw)
+        s0, s1 = skeletons(old, captured["new"], text, strict_utf8(out.body))
+        assert s0 == s1
+        if out.compressors:
+            seen["compressed"] += 1
+        elif mode == "inject":  # nothing compressed: the appended tool is the only difference
+            assert json.loads(out.body) == {**old, "tools": [*old.get("tools", []), captured["new"]["tools"][-1]]}
+
+    one()
+    assert seen["compressed"] >= 8 and seen["untouched"] >= 3, seen
+
+
+@pytest.mark.parametrize("protocol", list(PATHS))
+async def test_what_the_upstream_receives_in_every_mode(protocol, proxy_for):
+    """Through the in-process proxy: a body with nothing to compress arrives byte-identical in every mode
+    (inject: the appended tool aside), a compressible one differs only inside the changed values."""
+    small = spell(request_with_tool_result(protocol, False, output="ok\n"), random.Random(1))
+    big = spell(request_with_tool_result(protocol, False), random.Random(2))
+    modes = {**{k: v for k, v in MODES.items() if k != "reduce-output"}, "bypass": {}}
+    with FakeProvider().in_thread() as fake:
+        for mode, kw in modes.items():
+            p = proxy_for(fake, **kw)
+            headers = {"x-headroom-bypass": "1"} if mode == "bypass" else {}
+            for text in (small, big):
+                raw = jsonspan_encode(text)
+                status, _ = await post_raw(p.url + PATHS[protocol], raw, headers)
+                assert status == 200
+                got = fake.model_requests[-1].raw
+                if mode in ("bypass", "no-compress") or (text is small and mode != "inject"):
+                    assert got == raw, mode
+                    continue
+                s0, s1 = skeletons(json.loads(raw), json.loads(got), text, strict_utf8(got))
+                assert s0 == s1, mode
+                if text is small:  # inject, nothing compressed: only the tool was added
+                    assert json.loads(got)["tools"][:-1] == json.loads(raw).get("tools", [])
+
+
+def jsonspan_encode(text: str) -> bytes:
+    from headroom_cli.jsonspan import encode
+
+    return encode(text)
+
+
+from hypothesis import HealthCheck  # noqa: E402

@@ -7,7 +7,6 @@ the original bytes untouched"; the caller fails open on any exception.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -62,10 +61,18 @@ except ImportError:  # orjson is optional; looked up once (a failed import costs
     _loads_fast = None
 
 
-def _loads(body: bytes) -> Any:
+def _parse(body: bytes) -> tuple[Any, str | None]:
+    """A strict JSON body's value (RFC 8259: UTF-8, no NaN/Infinity) and, when it came to hand, its
+    text; ValueError for anything else, which is then forwarded untouched (changing it would mean
+    guessing what it says)."""
     if _loads_fast is not None:
-        return _loads_fast(body)
-    return json.loads(body)
+        return _loads_fast(body), None  # orjson is strict itself
+    text = body.decode("utf-8")
+    return jsonspan.loads(text), text
+
+
+def _loads(body: bytes) -> Any:
+    return _parse(body)[0]
 
 
 def may_change(settings: ProxySettings) -> bool:
@@ -132,7 +139,7 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
     if rctx.protocol not in wires.WIRES or rctx.method != "POST":
         return Transformed(body=body)
     try:
-        data = _loads(body)
+        data, text = _parse(body)
     except ValueError:
         return Transformed(body=body)  # not JSON: not ours to judge, the provider will answer
     if not isinstance(data, dict):
@@ -187,10 +194,27 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
                 out.parsed = new
 
     if new is not data:
-        out.body = dumps(new)
+        try:
+            out.body = serialise(body, data, new, text)
+        except ValueError as e:  # jsonspan.NotStrict, or text that is not UTF-8: forward it as it came
+            return _untouched(body, res, f"forwarded untouched: {e}"[:500])
         out.changed = True
     if res is not None:
         out.fill_figures = _filler(res, out.figures, new)
+    return out
+
+
+def serialise(body: bytes, data: dict, new: dict, text: str | None = None) -> bytes:
+    """The bytes of `new`, a copy-on-write change of `data` (parsed from `body`): the changed values
+    spliced into the client's own bytes, so everything else (number spellings, escapes, whitespace,
+    duplicate keys off the changed paths) goes upstream as the client sent it."""
+    return jsonspan.encode(jsonspan.splice(body.decode("utf-8") if text is None else text, data, new))
+
+
+def _untouched(body: bytes, res, error: str) -> Transformed:
+    out = Transformed(body=body, error=error)
+    if res is not None:
+        out.fill_figures = _filler(res, None, res.original)
     return out
 
 
