@@ -102,7 +102,7 @@ def same(a, b) -> bool:
 
 
 # -- span ---------------------------------------------------------------------------------------------
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(doc=docs, seed=st.integers(0, 2**32))
 def test_span_finds_every_value(doc, seed):
     text = spell(doc, random.Random(seed))
@@ -232,7 +232,7 @@ def skeletons(old, new, t0: str, t1: str) -> tuple[str, str]:
     return cut(t0, [(s, True) for s in cut0]), cut(t1, cut1)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=docs, seed=st.integers(0, 2**32), n=st.integers(1, 3))
 def test_splice_gives_the_new_value_and_keeps_every_other_byte(doc, seed, n):
     r = random.Random(seed)

@@ -382,3 +382,21 @@ def jsonspan_encode(text: str) -> bytes:
 
 
 from hypothesis import HealthCheck  # noqa: E402
+
+
+@pytest.mark.parametrize("protocol", list(PATHS))
+@pytest.mark.parametrize("stream", [False, True])
+async def test_retrieval_continuations_keep_the_clients_bytes(protocol, stream, proxy_for):
+    """A continuation is the forwarded body plus the answered call: spliced into the bytes sent, so a
+    1e400 the client wrote never goes upstream as Infinity, and the conversation keeps its spelling."""
+    raw = json.dumps(request_with_tool_result(protocol, stream)).encode()
+    raw = raw.replace(b'"model": "', b'"seed": 1e400, "temperature": 0.50, "model": "', 1)
+    with FakeProvider(retrieving_script(protocol)).in_thread() as fake:
+        p = proxy_for(fake)
+        status, data = await post_raw(p.url + PATHS[protocol], raw)
+        assert status == 200, data
+        first, second = fake.model_requests
+        for r in (first, second):
+            assert b'"seed": 1e400, "temperature": 0.50, "model": "' in r.raw and b"Infinity" not in r.raw
+        s0, s1 = skeletons(json.loads(first.raw), json.loads(second.raw), first.raw.decode(), second.raw.decode())
+        assert s0 == s1  # the continuation differs from the first request only where it adds the round

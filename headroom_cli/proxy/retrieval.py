@@ -18,7 +18,7 @@ from ..ccr.splice import make_splicer, merge_responses
 from ..stats.records import UPSTREAM_BROKE, Usage
 from .counters import add_usage
 from .flow import Flow, Refused
-from .pipeline import dumps
+from .pipeline import dumps, serialise
 from .relay import Reporter, SafeSniffer, answer_whole, read_whole, response_head, sniffer_for, stream_answer
 
 log = logging.getLogger("headroom.proxy")
@@ -57,9 +57,22 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
     usage = Usage()
     responses_to_release = []
 
+    # The last body sent and its bytes: each continuation is spliced into them (the conversation so far
+    # keeps the client's bytes; a 1e400 the client sent is not re-dumped as Infinity).
+    sent = [flow.splice_body, flow.body if flow.send_encoding is None else flow.decoded]
+
+    def continuation_bytes(new_body: dict) -> bytes:
+        prev_body, prev_bytes = sent
+        try:
+            data = serialise(prev_bytes, prev_body, new_body) if prev_bytes is not None else dumps(new_body)
+        except ValueError:  # not spliceable (see jsonspan.NotStrict): a whole new document
+            data = dumps(new_body)
+        sent[:] = [new_body, data]
+        return data
+
     async def next_round(new_body: dict) -> aiohttp.ClientResponse | None:
         try:
-            r = await session.request("POST", flow.url, headers=cont_headers, data=dumps(new_body),
+            r = await session.request("POST", flow.url, headers=cont_headers, data=continuation_bytes(new_body),
                                       allow_redirects=False, proxy=flow.proxy)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as e:
             log.warning("retrieval continuation failed: %s", type(e).__name__)
