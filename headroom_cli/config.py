@@ -30,6 +30,9 @@ BYPASS_HEADER = "x-headroom-bypass"
 # Name of the model-facing retrieval tool (CLI.md) and of the MCP server wrap registers.
 RETRIEVE_TOOL = "headroom_retrieve"
 MCP_SERVER_NAME = "headroom"
+# The variable `wrap` hands the proxy's secret to the agent in (never its command line); the agent's
+# MCP registration expands it into `Authorization: Bearer …`.
+PROXY_SECRET_ENV = "HEADROOM_PROXY_SECRET"
 
 
 class Rule(NamedTuple):

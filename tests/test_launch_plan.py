@@ -143,7 +143,9 @@ def test_claude_statusline_and_mcp_features():
     s = settings_arg(plan)
     assert s["statusLine"] == {"type": "command", "command": "hr sl", "padding": 0}
     i = plan.argv.index("--mcp-config")
-    assert json.loads(plan.argv[i + 1]) == {"mcpServers": {"headroom": {"type": "http", "url": PROXY + "/mcp"}}}
+    # the proxy's secret by the name of the variable Claude Code expands, never its value (tests/test_proxy_secret.py)
+    assert json.loads(plan.argv[i + 1]) == {"mcpServers": {"headroom": {
+        "type": "http", "url": PROXY + "/mcp", "headers": {"Authorization": "Bearer ${HEADROOM_PROXY_SECRET}"}}}}
     # --mcp-config is variadic: --settings must follow it so a positional prompt is not swallowed
     assert plan.argv[i + 2] == "--settings" and plan.argv[-1] == "hello"
 

@@ -140,16 +140,22 @@ async def test_proxy_serves_mcp_to_the_sdk_client():
     from headroom_cli.proxy.runner import ProxyServer
     from headroom_cli.proxy.settings import ProxySettings
 
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
     key = default_store().put("original kept by the proxy's store\n")
-    with ProxyServer(ProxySettings(anthropic_upstream="http://127.0.0.1:9")) as proxy:
+    settings = ProxySettings(anthropic_upstream="http://127.0.0.1:9")
+    with ProxyServer(settings) as proxy:
         proxy.wait_ready()
-        async with Client(proxy.url + "/mcp") as client:
+        # the proxy's /mcp needs its secret, presented as wrap registers it with the agents
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {settings.secret}"})
+        async with http, Client(streamable_http_client(proxy.url + "/mcp", http_client=http)) as client:
             # only the retrieve tool: each listed tool costs its schema's tokens on every agent request
             assert {t.name for t in (await client.list_tools()).tools} == {"headroom_retrieve"}
             res = await client.call_tool("headroom_retrieve", {"key": key})
             assert res.content[0].text == "original kept by the proxy's store\n"
         status, _ = await _post(proxy.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                                {"Origin": "https://attacker.example"})
+                                {"Origin": "https://attacker.example", "Authorization": f"Bearer {settings.secret}"})
         assert status == 403
 
 

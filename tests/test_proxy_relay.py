@@ -114,6 +114,11 @@ async def settled(records: list, n: int) -> list:
     return records
 
 
+def bearer(proxy: ProxyServer) -> dict:
+    """headroom's own routes need the proxy's secret (tests/test_proxy_access.py)."""
+    return {"Authorization": f"Bearer {proxy.settings.secret}"}
+
+
 async def post(client, url, body: bytes, headers) -> tuple[aiohttp.ClientResponse, bytes]:
     async with client.post(url, data=body, headers={"Content-Type": "application/json", **headers}) as r:
         return r, await r.read()
@@ -413,7 +418,7 @@ async def test_on_record_receives_usage(client, protocol, path, make_body, heade
             resp, _ = await post(client, proxy.url + path, dumps(make_body(stream=True)), headers)
             assert resp.status == 200
             await settled(recs, 1)
-            async with client.get(proxy.url + "/stats") as r:
+            async with client.get(proxy.url + "/stats", headers=bearer(proxy)) as r:
                 stats = json.loads(await r.read())
     (rec,) = recs
     assert (rec.session_id, rec.agent, rec.protocol, rec.status, rec.streamed) == ("sess-1", "claude", protocol,
@@ -445,7 +450,7 @@ async def test_pipeline_failure_fails_open(fake, proxy, client, records, monkeyp
     assert resp.status == 200 and fake.requests[-1].raw == body
     await settled(records, 1)
     assert "engine bug" in records[-1].error
-    async with client.get(proxy.url + "/stats") as r:
+    async with client.get(proxy.url + "/stats", headers=bearer(proxy)) as r:
         assert json.loads(await r.read())["failopen"] == 1
 
 
@@ -460,11 +465,11 @@ async def test_websocket_on_responses_is_declined(fake, proxy):
 async def test_stats_is_local_only(fake, proxy, client):
     async with client.get(proxy.url + "/healthz") as r:
         assert r.status == 200 and json.loads(await r.read())["ok"] is True
-    async with client.get(proxy.url + "/stats", headers={"Origin": f"http://127.0.0.1:{proxy.port}"}) as r:
+    async with client.get(proxy.url + "/stats", headers={"Origin": f"http://127.0.0.1:{proxy.port}", **bearer(proxy)}) as r:
         assert r.status == 200
-    async with client.get(proxy.url + "/stats", headers={"Origin": "https://evil.example"}) as r:
+    async with client.get(proxy.url + "/stats", headers={"Origin": "https://evil.example", **bearer(proxy)}) as r:
         assert r.status == 403
-    async with client.get(proxy.url + "/stats", headers={"Host": "rebound.evil.example"}) as r:
+    async with client.get(proxy.url + "/stats", headers={"Host": "rebound.evil.example", **bearer(proxy)}) as r:
         assert r.status == 403
     assert fake.requests == []
 
@@ -494,13 +499,13 @@ async def test_retrieve_route_serves_stored_originals(proxy, client):
     store = pytest.importorskip("headroom_cli.ccr.store")
     original = "line 1\nline 2 — the exact original\n"
     key = store.default_store().put(original)
-    async with client.get(proxy.url + f"/v1/retrieve/{key}") as r:
+    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers=bearer(proxy)) as r:
         assert r.status == 200 and (await r.read()).decode() == original
-    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Accept": "application/json"}) as r:
+    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Accept": "application/json", **bearer(proxy)}) as r:
         assert json.loads(await r.read()) == {"key": key, "text": original}
-    async with client.get(proxy.url + "/v1/retrieve/doesnotexist") as r:
+    async with client.get(proxy.url + "/v1/retrieve/doesnotexist", headers=bearer(proxy)) as r:
         assert r.status == 404 and "doesnotexist" in json.loads(await r.read())["error"]
-    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Origin": "http://evil.example"}) as r:
+    async with client.get(proxy.url + f"/v1/retrieve/{key}", headers={"Origin": "http://evil.example", **bearer(proxy)}) as r:
         assert r.status == 403
 
 

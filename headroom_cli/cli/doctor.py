@@ -178,7 +178,7 @@ def check_round_trip() -> list[Check]:
             proxy.start()
             try:
                 proxy.wait_ready(timeout=10)
-                detail = _exercise_proxy(proxy.url)
+                detail = _exercise_proxy(proxy.url, settings.secret)
             finally:
                 proxy.stop(grace=0.5)
     except Exception as e:
@@ -239,7 +239,7 @@ def _post_json(url: str, payload: dict, headers: dict | None = None, timeout: fl
         return r.status, json.loads(r.read() or b"{}")
 
 
-def _exercise_proxy(base: str) -> str:
+def _exercise_proxy(base: str, secret: str) -> str:
     body = {"model": "claude-doctor", "max_tokens": 16,
             "messages": [{"role": "user", "content": "headroom doctor round trip"}]}
     status, reply = _post_json(base + "/v1/messages", body,
@@ -247,7 +247,7 @@ def _exercise_proxy(base: str) -> str:
     if status != 200 or reply.get("type") != "message":
         raise RuntimeError(f"/v1/messages through the proxy answered {status}: {str(reply)[:200]}")
     status, listed = _post_json(base + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-                                {"accept": "application/json, text/event-stream"})
+                                {"accept": "application/json, text/event-stream", "authorization": f"Bearer {secret}"})
     names = [t["name"] for t in listed.get("result", {}).get("tools", [])]
     if "headroom_retrieve" not in names:
         raise RuntimeError(f"/mcp on the proxy does not list headroom_retrieve: {str(listed)[:200]}")
@@ -313,7 +313,9 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
         env = data.get("env") if isinstance(data, dict) else None
         url = env.get("ANTHROPIC_BASE_URL") if isinstance(env, dict) else None
         if url:
-            out.append(Check("claude settings", str(f), WARN, f"sets env.ANTHROPIC_BASE_URL={url}",
+            from ..proxy import redact
+
+            out.append(Check("claude settings", str(f), WARN, f"sets env.ANTHROPIC_BASE_URL={redact.url(url)}",
                              "Claude Code lets this override the environment, so `ANTHROPIC_BASE_URL=… claude` "
                              "bypasses `headroom proxy`; `headroom wrap claude` handles it (it becomes the "
                              "upstream). Remove it from the file if you did not mean it."))

@@ -101,6 +101,7 @@ def run_foreground(settings) -> int:
     import threading
     import time
 
+    from ..proxy import redact
     from ..proxy.runner import ProxyServer, bind_socket
     from . import output
     from .exit import ExitStatus
@@ -116,7 +117,7 @@ def run_foreground(settings) -> int:
     recorder = Recorder()
     if settings.on_record is None:
         settings.on_record = recorder
-    server = ProxyServer(settings, sock).start()
+    server = ProxyServer(settings, sock, publish_secret=True).start()
     started = time.monotonic()
     stop = threading.Event()
 
@@ -129,9 +130,11 @@ def run_foreground(settings) -> int:
         server.wait_ready(30)
         registered = _register(settings, server.url)
         mode = "passthrough" if settings.no_compress else f"compression ratio {settings.compress_ratio:g}"
-        output.echo(f"headroom proxy ▸ {server.url} · anthropic → {settings.anthropic_upstream} · openai → "
-                    f"{settings.openai_upstream} · {mode} · session {settings.session_id} · Ctrl-C to stop",
-                    err=True, flush=True)
+        output.echo(redact.text(f"headroom proxy ▸ {server.url} · anthropic → {settings.anthropic_upstream} · "
+                                f"openai → {settings.openai_upstream} · {mode} · session {settings.session_id} · "
+                                "Ctrl-C to stop"), err=True, flush=True)
+        output.echo(f"headroom proxy ▸ /mcp, /v1/retrieve and /stats need its secret (Authorization: Bearer …), "
+                    f"in {server.secret_file}", err=True, flush=True)
         while not stop.wait(0.5):
             if not server.running:
                 output.status("the proxy stopped unexpectedly")

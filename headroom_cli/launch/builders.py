@@ -205,7 +205,10 @@ class Claude(Generic):
             ours["statusLine"] = {"type": "command", "command": ctx.features.statusline_command, "padding": 0}
         if ctx.features.mcp_url:
             ours["permissions"] = {"allow": [RETRIEVE_PERMISSION]}
-            mcp = {"mcpServers": {config.MCP_SERVER_NAME: {"type": "http", "url": ctx.features.mcp_url}}}
+            # Claude Code expands ${VAR} in an MCP server's `headers`: the secret stays in its environment.
+            server = {"type": "http", "url": ctx.features.mcp_url,
+                      "headers": {"Authorization": f"Bearer ${{{config.PROXY_SECRET_ENV}}}"}}
+            mcp = {"mcpServers": {config.MCP_SERVER_NAME: server}}
             # Before --settings: --mcp-config is variadic and must not swallow a positional prompt.
             draft.pre_args += ["--mcp-config", json.dumps(mcp, separators=(",", ":"))]
         user_obj, _ = self._user_settings(ctx)
@@ -287,7 +290,10 @@ class Codex(Generic):
             # current profile files)
             draft.pre_args += ["-c", f"profiles.{_toml_key(prof)}.model_provider={toml_value(self.PROVIDER)}"]
         if ctx.features.mcp_url:
-            draft.pre_args += ["-c", f"mcp_servers.{config.MCP_SERVER_NAME}.url={toml_value(ctx.features.mcp_url)}"]
+            # Codex reads the bearer token of a streamable-HTTP server from the variable named here.
+            server = f"mcp_servers.{config.MCP_SERVER_NAME}"
+            draft.pre_args += ["-c", f"{server}.url={toml_value(ctx.features.mcp_url)}",
+                               "-c", f"{server}.bearer_token_env_var={toml_value(config.PROXY_SECRET_ENV)}"]
 
 
 class Copilot(Generic):

@@ -48,6 +48,8 @@ class BuildContext:
     cwd: Path
     session_id: str = ""
     journal: Journal | None = None  # None for --dry-run: nothing is written
+    # The proxy's secret: in the agent's environment (config.PROXY_SECRET_ENV), never in its argv.
+    proxy_secret: str = ""
 
     @property
     def openai_base_url(self) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import config
 from .builders import builder_for
 from .context import BuildContext, Draft, fill
 from .shims import child_env
@@ -52,6 +53,8 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     # Always visible to the child: the statusline and a nested wrap find their session with these.
     draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)
     draft.env.setdefault("HEADROOM_PROXY_URL", ctx.proxy_url)
+    if ctx.proxy_secret:  # set, not defaulted: a nested wrap's agent talks to the inner proxy
+        draft.env[config.PROXY_SECRET_ENV] = ctx.proxy_secret
     # recursion guard: the agents wrapped up the process chain
     draft.env.update(child_env(ctx.profile.name, ctx.env))
 
@@ -83,7 +86,11 @@ def mask_value(value: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask anything that looks like a credential inside free text (argv, JSON)."""
+    """Mask anything that looks like a credential inside free text (argv, JSON, banner lines): URL
+    passwords and query secrets by the proxy's one redaction, then key-shaped values."""
+    from ..proxy import redact
+
+    text = redact.text(text)
     text = _SECRET_VALUE.sub(lambda m: mask_value(m.group(0)), text)
     # "apiKey": "…" / "api_key": "…" inside JSON, whatever the value looks like
     return re.sub(r'("(?:[\w-]*(?:key|token|secret|password)[\w-]*)"\s*:\s*")([^"]+)(")',

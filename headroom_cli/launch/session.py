@@ -118,9 +118,10 @@ class WrapRun:
             if not o.dry_run:
                 raise
             exe, missing_note = profile.binary, f"{e} ({e.hint})"  # a dry run still shows the plan
-        from ..proxy.settings import ProxySettings, new_session_id
+        from ..proxy.settings import ProxySettings, new_secret, new_session_id
 
         self.session_id = new_session_id()
+        secret = new_secret()  # handed to the agent in its environment (plan.py), required by /mcp
         if o.dry_run:
             proxy_url = f"http://127.0.0.1:{o.port or 'PORT'}"
         else:
@@ -141,7 +142,7 @@ class WrapRun:
             self.journal = journal_mod.Journal(self.session_id).begin()
         ctx = BuildContext(profile=profile, exe=exe, user_args=list(o.user_args), proxy_url=proxy_url,
                            features=features, env=self.env, cwd=self.cwd, session_id=self.session_id,
-                           journal=self.journal)
+                           journal=self.journal, proxy_secret=secret)
         discovered = builder_for(profile).discover(ctx)
         ups = resolve(self.env, profile.upstream_env, discovered,
                       anthropic=o.anthropic_upstream, openai=o.openai_upstream)
@@ -170,7 +171,7 @@ class WrapRun:
         self.settings = ProxySettings.from_config(
             anthropic_upstream=ups.anthropic, openai_upstream=openai_up, host="127.0.0.1",
             port=int(proxy_url.rsplit(":", 1)[1]) if not o.dry_run else o.port,
-            session_id=self.session_id, agent=profile.name, **overrides,
+            session_id=self.session_id, agent=profile.name, secret=secret, **overrides,
         )
         return self.plan
 
@@ -223,7 +224,8 @@ class WrapRun:
             return
         try:
             # The pane runs in the tmux server's environment: pass headroom's own settings (user dirs).
-            env_args = [a for k, v in sorted(self.env.items()) if k.startswith("HEADROOM_")
+            env_args = [a for k, v in sorted(self.env.items())
+                        if k.startswith("HEADROOM_") and k != config.PROXY_SECRET_ENV  # never on a command line
                         for a in ("-e", f"{k}={v}")]
             out = subprocess.run(["tmux", "split-window", "-d", "-h", "-l", "40%", "-P", "-F", "#{pane_id}",
                                   *env_args, self_command("dashboard")], capture_output=True, text=True,

@@ -3,7 +3,8 @@
 The SDK's HTTP server is ASGI and cannot mount on aiohttp, so this is a small JSON-RPC handler of our
 own over `tools.py`. Claude Code probes `server/discover` first and falls back to `initialize` when it
 gets -32601, so unknown methods must answer exactly that. Loopback callers only; a browser `Origin`
-that is not loopback gets 403 (DNS rebinding).
+that is not loopback gets 403 (DNS rebinding). On the proxy, the app's guard (proxy/app.py) also checks
+the Host and requires the proxy's secret before a request gets here.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The proxy's aiohttp application: provider routes, a catch-all passthrough, headroom's own routes."""
+"""The proxy's aiohttp application: provider routes, a catch-all passthrough, headroom's own routes,
+and the one guard every request passes first (`guard`)."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +7,7 @@ from functools import partial
 
 from aiohttp import web
 
-from .. import wires
+from .. import loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
@@ -19,11 +20,59 @@ FORWARDER = web.AppKey("headroom_forwarder", Forwarder)
 COUNTERS = web.AppKey("headroom_counters", SessionCounters)
 SETTINGS = web.AppKey("headroom_settings", ProxySettings)
 
+# Provider routes: (method, path, wire protocol, provider); None: by the request's headers.
+PROVIDER_ROUTES = (
+    ("POST", "/v1/messages", wires.ANTHROPIC, wires.PROVIDER_OF[wires.ANTHROPIC]),
+    ("POST", "/v1/messages/count_tokens", wires.ANTHROPIC, wires.PROVIDER_OF[wires.ANTHROPIC]),
+    ("POST", "/v1/chat/completions", wires.OPENAI_CHAT, wires.PROVIDER_OF[wires.OPENAI_CHAT]),
+    ("POST", "/v1/responses", wires.OPENAI_RESPONSES, wires.PROVIDER_OF[wires.OPENAI_RESPONSES]),
+    # /v1/models: OpenAI-style unless the client speaks Anthropic (it has /v1/models too).
+    ("GET", "/v1/models", wires.PASSTHROUGH, None),
+    ("*", "/{tail:.*}", wires.PASSTHROUGH, None),
+)
+# headroom's own routes: those that serve originals or figures need the proxy's secret.
+OPEN, SECRET = "open", "secret"
+OWN_ROUTES = {"/healthz": OPEN, "/stats": SECRET, "/v1/retrieve/{key}": SECRET, "/mcp": SECRET}
+
+
+def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
+    """The middleware every route passes, before any body is read. For all routes: no browser Origin
+    but this machine's, no Host but a loopback name (or `settings.allowed_hosts`) — a web page cannot
+    drive the provider routes, nor read an answer through DNS rebinding. A refused provider request
+    gets a provider-shaped error and a ledger row, like any other refusal. Own routes: loopback callers
+    only, and those marked SECRET need `Authorization: Bearer <settings.secret>`. `routes`: provider
+    route resource → (protocol, provider), for the refusal's shape and record."""
+
+    @web.middleware
+    async def guard(request: web.Request, handler):
+        resource = request.match_info.route.resource
+        own = OWN_ROUTES.get(resource.canonical) if resource is not None else None
+        why = loopback.refusal(host=request.headers.get("Host"), origin=request.headers.get("Origin"),
+                               bound_host=settings.host, allowed_hosts=settings.allowed_hosts)
+        if why is not None and own is None:
+            protocol, provider = routes.get(resource, (wires.PASSTHROUGH, None))
+            return fwd.refuse(request, protocol, provider, 403, f"headroom: {why}", kind="permission_error")
+        if why is not None:
+            return web.json_response({"error": why}, status=403)
+        if own is not None and not loopback.is_loopback_host(request.remote):
+            return web.json_response({"error": "loopback callers only"}, status=403)
+        if own == SECRET and not loopback.secret_matches(request.headers.get("Authorization"), settings.secret):
+            return web.json_response(
+                {"error": "this route needs the proxy's secret (Authorization: Bearer <secret>)",
+                 "hint": "`headroom wrap` hands it to the agent; `headroom proxy` prints where its file is"},
+                status=401, headers={"WWW-Authenticate": 'Bearer realm="headroom"'})
+        return await handler(request)
+
+    return guard
+
 
 def make_app(settings: ProxySettings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, handler_args={"max_field_size": 65536})
     counters = SessionCounters(settings.session_id, settings.agent)
     fwd = Forwarder(settings, counters)
+    routes: dict = {}  # filled below, as the provider routes are added
+    guard = make_guard(settings, fwd, routes)
+    app = web.Application(client_max_size=settings.max_body_bytes, handler_args={"max_field_size": 65536},
+                          middlewares=[guard])
     app[FORWARDER], app[COUNTERS], app[SETTINGS] = fwd, counters, settings
     app.cleanup_ctx.append(fwd.client_ctx)
 
@@ -41,10 +90,8 @@ def make_app(settings: ProxySettings) -> web.Application:
         log.warning("could not serve /mcp; continuing without it", exc_info=True)
 
     ex = fwd.expect  # Expect: 100-continue, refused before `100 Continue` when the body is too large
-    for path, wire in (("/v1/messages", wires.ANTHROPIC), ("/v1/messages/count_tokens", wires.ANTHROPIC),
-                       ("/v1/chat/completions", wires.OPENAI_CHAT), ("/v1/responses", wires.OPENAI_RESPONSES)):
-        r.add_post(path, partial(fwd.handle, protocol=wire, provider=wires.PROVIDER_OF[wire]), expect_handler=ex)
-    # /v1/models: OpenAI-style unless the client speaks Anthropic (it has /v1/models too).
-    r.add_get("/v1/models", partial(fwd.handle, protocol=wires.PASSTHROUGH), expect_handler=ex)
-    r.add_route("*", "/{tail:.*}", partial(fwd.handle, protocol=wires.PASSTHROUGH), expect_handler=ex)
+    for method, path, protocol, provider in PROVIDER_ROUTES:
+        route = r.add_route(method, path, partial(fwd.handle, protocol=protocol, provider=provider),
+                            expect_handler=ex)
+        routes[route.resource] = (protocol, provider)
     return app

@@ -180,18 +180,25 @@ class Forwarder:
     def _kind(flow: Flow) -> str | None:
         return "api_error" if flow.provider == upstream.ANTHROPIC else None
 
+    def refuse(self, request: web.Request, protocol: str, provider: str | None, status: int, message: str, *,
+               kind: str | None = None) -> web.StreamResponse:
+        """Refuse a request before any step ran (the app's guard): answered and reported like any refusal."""
+        return self._refuse(Flow.begin(request, protocol, provider, self.settings), Refused(status, message, kind=kind))
+
     def _refuse(self, flow: Flow, r: Refused, *, error: str | None = None) -> web.StreamResponse:
         """Answer the client with a provider-shaped error, and report it. Once the answer is under way
-        its status is gone: the connection is cut instead, so the client cannot take it for complete."""
+        its status is gone: the connection is cut instead, so the client cannot take it for complete.
+        The message leaves the process (body, ledger): redacted, since exception texts carry URLs."""
         if flow.response is not None:
             return self._cut(flow, records.UPSTREAM_BROKE, r.message)
         rec = flow.record
+        message = redact.text(r.message)
         rec.status = r.status
-        rec.error = (error or r.message)[:500]
+        rec.error = redact.text(error or r.message)[:500]
         rec.duration_ms = (time.perf_counter() - flow.t0) * 1000
         if not flow.reported:
             self.reporter.report_counted(flow)  # compressed (and stored) before a failed send: count it all the same
-        return web.Response(status=r.status, body=upstream.error_body(flow.provider, r.status, r.message, kind=r.kind),
+        return web.Response(status=r.status, body=upstream.error_body(flow.provider, r.status, message, kind=r.kind),
                             content_type="application/json")
 
     def _fail(self, flow: Flow, e: Exception) -> web.StreamResponse:

@@ -1,25 +1,11 @@
-"""headroom's own routes on the proxy: `/healthz` (anyone) and `/stats` (loopback callers only)."""
+"""headroom's own routes on the proxy: `/healthz` (anyone on this machine), `/stats` and `/v1/retrieve`
+(loopback callers holding the proxy's secret). Who may call them is decided before they run, by the
+app's guard (app.py), for every route alike."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from ..loopback import is_loopback_host, origin_allowed
 from .._version import __version__
-
-
-def local_only_error(request: web.Request) -> web.Response | None:
-    """403 unless the caller is on this machine and the page asking (if any) is too. The Host and
-    Origin checks stop DNS rebinding: a web page whose name resolves to 127.0.0.1 still sends its
-    own name in Host/Origin."""
-    if not is_loopback_host(request.remote):
-        return web.json_response({"error": "loopback callers only"}, status=403)
-    host = request.host or ""
-    host = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
-    if not is_loopback_host(host):
-        return web.json_response({"error": "Host must be a loopback address"}, status=403)
-    if not origin_allowed(request.headers.get("Origin")):
-        return web.json_response({"error": "cross-origin requests are refused"}, status=403)
-    return None
 
 
 def make_handlers(settings, counters):
@@ -28,16 +14,10 @@ def make_handlers(settings, counters):
                                   "session_id": settings.session_id, "agent": settings.agent})
 
     async def stats(request: web.Request) -> web.Response:
-        denied = local_only_error(request)
-        if denied is not None:
-            return denied
         return web.json_response(counters.snapshot())
 
     async def retrieve(request: web.Request) -> web.Response:
-        """The original behind a marker's key, for local tools (loopback only)."""
-        denied = local_only_error(request)
-        if denied is not None:
-            return denied
+        """The original behind a marker's exact key (prefixes are a convenience of the CLI only)."""
         import asyncio
 
         from ..ccr.store import retrieve as ccr_retrieve

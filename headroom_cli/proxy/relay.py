@@ -18,7 +18,7 @@ from multidict import CIMultiDict
 
 from ..stats.records import CLIENT_GONE, UPSTREAM_BROKE, RequestRecord, Usage
 from ..stats.usage import DIALECTS, UsageSniffer
-from . import upstream
+from . import redact, upstream
 from .background import AfterResponse, HotPhase
 from .counters import SessionCounters
 from .flow import Figures, Flow, Refused
@@ -183,7 +183,7 @@ def describe(e: BaseException) -> str:
         why = "connection refused" if isinstance(e.os_error, ConnectionRefusedError) else \
             (e.os_error.strerror or str(e.os_error))
         return f"cannot connect to {e.host}:{e.port} ({why})"
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return redact.text(f"{type(e).__name__}: {e}") if str(e) else type(e).__name__  # aiohttp's text has URLs
 
 
 # -- finishing and reporting --------------------------------------------------------------------
@@ -234,6 +234,7 @@ class Reporter:
         self.report(rec)
 
     def report(self, rec: RequestRecord) -> None:
+        rec.error = redact.text(rec.error)  # the last step before the ledger: no URL secret gets there
         self.counters.add(rec)
         cb = self.settings.on_record
         if cb is not None:

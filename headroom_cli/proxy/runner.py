@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 from ..errors import HeadroomError
@@ -77,14 +79,33 @@ def _http_logger() -> logging.Logger:
     return lg
 
 
+def publish_secret(settings: ProxySettings, port: int) -> Path:
+    """Write the proxy's secret to `<runtime dir>/proxy-<port>.secret`, readable by this user only, for
+    clients the user points at `headroom proxy` themselves (`wrap` hands it over in the environment).
+    Written to a fresh 0600 file and renamed into place, so it is never readable by others."""
+    from .. import config
+
+    path = config.ensure_dir(config.paths().runtime_dir) / f"proxy-{port}.secret"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, (settings.secret + "\n").encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
 class ProxyServer:
     """The proxy app served from a daemon thread. `start()` returns at once; `wait_ready()` blocks
     until aiohttp serves (or raises what went wrong); `stop()` lets in-flight requests finish for
-    up to `grace` seconds."""
+    up to `grace` seconds. `publish_secret`: write the secret to a 0600 file while serving (`secret_file`)."""
 
-    def __init__(self, settings: ProxySettings, sock: socket.socket | None = None):
+    def __init__(self, settings: ProxySettings, sock: socket.socket | None = None, *, publish_secret: bool = False):
         self.settings = settings
         self._sock = sock
+        self._publish_secret = publish_secret
+        self.secret_file: Path | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: Any = None
@@ -120,6 +141,8 @@ class ProxyServer:
             return self
         if self._sock is None:
             self._sock = bind_socket(self.settings.host, self.settings.port)
+        if self._publish_secret:
+            self.secret_file = publish_secret(self.settings, self.port)
         self._thread = threading.Thread(target=self._run, name="headroom-proxy", daemon=True)
         self._thread.start()
         return self
@@ -140,6 +163,8 @@ class ProxyServer:
     def stop(self, grace: float = 2.0) -> None:
         """Stop serving; in-flight requests get `grace` seconds. Idempotent, callable from any thread."""
         self._stop_requested = True
+        if self.secret_file is not None:
+            self.secret_file.unlink(missing_ok=True)
         loop, thread = self._loop, self._thread
         if thread is None:  # never started: just release the socket
             if self._sock is not None:

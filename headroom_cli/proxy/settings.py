@@ -2,6 +2,7 @@
 fill it, the app reads it. No aiohttp import here (wrap builds it before aiohttp has loaded)."""
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
 
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def new_secret() -> str:
+    """The proxy's secret: what `/mcp`, `/v1/retrieve` and `/stats` require (`Authorization: Bearer`)."""
+    return secrets.token_urlsafe(32)
 
 
 @dataclass
@@ -41,6 +47,12 @@ class ProxySettings:
     openai_upstream: str = config.OPENAI_API
     host: str = "127.0.0.1"
     port: int = 0
+    # Names the proxy answers to beyond loopback (a team gateway, DESIGN §8): they replace the loopback
+    # Host rule of the guard (loopback.refusal). Empty: loopback names only when bound to loopback.
+    allowed_hosts: tuple[str, ...] = ()
+    # Required by headroom's own routes that serve originals or figures; `wrap` hands it to the agent
+    # through its environment, `headroom proxy` writes it to a 0600 file (runner.publish_secret).
+    secret: str = field(default_factory=new_secret, repr=False)
     max_body_bytes: int = 64 * 1024 * 1024
     session_id: str = field(default_factory=new_session_id)
     agent: str = "proxy"

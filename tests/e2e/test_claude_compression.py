@@ -76,7 +76,9 @@ def test_big_output_compressed_and_retrieved_through_mcp(workdir, tool_search, m
     monkeypatch.setenv("HEADROOM_HOME", env["HEADROOM_HOME"])
     original = default_store().get(state["key"])
     assert original and len(original) > 10 * len(compressed)
-    assert state["retrieved"] == original  # Claude Code itself answered the call with the original
+    # Claude Code itself answered the call with the original: /mcp answers only the proxy's secret, which
+    # Claude Code expanded from ${HEADROOM_PROXY_SECRET} in the server's headers (never on its command line)
+    assert state["retrieved"] == original
     assert_clean(env, out)
 
 
@@ -136,7 +138,8 @@ def test_codex_retrieves_through_its_mcp_namespace(workdir):  # noqa: F811
         assert not any(t.get("name") == "headroom_retrieve" for t in tools)  # not injected
     assert "headroom_retrieve key=" in state["compressed"] and "ERROR batch 777 failed" in state["compressed"]
     original = default_store().get(state["key"])
-    # Codex itself called /mcp; it trims long tool output to head + tail, so compare the ends
+    # Codex itself called /mcp, with the secret from bearer_token_env_var (/mcp refuses calls without it);
+    # it trims long tool output to head + tail, so compare the ends
     assert original and "batch 1 ok" in state["retrieved"] and "ERROR batch 777 failed" in state["retrieved"]
     assert len(state["retrieved"]) > 3 * len(state["compressed"])
     assert_clean(env, out)

@@ -211,9 +211,56 @@ def post(url: str, headers: dict, body: dict) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8", "replace")
 
 
+# -- MCP: the servers registered for this run, reached as the real agents reach them -------------
+def expand(value: str) -> str:
+    """Claude Code's ${VAR} / ${VAR:-default} expansion in an MCP server's url and headers (an unset
+    variable without a default stays as written)."""
+    def one(m):
+        name, _, default = m.group(1).partition(":-")
+        return os.environ.get(name, default if ":-" in m.group(1) else m.group(0))
+    return re.sub(r"\$\{([^}]+)\}", one, value)
+
+
+def mcp_servers() -> list[tuple[str, dict]]:
+    """(url, headers) of each HTTP MCP server this agent was given."""
+    out = []
+    if AGENT == "claude":
+        for cfg in REPORT.get("mcp_config", []):
+            for srv in (cfg.get("mcpServers") or {}).values():
+                if srv.get("type") == "http":
+                    out.append((expand(srv["url"]), {k: expand(v) for k, v in (srv.get("headers") or {}).items()}))
+    elif AGENT == "codex":
+        for srv in (REPORT.get("mcp_servers") or {}).values():
+            if srv.get("url"):  # streamable HTTP: bearer_token_env_var, http_headers, env_http_headers
+                h = dict(srv.get("http_headers") or {})
+                h.update({k: os.environ.get(v, "") for k, v in (srv.get("env_http_headers") or {}).items()})
+                if srv.get("bearer_token_env_var"):
+                    h["Authorization"] = "Bearer " + os.environ.get(srv["bearer_token_env_var"], "")
+                out.append((srv["url"], h))
+    return out
+
+
+def mcp_probe() -> None:
+    """List the tools of the first MCP server (as an agent does at start-up); for the tests, the same
+    call without its headers too."""
+    servers = mcp_servers()
+    if not servers:
+        return
+    url, headers = servers[0]
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"accept": "application/json, text/event-stream"}
+    status, answer = post(url, {**accept, **headers}, listing)
+    try:
+        tools = [t["name"] for t in json.loads(answer)["result"]["tools"]]
+    except (ValueError, KeyError, TypeError):
+        tools = []
+    REPORT["mcp"] = {"status": status, "tools": tools, "without_secret": post(url, accept, listing)[0]}
+
+
 def chat() -> int:
     proto, url, headers, src = TARGETS[AGENT]()
     REPORT.update(protocol=proto, url=url, source=src)
+    mcp_probe()
     body = first_body(proto)
     s1, a1 = post(url, headers, body)
     s2, a2 = post(url, headers, second_body(proto, body, a1))
