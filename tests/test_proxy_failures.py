@@ -196,10 +196,11 @@ async def test_upstream_credentials_and_a_client_authorization_header_are_a_clea
 async def test_deep_json_on_mcp_is_a_json_rpc_parse_error():
     with ProxyServer(ProxySettings()) as p:
         deep = b"[" * 100_000 + b"]" * 100_000
-        status, data = await post(p.url + "/mcp", None, raw=deep)
+        secret = {"Authorization": f"Bearer {p.settings.secret}"}  # /mcp needs the proxy's secret
+        status, data = await post(p.url + "/mcp", None, raw=deep, headers=secret)
         assert status == 400
         assert json.loads(data)["error"]["code"] == -32700
-        status, data = await post(p.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        status, data = await post(p.url + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=secret)
         assert status == 200 and json.loads(data)["result"] == {}
 
 
