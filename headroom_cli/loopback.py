@@ -55,7 +55,7 @@ def refusal(*, host: str | None, origin: str | None, bound_host: str,
             allowed_hosts: tuple[str, ...] = ()) -> str | None:
     """Why a request that a browser could have sent is refused, or None. Agents send `Host:
     127.0.0.1:PORT` or `localhost:PORT` and no Origin; a web page sends its own Origin on every POST,
-    and under DNS rebinding its own name as Host. `allowed_hosts` (a gateway's names, DESIGN §8)
+    and under DNS rebinding its own name as Host. `allowed_hosts` (a gateway's names, docs/ARCHITECTURE.md §3)
     replaces the loopback Host rule; a proxy bound beyond loopback without that list checks no Host.
     A request without Host is not from a browser (they always send one)."""
     if not origin_allowed(origin, allowed_hosts):

@@ -183,7 +183,7 @@ def test_the_rule_refuses_foreign_hosts_on_a_loopback_bind(host):
 
 
 def test_allowed_hosts_replace_the_loopback_host_rule():
-    """The hook for a future non-loopback gateway (DESIGN §8): a list of names the proxy answers to."""
+    """The hook for a future non-loopback gateway (docs/ARCHITECTURE.md §3): a list of names the proxy answers to."""
     gw = dict(bound_host="0.0.0.0", allowed_hosts=("gw.example",))
     assert loopback.refusal(host="gw.example:8787", origin=None, **gw) is None
     assert loopback.refusal(host="GW.example", origin="https://gw.example", **gw) is None

@@ -47,7 +47,7 @@ class ProxySettings:
     openai_upstream: str = config.OPENAI_API
     host: str = "127.0.0.1"
     port: int = 0
-    # Names the proxy answers to beyond loopback (a team gateway, DESIGN §8): they replace the loopback
+    # Names the proxy answers to beyond loopback (a team gateway, docs/ARCHITECTURE.md §3): they replace the loopback
     # Host rule of the guard (loopback.refusal). Empty: loopback names only when bound to loopback.
     allowed_hosts: tuple[str, ...] = ()
     # Required by headroom's own routes that serve originals or figures; `wrap` hands it to the agent
