@@ -11,7 +11,8 @@ threads, and tripled the time the client waited. So figures go to one worker thr
   request that arrives meanwhile (tiktoken releases the GIL while it encodes);
 - hands a job to a plain thread at normal priority once the waiting jobs hold `max_backlog_bytes` (each holds
   its request's bodies: memory stays bounded when requests keep coming faster than quiet moments);
-- on `drain()` (proxy shutdown) runs what is still queued on the caller's thread, at normal priority.
+- on `drain()` (proxy shutdown) runs what is still queued on the caller's thread, at normal priority, and
+  past its deadline runs each remaining job's `fallback` instead (no record is lost).
 """
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ class AfterResponse:
         self.max_backlog_bytes = max_backlog_bytes
         self.name = name
         self._cv = threading.Condition()
-        self._queue: collections.deque[tuple[concurrent.futures.Future, Callable, tuple, int]] = collections.deque()
+        # (future, fn, args, size, fallback)
+        self._queue: collections.deque[tuple[concurrent.futures.Future, Callable, tuple, int, Callable | None]] = \
+            collections.deque()
         self._queued_bytes = 0
         self._hot = 0
         self._thread: threading.Thread | None = None
@@ -78,14 +81,17 @@ class AfterResponse:
     def backlog_bytes(self) -> int:
         return self._queued_bytes
 
-    def submit(self, fn: Callable[..., Any], *args: Any, size: int = 0) -> concurrent.futures.Future:
-        """Run `fn(*args)` later; `size`: the bytes the job keeps alive until then (its request's body)."""
+    def submit(self, fn: Callable[..., Any], *args: Any, size: int = 0,
+               fallback: Callable[[], Any] | None = None) -> concurrent.futures.Future:
+        """Run `fn(*args)` later; `size`: the bytes the job keeps alive until then (its request's body);
+        `fallback`: what to do instead if shutdown comes before the job could run (e.g. report the record
+        without its exact figures rather than lose it)."""
         fut: concurrent.futures.Future = concurrent.futures.Future()
         size = max(1, size)
         with self._cv:
             overflow = self._closed or (bool(self._queue) and self._queued_bytes + size > self.max_backlog_bytes)
             if not overflow:
-                self._queue.append((fut, fn, args, size))
+                self._queue.append((fut, fn, args, size, fallback))
                 self._queued_bytes += size
                 self._ensure_thread()
                 self._cv.notify_all()
@@ -108,10 +114,15 @@ class AfterResponse:
             left = list(self._queue)
             self._queue.clear()
             self._queued_bytes = 0
-        for i, (fut, fn, args, _) in enumerate(left):
+        for i, (fut, fn, args, _, _) in enumerate(left):
             if time.monotonic() > deadline or (t is not None and t.is_alive()):
-                for f, *_ in left[i:]:
+                for f, _, _, _, fallback in left[i:]:
                     f.cancel()
+                    if fallback is not None:
+                        try:
+                            fallback()
+                        except Exception:
+                            log.debug("fallback of a cancelled job failed", exc_info=True)
                 log.warning("shutting down: %d request figure(s) not counted in time", len(left) - i)
                 return False
             _run(fut, fn, args)
@@ -147,7 +158,7 @@ class AfterResponse:
                 self._cv.wait_for(lambda: not self._hot or self._closed, timeout=self.max_wait)
                 if self._closed or not self._queue:
                     continue
-                fut, fn, args, size = self._queue.popleft()
+                fut, fn, args, size, _ = self._queue.popleft()
                 self._queued_bytes -= size
             _run(fut, fn, args)
 

@@ -221,7 +221,11 @@ class Reporter:
         if flow.figures is None:
             self.report(flow.record)
             return
-        self.after.submit(self._count_and_report, flow.record, flow.figures, size=len(flow.request_body))
+        rec = flow.record
+        # At shutdown past the drain's deadline the record still lands, without exact figures (as when
+        # counting fails).
+        self.after.submit(self._count_and_report, rec, flow.figures, size=len(flow.request_body),
+                          fallback=lambda: self.report(rec))
 
     def _count_and_report(self, rec: RequestRecord, figures: Figures) -> None:
         try:
