@@ -3,23 +3,20 @@ skipped when the fixtures are absent. They are read in place, never copied into 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+import real_fixtures
 
 from headroom_cli.compress import markers, router
 from headroom_cli.ccr.store import key_for
 from headroom_cli.compress.base import Context
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 FILES = ["claude-code-2.1.330.jsonl", "codex-0.169.0.jsonl"]
 
 
 def tool_results(name: str) -> list[tuple[str, str]]:
     """(tool input, tool result text) pairs of the last request of a session."""
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip("real request fixtures not present")
+    path = real_fixtures.path(name)
     body = json.loads(path.read_text().splitlines()[-1])
     calls: dict[str, str] = {}
     out = []

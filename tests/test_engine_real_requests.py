@@ -7,23 +7,20 @@ cache keeps hitting.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+import real_fixtures
 
 from headroom_cli.ccr.store import retrieve
 from headroom_cli.compress.api import CompressConfig, compress_request
 from headroom_cli.compress.memo import Memo
 from headroom_cli.compress.protocols import sites
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 CASES = [("claude-code-2.1.330.jsonl", "anthropic", "messages"), ("codex-0.169.0.jsonl", "openai_responses", "input")]
 
 
 def load(name):
-    f = FIXTURES / name
-    if not f.exists():
-        pytest.skip(f"real request fixtures not present at {FIXTURES}")
+    f = real_fixtures.path(name)
     return [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

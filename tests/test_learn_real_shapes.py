@@ -6,20 +6,17 @@ request's history, written out as transcript lines, must read back with every ca
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+import real_fixtures
 
 from headroom_cli.learn import readers
 from headroom_cli.learn.mining import call_outcome, mine
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 
 
 def _last_body(name: str) -> dict:
-    f = REAL / name
-    if not f.exists():
-        pytest.skip(f"{f} not present")
+    f = real_fixtures.path(name)
     return json.loads(f.read_text(encoding="utf-8").splitlines()[-1])
 
 

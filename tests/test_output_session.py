@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
+import real_fixtures
 
 from headroom_cli.output.holdout import conversation_id
 from headroom_cli.output.shaper import shape_request
@@ -177,16 +177,13 @@ def test_no_cache_reads_lost_on_the_caching_fake():
     assert shaped_cache.cache_read >= plain.cache_read
 
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 
 
 @pytest.mark.parametrize("name,protocol", [("claude-code-2.1.330.jsonl", "anthropic"),
                                            ("codex-0.169.0.jsonl", "openai_responses")])
 def test_real_sessions_keep_their_prefix(name, protocol):
     """Opt-in: real Claude Code / Codex bodies (outside the repo; skipped when absent)."""
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
+    path = real_fixtures.path(name)
     bodies = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     prev = prev_orig = None
     notes = set()

@@ -4,16 +4,15 @@ same request forwarded twice gives the same bytes (cache safety)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import aiohttp
 import pytest
+import real_fixtures
 
 from headroom_cli.proxy.runner import ProxyServer
 from headroom_cli.proxy.settings import ProxySettings
 from headroom_cli.testing import FakeProvider
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real_requests"
 CASES = [
     ("claude-code-2.1.330.jsonl", "/v1/messages?beta=true",
      {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01", "anthropic-beta": "claude-code-20250219"}),
@@ -23,9 +22,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,path,headers", CASES, ids=["claude", "codex"])
 async def test_replay_real_requests(name, path, headers):
-    f = FIXTURES / name
-    if not f.exists():
-        pytest.skip(f"{f} not present")
+    f = real_fixtures.path(name)
     bodies = [line.encode() for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert bodies
     async with FakeProvider() as fake:

@@ -92,8 +92,8 @@ class Profile:
     protocols: tuple[str, ...] = ()
     builder: str = "generic"
     mcp: bool = False  # wrap registers its per-run MCP server (HTTP, on the proxy) with the agent
-    # How the model sees the MCP retrieve tool (markers name it so), and extra marker words used when
-    # the agent defers MCP tools (Claude Code with tool search loads them through ToolSearch).
+    # How the model sees the MCP retrieve tool (markers name it so), and extra marker words for agents
+    # that may defer MCP tools (Claude Code loads them through ToolSearch): in every marker when set.
     mcp_marker_tool: str = ""
     mcp_deferred_hint: str = ""
     env: dict[str, str] = field(default_factory=dict)  # values are templates ({base_url}, …)

@@ -156,7 +156,9 @@ class WrapRun:
             # model sees it.
             overrides["retrieval"] = "mcp"
             overrides["marker_tool"] = profile.mcp_marker_tool or config.RETRIEVE_TOOL
-            if profile.mcp_deferred_hint and self.plan.env.get("ENABLE_TOOL_SEARCH", "").lower() == "true":
+            # Whatever the upstream: Claude Code 2.1.330 deferred the tool behind a gateway too, where
+            # ENABLE_TOOL_SEARCH is not set (issue 16 item 14); the hint's "if deferred" covers both.
+            if profile.mcp_deferred_hint:
                 overrides["marker_hint"] = profile.mcp_deferred_hint
         if "on_record" not in overrides:
             from ..stats.recorder import Recorder  # batches rows to the ledger on its own thread

@@ -76,9 +76,12 @@ def make_app(settings: ProxySettings) -> web.Application:
     app[FORWARDER], app[COUNTERS], app[SETTINGS] = fwd, counters, settings
     app.cleanup_ctx.append(fwd.client_ctx)
 
-    healthz, stats, retrieve = make_handlers(settings, counters)
+    healthz, stats, retrieve, index = make_handlers(settings, counters)
     r = app.router
     r.add_get("/healthz", healthz)
+    r.add_get("/health", healthz)  # the name people try first: answered here, not forwarded upstream (502)
+    # A browser or `curl` on the proxy's URL gets what this is; HEAD / (Claude Code's probe) still goes upstream.
+    r.add_get("/", index, allow_head=False)
     r.add_get("/stats", stats)
     r.add_get("/v1/retrieve/{key}", retrieve)
     try:  # `/mcp` for agents, before the catch-all; the proxy runs without it

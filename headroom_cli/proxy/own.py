@@ -1,6 +1,6 @@
-"""headroom's own routes on the proxy: `/healthz` (anyone on this machine), `/stats` and `/v1/retrieve`
-(loopback callers holding the proxy's secret). Who may call them is decided before they run, by the
-app's guard (app.py), for every route alike."""
+"""headroom's own routes on the proxy: `/healthz` = `/health` and `/` (anyone on this machine), `/stats` and
+`/v1/retrieve` (loopback callers holding the proxy's secret). Who may call them is decided before they run, by
+the app's guard (app.py), for every route alike."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -33,4 +33,11 @@ def make_handlers(settings, counters):
             return web.json_response({"key": key, "text": text})
         return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
-    return healthz, stats, retrieve
+    async def index(request: web.Request) -> web.Response:
+        """`GET /`: what answers here and where to look (the provider routes are for agents)."""
+        return web.json_response({"service": "headroom", "version": __version__, "session_id": settings.session_id,
+                                  "health": "/healthz", "stats": "/stats",
+                                  "routes": ["POST /v1/messages", "POST /v1/chat/completions", "POST /v1/responses",
+                                             "GET /v1/models", "/mcp"]})
+
+    return healthz, stats, retrieve, index
