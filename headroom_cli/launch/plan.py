@@ -24,6 +24,15 @@ from .shims import child_env
 from .upstream import Upstreams
 
 
+# What wrap sets for every agent (documented in the README's generated table with the profiles' `env_notes`).
+COMMON_ENV_NOTES = {
+    "HEADROOM_SESSION_ID": "this run's session: `headroom statusline` and the dashboard find it by this",
+    "HEADROOM_PROXY_URL": "this run's proxy, for headroom commands the agent runs (status line, nested wrap)",
+    "HEADROOM_WRAPPED": "the agents wrapped up the process chain: a shim named like the agent cannot wrap itself again",
+    "HEADROOM_PROXY_SECRET": "the proxy's secret for its own routes (`/mcp`), handed over here, never on a command line",
+}
+
+
 @dataclass
 class LaunchPlan:
     argv: list[str]

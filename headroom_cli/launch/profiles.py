@@ -98,6 +98,9 @@ class Profile:
     mcp_deferred_hint: str = ""
     env: dict[str, str] = field(default_factory=dict)  # values are templates ({base_url}, …)
     env_default: dict[str, str] = field(default_factory=dict)  # set only when the user has not
+    # Why: every variable wrap may set for this agent (profile templates and the builder's own), one line each;
+    # the README's table is generated from these and a test checks every plan sets only documented ones.
+    env_notes: dict[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()  # per-run args placed before the user's (templates too)
     upstream_env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # protocol family → env vars
     # First arguments that start a maintenance command, not a session (`claude mcp list`): those runs
@@ -256,6 +259,7 @@ def parse(path: Path) -> Profile:
         mcp_deferred_hint=f.text("mcp_deferred_hint"),
         env=f.str_map("env"),
         env_default=f.str_map("env_default"),
+        env_notes=f.str_map("env_notes"),
         args=f.texts("args"),
         upstream_env=up,
         plain_subcommands=frozenset(f.texts("plain_subcommands")),

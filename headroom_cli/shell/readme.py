@@ -1,5 +1,6 @@
 """Sections of README.md generated from the code, so they cannot drift: the configuration table
-(`config.settings_table_markdown()`), the agent table (launcher profiles) and the shell table.
+(`config.settings_table_markdown()`), the agent table and what wrap sets in each agent's environment (launcher
+profiles) and the shell table.
 
     python -m headroom_cli.cli.regen readme --write    # rewrite the generated sections in README.md
     python -m headroom_cli.cli.regen readme --check    # exit 1 if they are stale (a test checks this)
@@ -36,6 +37,28 @@ def _agents() -> str:
     return "\n".join(rows)
 
 
+def _agent_env() -> str:
+    """Every variable `wrap` sets in an agent's environment, and why (profiles' `env_notes`)."""
+    from ..launch.plan import COMMON_ENV_NOTES
+    from ..launch.profiles import all_profiles, builtin_dirs
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    builtin = {p.resolve() for d in builtin_dirs() for p in d.glob("*.toml")}
+    rows = ["| agent | variable | why |", "|---|---|---|"]
+    for name, p in all_profiles().items():
+        if Path(p.source).resolve() not in builtin:
+            continue
+        if not p.env_notes:
+            rows.append(f"| {p.title} | – | nothing beyond the variables below (per-run flags only) |")
+        for var, why in p.env_notes.items():
+            rows.append(f"| {p.title} | `{var}` | {cell(why)} |")
+    for var, why in COMMON_ENV_NOTES.items():
+        rows.append(f"| every agent | `{var}` | {cell(why)} |")
+    return "\n".join(rows)
+
+
 def _shells() -> str:
     from . import aliases
     from . import completions as comp
@@ -51,7 +74,7 @@ def _shells() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"config": _config, "agents": _agents, "shells": _shells}
+SECTIONS = {"config": _config, "agents": _agents, "agent-env": _agent_env, "shells": _shells}
 
 
 def render(text: str) -> str:
