@@ -95,8 +95,11 @@ def run_wrap(opts) -> int:
         if opts.dry_run:
             _print_dry_run(run, plan)
             return ExitStatus.OK
+        if run.direct_argv is not None:
+            run.exec_direct()  # `claude --version`: the agent replaces this process
         _banner(run, plan)
         run.start()
+        _notes(run.late_notes)
         _preload_summary()
         code = run.wait()
     finally:
@@ -142,6 +145,15 @@ def _upstream_line(plan) -> str:
     return " · ".join(out)
 
 
+def _notes(notes) -> None:
+    from ..launch.plan import mask_text
+    from . import output
+
+    for n in notes:
+        output.echo(f"headroom ▸ {mask_text(n)}", err=True)
+    output.flush(err=True)
+
+
 def _banner(run, plan) -> None:
     from ..launch.plan import mask_text
     from . import output
@@ -172,6 +184,13 @@ def _print_dry_run(run, plan) -> None:
     from ..launch.profiles import env_prefixes
     from .output import echo
 
+    if run.direct_argv is not None:
+        echo(f"# headroom wrap {run.opts.agent} --dry-run")
+        for n in plan.banner_notes:
+            echo(f"# {mask_text(n)}")
+        echo("# command (your environment, unchanged):")
+        echo(mask_text(shlex.join(plan.argv)))
+        return
     echo(f"# headroom wrap {run.opts.agent} --dry-run (session {run.session_id})")
     echo(f"# proxy {run.display_url} · {_mode(run.settings)}")
     echo(f"# upstream {mask_text(_upstream_line(plan))}")

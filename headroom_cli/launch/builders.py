@@ -314,20 +314,21 @@ class Copilot(Generic):
         own_auth = next((v for v in ("COPILOT_PROVIDER_API_KEY_COMMAND", "COPILOT_PROVIDER_BEARER_TOKEN")
                          if ctx.env.get(v)), None)
         if key_var is None and own_auth is None:
-            raise HeadroomError(
+            draft.refusals.append(HeadroomError(
                 "copilot through headroom runs in bring-your-own-key mode and needs your provider key",
                 hint=f"set COPILOT_PROVIDER_API_KEY (or {key_vars[1]}); Copilot's subscription login cannot "
                      "be routed through a local proxy",
-            )
+            ))
         model, _, _ = take_option(ctx.user_args, "--model")
         model = model or ctx.env.get("COPILOT_MODEL") or ctx.env.get("COPILOT_PROVIDER_WIRE_MODEL")
         if not model or model == "auto":
-            raise HeadroomError("copilot in bring-your-own-key mode needs an explicit model",
-                                hint="set COPILOT_MODEL (e.g. gpt-4.1) or pass `-- --model NAME`")
+            draft.refusals.append(HeadroomError("copilot in bring-your-own-key mode needs an explicit model",
+                                                hint="set COPILOT_MODEL (e.g. gpt-4.1) or pass `-- --model NAME`"))
+            model = None
         draft.env["COPILOT_PROVIDER_BASE_URL"] = ctx.proxy_url if anthropic else ctx.openai_base_url
         if key_var and key_var != "COPILOT_PROVIDER_API_KEY":
             draft.env["COPILOT_PROVIDER_API_KEY"] = ctx.env[key_var]
-        if not ctx.env.get("COPILOT_MODEL"):
+        if model and not ctx.env.get("COPILOT_MODEL"):
             draft.env["COPILOT_MODEL"] = model
         if (ctx.env.get("COPILOT_PROVIDER_TRANSPORT") or "http").lower() != "http":
             draft.env["COPILOT_PROVIDER_TRANSPORT"] = "http"  # the proxy relays HTTP/SSE

@@ -35,6 +35,8 @@ class Draft:
     notes: list[str] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
     derived_files: dict[str, str] = field(default_factory=dict)
+    # What would stop the run (a missing key or model): raised by `wrap`, shown as warnings by `wrap --dry-run`.
+    refusals: list = field(default_factory=list)
 
 
 @dataclass

@@ -44,9 +44,11 @@ class LaunchPlan:
     agent: str = ""
     protocols: tuple[str, ...] = ()
     derived_files: dict[str, str] = field(default_factory=dict)  # name → content (dry-run display)
+    refusals: list = field(default_factory=list)  # HeadroomErrors that stop a real run (a dry run warns)
 
 
-def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
+def build_plan(ctx: BuildContext, upstreams: Upstreams, *, dry_run: bool = False) -> LaunchPlan:
+    """The plan; what would stop the run (`draft.refusals`) is raised, or, for a dry run, kept in `refusals`."""
     builder = builder_for(ctx.profile)
     draft = Draft(user_args=list(ctx.user_args))
     values = ctx.template_vars()
@@ -67,6 +69,8 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     # recursion guard: the agents wrapped up the process chain
     draft.env.update(child_env(ctx.profile.name, ctx.env))
 
+    if draft.refusals and not dry_run:
+        raise draft.refusals[0]
     env = {k: v for k, v in ctx.env.items() if k not in draft.unset}
     changes: dict[str, str | None] = {k: None for k in draft.unset if k in ctx.env}
     for k, v in draft.env.items():
@@ -78,7 +82,7 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams) -> LaunchPlan:
     return LaunchPlan(
         argv=argv, env=env, temp_files=draft.temp_files, banner_notes=[*upstreams.notes, *draft.notes],
         env_changes=changes, upstreams=upstreams, agent=ctx.profile.name, protocols=ctx.profile.protocols,
-        derived_files=draft.derived_files,
+        derived_files=draft.derived_files, refusals=draft.refusals,
     )
 
 

@@ -103,9 +103,11 @@ class Profile:
     env_notes: dict[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()  # per-run args placed before the user's (templates too)
     upstream_env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # protocol family → env vars
-    # First arguments that start a maintenance command, not a session (`claude mcp list`): those runs
-    # get the profile's environment but neither its `args` nor the builder's additions.
+    # First arguments that start a maintenance command, not a session (`claude mcp list`): `wrap` runs the
+    # agent directly for those (see `starts_no_session`).
     plain_subcommands: frozenset[str] = frozenset()
+    # Flags that make the agent print something and exit (`--version`, `--help`): anywhere before a bare `--`.
+    plain_flags: frozenset[str] = frozenset()
     env_prefixes: tuple[str, ...] = ()  # the agent's own variables (`wrap --dry-run` lists them)
     mcp_install: McpInstall | None = None  # `headroom mcp install` (the stdio server, for good)
     transcripts: Transcripts | None = None  # `headroom learn`
@@ -263,6 +265,7 @@ def parse(path: Path) -> Profile:
         args=f.texts("args"),
         upstream_env=up,
         plain_subcommands=frozenset(f.texts("plain_subcommands")),
+        plain_flags=frozenset(f.texts("plain_flags")),
         env_prefixes=f.texts("env_prefixes"),
         mcp_install=_mcp_install(f),
         transcripts=_transcripts(f),
@@ -308,6 +311,20 @@ def load_for_mcp_install(name: str) -> Profile:
         raise UsageError(f"{p.title}: its profile ({p.source}) has no `mcp_install` section, so headroom "
                          "does not know how to register its MCP server there", hint=choose)
     return p
+
+
+def starts_no_session(profile: Profile, args: list[str]) -> bool:
+    """`claude --version`, `claude mcp list`: a command that starts no chat session, so `wrap` runs the agent
+    directly (no proxy, no banner, no summary). The profile's `plain_subcommands` (first argument) and
+    `plain_flags` (any argument before a bare `--`) say which."""
+    if args and args[0] in profile.plain_subcommands:
+        return True
+    for a in args:
+        if a == "--":
+            break
+        if a in profile.plain_flags:
+            return True
+    return False
 
 
 def which(binary: str, path: str | None = None) -> str | None:

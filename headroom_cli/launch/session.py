@@ -103,6 +103,9 @@ class WrapRun:
         self.display_url = ""
         self.recorder: Any = None
         self.log_path: Path | None = None
+        # A command that starts no session (`claude --version`): run as is, with the user's environment.
+        self.direct_argv: list[str] | None = None
+        self.late_notes: list[str] = []  # what start() found out after the banner was printed
 
     # -- 1. plan -------------------------------------------------------------------------------
     def prepare(self) -> LaunchPlan:
@@ -118,6 +121,15 @@ class WrapRun:
             if not o.dry_run:
                 raise
             exe, missing_note = profile.binary, f"{e} ({e.hint})"  # a dry run still shows the plan
+        if profiles.starts_no_session(profile, list(o.user_args)):
+            # Nothing for a proxy to see: starting one cost ~0.8 s and printed a banner and an empty summary.
+            self.direct_argv = [exe, *o.user_args]
+            self.plan = LaunchPlan(argv=self.direct_argv, env=self.env, agent=profile.name,
+                                   protocols=profile.protocols,
+                                   banner_notes=[*([missing_note] if missing_note else []),
+                                                 "a command that starts no session: the agent runs directly, "
+                                                 "without the proxy"])
+            return self.plan
         from ..proxy.settings import ProxySettings, new_secret, new_session_id
 
         self.session_id = new_session_id()
@@ -146,9 +158,15 @@ class WrapRun:
         discovered = builder_for(profile).discover(ctx)
         ups = resolve(self.env, profile.upstream_env, discovered,
                       anthropic=o.anthropic_upstream, openai=o.openai_upstream)
-        self.plan = build_plan(ctx, ups)
+        self.plan = build_plan(ctx, ups, dry_run=o.dry_run)
         if missing_note:
             self.plan.banner_notes.insert(0, missing_note)
+        if o.dashboard == "tmux" and not self.env.get("TMUX"):  # known now: said in the banner, not after it
+            self.plan.banner_notes.append("--dashboard tmux: not inside tmux; run `headroom dashboard` in "
+                                          "another terminal")
+        for e in self.plan.refusals:  # only a dry run gets here with them: it shows the plan all the same
+            self.plan.banner_notes.insert(0, f"warning: a real run would stop here: {e}"
+                                             + (f" (hint: {e.hint})" if e.hint else ""))
         self.display_url = proxy_url
         overrides: dict[str, Any] = o.proxy.given()
         if features.mcp_url:
@@ -182,6 +200,17 @@ class WrapRun:
         return f"http://127.0.0.1:{self.settings.port}" if self.settings else ""
 
     # -- 2. run --------------------------------------------------------------------------------
+    def exec_direct(self) -> None:
+        """Replace this process with the agent (`direct_argv`): its exit code, signals and terminal are its own."""
+        assert self.direct_argv is not None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            os.execve(self.direct_argv[0], self.direct_argv, self.env)
+        except OSError as e:
+            raise HeadroomError(f"cannot start {self.direct_argv[0]}: {e.strerror or e}", exit_code=126,
+                                hint="check that the file is an executable for this machine") from None
+
     def start(self) -> None:
         assert self.plan is not None and not self.opts.dry_run
         from ..proxy.runner import ProxyServer
@@ -221,9 +250,7 @@ class WrapRun:
         import subprocess
 
         if not self.env.get("TMUX"):
-            self.plan.banner_notes.append("--dashboard tmux: not inside tmux; run `headroom dashboard` in "
-                                          "another terminal")
-            return
+            return  # prepare() put the note in the banner
         try:
             # The pane runs in the tmux server's environment: pass headroom's own settings (user dirs).
             env_args = [a for k, v in sorted(self.env.items())
@@ -233,9 +260,11 @@ class WrapRun:
                                   *env_args, self_command("dashboard")], capture_output=True, text=True,
                                  timeout=5, env=self.env)
         except (OSError, subprocess.SubprocessError) as e:
-            self.plan.banner_notes.append(f"--dashboard tmux: {e}")
+            self.late_notes.append(f"--dashboard tmux: {e}")
             return
         pane = out.stdout.strip()
+        if out.returncode != 0:
+            self.late_notes.append(f"--dashboard tmux: tmux split-window failed: {out.stderr.strip()[:200]}")
         if out.returncode == 0 and pane and self.journal is not None:
             self.journal.add("tmux_pane", pane=pane)
 

@@ -51,7 +51,16 @@ def install(p: Profile, *, dry_run: bool = False, runner: Runner | None = None) 
     assert spec is not None
     if spec.edits_file:
         return _file_install(p, spec, dry_run)
-    return [_run([_agent_binary(p), *_fill_args(spec.add)], spec, dry_run, runner)]
+    exe = _agent_binary(p)
+    try:
+        return [_run([exe, *_fill_args(spec.add)], spec, dry_run, runner)]
+    except HeadroomError:
+        # Idempotent: already registered (Claude Code's `mcp add` refuses an existing name) → replace it,
+        # which also refreshes a command path that moved.
+        if _registered(exe, spec, runner) is not True:
+            raise
+    return [_run([exe, *_fill_args(spec.remove)], spec, dry_run, runner),
+            _run([exe, *_fill_args(spec.add)], spec, dry_run, runner)]
 
 
 def uninstall(p: Profile, *, dry_run: bool = False, runner: Runner | None = None) -> list[Action]:
@@ -59,7 +68,13 @@ def uninstall(p: Profile, *, dry_run: bool = False, runner: Runner | None = None
     assert spec is not None
     if spec.edits_file:
         return _file_uninstall(p, spec, dry_run)
-    return [_run([_agent_binary(p), *_fill_args(spec.remove)], spec, dry_run, runner)]
+    exe = _agent_binary(p)
+    try:
+        return [_run([exe, *_fill_args(spec.remove)], spec, dry_run, runner)]
+    except HeadroomError:
+        if _registered(exe, spec, runner) is False:
+            return []  # idempotent: nothing of ours to remove
+        raise
 
 
 def config_file_path(p: Profile) -> Path | None:
@@ -110,6 +125,21 @@ def _run(argv: list[str], spec: McpInstall, dry_run: bool, runner: Runner | None
                             if spec.list else None)
     action.done = True
     return action
+
+
+def _registered(exe: str, spec: McpInstall, runner: Runner | None) -> bool | None:
+    """Does the agent's own `list` show our server (a line starting with its name)? None when it cannot say."""
+    import re
+
+    if not spec.list:
+        return None
+    try:
+        proc = (runner or _default_runner)([exe, *spec.list])
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return re.search(rf"^\s*{re.escape(SERVER)}\b", proc.stdout or "", re.M) is not None
 
 
 # --- a JSON file of our own editing -------------------------------------------------------------
