@@ -18,8 +18,34 @@ COMMAND_MODULES = [
 ]
 
 
+def _readable_help_types() -> None:
+    """typer 0.2x prints raw type names in help (`<bool>` beside every flag, `<str>`, `<list[str]>`): flags
+    show no type, a value without a metavar its option's name (HOST, PORT)."""
+    from typer import core
+
+    if getattr(core.TyperOption, "_headroom_types", False):
+        return
+    shown = core.TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):
+        if self.is_flag or self.count:
+            return None
+        if self.metavar is None and self.name:
+            return self.name.upper() + ("..." if self.nargs != 1 else "")
+        return shown(self, ctx)
+
+    def argument_type(self, ctx):
+        return self.metavar  # the argument's name is shown already; its type adds nothing
+
+    core.TyperOption.display_type_rich = display_type_rich
+    core.TyperArgument.display_type_rich = argument_type
+    core.TyperOption._headroom_types = True
+
+
 def build_app():
     import typer
+
+    _readable_help_types()
 
     from .._version import __version__
 

@@ -34,7 +34,11 @@ def run(*, interval: float = 1.0, once: bool = False, console=None, ledger=None,
     with using(ledger) as lg:
         try:
             if once:
-                con.print(view.render(view.collect(lg, prices=prices, include_recent_s=include_recent_s)))
+                frame = view.render(view.collect(lg, prices=prices, include_recent_s=include_recent_s), live=False)
+                if console is None:
+                    output.show(frame)  # into a pipe: as wide as its content
+                else:
+                    con.print(frame)
                 return 1
             from rich.live import Live
 

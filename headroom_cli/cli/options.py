@@ -20,8 +20,9 @@ OpenaiUpstream = Annotated[Optional[str], typer.Option(
     help="Where OpenAI-style traffic goes, with /v1 (env HEADROOM_OPENAI_UPSTREAM).")]
 NoCompress = Annotated[Optional[bool], typer.Option(
     "--no-compress", help="Pure passthrough.", show_default=False)]
+COMPRESS_RATIO_HELP = "Share of a tool result lossy compressors keep, in (0, 1] (default 0.3)."  # perf's too
 CompressRatio = Annotated[Optional[float], typer.Option(
-    "--compress-ratio", metavar="R", help="Share of a tool result lossy compressors keep, in (0, 1] (default 0.3).")]
+    "--compress-ratio", metavar="R", help=COMPRESS_RATIO_HELP)]
 CacheTtl = Annotated[Optional[int], typer.Option(
     "--cache-ttl", metavar="S", help="Seconds stored originals are kept.")]
 ProtectTool = Annotated[List[str], typer.Option(

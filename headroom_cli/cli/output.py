@@ -8,6 +8,7 @@ wrapping); they say so per print, through `printer(...)`, instead of with a cons
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -38,8 +39,32 @@ def console(*, err: bool = False):
 
 
 def show(*objects: Any, err: bool = False, **kwargs: Any) -> None:
-    """rich's `Console.print` on the shared console (markup, highlighting, wrapping as rich does)."""
-    console(err=err).print(*objects, **kwargs)
+    """rich's `Console.print` on the shared console (markup, highlighting, wrapping as rich does). Into a pipe
+    or file, the output is as wide as its content: rich would cut tables at 80 columns there."""
+    con = console(err=err)
+    if "width" in kwargs or con.is_terminal or os.environ.get("COLUMNS"):
+        con.print(*objects, **kwargs)
+        return
+    saved = con._width  # print(width=) cannot exceed the console's own width: widen it for this print
+    con.width = _content_width(con, objects)
+    try:
+        con.print(*objects, **kwargs)
+    finally:
+        con._width = saved
+
+
+_MAX_PIPE_WIDTH = 4096  # a bound for content that would take any width it is given
+
+
+def _content_width(con: Any, objects: tuple) -> int:
+    from rich.measure import Measurement
+
+    options = con.options.update_width(_MAX_PIPE_WIDTH)
+    try:
+        widest = max((Measurement.get(con, options, o).maximum for o in objects), default=0)
+    except Exception:  # something rich cannot measure: its usual width
+        return con.width
+    return max(con.width, min(widest, _MAX_PIPE_WIDTH))
 
 
 class Printer:

@@ -4,17 +4,23 @@ from __future__ import annotations
 import typer
 
 
+from .options import COMPRESS_RATIO_HELP
+
+
 def register(app: typer.Typer) -> None:
     @app.command("perf")
     def perf(
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-        ratio: float = typer.Option(0.3, "--compress-ratio", min=0.05, max=1.0,
-                                    help="Share of a block's tokens lossy compressors aim to keep."),
+        ratio: float = typer.Option(0.3, "--compress-ratio", metavar="R", show_default=False,
+                                    help=COMPRESS_RATIO_HELP),
     ):
         """Quick benchmark: the built-in corpus through the compression engine (offline, nothing stored)."""
         import json
 
         from .. import perf as perf_mod
+        from .options import check_ranges
+
+        check_ranges(compress_ratio=ratio)  # the rule wrap and proxy apply
         from ..stats.basis import CORPUS_MEANING
         from . import output
 

@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
         effort_routing: EffortRouting = None,
         output_holdout: OutputHoldout = None,
         retrieval: Optional[str] = typer.Option(None, "--retrieval", metavar="inject|mcp|off",
+                                                autocompletion=lambda incomplete: [
+                                                    v for v in ("inject", "mcp", "off") if v.startswith(incomplete)],
                                                 help="How the model gets originals back: inject (default; the proxy "
                                                      "adds headroom_retrieve to requests and answers it), mcp (your "
                                                      "client calls the proxy's /mcp), off (markers only)."),

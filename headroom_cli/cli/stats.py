@@ -1,4 +1,4 @@
-"""`headroom stats [--since 7d] [--by agent|model|kind|session|day] [--json] [--session ID]`:
+"""`headroom stats [--since 7d] [--by agent|model|kind|session|day|protocol] [--json] [--session ID]`:
 the current session (running, or the latest one), then history grouped one way."""
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ from typing import Optional
 import typer
 
 
+GROUPINGS = ("agent", "model", "kind", "session", "day", "protocol")  # stats.ledger.GROUPINGS, without importing it
+
+
+def _complete_by(incomplete: str) -> list[str]:
+    return [g for g in GROUPINGS if g.startswith(incomplete)]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("stats")
     def stats(
         since: Optional[str] = typer.Option(None, "--since", metavar="WHEN",
                                             help="Only requests since: 7d, 24h, 30m, 2w or a date (2026-11-01)."),
-        by: str = typer.Option("day", "--by", metavar="agent|model|kind|session|day",
-                               help="How to group the history."),
+        by: str = typer.Option("day", "--by", metavar="|".join(GROUPINGS), autocompletion=_complete_by,
+                               help="How to group the history (default day)."),
         session: Optional[str] = typer.Option(None, "--session", metavar="ID",
                                               help="Show this session as the current one."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
@@ -87,7 +94,8 @@ def _print(report: dict) -> None:
     hist = report["history"]
     scope = f"since {render.when(hist['since_ts'])}" if hist["since_ts"] else "all time"
     if hist["rows"]:
-        con.print(render.group_table(hist["rows"], hist["by"], title=f"History by {hist['by']} ({scope})"))
+        con.print(render.group_table(hist["rows"], hist["by"], title=f"History by {hist['by']} ({scope})",
+                                     full=not output.console().is_terminal))
     else:
         con.print(f"[dim]No requests {scope}.[/]")
     t = hist["totals"]

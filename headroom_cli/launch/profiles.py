@@ -109,6 +109,10 @@ class Profile:
     # Flags that make the agent print something and exit (`--version`, `--help`): anywhere before a bare `--`.
     plain_flags: frozenset[str] = frozenset()
     env_prefixes: tuple[str, ...] = ()  # the agent's own variables (`wrap --dry-run` lists them)
+    # A file the agent writes when it has been set up for this user (`[setup] file`, in `home`): without it the
+    # agent's first-run onboarding talks to its provider directly, not through headroom, and `wrap` says so.
+    setup_file: str = ""
+    setup_home: Home | None = None
     mcp_install: McpInstall | None = None  # `headroom mcp install` (the stdio server, for good)
     transcripts: Transcripts | None = None  # `headroom learn`
     source: str = ""  # where the profile was loaded from
@@ -239,6 +243,24 @@ def _transcripts(f: _Fields) -> Transcripts | None:
                        rules_target=t.text("rules_target", required=True))
 
 
+def _setup(f: _Fields) -> dict:
+    t = f.table("setup", ("file", "home", "home_env"))
+    if t is None:
+        return {}
+    return {"setup_file": t.text("file", required=True), "setup_home": t.home()}
+
+
+def setup_missing(profile: Profile, environ: Mapping[str, str]) -> Path | None:
+    """The agent's set-up file when it is missing (a fresh HOME), else None."""
+    if not profile.setup_file or profile.setup_home is None:
+        return None
+    h = profile.setup_home
+    default = h.default.replace("~", environ["HOME"], 1) if h.default.startswith("~") and environ.get("HOME") \
+        else h.default
+    path = Home(default, h.env).path(environ) / profile.setup_file
+    return None if path.exists() else path
+
+
 def parse(path: Path) -> Profile:
     """One profile file → Profile, or a UsageError naming the file and the field."""
     try:
@@ -267,6 +289,7 @@ def parse(path: Path) -> Profile:
         plain_subcommands=frozenset(f.texts("plain_subcommands")),
         plain_flags=frozenset(f.texts("plain_flags")),
         env_prefixes=f.texts("env_prefixes"),
+        **_setup(f),
         mcp_install=_mcp_install(f),
         transcripts=_transcripts(f),
         source=str(path),

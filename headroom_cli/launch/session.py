@@ -161,6 +161,12 @@ class WrapRun:
         self.plan = build_plan(ctx, ups, dry_run=o.dry_run)
         if missing_note:
             self.plan.banner_notes.insert(0, missing_note)
+        missing_setup = profiles.setup_missing(profile, self.env)
+        if missing_setup is not None:
+            self.plan.banner_notes.append(
+                f"{profile.title} is not set up for this user yet ({missing_setup} is missing): its first-run "
+                f"onboarding talks to its provider directly, not through headroom, and may fail; run "
+                f"`{profile.binary}` once on its own, then `headroom wrap {profile.name}`")
         if o.dashboard == "tmux" and not self.env.get("TMUX"):  # known now: said in the banner, not after it
             self.plan.banner_notes.append("--dashboard tmux: not inside tmux; run `headroom dashboard` in "
                                           "another terminal")

@@ -41,8 +41,8 @@ def collect(ledger, *, prices=None, now: float | None = None, feed_size: int = F
     return {"now": now, "sessions": sessions, "totals": totals, "feed": feed}
 
 
-def render(data: dict, *, clock: bool = True):
-    """A rich renderable of `collect()`'s dict."""
+def render(data: dict, *, clock: bool = True, live: bool = True):
+    """A rich renderable of `collect()`'s dict; `live`: refreshed until Ctrl-C (a single frame says nothing of it)."""
     from rich import box
     from rich.panel import Panel
     from rich.table import Table
@@ -93,7 +93,7 @@ def render(data: dict, *, clock: bool = True):
 
     comp = t.get("compressors") or {}
     comp_text = Text.assemble(("compressors  ", "bold"),
-                              ", ".join(f"{k} ×{v}" for k, v in comp.items()) if comp else ("none yet", "dim"))
+                              fmt.compressors_text(comp) if comp else ("none yet", "dim"))
 
     feed = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Recent requests", title_justify="left",
                  title_style="bold")
@@ -116,7 +116,7 @@ def render(data: dict, *, clock: bool = True):
         if multi:
             cells.append(r["session_id"])
         cells += [r["model"] or "-", f"{fmt.tokens(r['tokens_before'])} → {fmt.tokens(r['tokens_after'])}",
-                  fmt.pct(pct_saved), ", ".join(f"{k}×{v}" for k, v in r["compressors"].items()) or "-", cached]
+                  fmt.pct(pct_saved), fmt.compressors_text(r["compressors"], "×") or "-", cached]
         feed.add_row(*cells)
     note = fmt.money_note(t)
     parts = [head, Panel(summary, box=box.ROUNDED, padding=(0, 1), title=headline, title_align="left"),
@@ -124,5 +124,6 @@ def render(data: dict, *, clock: bool = True):
                                        f"messages, tool results; {basis.ENCODING})", style="dim")]
     if note:
         parts.append(Text(f"({note})", style="dim"))
-    parts.append(Text("Ctrl-C to quit", style="dim"))
+    if live:
+        parts.append(Text("Ctrl-C to quit", style="dim"))
     return Stack(*parts)

@@ -5,6 +5,18 @@ from __future__ import annotations
 import time
 
 from . import basis
+
+# Compressor names as users read them; the engine's own names stay in the ledger and in `--json`.
+COMPRESSOR_LABELS = {"build": "build/test output"}
+
+
+def compressor_label(name: str) -> str:
+    return COMPRESSOR_LABELS.get(name, name)
+
+
+def compressors_text(counts: dict, sep: str = " ×") -> str:
+    """`json ×3, build/test output ×1`"""
+    return ", ".join(f"{compressor_label(k)}{sep}{v}" for k, v in counts.items())
 from .prices import HEADLINE_LABEL, HEADLINE_MEANING  # noqa: F401 (re-exported)
 
 
@@ -113,13 +125,14 @@ def totals_table(t: dict, *, title: str, duration_s: float | None = None):
     tb.add_row("Latency added", f"{t.get('latency_added_ms_avg', 0.0):.1f} ms per request (avg)")
     comp = t.get("compressors") or {}
     if comp:
-        tb.add_row("Compressors", ", ".join(f"{k} ×{v}" for k, v in comp.items()))
+        tb.add_row("Compressors", compressors_text(comp))
     if duration_s is not None:
         tb.add_row("Duration", duration(duration_s))
     return tb
 
 
-def group_table(rows: list[dict], by: str, *, title: str):
+def group_table(rows: list[dict], by: str, *, title: str, full: bool = False):
+    """`full`: whole group names (output into a pipe or file), else cut at 22 characters."""
     from rich.table import Table
 
     from rich import box
@@ -131,9 +144,9 @@ def group_table(rows: list[dict], by: str, *, title: str):
         tb.add_column("blocks", justify="right")
         tb.add_column("tokens saved", justify="right")
         for r in rows:
-            tb.add_row(r["key"] or "-", f"{r['requests']:,}", f"{r['blocks']:,}", tokens(r["tokens_saved"]))
+            tb.add_row(compressor_label(r["key"]) if r["key"] else "-", f"{r['requests']:,}", f"{r['blocks']:,}", tokens(r["tokens_saved"]))
         return tb
-    tb.add_column(by, no_wrap=True, overflow="ellipsis", max_width=22)
+    tb.add_column(by, no_wrap=True, overflow="ellipsis", max_width=None if full else 22)
     if by == "session":
         tb.add_column("agent", no_wrap=True)
     for name in ("req", "saved", "%", "avoided", "cached", "before", "after"):
