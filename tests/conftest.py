@@ -24,3 +24,24 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     for var in _LEAKY_ENV:
         monkeypatch.delenv(var, raising=False)
     yield base
+
+
+@pytest.fixture
+def proxy_for():
+    """`proxy_for(fake, **settings)`: a started in-process proxy in front of a fake provider, stopped after the test."""
+    from headroom_cli.proxy.runner import ProxyServer
+    from headroom_cli.proxy.settings import ProxySettings
+
+    servers = []
+
+    def make(fake, **kw):
+        kw.setdefault("anthropic_upstream", fake.url)
+        kw.setdefault("openai_upstream", fake.url + "/v1")
+        s = ProxyServer(ProxySettings(**kw)).start()
+        s.wait_ready(20)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.stop(grace=0.5)

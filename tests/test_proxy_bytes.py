@@ -10,7 +10,6 @@ import pytest
 
 from headroom_cli.ccr.splice import make_splicer
 from headroom_cli.proxy import pipeline
-from headroom_cli.proxy.runner import ProxyServer
 from headroom_cli.proxy.settings import ProxySettings
 from headroom_cli.testing.fake_provider import FakeProvider, Text, ToolCall, last_is_tool_result
 
@@ -23,23 +22,6 @@ LONE = '"\\ud800 cut emoji \\udfff"'
 
 def strict_utf8(raw: bytes) -> str:
     return raw.decode("utf-8")  # raises on ED A0 80 and friends
-
-
-@pytest.fixture
-def proxy_for():
-    servers = []
-
-    def make(fake, **kw):
-        kw.setdefault("anthropic_upstream", fake.url)
-        kw.setdefault("openai_upstream", fake.url + "/v1")
-        s = ProxyServer(ProxySettings(**kw)).start()
-        s.wait_ready(20)
-        servers.append(s)
-        return s
-
-    yield make
-    for s in servers:
-        s.stop(grace=0.5)
 
 
 async def post_raw(url: str, raw: bytes, headers=None):

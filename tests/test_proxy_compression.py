@@ -10,8 +10,6 @@ import pytest
 
 from headroom_cli.ccr.store import default_store
 from headroom_cli.compress.markers import find_keys
-from headroom_cli.proxy.runner import ProxyServer
-from headroom_cli.proxy.settings import ProxySettings
 from headroom_cli.testing.fake_provider import FakeProvider, Text, ToolCall, last_is_tool_result
 
 from fakes.agent_session import session
@@ -51,23 +49,6 @@ def tool_result_text(protocol: str, body: dict) -> str:
     if protocol == "openai_chat":
         return next(m["content"] for m in body["messages"] if m["role"] == "tool")
     return next(i["output"] for i in body["input"] if i.get("type") == "function_call_output")
-
-
-@pytest.fixture
-def proxy_for():
-    servers = []
-
-    def make(fake, **kw):
-        kw.setdefault("anthropic_upstream", fake.url)
-        kw.setdefault("openai_upstream", fake.url + "/v1")
-        s = ProxyServer(ProxySettings(**kw)).start()
-        s.wait_ready(20)
-        servers.append(s)
-        return s
-
-    yield make
-    for s in servers:
-        s.stop(grace=0.5)
 
 
 async def post(url: str, body, *, headers=None, raw: bytes | None = None):

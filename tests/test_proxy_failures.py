@@ -21,23 +21,6 @@ CLIENT_TOOL = {
 }
 
 
-@pytest.fixture
-def proxy_for():
-    servers = []
-
-    def make(fake, **kw):
-        kw.setdefault("anthropic_upstream", fake.url)
-        kw.setdefault("openai_upstream", fake.url + "/v1")
-        s = ProxyServer(ProxySettings(**kw)).start()
-        s.wait_ready(20)
-        servers.append(s)
-        return s
-
-    yield make
-    for s in servers:
-        s.stop(grace=0.5)
-
-
 async def post(url: str, body, *, headers=None, raw: bytes | None = None):
     async with aiohttp.ClientSession() as c:
         data = raw if raw is not None else json.dumps(body).encode()
