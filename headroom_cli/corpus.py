@@ -13,6 +13,8 @@ import json
 import random
 from dataclasses import dataclass, field
 
+from . import corpus_records
+
 __all__ = ["Workload", "workloads", "workload", "session_body"]
 
 
@@ -444,7 +446,8 @@ def _w_session() -> Workload:
     return Workload("long_session", "anthropic", body, needles, "34 medium tool results of every kind", ["session"])
 
 
-_BUILDERS = (_w_code_search, _w_sre, _w_json_api, _w_pytest, _w_diff, _w_source, _w_tables, _w_session)
+_BUILDERS = (_w_code_search, _w_sre, _w_json_api, _w_pytest, _w_diff, _w_source, _w_tables, _w_session,
+             *(lambda b=b: Workload(**b()) for b in corpus_records.BUILDERS))  # issue 13: records, relevance
 
 
 def workloads() -> list[Workload]:

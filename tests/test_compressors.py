@@ -157,7 +157,8 @@ def test_json_records_valid_json_needle_and_marker():
     ids = [r["id"] for r in doc if isinstance(r, dict)]
     assert "ord-10142" in ids  # asked about in the context
     assert "ord-10211" in ids  # the error record (matched by value)
-    assert ids[0] == "ord-10000" and ids[-1] == "ord-10299"
+    # the question names ord-10142, so the ranking has signal and replaces the head/tail sample (issue 13)
+    assert "ord-10000" not in ids and "ord-10299" not in ids
     assert any(isinstance(r, str) and key_for(text_) in r for r in doc)
 
 

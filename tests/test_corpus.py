@@ -9,7 +9,8 @@ import sys
 from headroom_cli import corpus
 from headroom_cli.compress.protocols import sites
 
-EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff", "source_file", "tables", "long_session"}
+EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff", "source_file", "tables", "long_session",
+            "issue_listing", "pod_listing", "replay_errors", "pip_listing", "backup_journal", "cache_grep"}
 
 
 def test_workloads_cover_the_brief():

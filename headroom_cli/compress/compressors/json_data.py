@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import repeat
 from typing import Any, Iterable
 
-from .. import markers
+from .. import markers, relevance
 from ..base import Context, Result
 from .common import ERROR_RE, ERROR_WORDS, block_key, keep_ratio, keyword_lines, line_starts, term_regex, terms
 
@@ -64,7 +64,9 @@ class _State:
         self.tr = term_regex(ctx)
         self.terms = terms(ctx)
         self.ratio = keep_ratio(ctx)
+        self.query = relevance.query_terms(ctx)
         self.cuts = 0
+        self.whole = 0  # > 0 inside a unit the request points to: its strings are kept whole
 
     def marker(self, what: str) -> str:
         self.cuts += 1
@@ -103,6 +105,57 @@ def _flat(v: Any, out: list[str], budget: int = 4000) -> None:
         else:
             append(str(x))
             size += 8
+
+
+_HIGH_KEYS = relevance.HIGH_KEYS
+
+
+def _high_value(y: Any) -> str:
+    """The text of a value under a high-weight key: a string, or the strings of a list (of strings, or of
+    objects' high-weight strings: `labels: [{"name": "bug"}]`)."""
+    if type(y) is str:
+        return y[:500]
+    if type(y) is list:
+        parts = []
+        for z in y[:50]:
+            if type(z) is str:
+                parts.append(z[:500])
+            elif type(z) is dict:
+                parts.extend(w[:500] for k, w in z.items() if k in _HIGH_KEYS and type(w) is str)
+        return " ".join(parts)
+    return ""
+
+
+def _high_texts(items: list[Any]) -> list[str]:
+    """Per item: the values that say what it is about (under `relevance.HIGH_KEYS`, at the top level or one
+    object down, e.g. `customer.name`), as one line. Found by column: the keys come from the first 50
+    items, each column is gathered in C, so this costs little beside the items' full flattening."""
+    n = len(items)
+    if not all(type(x) is dict for x in items):
+        return [x if type(x) is str else "" for x in items]
+    keys: dict[str, None] = {}
+    for r in items[:50]:
+        for k in r:
+            keys.setdefault(k, None)
+    cols: list[list[str]] = []
+    for k in keys:
+        vals = list(map(dict.get, items, repeat(k, n)))
+        if k in _HIGH_KEYS:
+            cols.append([_high_value(y) if y is not None else "" for y in vals])
+        else:
+            sub = [y for y in vals[:50] if type(y) is dict]
+            if not sub:
+                continue
+            inner: dict[str, None] = {}
+            for y in sub:
+                for kk in y:
+                    if kk in _HIGH_KEYS:
+                        inner.setdefault(kk, None)
+            for kk in inner:
+                cols.append([_high_value(y.get(kk)) if type(y) is dict else "" for y in vals])
+    if not cols:
+        return [""] * n
+    return [" ".join(row) for row in zip(*cols)] if len(cols) > 1 else cols[0]
 
 
 def _is_number(x: Any) -> bool:
@@ -179,24 +232,35 @@ def column_outliers(columns: Iterable[list], n: int) -> set[int]:
     return found
 
 
-def _must(items: list[Any], st: _State) -> list[int]:
-    """Indices of items whose values report errors or match the context terms.
-
-    Terms matching more than a fifth of the items say nothing about which to keep and are ignored."""
+def _flats(items: list[Any]) -> list[str]:
+    """Per item: its values as one line, space-separated."""
     flats = []
     for x in items:
         parts: list[str] = []
         _flat(x, parts)
-        flats.append(" ".join(parts).replace("\n", " "))  # one line per item: values space-separated
+        flats.append(" ".join(parts).replace("\n", " "))
+    return flats
+
+
+# Keys whose non-empty value is itself the report of a failure (`"error": null` reports none).
+_ERROR_KEYS = frozenset(("error", "err", "errors", "exception", "failure", "failure_reason", "fault",
+                         "error_message", "errorMessage", "stacktrace", "traceback"))
+
+
+def _errors_and_hits(items: list[Any], st: _State, flats: list[str]) -> tuple[list[int], list[int], list[int]]:
+    """(items whose values read like errors, items with a non-empty error field, items matching the context
+    terms). Terms matching more than a fifth of the items say nothing about which to keep and are ignored."""
     # one C-speed keyword scan over all items' values joined, one line per item
     low = "\n".join(flats).lower()
     err = keyword_lines(low, ERROR_WORDS, line_starts(flats))
-    hits = [i for i, e in enumerate(err) if e]
+    words = [i for i, e in enumerate(err) if e]
+    keyed = [i for i, x in enumerate(items) if type(x) is dict and _ERROR_KEYS.intersection(x)
+             and any(x.get(k) not in (None, "", [], {}, False, 0) for k in _ERROR_KEYS.intersection(x))]
+    chosen: set[int] = set()
     terms = st.terms
     if terms:
         limit = max(3, len(items) // 5)
         lows: list[str] | None = None
-        chosen: set[int] = set()
         for t in terms:
             tl = t.lower()
             if tl not in low:  # in no item (items hold no newline; terms neither): skip the per-item test
@@ -206,8 +270,33 @@ def _must(items: list[Any], st: _State) -> list[int]:
             m = [i for i, f in enumerate(lows) if tl in f]
             if len(m) <= limit:
                 chosen.update(m)
-        hits = sorted(set(hits) | chosen)
-    return hits
+    return words, keyed, sorted(chosen)
+
+
+def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: list[int] | None = None) -> list[int]:
+    """Indices of items that report errors or match the context terms.
+
+    With a ranking that has signal (`picked`), error *words* in more than a fifth of the items (a bug tracker's
+    titles, "Priority: Critical" labels) are the listing's vocabulary rather than failures of the call, and do
+    not decide alone; a non-empty error field always does."""
+    if flats is None:
+        flats = _flats(items)
+    words, keyed, hits = _errors_and_hits(items, st, flats)
+    if picked is not None and len(words) > max(3, len(items) // 5):
+        words = []
+    return sorted(set(words) | set(keyed) | set(hits))
+
+
+def _relevant(st: _State, items: list[Any], flats: list[str]) -> list[int] | None:
+    """The items the request points to (BM25F over their values, titles, names and messages weighing
+    more), or None when the ranking has no clear signal."""
+    if st.query is None:
+        return None
+    return relevance.pick(relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS))
+
+
+# The high-weight values are in both texts: they weigh 3, the rest 1.
+_WEIGHTS = (relevance.HIGH_WEIGHT - 1.0, 1.0)
 
 
 def _table(recs: list[Any]) -> dict | None:
@@ -227,7 +316,7 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         return v
     if isinstance(v, str):
-        if len(v) > _LONG_STR:
+        if len(v) > _LONG_STR and not st.whole:
             head, tail = (_STR_HEAD, _STR_TAIL)
             if ERROR_RE.search(v[:20000]) or (st.tr is not None and st.tr.search(v[:20000])):
                 head, tail = head * 3, tail * 3
@@ -250,8 +339,17 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     head, tail = (_HEAD, _TAIL) if not scalars else (_SCALAR_HEAD, _SCALAR_TAIL)
     if st.ratio >= 0.6:
         head, tail = head * 3, tail * 3
-    keep = [i < head or i >= n - tail for i in range(n)]
-    must = [i for i in _must(v, st) if not keep[i]]
+    flats = _flats(v) if records or scalars else None
+    picked = _relevant(st, v, flats) if flats is not None else None
+    if picked is not None:
+        # The ranking has signal: the items the request points to replace the head/tail sample.
+        keep = [False] * n
+        for i in picked:
+            keep[i] = True
+    else:
+        keep = [i < head or i >= n - tail for i in range(n)]
+    whole = set(picked or ())
+    must = [i for i in _must(v, st, flats, picked) if not keep[i]]
     if records:
         must_set = set(must)
         must += sorted(i for i in outliers(v) if not keep[i] and i not in must_set)
@@ -264,13 +362,13 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         table = _table(v) if records else None
         if table is not None:
             return table
-        return [_shrink(x, st, depth + 1) for x in v]
+        return [_shrink_item(x, st, depth, i in whole) for i, x in enumerate(v)]
     out: list[Any] = []
     unit = "records" if records else "items"
     i = 0
     while i < n:
         if keep[i]:
-            out.append(_shrink(v[i], st, depth + 1))
+            out.append(_shrink_item(v[i], st, depth, i in whole))
             i += 1
             continue
         j = i
@@ -282,6 +380,17 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     return out
 
 
+def _shrink_item(x: Any, st: _State, depth: int, whole: bool) -> Any:
+    """An item of an array, shrunk; one the request points to keeps its strings whole."""
+    if not whole:
+        return _shrink(x, st, depth + 1)
+    st.whole += 1
+    try:
+        return _shrink(x, st, depth + 1)
+    finally:
+        st.whole -= 1
+
+
 def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     """A map of records ({id: {...}, ...}): kept like an array of records, dropped entries counted in
     one marker entry at the end (its key is "…")."""
@@ -289,9 +398,17 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     vals = [v[k] for k in keys]
     n = len(keys)
     head, tail = (_HEAD, _TAIL) if st.ratio < 0.6 else (_HEAD * 3, _TAIL * 3)
-    keep = [i < head or i >= n - tail for i in range(n)]
+    flats = _flats(vals)
+    picked = _relevant(st, vals, flats)
+    if picked is not None:  # the ranking has signal: the entries it picks replace the head/tail sample
+        keep = [False] * n
+        for i in picked:
+            keep[i] = True
+    else:
+        keep = [i < head or i >= n - tail for i in range(n)]
+    whole = set(picked or ())
     tr = st.tr
-    for i in _must(vals, st):
+    for i in _must(vals, st, flats, picked):
         keep[i] = True
     if tr is not None:
         for i, k in enumerate(keys):
@@ -303,8 +420,8 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
             keep[i] = True
     dropped = n - sum(keep)
     if not dropped:
-        return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
-    out = {k: _shrink(vals[i], st, depth + 1) for i, k in enumerate(keys) if keep[i]}
+        return {k: _shrink_item(x, st, depth, i in whole) for i, (k, x) in enumerate(v.items())}
+    out = {k: _shrink_item(vals[i], st, depth, i in whole) for i, k in enumerate(keys) if keep[i]}
     out["…"] = st.marker(f"{dropped} of {n} entries")
     return out
 
