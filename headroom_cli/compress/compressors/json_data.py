@@ -341,13 +341,14 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         head, tail = head * 3, tail * 3
     flats = _flats(v) if records or scalars else None
     picked = _relevant(st, v, flats) if flats is not None else None
-    if picked is not None:
-        # The ranking has signal: the items the request points to replace the head/tail sample.
+    if picked is not None and st.ratio < 0.6:
+        # The ranking has signal: the items the request points to replace the head/tail sample (a generous
+        # ratio keeps both).
         keep = [False] * n
-        for i in picked:
-            keep[i] = True
     else:
         keep = [i < head or i >= n - tail for i in range(n)]
+    for i in picked or ():
+        keep[i] = True
     whole = set(picked or ())
     must = [i for i in _must(v, st, flats, picked) if not keep[i]]
     if records:
@@ -400,12 +401,12 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     head, tail = (_HEAD, _TAIL) if st.ratio < 0.6 else (_HEAD * 3, _TAIL * 3)
     flats = _flats(vals)
     picked = _relevant(st, vals, flats)
-    if picked is not None:  # the ranking has signal: the entries it picks replace the head/tail sample
+    if picked is not None and st.ratio < 0.6:  # signal: the entries it picks replace the head/tail sample
         keep = [False] * n
-        for i in picked:
-            keep[i] = True
     else:
         keep = [i < head or i >= n - tail for i in range(n)]
+    for i in picked or ():
+        keep[i] = True
     whole = set(picked or ())
     tr = st.tr
     for i in _must(vals, st, flats, picked):
