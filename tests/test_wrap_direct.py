@@ -71,6 +71,14 @@ def test_dry_run_of_a_plain_command_says_it_runs_directly(env):
     ("claude", ["--version"], True), ("claude", ["mcp", "list"], True), ("claude", ["-p", "say --version"], False),
     ("claude", ["-p", "x", "--", "--version"], False), ("codex", ["-V"], True), ("codex", ["exec", "x"], False),
     ("aider", ["--help"], True), ("copilot", ["help", "environment"], True), ("openclaw", ["config", "get"], True),
+    # codex 0.171's `--help`: maintenance commands run directly; the ones that run the model keep the proxy
+    ("codex", ["login", "status"], True), ("codex", ["mcp", "list"], True), ("codex", ["completion", "zsh"], True),
+    ("codex", ["apply", "t1"], True), ("codex", ["e", "x"], False), ("codex", ["resume", "--last"], False),
+    ("codex", ["review"], False), ("codex", ["fork"], False),
+    # copilot 1.0.102 and openclaw 2026.9.6, from their `--help`
+    ("copilot", ["-v"], True), ("copilot", ["mcp", "list"], True), ("copilot", ["init"], False),
+    ("copilot", ["-p", "hi"], False), ("openclaw", ["configure"], True), ("openclaw", ["doctor"], True),
+    ("openclaw", ["agent", "--local", "-m", "hi"], False), ("openclaw", ["tui"], False),
 ])
 def test_which_commands_start_no_session(name, args, expected):
     assert profiles.starts_no_session(profiles.load(name), args) is expected

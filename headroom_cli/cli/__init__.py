@@ -120,7 +120,8 @@ def program(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .exit import ExitStatus
 
-    if argv is None:  # the process's own command line: the process ends when main() returns
+    own_process = argv is None
+    if own_process:  # the process's own command line: the process ends when main() returns
         import atexit
 
         atexit.register(_skip_final_collections)
@@ -147,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         code = status_for(e)
     except KeyboardInterrupt:
         code = ExitStatus.INTERRUPTED
+    if own_process:
+        from . import ending
+
+        ending.finish(int(code))  # returns unless a command asked for os._exit (wrap: see ending.py)
     return int(code)
 
 

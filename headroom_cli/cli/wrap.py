@@ -107,6 +107,10 @@ def run_wrap(opts) -> int:
     if problems:
         output.status(f"cleanup problems: {'; '.join(problems)}")
     _summary(run)
+    if run.busy_threads:  # the proxy's start-up or warm-up, left running: see cli/ending.py
+        from .ending import request_os_exit
+
+        request_os_exit()
     return code
 
 
@@ -168,13 +172,26 @@ def _banner(run, plan) -> None:
 def _summary(run) -> None:
     if run.opts.dry_run or run.settings is None:
         return
-    from ..stats.summary import render_summary
     from . import output
+
+    if run.proxy is not None and not run.proxy.served:
+        # The agent was gone before the proxy served: nothing can be in the ledger. Said without the ledger and
+        # rich, which would cost a no-op agent's exit ~60 ms more while aiohttp still loads on another thread.
+        output.echo(f"headroom · {run.settings.agent or 'session'} · {run.session_id}", err=True)
+        output.echo(f"No requests went through the proxy ({_duration(run.duration_s)}).", err=True)
+        return
+    from ..stats.summary import render_summary
 
     try:
         output.show(render_summary(run.session_id, duration_s=run.duration_s), err=True)
     except Exception as e:  # the summary must never change the agent's exit code
         output.status(f"no summary ({e})")
+
+
+def _duration(s: float) -> str:
+    from ..stats.render import duration  # light: no rich
+
+    return duration(s)
 
 
 def _print_dry_run(run, plan) -> None:

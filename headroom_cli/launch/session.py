@@ -106,6 +106,9 @@ class WrapRun:
         # A command that starts no session (`claude --version`): run as is, with the user's environment.
         self.direct_argv: list[str] | None = None
         self.late_notes: list[str] = []  # what start() found out after the banner was printed
+        # The proxy's threads still running after close() (start-up, warm-up): the process must end with
+        # os._exit, not the interpreter's exit (see ProxyServer.stop).
+        self.busy_threads: list[str] = []
 
     # -- 1. plan -------------------------------------------------------------------------------
     def prepare(self) -> LaunchPlan:
@@ -234,13 +237,31 @@ class WrapRun:
         self._register()
 
     def wait(self, ready_timeout: float = 20.0) -> int:
+        """The child's exit code. The proxy's start-up is watched meanwhile, not waited for first: an agent
+        that exits at once (a no-op, a usage error) is not held up by aiohttp's import. A proxy that fails
+        to start (or takes `ready_timeout` s) stops the child and raises."""
+        import threading
+
         assert self.child is not None and self.proxy is not None
-        try:
-            self.proxy.wait_ready(ready_timeout)
-        except HeadroomError:
-            self.child.stop()
-            raise
-        return self.child.wait()
+        proxy, child, failed = self.proxy, self.child, []
+
+        def watch_start() -> None:
+            try:
+                proxy.wait_ready(ready_timeout)
+            except HeadroomError as e:
+                failed.append(e)
+                if child.proc is not None and child.proc.poll() is None:
+                    try:
+                        child.proc.terminate()  # the main thread's wait returns; close() finishes the job
+                    except OSError:
+                        pass
+
+        threading.Thread(target=watch_start, name="headroom-watch-start", daemon=True).start()
+        code = child.wait()
+        if failed:
+            child.stop()
+            raise failed[0]
+        return code
 
     def _register(self) -> None:
         from ..stats import registry
@@ -291,7 +312,10 @@ class WrapRun:
             self.child.stop()
         if self.proxy is not None:
             try:
-                self.proxy.stop(grace=2.0)
+                # Neither its start-up nor its warm-up is waited for (a no-op agent's exit waited ~0.3-0.7 s
+                # for them); what they may still be running is why the process then ends with os._exit.
+                self.proxy.stop(grace=2.0, wait_threads=False)
+                self.busy_threads = self.proxy.busy_threads()
             except Exception as e:
                 problems.append(f"proxy stop: {e}")
         elif self.sock is not None:

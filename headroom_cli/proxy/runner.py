@@ -115,7 +115,11 @@ class ProxyServer:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._stop_requested = False
+        self.served = False  # it has served (accepted connections); final once stop() has returned
         self._warm_up: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._finished = False  # the serving thread has ended
+        self._thread_closes_sock = False  # stop() left the socket to the thread (it was still starting)
 
     # -- addresses ------------------------------------------------------------------------------
     @property
@@ -157,11 +161,22 @@ class ProxyServer:
         return self
 
     @property
+    def ready(self) -> bool:
+        """Started (serving, or failed to: `wait_ready()` tells which)."""
+        return self._ready.is_set()
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def stop(self, grace: float = 2.0) -> None:
-        """Stop serving; in-flight requests get `grace` seconds. Idempotent, callable from any thread."""
+    def stop(self, grace: float = 2.0, *, wait_threads: bool = True) -> None:
+        """Stop serving; in-flight requests get `grace` seconds. Idempotent, callable from any thread.
+
+        `wait_threads=False` (wrap's teardown, whose process ends right after): a proxy still starting is not
+        waited for (it stops itself once started, and closes the socket), nor is the warm-up (it skips its
+        remaining steps). Either may then be running OpenSSL without the GIL, so the process must end with
+        `os._exit` (see `busy_threads()`), not through the interpreter's exit: its OpenSSL clean-up at exit
+        would run under them and crash."""
         self._stop_requested = True
         if self.secret_file is not None:
             self.secret_file.unlink(missing_ok=True)
@@ -170,8 +185,13 @@ class ProxyServer:
             if self._sock is not None:
                 self._sock.close()
             return
-        # Even a proxy that never served is waited for: a thread still starting runs OpenSSL (aiohttp's
-        # import builds an SSL context) without the GIL, and exiting the process under it crashes.
+        if not wait_threads and not self._ready.is_set():
+            with self._lock:
+                if not self._finished:
+                    self._thread_closes_sock = True  # it is still adopting it: closing it here could race
+                    return
+        # Waited for by default: a thread still starting runs OpenSSL (aiohttp's import builds an SSL
+        # context) without the GIL, and exiting the process normally under it crashes.
         self._ready.wait(30)
         if loop is not None and thread.is_alive():
             if self._runner is not None and hasattr(self._runner, "_shutdown_timeout"):
@@ -180,14 +200,19 @@ class ProxyServer:
                 loop.call_soon_threadsafe(loop.stop)
             except RuntimeError:  # loop already closed
                 pass
-        thread.join(grace + 10)
-        if self._warm_up is not None:
+        thread.join(grace + 10)  # a serving proxy is always waited for: its last requests' records
+        if self._warm_up is not None and wait_threads:
             self._warm_up.join(30)  # ends after the step it is in
         if self._sock is not None:
             try:
                 self._sock.close()
             except OSError:
                 pass
+
+    def busy_threads(self) -> list[str]:
+        """The proxy's threads still running (start-up, serving, warm-up): after `stop(wait_threads=False)`,
+        non-empty means the process must end with `os._exit`."""
+        return [t.name for t in (self._thread, self._warm_up) if t is not None and t.is_alive()]
 
     def __enter__(self) -> ProxyServer:
         return self.start().wait_ready()
@@ -197,6 +222,19 @@ class ProxyServer:
 
     # -- the thread -----------------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            with self._lock:
+                self._finished = True
+                close_sock = self._thread_closes_sock
+            if close_sock and self._sock is not None:
+                try:
+                    self._sock.close()
+                except OSError:
+                    pass
+
+    def _serve(self) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
@@ -211,6 +249,7 @@ class ProxyServer:
         self._ready.set()
         try:
             if not self._stop_requested:
+                self.served = True
                 loop.run_forever()
         finally:
             try:
@@ -246,9 +285,10 @@ class ProxyServer:
         if not self.settings.no_compress and not self._stop_requested:
             from .pipeline import warm_up
 
-            # A thread of its own that skips its remaining steps once the proxy stops (stop() joins it: its
-            # hashing runs OpenSSL without the GIL, which must not be running when the process exits). On the
-            # loop's executor it ran to the end: a short session's exit waited ~0.5 s for it.
+            # A thread of its own that skips its remaining steps once the proxy stops. Its hashing and BPE load
+            # run OpenSSL without the GIL, which must not be running under a normal interpreter exit: stop()
+            # joins it, or (wrap) the process ends with os._exit. On the loop's executor it ran to the end and
+            # the interpreter joined it: a short session's exit waited ~0.5 s for it.
             self._warm_up = threading.Thread(target=warm_up, args=(lambda: self._stop_requested,),
                                              name="headroom-warm-up", daemon=True)
             self._warm_up.start()
