@@ -85,6 +85,29 @@ def _end(s: str, i: int) -> int:
         raise NotStrict(f"no JSON value at {i}") from None
 
 
+# Characters a JSON string must escape with two characters at least (`\"`, `\\`, `\n`, ...): each makes the
+# value's text one character longer than the value. (Other control characters need six; counted as one here.)
+_TWO_CHAR_ESCAPES = b'"\\\n\r\t\b\f'
+_SHORTCUT_MIN = 512  # characters: below this, scanning costs less than counting
+
+
+def _value_end(s: str, i: int, old: Any) -> int:
+    """Where the value starting at s[i] ends, `old` being what it parsed to. For a long string this is found
+    without decoding it again (the scan's cost on a 300 KB tool result, ~1.5 ms): no spelling of `old` is
+    shorter than its minimal one (escapes only where JSON requires them, two characters each), and inside a
+    JSON string every quote is escaped (an odd run of backslashes before it). So a quote with an even run
+    of backslashes before it, at the minimal spelling's end, is the string's end. Any other spelling
+    (\\u escapes, \\/) has no such quote there: scanned as before."""
+    if type(old) is str and len(old) >= _SHORTCUT_MIN:
+        b = old.encode("utf-8", "surrogatepass")  # a multi-byte character holds no ASCII byte: counts unchanged
+        end = i + 2 + len(old) + len(b) - len(b.translate(None, _TWO_CHAR_ESCAPES))
+        if s[end - 1:end] == '"' and s[i:i + 1] == '"':
+            inner = s[i + 1:end - 1]
+            if (len(inner) - len(inner.rstrip("\\"))) % 2 == 0:  # the backslashes right before that quote
+                return end
+    return _end(s, i)
+
+
 def _at(s: str, i: int, chars: str) -> str:
     c = s[i:i + 1]
     if not c or c not in chars:
@@ -240,13 +263,13 @@ class _Splicer:
     def diff(self, old: Any, new: Any, i: int) -> int:
         """Record the edits that turn the value at s[i] (`old`) into `new`; returns where it ends."""
         if new is old:
-            return _end(self.s, i)
+            return _value_end(self.s, i, old)
         to = type(old)
         if to is dict and type(new) is dict:
             return self._object(old, new, i)
         if to is list and type(new) is list:
             return self._array(old, new, i)
-        end = _end(self.s, i)
+        end = _value_end(self.s, i, old)
         if to is type(new) and to in (str, int, float) and old == new:
             return end  # same value, maybe another spelling: keep the client's
         self.edits.append((i, end, _fragment(new)))
@@ -281,7 +304,7 @@ class _Splicer:
             if appended:
                 ve = self.diff(old[k], new[k], vs)
             else:
-                ve = _end(s, vs)
+                ve = _value_end(s, vs, old[k])
                 spans[k] = (vs, ve)
             last = ve
             n += 1
@@ -324,7 +347,7 @@ class _Splicer:
             if n in inserts:
                 self.edits.append((j, j, "".join(_fragment(v) + "," for v in inserts[n])))
             q = partner[n]
-            ve = _end(s, j) if new[q] is old[n] else self.diff(old[n], new[q], j)
+            ve = _value_end(s, j, old[n]) if new[q] is old[n] else self.diff(old[n], new[q], j)
             last = ve
             n += 1
             j, more = _member_after(s, ve, "]")
@@ -346,7 +369,7 @@ class _Splicer:
         while more:
             if n >= len(old):
                 raise NotStrict(f"array at {i}: more elements in the text than parsed")
-            ve = _end(s, j)
+            ve = _value_end(s, j, old[n])
             spans[id(old[n])] = (j, ve)
             n += 1
             j, more = _member_after(s, ve, "]")
