@@ -142,6 +142,80 @@ def measure(path: Path) -> dict:
     }
 
 
+def tool_kinds(bodies: list[dict], protocol: str) -> dict[str, int]:
+    """Tool-result tokens per kind, each result counted once (where it first appears)."""
+    seen: set[str] = set()
+    out = {"read": 0, "output": 0, "retrieve": 0}
+    for b in bodies:
+        for cid, tr in sm.tool_results(b, protocol).items():
+            if cid not in seen:
+                seen.add(cid)
+                out[tr.kind] += count(tr.text)
+    return out
+
+
+def measure_pair(before_path: Path, after_path: Path) -> dict:
+    """Two captures of the same scenario, no replay: `before` as the agent sent it (wrap --no-compress), `after`
+    as the model received it through `headroom wrap` (its own store of originals named by the sidecar). What
+    the agent itself did differently (its output limits) shows here and in no replay."""
+    from headroom_cli.ccr.store import default_store
+    from headroom_cli.compress.markers import find_keys
+
+    bt, side = load_session(before_path)
+    at, aside = load_session(after_path)
+    bb, ab = [json.loads(t) for t in bt], [json.loads(t) for t in at]
+    protocol = side.get("protocol") or sm.protocol_of(bb[0])
+    before, after = sm.bill(bt, bb, protocol, count), sm.bill(at, ab, protocol, count)
+    old = os.environ.get("HEADROOM_HOME")
+    if aside.get("store"):
+        os.environ["HEADROOM_HOME"] = aside["store"]
+    try:
+        store = default_store()
+        needles = {}
+        for n in needles_of(side):
+            # what the model had in front of it at the end: the last request holds the whole history
+            needles[n] = sm.needle_status(n, [{"x": n}], ab[-1:], store.get, find_keys)
+            if needles[n] == "lost" and not any(n in x for x in sm.strings(bb[-1])):
+                needles[n] = "lost before headroom"  # the agent itself cut it
+    finally:
+        if old is None:
+            os.environ.pop("HEADROOM_HOME", None)
+        else:
+            os.environ["HEADROOM_HOME"] = old
+    tb, ta = tool_kinds(bb, protocol), tool_kinds(ab, protocol)
+    return {
+        "session": f"{before_path.name} -> {after_path.name}", "protocol": protocol,
+        "requests": f"{len(bt)} / {len(at)}",
+        "tokens_before": before.total_tokens, "tokens_after": after.total_tokens,
+        "tokens_saved": 1 - after.total_tokens / before.total_tokens,
+        "billed_before": round(before.total_billed, 1), "billed_after": round(after.total_billed, 1),
+        "billed_saved": 1 - after.total_billed / before.total_billed,
+        "cached_share_before": sum(before.cached) / before.total_tokens,
+        "cached_share_after": sum(after.cached) / after.total_tokens if after.total_tokens else 0.0,
+        "last_request": {"before": before.tokens[-1], "after": after.tokens[-1]},
+        "tool_tokens": {"before": tb, "after": ta},
+        "nonread_saved": 1 - ta["output"] / tb["output"] if tb["output"] else 0.0,
+        "needles": needles,
+        "needles_kept": sum(v in ("verbatim", "retrieval") for v in needles.values()),
+        "needles_verbatim": sum(v == "verbatim" for v in needles.values()),
+    }
+
+
+def show_pair(r: dict) -> None:
+    tt = r["tool_tokens"]
+    print(f"{r['session']} ({r['protocol']}, {r['requests']} requests; two runs, no replay)")
+    print(f"  whole requests  {r['tokens_before']:>9,} -> {r['tokens_after']:>9,} o200k  "
+          f"{100 * r['tokens_saved']:5.1f} % smaller (last request {r['last_request']['before']:,} -> "
+          f"{r['last_request']['after']:,})")
+    print(f"  billed input    {r['billed_before']:>11,.0f} -> {r['billed_after']:>11,.0f}  {100 * r['billed_saved']:5.1f} % "
+          f"lower (cached prefix share {100 * r['cached_share_before']:.0f} % -> {100 * r['cached_share_after']:.0f} %)")
+    print(f"  tool results    non-read {tt['before']['output']:,} -> {tt['after']['output']:,} "
+          f"({100 * r['nonread_saved']:.1f} % saved); reads {tt['before']['read']:,} -> {tt['after']['read']:,}")
+    lost = {n: v for n, v in r["needles"].items() if v not in ("verbatim", "retrieval")}
+    print(f"  needles         {r['needles_kept']}/{len(r['needles'])} reach the model in its last request "
+          f"({r['needles_verbatim']} verbatim)" + (f"; not: {lost}" if lost else ""))
+
+
 def sessions_in(args: list[str]) -> list[Path]:
     env = os.environ.get("HEADROOM_REAL_FIXTURES")
     roots = [Path(a) for a in args] or [Path(env) if env else DEFAULT]
@@ -162,9 +236,11 @@ def show(r: dict, detail: bool) -> None:
           f"{tt['before']['output']:,} -> {tt['after']['output']:,} ({100 * r['nonread_saved']:.1f} % saved, "
           f"{tt['count']['output']} results); reads {tt['before']['read']:,} -> {tt['after']['read']:,} "
           f"({tt['count']['read']} results)")
-    lost = [n for n, v in r["needles"].items() if v not in ("verbatim", "retrieval")]
-    print(f"  needles         {r['needles_kept']}/{len(r['needles'])} kept ({r['needles_verbatim']} verbatim)"
-          + (f"; not kept: {lost}" if lost else ""))
+    lost = [n for n, v in r["needles"].items() if v == "lost"]
+    absent = [n for n, v in r["needles"].items() if v == "absent"]
+    print(f"  needles         {r['needles_kept']}/{len(r['needles']) - len(absent)} kept "
+          f"({r['needles_verbatim']} verbatim)" + (f"; LOST by headroom: {lost}" if lost else "")
+          + (f"; {len(absent)} never in what the agent sent (cut by the agent itself): {absent}" if absent else ""))
     print(f"  re-forwarding   {r['reforward_checked']} re-sent items checked, "
           f"{len(r['reforward_changed'])} forwarded changed" + (f": {r['reforward_changed'][:5]}"
                                                                  if r["reforward_changed"] else ""))
@@ -179,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("paths", nargs="*", help="session .jsonl files or folders of them")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--detail", action="store_true", help="one line per tool result")
+    ap.add_argument("--forwarded", type=Path, metavar="AFTER.jsonl",
+                    help="no replay: compare the one session given (as sent) with this capture of what the model "
+                         "received in another run of the same scenario")
     args = ap.parse_args(argv)
+    if args.forwarded:
+        r = measure_pair(Path(args.paths[0]), args.forwarded)
+        print(json.dumps(r, indent=1)) if args.json else show_pair(r)
+        return 0
     paths = sessions_in(args.paths)
     if not paths:
         print("no sessions found", file=sys.stderr)
