@@ -120,6 +120,16 @@ def codex_steps() -> list[Step]:
     ]
 
 
+def codex_code_steps() -> list[Step]:
+    """Codex 0.171's default model gets one freeform `exec` tool (JavaScript calling `tools.exec_command`)."""
+    def js(cmd: str) -> Step:
+        return lambda c: ("", "exec", "const r = await tools.exec_command({cmd: %s});\ntext(r.output);"
+                          % json.dumps(cmd.format(py=c.python, stdlib=c.stdlib)))
+
+    return [js(step(Ctx(cwd=Path(".")))[2]["cmd"].replace(sys.executable, "{py}").replace(
+        sysconfig.get_paths()["stdlib"], "{stdlib}")) for step in codex_steps()]
+
+
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
          "(fixed); get_current_context is in src/click/globals.py; textwrap.shorten appends the placeholder "
@@ -178,7 +188,9 @@ class Scripted:
             self.i += 1
             if got is not None:
                 words, tool, inp = got
-                call = ToolCall(tool, inp)
+                # a string input is a freeform (custom) tool's: Codex 0.171's JavaScript `exec`
+                call = ToolCall(tool, {}, extra={"type": "custom_tool_call", "input": inp}) if isinstance(inp, str) \
+                    else ToolCall(tool, inp)
                 answer = [Text(words), call] if words else call
                 self.log.append(f"{tool} {json.dumps(inp)[:120]}")
         if answer is None:
@@ -231,8 +243,9 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     else:
         env["OPENAI_API_KEY"] = "sk-proj-fake-capture-key"
     ctx = Ctx(cwd=proj)
-    script = Scripted(agent, ctx, steps if steps is not None else (claude_steps() if agent == "claude"
-                                                                   else codex_steps()))
+    if steps is None:
+        steps = claude_steps() if agent == "claude" else codex_steps() if "-m" in extra else codex_code_steps()
+    script = Scripted(agent, ctx, steps)
     with FakeProvider(script=script).in_thread() as fake:
         wrap = [sys.executable, "-m", "headroom_cli", "wrap", agent]
         if mode == "plain":
@@ -282,8 +295,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
                          "4000-128000): Bash output up to this many characters stays inline instead of persisted")
     ap.add_argument("--codex-output-limit", type=int, help="-c tool_output_token_limit=N for this run")
-    ap.add_argument("--model", help="the agent's -m/--model (Codex 0.171's default model runs tools through its "
-                                    "JavaScript `exec` tool, which this scenario does not script)")
+    ap.add_argument("--model", help="the agent's -m/--model (Codex 0.171's default model runs its tools through "
+                                    "one JavaScript `exec` tool; an explicit older model such as gpt-5.1-codex "
+                                    "gets `exec_command` itself: the scenario scripts both)")
     args = ap.parse_args(argv)
     modes = ["plain", "compressed"] if args.mode == "both" else [args.mode]
     for mode in modes:

@@ -149,7 +149,19 @@ class ToolResult:
         return "output"
 
 
+_JS_CMD = re.compile(r"""exec_command\(\s*\{\s*["']?cmd["']?\s*:\s*("(?:[^"\\]|\\.)*")""")
+
+
 def shell_command(args: dict) -> str:
+    if "command" not in args and "cmd" not in args and isinstance(args.get("input"), str):
+        # Codex 0.171's freeform `exec` tool: JavaScript that calls tools.exec_command({cmd: "…"}) once
+        cmds = _JS_CMD.findall(args["input"])
+        if len(cmds) == 1:
+            try:
+                return json.loads(cmds[0])
+            except ValueError:
+                return ""
+        return ""
     cmd = args.get("command", args.get("cmd", ""))
     if isinstance(cmd, list):
         cmd = shlex.join(str(c) for c in cmd)

@@ -161,3 +161,21 @@ def test_protocols_are_told_apart_by_their_bodies():
     assert sm.protocol_of(anthropic(SYS, [])) == "anthropic"
     assert sm.protocol_of({"input": []}) == "openai_responses"
     assert sm.protocol_of({"messages": [{"role": "user", "content": "hi"}]}) == "openai_chat"
+
+
+def test_codex_code_mode_exec_calls_are_classed_by_the_command_inside_the_script():
+    def js(cmd):
+        return "const r = await tools.exec_command({cmd: %s});\ntext(r.output);" % json.dumps(cmd)
+
+    body = {"input": [
+        {"type": "custom_tool_call", "call_id": "a", "name": "exec", "input": js("cat src/x.py")},
+        {"type": "custom_tool_call_output", "call_id": "a", "output": [{"type": "input_text", "text": "x = 1"}]},
+        {"type": "custom_tool_call", "call_id": "b", "name": "exec", "input": js('grep -rn "cat x.py" .')},
+        {"type": "custom_tool_call_output", "call_id": "b", "output": "hits"},
+        {"type": "custom_tool_call", "call_id": "c", "name": "exec",
+         "input": js("cat a.py") + js("cat b.py")},  # two commands: not one file's content
+        {"type": "custom_tool_call_output", "call_id": "c", "output": "both"},
+    ]}
+    trs = sm.tool_results(body, "openai_responses")
+    assert (trs["a"].kind, trs["a"].text) == ("read", "x = 1")
+    assert trs["b"].kind == "output" and trs["c"].kind == "output"

@@ -25,6 +25,12 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 RETRIEVE_PERMISSION = f"mcp__{config.MCP_SERVER_NAME}__{config.RETRIEVE_TOOL}"
+# Claude Code (2.1.33x) keeps a Bash output inline up to its `bashOutputMaxChars` setting (default 30,000, clamped
+# to 4,000-128,000); past it the output goes to a file and the model gets a 2 KB preview it must Read back. While
+# compressing, wrap raises it to this cap: measured on real sessions the model then got half the tokens with
+# every needle in the command's own result (README, "Real sessions"). A cap, so a protected or fail-open output
+# can take at most ~16 K tokens. BASH_MAX_OUTPUT_LENGTH alone does not change this limit (it sizes the read-back).
+CLAUDE_INLINE_OUTPUT_CHARS = 64_000
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -201,6 +207,9 @@ class Claude(Generic):
             draft.env["ENABLE_TOOL_SEARCH"] = "true"
             settings_env["ENABLE_TOOL_SEARCH"] = "true"
         ours: dict[str, Any] = {"env": settings_env}
+        if (ctx.features.compressing and not any("bashOutputMaxChars" in d for d, _ in all_settings)
+                and "BASH_MAX_OUTPUT_LENGTH" not in ctx.env and "BASH_MAX_OUTPUT_LENGTH" not in user_env):
+            ours["bashOutputMaxChars"] = CLAUDE_INLINE_OUTPUT_CHARS
         if ctx.features.statusline_command and not any("statusLine" in d for d, _ in all_settings):
             ours["statusLine"] = {"type": "command", "command": ctx.features.statusline_command, "padding": 0}
         if ctx.features.mcp_url:

@@ -22,6 +22,9 @@ class Features:
     mcp_url: str | None = None  # register an MCP server named `headroom` at this URL
     statusline_command: str | None = None  # Claude statusLine command (unless the user has one)
     reduce_output: bool = False
+    # Compression is on for this run: builders may raise the agent's own output limits (with a cap), since
+    # what the agent then sends is compressed before the model sees it (issue 14 item 3).
+    compressing: bool = False
 
 
 @dataclass

@@ -152,6 +152,8 @@ class WrapRun:
             mcp_url=f"{proxy_url}/mcp" if mcp else None,
             statusline_command=self_command("statusline") if statusline else None,
             reduce_output=bool(o.proxy.reduce_output),
+            compressing=not (o.proxy.no_compress if o.proxy.no_compress is not None
+                             else config.get("no_compress")),
         )
         if not o.dry_run:
             self.journal = journal_mod.Journal(self.session_id).begin()
