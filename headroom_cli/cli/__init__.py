@@ -14,7 +14,7 @@ import sys
 # Order here is the order in `headroom --help`.
 COMMAND_MODULES = [
     "wrap", "proxy", "stats", "dashboard", "statusline", "retrieve", "cache", "learn", "mcp",
-    "perf", "doctor", "completions", "alias",
+    "perf", "doctor", "completions", "alias", "engine",
 ]
 
 
