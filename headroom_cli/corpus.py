@@ -13,7 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from . import corpus_records
+from . import corpus_reads, corpus_records
 
 __all__ = ["Workload", "workloads", "workload", "session_body"]
 
@@ -388,9 +388,11 @@ def _w_diff() -> Workload:
 def _w_source() -> Workload:
     r = random.Random(606)
     out, needles = source_file(r)
-    path = ".venv/lib/python3.11/site-packages/requests/sessions.py"
+    # an installed dependency outside the project (a pipenv virtualenv): the project's own .venv stays protected
+    path = "/home/dev/.local/share/virtualenvs/app-3f9aQx1c/lib/python3.11/site-packages/requests/sessions.py"
     body = _chat("How does the requests library follow redirects in Session.send?",
                  [("run_shell", {"command": f"cat {path}"}, out)], seed=6)
+    body["messages"][0]["content"] += "\nWorking directory: /home/dev/app"  # as the agent states it
     return Workload("source_file", "openai_chat", body, needles, "large dependency source file read via cat", ["code"])
 
 
@@ -447,7 +449,8 @@ def _w_session() -> Workload:
 
 
 _BUILDERS = (_w_code_search, _w_sre, _w_json_api, _w_pytest, _w_diff, _w_source, _w_tables, _w_session,
-             *(lambda b=b: Workload(**b()) for b in corpus_records.BUILDERS))  # issue 13: records, relevance
+             *(lambda b=b: Workload(**b()) for b in corpus_records.BUILDERS),  # issue 13: records, relevance
+             *corpus_reads.builders(Workload))  # issue 14: how agents read
 
 
 def workloads() -> list[Workload]:

@@ -207,7 +207,7 @@ def test_aider_command_output_only(protocol):
     ("mcp__fs__read_file", "", True), ("headroom_retrieve", "", True), ("mcp__headroom__headroom_retrieve", "", True),
     ("Bash", "cat unix.py", True), ("Bash", "grep -rn x .", False), ("exec_command", "bash -lc \"sed -n '1,80p' a.go\"", True),
     ("shell", "cd repo && nl -ba lib/x.rs", True), ("Bash", "cat app.log", False), ("Bash", "cat f.py | grep def", False),
-    ("Bash", "tail -n 100 /var/log/syslog", False), ("Bash", "cat .venv/lib/python3.11/site-packages/x/y.py", False),
+    ("Bash", "tail -n 100 /var/log/syslog", False), ("Bash", "cat .venv/lib/python3.11/site-packages/x/y.py", True),  # the project's own .venv (issue 14)
     ("Bash", "head -n 20 data.jsonl", False), ("Bash", "pytest -q", False), ("Grep", "", False),
     ("exec", "cat src/main.ts", True), ("some_new_shell_tool", "sed -n 1,40p lib/a.rb", True),
 ])

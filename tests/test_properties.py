@@ -57,7 +57,8 @@ def content(kind: str, seed: int, size: int, nasty: str) -> tuple[str, str, dict
         name, inp = "Bash", {"command": "python -m pytest -v"}
     elif kind == "code":
         out, _ = corpus.source_file(r)
-        name, inp = "Bash", {"command": "cat .venv/lib/python3.11/site-packages/requests/sessions.py"}
+        # installed code outside the working directory the requests state (issue 14: a project's own .venv stays protected)
+        name, inp = "Bash", {"command": "cat /usr/lib/python3/dist-packages/requests/sessions.py"}
     elif kind == "table":
         out, _ = corpus.kubectl_table(r)
         out = "\n".join(out.split("\n")[: 30 + size * 30]) + "\n"
@@ -78,6 +79,10 @@ def content(kind: str, seed: int, size: int, nasty: str) -> tuple[str, str, dict
     elif nasty == "longline":
         out = out + "x" * 30000 + "\n"
     return name, out, inp
+
+
+SYS = "SYS\nPrimary working directory: /home/dev/app"  # the agents state their working directory (compress/workdir.py)
+CODEX_ENV = "<environment_context>\n  <cwd>/home/dev/app</cwd>\n</environment_context>"
 
 
 def build_aider(protocol: str, steps: list[tuple[str, int, int, str]]) -> dict:
@@ -108,16 +113,17 @@ def build_request(protocol: str, steps: list[tuple[str, int, int, str]], noise: 
                                     {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBOR"}}]
             msgs.append({"role": "user", "content": [block]})
         msgs[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
-        return {"model": "claude", "system": "SYS", "tools": [{"name": "Bash"}], "messages": msgs}
+        return {"model": "claude", "system": SYS, "tools": [{"name": "Bash"}], "messages": msgs}
     if protocol == "openai_chat":
-        msgs = [{"role": "system", "content": "SYS"}, {"role": "user", "content": "Please investigate the failures"}]
+        msgs = [{"role": "system", "content": SYS}, {"role": "user", "content": "Please investigate the failures"}]
         for i, (name, out, inp) in enumerate(results):
             msgs.append({"role": "assistant", "content": None, "tool_calls": [
                 {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(inp)}}]})
             msgs.append({"role": "tool", "tool_call_id": f"call_{i}",
                          "content": [{"type": "text", "text": out}] if noise and i % 2 else out})
         return {"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "Bash"}}], "messages": msgs}
-    items: list = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Please investigate"}]}]
+    items: list = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": CODEX_ENV}]},
+                   {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Please investigate"}]}]
     if noise:
         items.append({"type": "reasoning", "summary": [], "encrypted_content": "gAAAA"})
     for i, (name, out, inp) in enumerate(results):

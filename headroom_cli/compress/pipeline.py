@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import wires
-from . import policy
+from . import markers, numbered, policy, readpaths, rereads
 from ..ccr.store import key_for
-from .base import Compressor, Context, identity
+from .base import Compressor, Context, Result, identity
 from .memo import Memo, MemoEntry, default_memo
 from .protocols import sites as walk_sites
 from .tokens import big_enough, count_tokens_cached, encoding_name, estimate_tokens
+from .workdir import WorkDirs
 
 # Bump when the pipeline's decisions change (walkers, accept rule, envelopes): old memo entries then miss.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 @dataclass
 class BlockInfo:
@@ -193,7 +194,7 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
         memo: Memo | None, store_getter: Callable[[], Any], ttl: int | None) -> CompressResult:
     t0 = time.perf_counter()
     memo = memo if memo is not None else default_memo()
-    cver = f"{ENGINE_VERSION}|{identity(compressor)}|{min_tokens}"
+    cver = f"{ENGINE_VERSION}|{identity(compressor)}|{min_tokens}|rereads:{rereads.VERSION}"
     rw = _Rewriter(body)
     blocks: list[BlockInfo] = []
     skipped: dict[str, int] = {}
@@ -206,28 +207,66 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    for site in walk_sites(body, protocol):
+    site_list = walk_sites(body, protocol)
+    index = rereads.Index() if compressor is not None else None
+    dirs: WorkDirs | None = None
+
+    def verbatim(site: Any, text: str, ordinal: int, key: str | None = None) -> None:
+        """The block goes out as it came: later re-reads may point at it."""
+        if index is not None and len(text) >= rereads.MIN_CHARS:
+            index.add(text, rereads.describe(site.tool_name, site.tool_input, site.command), ordinal,
+                      numbers=rereads.numbers_are_prefixes(site.tool_name, site.command), key=key)
+
+    for ordinal, site in enumerate(site_list):
         text = site.text
         est = big_enough(text, min_tokens)  # once per block: _decide reuses it
         if est is None:
             skip("small")
-            continue
-        if _protected(site.tool_name, site.command, protect_tools):
-            skip("protected")
+            verbatim(site, text, ordinal)
             continue
         if compressor is None:
             skip("no_compressor")
+            continue
+        if _user_protected(site.tool_name, protect_tools):
+            skip("protected")
+            verbatim(site, text, ordinal)
+            continue
+        is_read = policy.is_read_tool(site.tool_name)
+        rpath = rereads.read_path(site.tool_input, site.command) if is_read else ""
+        cwd = None
+        if readpaths.looks_installed(rpath or site.command):  # only then is the working directory looked for
+            if dirs is None:
+                dirs = WorkDirs(body, [s.path for s in site_list])
+            cwd = dirs.at(site.path)
+        # a read tool's range of installed code (numbers not starting at 1) stays whole: see policy.is_protected
+        ranged = bool(cwd) and is_read and _starts_past_one(text)
+        protected = _protected(site.tool_name, site.command, protect_tools, rpath, cwd, ranged)
+        can_ref = index is not None and index.could_match(text)
+        if protected and not can_ref:
+            skip("protected")
+            verbatim(site, text, ordinal)
             continue
         ctx = Context(tool_name=site.tool_name, tool_input=site.tool_input, preceding_text=site.preceding_text,
                       ratio=ratio, marker_tool=marker_tool, marker_hint=marker_hint, is_error=site.is_error)
         # The block's retrieval key doubles as its memo hash: one hash of the block instead of two
         # (sha256 runs in hardware; 96 bits are plenty to tell blocks apart).
         bkey = key_for(text)
-        mkey = (bkey, ctx.fingerprint(), cver)
+        # A block that may point at earlier ones depends on them too: their state is part of its key.
+        mkey = (bkey, ctx.fingerprint(), cver) + ((index.state(), ordinal, protected) if can_ref else ())
         entry = memo.get(mkey)
         hit = entry is not None
         if entry is None:
-            entry = _decide(text, ctx, compressor, errors, est, bkey)
+            ref = index.match(bkey, text, ordinal, ctx,
+                              numbers=rereads.numbers_are_prefixes(site.tool_name, site.command)) if can_ref else None
+            if protected:
+                entry = _reference(ref, est, bkey)
+            else:
+                saved = is_read and readpaths.is_saved_output(rpath)
+                entry = _decide(text, ctx, compressor, errors, est, bkey, numbered_output=saved)
+                if ref is not None:
+                    alt = _reference(ref, est, bkey)
+                    if alt.text is not None and (entry.text is None or alt.est_after <= entry.est_after):
+                        entry = alt
             if entry.lossy:
                 new_lossy.append((mkey, entry, text, site))  # memoised once its original is stored
             else:
@@ -239,7 +278,8 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
             if _needs_refresh(store, entry, life):
                 refresh.append((entry, text, site))
         if entry.text is None:
-            skip("kept")
+            skip("protected" if protected else "kept")
+            verbatim(site, text, ordinal, bkey)
             continue
         rw.replace(site.path, site.value(entry.text))
         blocks.append(BlockInfo(site.path, site.origin, site.tool_name, entry.kind, entry.compressor, entry.lossy,
@@ -264,14 +304,44 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
 
 
 @functools.lru_cache(maxsize=8192)
-def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...]) -> bool:
-    return policy.is_protected(tool_name, command, protect_tools)
+def _protected(tool_name: str, command: str, protect_tools: tuple[str, ...], read_path: str = "",
+               cwd: str | None = None, ranged: bool = False) -> bool:
+    return policy.is_protected(tool_name, command, protect_tools, read_path=read_path, cwd=cwd, ranged=ranged)
+
+
+def _starts_past_one(text: str) -> bool:
+    nb = numbered.parse(text[:4000])
+    return nb is not None and nb.start == 0 and nb.first > 1
+
+
+@functools.lru_cache(maxsize=1024)
+def _user_protected(tool_name: str, protect_tools: tuple[str, ...]) -> bool:
+    return policy.is_user_protected(tool_name, protect_tools)
+
+
+def _reference(text: str | None, before: int, key: str) -> MemoEntry:
+    """A block whose repeated lines became references (`rereads`): its original is stored under `key`."""
+    if text is None:
+        return MemoEntry(None)
+    after = estimate_tokens(text)
+    if after >= before:
+        return MemoEntry(None)
+    return MemoEntry(text, lossy=True, key=key, compressor=rereads.NAME, kind=rereads.NAME,
+                     est_before=before, est_after=after)
 
 
 def _decide(text: str, ctx: Context, compressor: Compressor, errors: list[str],
-            before: int, key: str) -> MemoEntry:
+            before: int, key: str, *, numbered_output: bool = False) -> MemoEntry:
     """Run the compressor once for a block and decide whether to accept its result (`before`: the block's
-    `estimate_tokens`, `key`: its `key_for`)."""
+    `estimate_tokens`, `key`: its `key_for`). `numbered_output`: the block is a saved command output read back
+    with a read tool (`readpaths.is_saved_output`): its line numbers are dropped and the output inside is
+    compressed like the output it is (the original, numbers included, stays one retrieval away)."""
+    head = tail = ""
+    full = text
+    if numbered_output:
+        split = numbered.strip(text)
+        if split is not None:
+            head, text, tail = split
     try:
         res = compressor.compress(text, ctx, key=key)  # the key the pipeline already hashed
     except Exception as e:  # fail-open per block; deterministic failures are memoised like any decision
@@ -279,6 +349,11 @@ def _decide(text: str, ctx: Context, compressor: Compressor, errors: list[str],
         return MemoEntry(None)
     if res is None or not isinstance(getattr(res, "text", None), str) or res.text == text:
         return MemoEntry(None)
+    if text is not full:  # the line numbers are gone: the original is stored, and a marker names it
+        body = res.text
+        if not markers.names_key(body, key):
+            body += f"\n{markers.omitted('line numbers', key, ctx)}"
+        res = Result(head + body + tail, True, res.compressor, res.kind)
     after = estimate_tokens(res.text)
     if after >= before:
         return MemoEntry(None)

@@ -4,11 +4,16 @@ Protected by default:
 - file reads the agent edits from (Claude `Read`, Codex/OpenClaw `read_file`/`view`, …): the agent acts on the
   exact bytes (its edit tools match old text verbatim);
 - shell reads of a source file (`cat f.py`, `sed -n '1,80p' f.go`, `head f.ts`, `nl -ba f.rs`) for agents that
-  read through a shell (Codex runs `bash -lc "…"`, Claude Code sometimes `cat`s) — except installed
-  dependencies (site-packages, node_modules, …), which agents read but do not edit;
+  read through a shell (Codex runs `bash -lc "…"`, Claude Code sometimes `cat`s);
 - retrieval results (`headroom_retrieve`, `mcp__headroom__headroom_retrieve`): retrieved originals are never
   compressed again;
 - whatever the user adds with `protect_tools` (names or fnmatch globs).
+
+Reads that are not source the agent edits (`readpaths.py`), whether by a read tool or a shell read, are
+compressible: a command output an agent saved to a file and reads back (Claude Code's `tool-results/…txt`,
+Copilot's and Gemini CLI's temp files), and installed code (dependencies, the standard library) outside the
+agent's working directory — which the request states (`workdir.py`); when it does not, installed code stays
+protected, and so does a project's own `.venv`/`node_modules` under it.
 
 Protection depends on the tool and its input only — never on a block's position or age, which would change a
 block's treatment as it ages and bust the provider's prompt cache for everything after it.
@@ -19,6 +24,8 @@ import fnmatch
 import re
 import shlex
 from typing import Iterable
+
+from . import readpaths
 
 # Tools whose output is a file's exact content (case-insensitive names).
 FILE_READ_TOOLS = frozenset(t.lower() for t in (
@@ -45,13 +52,8 @@ def _ext(path: str) -> str:
     return base.rsplit(".", 1)[-1].lower()
 
 
-# Installed dependencies the agent reads but does not edit: their source may be compressed.
-READONLY_DIRS = ("site-packages/", "dist-packages/", "node_modules/", "/usr/lib/", "/usr/include/",
-                 ".cargo/registry/", "/go/pkg/mod/")
-
-
-def _is_source_path(path: str) -> bool:
-    if any(d in path for d in READONLY_DIRS):
+def _is_source_path(path: str, cwd: str | None = None) -> bool:
+    if not is_edited_file(path, cwd):
         return False
     ext = _ext(path)
     if ext in DATA_EXTS:
@@ -82,32 +84,55 @@ def unwrap_shell(command: str) -> str:
     return cmd
 
 
-def is_source_read(command: str) -> bool:
-    """True if the command's output (its last pipeline stage) is a source file's content."""
+def is_edited_file(path: str, cwd: str | None = None) -> bool:
+    """Could the agent edit this file from what it reads? Not a saved command output, not installed code outside
+    the working directory `cwd` (None: unknown)."""
+    return not readpaths.is_saved_output(path) and not readpaths.is_installed_code(path, cwd)
+
+
+def read_paths(command: str) -> list[str]:
+    """The files a shell command prints as-is (`cat`, `sed -n`, `head`, … as the last stage), in order."""
+    return [f for f, _ in _reads(command)]
+
+
+def _reads(command: str) -> list[tuple[str, bool]]:
+    """(file, printed as a chosen line range — `sed -n 'a,bp'`) for each file the command prints as-is."""
+    out: list[tuple[str, bool]] = []
     cmd = unwrap_shell(command)
-    segments = [s for s in _SPLIT_SEQ.split(cmd) if s.strip()]
-    for seg in segments:
-        stages = seg.split("|")
-        if len(stages) > 1:  # `cat f.py | grep x` prints grep's output, not the file
-            continue
-        try:
-            words = shlex.split(stages[0], posix=True)
-        except ValueError:
-            words = stages[0].split()
-        if not words:
-            continue
-        prog = words[0].rsplit("/", 1)[-1]
-        if prog not in _READ_CMDS:
-            continue
-        files = [w for w in words[1:] if _looks_like_file(w)]
-        if prog == "sed":  # `sed -n '1,80p' f.py`: the script is the first non-option arg
-            args = [w for w in words[1:] if not w.startswith("-")]
-            files = [w for w in args[1:] if _looks_like_file(w)]
-            if "-i" in words[1:]:
-                continue
-        if any(_is_source_path(f) for f in files):
-            return True
-    return False
+    for seg in (s for s in _SPLIT_SEQ.split(cmd) if s.strip()):
+        files = _segment_files(seg)
+        ranged = bool(files) and seg.lstrip().split(None, 1)[0].rsplit("/", 1)[-1] == "sed"
+        out.extend((f, ranged) for f in files)
+    return out
+
+
+def _segment_files(seg: str) -> list[str]:
+    stages = seg.split("|")
+    if len(stages) > 1:  # `cat f.py | grep x` prints grep's output, not the file
+        return []
+    try:
+        words = shlex.split(stages[0], posix=True)
+    except ValueError:
+        words = stages[0].split()
+    if not words:
+        return []
+    prog = words[0].rsplit("/", 1)[-1]
+    if prog not in _READ_CMDS:
+        return []
+    if prog == "sed":  # `sed -n '1,80p' f.py`: the script is the first non-option arg
+        if "-i" in words[1:]:
+            return []
+        args = [w for w in words[1:] if not w.startswith("-")]
+        return [w for w in args[1:] if _looks_like_file(w)]
+    return [w for w in words[1:] if _looks_like_file(w)]
+
+
+def is_source_read(command: str, cwd: str | None = None) -> bool:
+    """True if the command's output (its last pipeline stage) is a source file's content. A line range the agent
+    chose from installed code (`sed -n '1100,1160p' …/subprocess.py`) counts as one: it is how the agent looks
+    at exactly what it needs, often what an earlier compressed read elided."""
+    return any(_is_source_path(f, cwd) or (ranged and readpaths.is_installed_code(f, cwd))
+               for f, ranged in _reads(command))
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
@@ -115,8 +140,22 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(low, p.lower()) for p in patterns)
 
 
-def is_protected(tool_name: str, command: str = "", protect_tools: Iterable[str] = ()) -> bool:
-    """Should this tool result pass untouched? `command` is the shell command when the tool runs one."""
+def is_read_tool(tool_name: str) -> bool:
+    """A tool whose output is a file's exact content (MCP prefixes such as `mcp__fs__` ignored)."""
+    return (tool_name or "").strip().lower().rsplit("__", 1)[-1] in FILE_READ_TOOLS
+
+
+def is_user_protected(tool_name: str, protect_tools: Iterable[str] = ()) -> bool:
+    """Protected whatever it holds: a retrieval result, or a tool the user named in `protect_tools`."""
+    name = (tool_name or "").strip()
+    return name.lower().endswith(RETRIEVE_SUFFIXES) or bool(protect_tools and _matches(name, protect_tools))
+
+
+def is_protected(tool_name: str, command: str = "", protect_tools: Iterable[str] = (), *,
+                 read_path: str = "", cwd: str | None = None, ranged: bool = False) -> bool:
+    """Should this tool result pass untouched? `command` is the shell command when the tool runs one;
+    `read_path` the file a read tool read, `cwd` the agent's working directory (None: unknown), `ranged`: the
+    read tool showed a chosen line range (it does not start at line 1), which of installed code stays whole."""
     name = (tool_name or "").strip()
     low = name.lower()
     if low.endswith(RETRIEVE_SUFFIXES):
@@ -126,8 +165,10 @@ def is_protected(tool_name: str, command: str = "", protect_tools: Iterable[str]
     # MCP tools are prefixed by their server name (`mcp__fs__read_file`): judge the last segment.
     bare = low.rsplit("__", 1)[-1]
     if bare in FILE_READ_TOOLS:
-        return True
+        if not read_path or readpaths.is_saved_output(read_path):
+            return not read_path
+        return ranged or not readpaths.is_installed_code(read_path, cwd)
     # Any tool that ran a shell command (known shells, and unknown tools with a `command`/`cmd` argument).
     if command:
-        return is_source_read(command)
+        return is_source_read(command, cwd)
     return False

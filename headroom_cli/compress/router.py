@@ -79,6 +79,10 @@ _HINTS = (
                          r"npm (?:test|run|ci|install)|make|tox|mvn|gradle|tsc)\b")),
     ("table", re.compile(r"\b(?:kubectl|docker|ps aux|df -h)\b")),
     ("log", re.compile(r"\b(?:journalctl|tail|logs?)\b")),
+    # a file read of source code (reaches the router only when it is not protected: installed code, issue 14)
+    ("code", re.compile(r"^(?:\w+__)*(?:Read|read_file|ReadFile|view|view_file|open_file|read)\s+\S.*\.(?:"
+                        r"py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|c|h|cc|cpp|hpp|hh|java|kt|rb|php|cs|swift|scala)\s*$|"
+                        r"\b(?:cat|head|nl|bat)\s[^|;&<>]*\.(?:py|pyi|js|mjs|ts|go|rs|c|h|cc|cpp|hpp|java|rb)\s*$")),
 )
 _HUNK_START = re.compile(r"^@@ ", re.M)
 
@@ -198,6 +202,8 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
         return "diff", _NO_DOC
     if hint == "log" and _ends(text)[0] not in ("{", "[") and _log_share(lines, joined) >= 0.5:
         return "log", _NO_DOC
+    if hint == "code" and _share([_unprefixed(ln) for ln in lines], _CODE_LINE) >= 0.1:
+        return "code", _NO_DOC  # a long module docstring fills the sample: the path says source
     doc = _json_doc(text)
     if doc is not _NO_DOC:
         # the compressor parses the block as it is: hand it this parse only when both read the same text
