@@ -21,6 +21,7 @@ DIST_NAME = "headroom-proxy"
 
 ANTHROPIC_API = "https://api.anthropic.com"
 OPENAI_API = "https://api.openai.com/v1"
+GEMINI_API = "https://generativelanguage.googleapis.com"  # the client path carries /v1beta
 CHATGPT_CODEX_API = "https://chatgpt.com/backend-api/codex"
 
 # Header that marks requests headroom already forwarded (loop guard) and the opt-out header.
@@ -127,6 +128,8 @@ SETTINGS: dict[str, Setting] = {
                 "Where Anthropic Messages traffic is forwarded.", flag="--anthropic-upstream"),
         Setting("openai_upstream", "HEADROOM_OPENAI_UPSTREAM", OPENAI_API,
                 "Where OpenAI Chat/Responses traffic is forwarded (include /v1).", flag="--openai-upstream"),
+        Setting("gemini_upstream", "HEADROOM_GEMINI_UPSTREAM", GEMINI_API,
+                "Where Gemini API traffic is forwarded (without /v1beta).", flag="--gemini-upstream"),
         Setting("host", "HEADROOM_HOST", "127.0.0.1", "Address `headroom proxy` binds.", flag="--host"),
         Setting("port", "HEADROOM_PORT", 8787, "Port `headroom proxy` binds.", int, "--port", _PORT),
         Setting("max_body_bytes", "HEADROOM_MAX_BODY_BYTES", 64 * 1024 * 1024,

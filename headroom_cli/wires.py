@@ -22,16 +22,18 @@ from typing import Callable, Generic, Iterator, TypeVar
 ANTHROPIC = "anthropic"  # Anthropic Messages: POST /v1/messages
 OPENAI_CHAT = "openai_chat"  # OpenAI Chat Completions: POST /v1/chat/completions
 OPENAI_RESPONSES = "openai_responses"  # OpenAI Responses: POST /v1/responses
+GEMINI = "gemini"  # Gemini API: POST /v1beta/models/{model}:generateContent | :streamGenerateContent
 
-WIRES: tuple[str, ...] = (ANTHROPIC, OPENAI_CHAT, OPENAI_RESPONSES)
+WIRES: tuple[str, ...] = (ANTHROPIC, OPENAI_CHAT, OPENAI_RESPONSES, GEMINI)
 
 PASSTHROUGH = "passthrough"  # the catch-all route's protocol: not a wire, never rewritten
 
 # -- the providers (upstreams): error bodies and URL joining differ per provider, not per wire ---
 ANTHROPIC_PROVIDER = "anthropic"
 OPENAI_PROVIDER = "openai"
+GOOGLE_PROVIDER = "google"  # the Gemini API (generativelanguage.googleapis.com)
 
-PROVIDERS: tuple[str, ...] = (ANTHROPIC_PROVIDER, OPENAI_PROVIDER)
+PROVIDERS: tuple[str, ...] = (ANTHROPIC_PROVIDER, OPENAI_PROVIDER, GOOGLE_PROVIDER)
 
 
 class UnknownWire(KeyError, ValueError):
@@ -148,6 +150,7 @@ PROVIDER_OF: WireMap[str] = WireMap("providers", {
     ANTHROPIC: ANTHROPIC_PROVIDER,
     OPENAI_CHAT: OPENAI_PROVIDER,
     OPENAI_RESPONSES: OPENAI_PROVIDER,
+    GEMINI: GOOGLE_PROVIDER,
 })
 
 
@@ -156,6 +159,7 @@ MESSAGE_LISTS: WireMap[str] = WireMap("message lists", {
     ANTHROPIC: "messages",
     OPENAI_CHAT: "messages",
     OPENAI_RESPONSES: "input",
+    GEMINI: "contents",
 })
 
 

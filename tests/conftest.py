@@ -37,6 +37,7 @@ def proxy_for():
     def make(fake, **kw):
         kw.setdefault("anthropic_upstream", fake.url)
         kw.setdefault("openai_upstream", fake.url + "/v1")
+        kw.setdefault("gemini_upstream", fake.url)
         s = ProxyServer(ProxySettings(**kw)).start()
         s.wait_ready(20)
         servers.append(s)

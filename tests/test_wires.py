@@ -20,6 +20,8 @@ FEATURE_MAPS = {
     "message lists": ("headroom_cli.wires", "MESSAGE_LISTS"),
     "protocol walkers": ("headroom_cli.compress.protocols", "WALKERS"),
     "retrieval splicers": ("headroom_cli.ccr.splice", "SPLICERS"),
+    "response merges": ("headroom_cli.ccr.splice", "MERGES"),
+    "in-stream errors": ("headroom_cli.proxy.retrieval", "STREAM_ERRORS"),
     "usage sniffers": ("headroom_cli.stats.usage", "DIALECTS"),
     "terseness notes": ("headroom_cli.output.terseness", "PLACEMENTS"),
     "effort routing": ("headroom_cli.output.effort", "EFFORT"),
@@ -50,17 +52,17 @@ def test_every_wire_provider_has_error_bodies():
 
 
 def test_a_new_wire_is_reported_missing_from_every_wire_map(monkeypatch):
-    """The coverage test above is real: a fourth wire makes it name every wire map (not the provider map)."""
-    monkeypatch.setattr(wires, "WIRES", (*WIRES, "gemini"))
+    """The coverage test above is real: a fifth wire makes it name every wire map (not the provider map)."""
+    monkeypatch.setattr(wires, "WIRES", (*WIRES, "bedrock"))
     gaps = coverage_gaps()
     wire_maps = [label for label, m in feature_maps().items() if not isinstance(m, ProviderMap)]
     assert len(wire_maps) == len(FEATURE_MAPS) - 1
     assert sorted(k.split(" (")[0] for k in gaps) == sorted(wire_maps)
-    assert all(v == ("gemini",) for v in gaps.values())
-    with pytest.raises(AssertionError, match="gemini"):
+    assert all(v == ("bedrock",) for v in gaps.values())
+    with pytest.raises(AssertionError, match="bedrock"):
         test_every_map_covers_every_wire()
-    monkeypatch.setattr(wires, "PROVIDERS", (*wires.PROVIDERS, "google"))
-    assert feature_maps()["provider error bodies"].missing() == ("google",)
+    monkeypatch.setattr(wires, "PROVIDERS", (*wires.PROVIDERS, "aws"))
+    assert feature_maps()["provider error bodies"].missing() == ("aws",)
 
 
 def test_no_map_is_left_out():
@@ -129,14 +131,14 @@ def test_every_feature_raises_unknown_wire(feature):
 
 def test_error_bodies_fail_as_unknown_provider():
     from headroom_cli.proxy import upstream
-    with pytest.raises(UnknownProvider, match="known: anthropic, openai"):
+    with pytest.raises(UnknownProvider, match="known: anthropic, openai, google"):
         upstream.error_body("openai_chat", 502, "x")  # a wire is not a provider
 
 
 def test_unknown_wire_message_and_types():
     e = UnknownWire("grpc", "retrieval splicers")
     assert str(e) == ("unknown wire protocol 'grpc' for retrieval splicers "
-                      "(known: anthropic, openai_chat, openai_responses)")
+                      "(known: anthropic, openai_chat, openai_responses, gemini)")
     assert isinstance(e, KeyError) and isinstance(e, ValueError)
     assert wires.check("anthropic") == "anthropic"
     with pytest.raises(UnknownWire):
@@ -147,7 +149,7 @@ def test_wire_map_register_and_lookup():
     m: WireMap[int] = WireMap("demo", passthrough=0)
     m.register(wires.ANTHROPIC)(1)
     assert m[wires.ANTHROPIC] == 1 and m[PASSTHROUGH] == 0 and list(m) == [wires.ANTHROPIC]
-    assert m.missing() == (wires.OPENAI_CHAT, wires.OPENAI_RESPONSES)
+    assert m.missing() == (wires.OPENAI_CHAT, wires.OPENAI_RESPONSES, wires.GEMINI)
     with pytest.raises(UnknownWire):
         m[["unhashable"]]  # type: ignore[index]
     assert ["unhashable"] not in m

@@ -12,7 +12,7 @@ response of one upstream call at a time:
   assistant turn with what the client already saw plus *only* the retrieve calls, and their results.
   Other tool calls made together with a retrieve call are dropped; the model sees the retrieved text
   and re-issues what it still needs, and the client receives the continuation's tool calls. This
-  keeps every conversation valid (each tool call answered exactly once) on all three protocols;
+  keeps every conversation valid (each tool call answered exactly once) on every wire;
 - the continuation's events are spliced into the same client stream: its opening events are dropped
   and block/item indices are shifted so the client sees one message.
 
@@ -539,11 +539,116 @@ class ResponsesSplicer(Splicer):
                 and it.get("type") == "function_call" and it.get("name") == self.tool_name]
 
 
+# ---------------------------------------------------------------------------------------------
+def _gemini_parts(resp: object) -> list:
+    """The parts of a Gemini response's first candidate ([] for anything else)."""
+    try:
+        parts = resp["candidates"][0]["content"]["parts"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return []
+    return parts if isinstance(parts, list) else []
+
+
+def _before_first_call(parts: list) -> list:
+    first = next((i for i, p in enumerate(parts) if isinstance(p, dict) and "functionCall" in p), len(parts))
+    return parts[:first]
+
+
+class GeminiSplicer(Splicer):
+    """Gemini API streams: `data:` events, each a whole GenerateContentResponse (no event names, no
+    indices, no opening event), a function call always whole inside one event, and the end marked by
+    the candidate's `finishReason`. A continuation's events are relayed as they come; the model turn it
+    repeats holds the parts the client saw and the retrieve calls with their `thoughtSignature` (Gemini
+    refuses a function call in history without the signature it came with)."""
+
+    protocol = wires.GEMINI
+
+    def _start_round(self):
+        self.seen_parts: list = []  # this round's parts the client received
+        self.held_parts: list = []  # parts from the first function call on
+        self.held: list[bytes] = []
+        self.holding = False
+
+    def _event(self, raw: bytes) -> bytes:
+        name, data = _parse_event(raw)
+        if self._pending:
+            return b""  # a retrieve round follows: drop what is left of this one
+        if not isinstance(data, dict):
+            return self._hold(raw) if self.holding else raw
+        cands = data.get("candidates")
+        cand = cands[0] if isinstance(cands, list) and cands and isinstance(cands[0], dict) else {}
+        parts = _gemini_parts(data)
+        if any(isinstance(p, dict) and "functionCall" in p for p in parts):
+            self.holding = True
+        (self.held_parts if self.holding else self.seen_parts).extend(parts)
+        if not cand.get("finishReason"):
+            return self._hold(raw) if self.holding else raw
+        self.rounds_usage_events.append(data.get("usageMetadata"))  # cumulative: the last event's is the call's
+        calls = self._calls(self.held_parts)
+        if calls and self._answers_calls():
+            self._pending = calls
+            self.held = []
+            return b""
+        return self._flush() + raw if self.holding else raw
+
+    def _hold(self, raw: bytes) -> bytes:
+        self.held.append(raw)
+        return b""
+
+    def continuation(self, body: dict, lookup: Callable[[str], str | None]) -> dict:
+        wanted = {id(p) for p in self._call_parts(self.held_parts)}
+        calls = [copy.deepcopy(p) for p in self.held_parts if id(p) in wanted]
+        # Parallel calls: Gemini signs only the first of them. When that one is dropped (not a retrieve
+        # call), its signature goes on the first call kept, or the turn would be refused.
+        if calls and not any("thoughtSignature" in p for p in calls):
+            sig = next((p["thoughtSignature"] for p in self.held_parts
+                        if isinstance(p, dict) and "thoughtSignature" in p and "text" not in p), None)
+            if sig is not None:
+                calls[0]["thoughtSignature"] = sig
+        if not calls:  # calls given from outside (a whole response): rebuilt from them
+            calls = [{"functionCall": {**({"id": c.id} if c.id else {}), "name": self.tool_name,
+                                       "args": c.arguments()}} for c in self._pending]
+        responses = []
+        for c in self._pending:
+            text, err = self._reply(c, lookup)
+            fr: dict = {"name": self.tool_name, "response": {"error" if err else "output": text}}
+            if c.id:
+                fr["id"] = c.id
+            responses.append({"functionResponse": fr})
+        new = dict(body)
+        new["contents"] = [*(body.get("contents") or []), {"role": "model", "parts": [*self.seen_parts, *calls]},
+                           {"role": "user", "parts": responses}]
+        return new
+
+    def response_calls(self, resp: dict) -> list[Call]:
+        return self._calls(_gemini_parts(resp))
+
+    def _seen_in_response(self, resp: dict) -> None:
+        parts = _gemini_parts(resp)
+        self.seen_parts = _before_first_call(parts)
+        self.held_parts = parts[len(self.seen_parts):]
+
+    def _call_parts(self, parts: list) -> list:
+        return [p for p in parts if isinstance(p, dict) and isinstance(p.get("functionCall"), dict)
+                and p["functionCall"].get("name") == self.tool_name]
+
+    def _calls(self, parts: list) -> list[Call]:
+        """The retrieve calls among a response's parts."""
+        out = []
+        for p in self._call_parts(parts):
+            fc = p["functionCall"]
+            cid = fc.get("id") if isinstance(fc.get("id"), str) else ""
+            args = fc.get("args") if isinstance(fc.get("args"), dict) else {}
+            out.append(Call(cid, _key_of(args), json.dumps(args)))
+        return out
+
+
 # No passthrough fallback: retrieval only runs on a wire whose request got the tool injected.
 SPLICERS: wires.WireMap[type[Splicer]] = wires.WireMap("retrieval splicers", {
     wires.ANTHROPIC: AnthropicSplicer,
     wires.OPENAI_CHAT: ChatSplicer,
     wires.OPENAI_RESPONSES: ResponsesSplicer,
+    wires.GEMINI: GeminiSplicer,
 })
 
 
@@ -560,26 +665,52 @@ def continuation_for_response(protocol: str, body: dict, resp: dict, calls: list
     return sp.continuation(body, lookup)
 
 
+def _merge_anthropic(first: dict, final: dict, merged: dict) -> None:
+    merged["content"] = [*_before_first(first.get("content") or [], "tool_use"), *(final.get("content") or [])]
+
+
+def _merge_chat(first: dict, final: dict, merged: dict) -> None:
+    try:
+        t1 = first["choices"][0]["message"].get("content") or ""
+        msg = merged["choices"][0]["message"]
+        if t1:
+            msg["content"] = t1 + (msg.get("content") or "")
+    except (KeyError, IndexError, TypeError):
+        pass
+
+
+def _merge_responses_api(first: dict, final: dict, merged: dict) -> None:
+    merged["output"] = [*_before_first(first.get("output") or [], "function_call"), *(final.get("output") or [])]
+
+
+def _merge_gemini(first: dict, final: dict, merged: dict) -> None:
+    try:
+        content = merged["candidates"][0]["content"]
+        content["parts"] = [*_before_first_call(_gemini_parts(first)), *_gemini_parts(final)]
+    except (KeyError, IndexError, TypeError):
+        pass
+
+
+# How each wire joins the first call's content (before its tool calls) to the final call's response,
+# and where it keeps usage. No passthrough fallback, like the splicers.
+MERGES: wires.WireMap[tuple[Callable[[dict, dict, dict], None], str]] = wires.WireMap("response merges", {
+    wires.ANTHROPIC: (_merge_anthropic, "usage"),
+    wires.OPENAI_CHAT: (_merge_chat, "usage"),
+    wires.OPENAI_RESPONSES: (_merge_responses_api, "usage"),
+    wires.GEMINI: (_merge_gemini, "usageMetadata"),
+})
+
+
 def merge_responses(protocol: str, first: dict, final: dict) -> dict:
     """What the client receives for a non-streamed request answered over several upstream calls: the
     first call's content before its tool calls, then the final call's response. Usage is summed so the
     client sees what was billed."""
+    merge, usage_key = MERGES[protocol]
     merged = copy.deepcopy(final)
-    if protocol == "anthropic":
-        merged["content"] = [*_before_first(first.get("content") or [], "tool_use"), *(final.get("content") or [])]
-    elif protocol == "openai_chat":
-        try:
-            t1 = first["choices"][0]["message"].get("content") or ""
-            msg = merged["choices"][0]["message"]
-            if t1:
-                msg["content"] = t1 + (msg.get("content") or "")
-        except (KeyError, IndexError, TypeError):
-            pass
-    else:
-        merged["output"] = [*_before_first(first.get("output") or [], "function_call"), *(final.get("output") or [])]
-    u1, u2 = first.get("usage"), final.get("usage")
+    merge(first, final, merged)
+    u1, u2 = first.get(usage_key), final.get(usage_key)
     if isinstance(u1, dict) and isinstance(u2, dict):
-        merged["usage"] = _sum_usage(u1, u2)
+        merged[usage_key] = _sum_usage(u1, u2)
     return merged
 
 

@@ -18,6 +18,9 @@ AnthropicUpstream = Annotated[Optional[str], typer.Option(
 OpenaiUpstream = Annotated[Optional[str], typer.Option(
     "--openai-upstream", metavar="URL",
     help="Where OpenAI-style traffic goes, with /v1 (env HEADROOM_OPENAI_UPSTREAM).")]
+GeminiUpstream = Annotated[Optional[str], typer.Option(
+    "--gemini-upstream", metavar="URL",
+    help="Where Gemini API traffic goes, without /v1beta (env HEADROOM_GEMINI_UPSTREAM).")]
 NoCompress = Annotated[Optional[bool], typer.Option(
     "--no-compress", help="Pure passthrough.", show_default=False)]
 COMPRESS_RATIO_HELP = "Share of a tool result lossy compressors keep, in (0, 1] (default 0.3)."  # perf's too
@@ -40,7 +43,7 @@ OutputHoldout = Annotated[Optional[float], typer.Option(
     "--output-holdout", metavar="F", help="Share of conversations left unshaped to measure the effect (0–1).")]
 
 # The flags above, as they appear on the command line (tests compare wrap's and proxy's help for each).
-SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--no-compress", "--compress-ratio", "--cache-ttl",
+SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--gemini-upstream", "--no-compress", "--compress-ratio", "--cache-ttl",
                 "--protect-tool", "--reduce-output", "--output-level", "--output-ratio", "--effort-routing",
                 "--output-holdout")
 

@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, NoCompress, OpenaiUpstream,
-                      OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
+from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
+                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
 
 HELP = """Run the compressing proxy in the foreground (Ctrl-C stops it).
 
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         port: Optional[int] = typer.Option(None, "--port", "-p", help="Port (env HEADROOM_PORT; default 8787; 0: a free port)."),
         anthropic_upstream: AnthropicUpstream = None,
         openai_upstream: OpenaiUpstream = None,
+        gemini_upstream: GeminiUpstream = None,
         no_compress: NoCompress = None,
         compress_ratio: CompressRatio = None,
         cache_ttl: CacheTtl = None,
@@ -50,12 +51,13 @@ def register(app: typer.Typer) -> None:
                             protect_tool=protect_tool, reduce_output=reduce_output, output_level=output_level,
                             output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout)
         settings = build_settings(host=host, port=port, anthropic_upstream=anthropic_upstream,
-                                  openai_upstream=openai_upstream, retrieval=retrieval, flags=flags)
+                                  openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
+                                  retrieval=retrieval, flags=flags)
         raise typer.Exit(run_foreground(settings))
 
 
-def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upstream=None, retrieval=None,
-                   flags=None):
+def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upstream=None, gemini_upstream=None,
+                   retrieval=None, flags=None):
     """ProxySettings from flags (None: fall back to HEADROOM_* / config.toml / defaults), validated.
     `flags`: the `ProxyFlags` `headroom proxy` shares with `headroom wrap`."""
     from .. import config
@@ -72,10 +74,12 @@ def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upst
         raise UsageError(f"--retrieval {retrieval!r} must be inject, mcp or off")
     marker_tool = f"mcp__{config.MCP_SERVER_NAME}__{config.RETRIEVE_TOOL}" if retrieval == "mcp" else None
     settings = ProxySettings.from_config(host=host, port=int(port), anthropic_upstream=anthropic_upstream,
-                                         openai_upstream=openai_upstream, retrieval=retrieval,
+                                         openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
+                                         retrieval=retrieval,
                                          marker_tool=marker_tool, **flags.given())
     settings.anthropic_upstream = check_url("--anthropic-upstream", settings.anthropic_upstream)
     settings.openai_upstream = check_url("--openai-upstream", settings.openai_upstream)
+    settings.gemini_upstream = check_url("--gemini-upstream", settings.gemini_upstream)
     check_ranges(compress_ratio=settings.compress_ratio, cache_ttl=settings.cache_ttl,
                  output_level=settings.output_level, output_holdout=settings.output_holdout)
     if settings.max_body_bytes <= 0:

@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, NoCompress, OpenaiUpstream,
-                      OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
+from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
+                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
 
 HELP = """Run an AI coding agent through an ephemeral compressing proxy.
 
@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(0, "--port", help="Proxy port (0: a free port)."),
         anthropic_upstream: AnthropicUpstream = None,
         openai_upstream: OpenaiUpstream = None,
+        gemini_upstream: GeminiUpstream = None,
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the environment and argv; run nothing."),
         no_compress: NoCompress = None,
         compress_ratio: CompressRatio = None,
@@ -67,7 +68,8 @@ def register(app: typer.Typer) -> None:
 
         check_ranges(port=port, compress_ratio=compress_ratio, cache_ttl=cache_ttl, output_level=output_level,
                      output_ratio=output_ratio, output_holdout=output_holdout)
-        for flag, url in (("--anthropic-upstream", anthropic_upstream), ("--openai-upstream", openai_upstream)):
+        for flag, url in (("--anthropic-upstream", anthropic_upstream), ("--openai-upstream", openai_upstream),
+                          ("--gemini-upstream", gemini_upstream)):
             if url is not None:
                 check_url(flag, url)
         flags = proxy_flags(no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
@@ -78,6 +80,7 @@ def register(app: typer.Typer) -> None:
 
         opts = WrapOptions(agent=agent, user_args=list(ctx.args), port=port,
                            anthropic_upstream=anthropic_upstream, openai_upstream=openai_upstream,
+                           gemini_upstream=gemini_upstream,
                            dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=flags)
         raise typer.Exit(run_wrap(opts))
 
@@ -138,11 +141,16 @@ def _mode(settings) -> str:
 
 
 def _upstream_line(plan) -> str:
+    from .. import wires
+
     ups = plan.upstreams
-    fams = {"anthropic"} if set(plan.protocols) <= {"anthropic"} else (
-        {"openai"} if "anthropic" not in plan.protocols else {"anthropic", "openai"})
+    # The upstream family of each protocol the agent speaks: its provider ("google" is the gemini upstream).
+    family = {wires.ANTHROPIC_PROVIDER: "anthropic", wires.OPENAI_PROVIDER: "openai", wires.GOOGLE_PROVIDER: "gemini"}
+    fams = {family[wires.PROVIDER_OF[p]] for p in plan.protocols if p in wires.PROVIDER_OF}
+    if not fams:
+        fams = {"anthropic"}
     out = []
-    for fam in ("anthropic", "openai"):
+    for fam in ("anthropic", "openai", "gemini"):
         if fam in fams:
             src = ups.sources.get(fam, "")
             out.append(ups.get(fam) + (f" (from {src})" if src and src != "default" else ""))

@@ -40,6 +40,7 @@ class WrapOptions:
     port: int = 0
     anthropic_upstream: str | None = None
     openai_upstream: str | None = None
+    gemini_upstream: str | None = None
     dry_run: bool = False
     mcp: bool | None = None  # None: on when the agent speaks MCP (profile `mcp = true`)
     statusline: bool | None = None  # None: on
@@ -162,7 +163,7 @@ class WrapRun:
                            journal=self.journal, proxy_secret=secret)
         discovered = builder_for(profile).discover(ctx)
         ups = resolve(self.env, profile.upstream_env, discovered,
-                      anthropic=o.anthropic_upstream, openai=o.openai_upstream)
+                      anthropic=o.anthropic_upstream, openai=o.openai_upstream, gemini=o.gemini_upstream)
         self.plan = build_plan(ctx, ups, dry_run=o.dry_run)
         if missing_note:
             self.plan.banner_notes.insert(0, missing_note)
@@ -200,7 +201,8 @@ class WrapRun:
             # probe) to the OpenAI upstream; an Anthropic-only agent has nothing to send there.
             openai_up = ups.anthropic
         self.settings = ProxySettings.from_config(
-            anthropic_upstream=ups.anthropic, openai_upstream=openai_up, host="127.0.0.1",
+            anthropic_upstream=ups.anthropic, openai_upstream=openai_up, gemini_upstream=ups.gemini,
+            host="127.0.0.1",
             port=int(proxy_url.rsplit(":", 1)[1]) if not o.dry_run else o.port,
             session_id=self.session_id, agent=profile.name, secret=secret, **overrides,
         )

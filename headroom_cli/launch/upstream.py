@@ -1,6 +1,6 @@
 """Where the wrap's proxy forwards to.
 
-Precedence per protocol family ("anthropic", "openai"): the `--*-upstream` flags, then what the
+Precedence per protocol family ("anthropic", "openai", "gemini"): the `--*-upstream` flags, then what the
 agent's own configuration points at (Claude settings `env` block, Codex provider, …; found by the
 agent's builder), then the environment (`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`, …), then headroom's
 settings (`HEADROOM_*_UPSTREAM`, config.toml), then the providers' public APIs. A user's gateway is
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from .. import config
 from ..loopback import is_loopback_host
 
-FAMILIES = ("anthropic", "openai")
+FAMILIES = ("anthropic", "openai", "gemini")
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Upstreams:
     openai: str
     sources: dict[str, str] = field(default_factory=dict)  # family → where the URL came from
     notes: list[str] = field(default_factory=list)
+    gemini: str = config.GEMINI_API
 
     def get(self, family: str) -> str:
         return getattr(self, family)
@@ -107,10 +108,11 @@ def resolve(
     *,
     anthropic: str | None = None,
     openai: str | None = None,
+    gemini: str | None = None,
     check: Callable[[str], dict | None] | None = None,
 ) -> Upstreams:
     """`discovered` maps family → (url, source) from the agent's own config files."""
-    flags = {"anthropic": anthropic, "openai": openai}
+    flags = {"anthropic": anthropic, "openai": openai, "gemini": gemini}
     discovered = discovered or {}
     own = [env.get("HEADROOM_PROXY_URL", "")]  # we set this in children: a nested wrap sees its parent
     if check is None:
@@ -156,7 +158,7 @@ def resolve(
             default = config.SETTINGS[setting].default
             chosen = (str(val).rstrip("/"), config.SETTINGS[setting].env if val != default else "default")
         out[fam], sources[fam] = chosen
-    return Upstreams(out["anthropic"], out["openai"], sources, notes)
+    return Upstreams(out["anthropic"], out["openai"], sources, notes, out["gemini"])
 
 
 def is_anthropic_api(url: str) -> bool:

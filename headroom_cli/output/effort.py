@@ -194,6 +194,43 @@ def _lower_anthropic(body: dict) -> dict | None:
     return out if changed else None
 
 
+def _gemini_kind(contents: Any) -> str:
+    if not isinstance(contents, list):
+        return "question"
+    results = 0
+    for c in reversed(contents):
+        if not isinstance(c, dict) or not isinstance(c.get("parts"), list):
+            return "question"
+        if c.get("role") == "model":
+            break
+        for p in c["parts"]:
+            fr = p.get("functionResponse") if isinstance(p, dict) else None
+            if not isinstance(fr, dict):
+                return "question"
+            resp = fr.get("response")
+            if not isinstance(resp, dict):
+                return "question"
+            out = resp.get("output")
+            if "error" in resp or looks_like_error(out if isinstance(out, str) else ""):
+                return "error"
+            results += 1
+    else:
+        return "question"
+    return "mechanical" if results else "question"
+
+
+def _lower_gemini(body: dict) -> dict | None:
+    gc = body.get("generationConfig")
+    tc = gc.get("thinkingConfig") if isinstance(gc, dict) else None
+    budget = tc.get("thinkingBudget") if isinstance(tc, dict) else None
+    # -1 is "dynamic" and 0 "off": only a fixed budget is lowered, like Anthropic's.
+    if not (isinstance(budget, int) and not isinstance(budget, bool) and budget > MIN_THINKING_BUDGET):
+        return None
+    out = dict(body)
+    out["generationConfig"] = {**gc, "thinkingConfig": {**tc, "thinkingBudget": max(MIN_THINKING_BUDGET, budget // 2)}}
+    return out
+
+
 class EffortRules(NamedTuple):
     turn_kind: Callable[[dict], str]  # body (a dict) → "mechanical" | "error" | "question"
     lower: Callable[[dict], dict | None]  # a mechanical turn's body → a new body with less effort, or None
@@ -204,4 +241,5 @@ EFFORT: wires.WireMap[EffortRules] = wires.WireMap("effort routing", {
     wires.ANTHROPIC: EffortRules(lambda body: _anthropic_kind(body.get("messages")), _lower_anthropic),
     wires.OPENAI_CHAT: EffortRules(lambda body: _chat_kind(body.get("messages")), _lower_chat),
     wires.OPENAI_RESPONSES: EffortRules(lambda body: _responses_kind(body.get("input")), _lower_responses),
+    wires.GEMINI: EffortRules(lambda body: _gemini_kind(body.get("contents")), _lower_gemini),
 }, passthrough=EffortRules(lambda body: "question", lambda body: None))

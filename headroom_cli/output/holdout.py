@@ -61,7 +61,7 @@ def _first_user(seq: Any) -> Any:
     if isinstance(seq, list):
         for m in seq:
             if isinstance(m, dict) and m.get("role") == "user":
-                return m.get("content")
+                return m.get("content", m.get("parts"))  # Gemini's turns hold `parts`
     return None
 
 

@@ -83,6 +83,8 @@ def apply_terseness(body: dict, protocol: str, level: int) -> dict | None:
     - openai_chat: appended to the first system/developer message (string → `+ "\\n\\n" + note`,
       list of parts → one more text part); none → a new system message at the front.
     - openai_responses: appended to `instructions` (`+ "\\n\\n" + note`), or set when absent/empty.
+    - gemini: one more text part at the end of `systemInstruction.parts`; absent → a
+      `systemInstruction` of that one part.
     """
     note = note_for(level)
     place = PLACEMENTS[protocol]
@@ -158,6 +160,22 @@ def _responses(body: dict, note: str) -> dict | None:
     return out
 
 
+def _gemini(body: dict, note: str) -> dict | None:
+    si = body.get("systemInstruction")
+    part = {"text": note}
+    if si is None:
+        new_si: Any = {"parts": [part]}
+    elif isinstance(si, dict) and isinstance(si.get("parts"), list):
+        if _parts_have_tag(si["parts"]):
+            return None
+        new_si = {**si, "parts": [*si["parts"], part]}
+    else:  # a string or an unknown shape: leave it to the provider to judge
+        return None
+    out = dict(body)
+    out["systemInstruction"] = new_si
+    return out
+
+
 def _leave(body: dict, note: str) -> None:
     return None
 
@@ -167,4 +185,5 @@ PLACEMENTS: wires.WireMap[Callable[[dict, str], dict | None]] = wires.WireMap("t
     wires.ANTHROPIC: _anthropic,
     wires.OPENAI_CHAT: _chat,
     wires.OPENAI_RESPONSES: _responses,
+    wires.GEMINI: _gemini,
 }, passthrough=_leave)

@@ -26,6 +26,9 @@ PROVIDER_ROUTES = (
     ("POST", "/v1/messages/count_tokens", wires.ANTHROPIC, wires.PROVIDER_OF[wires.ANTHROPIC]),
     ("POST", "/v1/chat/completions", wires.OPENAI_CHAT, wires.PROVIDER_OF[wires.OPENAI_CHAT]),
     ("POST", "/v1/responses", wires.OPENAI_RESPONSES, wires.PROVIDER_OF[wires.OPENAI_RESPONSES]),
+    # Gemini API: the model and method are in the path (`/v1beta/models/gemini-2.5-flash:generateContent`).
+    ("POST", "/{version}/models/{model}:generateContent", wires.GEMINI, wires.PROVIDER_OF[wires.GEMINI]),
+    ("POST", "/{version}/models/{model}:streamGenerateContent", wires.GEMINI, wires.PROVIDER_OF[wires.GEMINI]),
     # /v1/models: OpenAI-style unless the client speaks Anthropic (it has /v1/models too).
     ("GET", "/v1/models", wires.PASSTHROUGH, None),
     ("*", "/{tail:.*}", wires.PASSTHROUGH, None),

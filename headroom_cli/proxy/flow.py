@@ -37,8 +37,8 @@ class Refused(Exception):
 @dataclass
 class Flow:
     request: web.Request
-    protocol: str  # wire protocol of the route: "anthropic" | "openai_chat" | "openai_responses" | "passthrough"
-    provider: str  # upstream.ANTHROPIC | upstream.OPENAI
+    protocol: str  # wire protocol of the route: one of `wires.WIRES`, or "passthrough"
+    provider: str  # upstream.ANTHROPIC | upstream.OPENAI | upstream.GOOGLE
     settings: ProxySettings
     record: RequestRecord
     t0: float  # when the request arrived (perf_counter)

@@ -145,7 +145,11 @@ class Forwarder:
             return pipeline.Transformed(body=body, error=f"{type(e).__name__}: {e}"[:500])
 
     def base_for(self, provider: str) -> str:
-        return self.settings.anthropic_upstream if provider == upstream.ANTHROPIC else self.settings.openai_upstream
+        if provider == upstream.ANTHROPIC:
+            return self.settings.anthropic_upstream
+        if provider == upstream.GOOGLE:
+            return self.settings.gemini_upstream
+        return self.settings.openai_upstream
 
     def _proxy_for(self, base: str) -> str | None:
         if base not in self._proxies:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Callable
 
 import aiohttp
 from aiohttp import web
 
+from .. import wires
 from ..ccr.splice import make_splicer, merge_responses
 from ..stats.records import UPSTREAM_BROKE, Usage
 from .counters import add_usage
@@ -34,15 +36,24 @@ def _lookup(key: str) -> str | None:
         return None
 
 
-def _stream_error(protocol: str, message: str) -> bytes:
-    """An in-stream error event: the status line is already sent, so this is how the client learns."""
-    if protocol == "anthropic":
-        data = {"type": "error", "error": {"type": "api_error", "message": message}}
-        return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
-    if protocol == "openai_responses":
-        data = {"type": "error", "message": message}
-        return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
-    return f"data: {json.dumps({'error': {'message': message, 'type': 'api_error'}})}\n\n".encode()
+def _sse(data: dict, event: str = "") -> bytes:
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {json.dumps(data)}\n\n".encode()
+
+
+# An in-stream error event per wire: the status line is already sent, so this is how the client learns.
+# No passthrough fallback: retrieval runs on wires only.
+STREAM_ERRORS: wires.WireMap[Callable[[str], bytes]] = wires.WireMap("in-stream errors", {
+    wires.ANTHROPIC: lambda m: _sse({"type": "error", "error": {"type": "api_error", "message": m}}, "error"),
+    wires.OPENAI_CHAT: lambda m: _sse({"error": {"message": m, "type": "api_error"}}),
+    wires.OPENAI_RESPONSES: lambda m: _sse({"type": "error", "message": m}, "error"),
+    # Google's streams carry an error as a chunk holding only `error` (its google.rpc.Status shape).
+    wires.GEMINI: lambda m: _sse({"error": {"code": 502, "message": m, "status": "UNAVAILABLE"}}),
+})
+
+
+def stream_error(protocol: str, message: str) -> bytes:
+    return STREAM_ERRORS[protocol](message)
 
 
 async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: aiohttp.ClientSession,
@@ -139,7 +150,7 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:
                     detail = "unreachable" if nxt is None else f"HTTP {nxt.status}"
-                    await resp.write(_stream_error(protocol, f"headroom: retrieval continuation failed ({detail})"))
+                    await resp.write(stream_error(protocol, f"headroom: retrieval continuation failed ({detail})"))
                     rec.error = f"retrieval continuation failed ({detail})"
                     rec.outcome = UPSTREAM_BROKE  # the client's answer ends in an error event, not complete
                     return

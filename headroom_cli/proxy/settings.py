@@ -45,6 +45,7 @@ class ProxyFlags:
 class ProxySettings:
     anthropic_upstream: str = config.ANTHROPIC_API
     openai_upstream: str = config.OPENAI_API
+    gemini_upstream: str = config.GEMINI_API
     host: str = "127.0.0.1"
     port: int = 0
     # Names the proxy answers to beyond loopback (a team gateway, docs/ARCHITECTURE.md §3): they replace the loopback
@@ -89,6 +90,7 @@ class ProxySettings:
         base: dict[str, Any] = {
             "anthropic_upstream": config.get("anthropic_upstream"),
             "openai_upstream": config.get("openai_upstream"),
+            "gemini_upstream": config.get("gemini_upstream"),
             "max_body_bytes": config.get("max_body_bytes"),
             "no_compress": config.get("no_compress"),
             "compress_ratio": config.get("compress_ratio"),

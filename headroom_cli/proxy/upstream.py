@@ -13,6 +13,7 @@ from ..loopback import is_loopback_host
 # Providers, not wires: the catch-all route has a provider (by its headers) but no wire.
 ANTHROPIC = wires.ANTHROPIC_PROVIDER
 OPENAI = wires.OPENAI_PROVIDER
+GOOGLE = wires.GOOGLE_PROVIDER
 
 # RFC 9110 §7.6.1 connection-specific headers, plus what the HTTP client recomputes itself.
 HOP_BY_HOP = frozenset({
@@ -28,12 +29,21 @@ DROP_RESPONSE = HOP_BY_HOP | {"content-encoding", "content-length"}
 MAX_HOPS = 8  # a request seen this many times went round in a loop (upstream = a headroom proxy)
 
 
+# Gemini API paths: versions Google serves (`/v1beta/models/…`, `/v1alpha/…`), and the methods on a model.
+_GEMINI_PREFIXES = ("/v1beta/", "/v1alpha/", "/v1beta1/")
+_GEMINI_METHODS = (":generateContent", ":streamGenerateContent", ":countTokens", ":embedContent",
+                   ":batchEmbedContents")
+
+
 def provider_for(path: str, headers: Mapping[str, str]) -> str:
-    """Anthropic for `/v1/messages*` and for any request carrying Anthropic headers, else OpenAI-style."""
+    """Anthropic for `/v1/messages*` and for any request carrying Anthropic headers; Google for Gemini
+    API paths and for a request carrying Google's key header; else OpenAI-style."""
     if path == "/v1/messages" or path.startswith("/v1/messages/"):
         return ANTHROPIC
     if "anthropic-version" in headers or "x-api-key" in headers:
         return ANTHROPIC
+    if path.startswith(_GEMINI_PREFIXES) or path.endswith(_GEMINI_METHODS) or "x-goog-api-key" in headers:
+        return GOOGLE
     return OPENAI
 
 
@@ -45,6 +55,8 @@ def join_url(base: str, path: str, query: str = "", *, provider: str = OPENAI) -
     already ends in `/v1` is not doubled. OpenAI-style bases include it like the OpenAI SDK's
     `base_url` (`https://api.openai.com/v1`, `https://chatgpt.com/backend-api/codex`), so the
     client's leading `/v1` is replaced by the base; a bare host (`https://api.openai.com`) keeps it.
+    Google bases exclude the version like Anthropic's (`https://generativelanguage.googleapis.com`),
+    and one that ends in the client's version (`…/v1beta`) does not get it twice.
 
     The scheme, host and port are always the base's: `path` must be a path (start with `/`), or
     appending it could reach into the authority (`http://localhos` + `t://a/…` is localhost:80);
@@ -56,7 +68,11 @@ def join_url(base: str, path: str, query: str = "", *, provider: str = OPENAI) -
     parts = urlsplit(base)
     base_path = parts.path
     has_v1 = path == "/v1" or path.startswith("/v1/")
-    if has_v1 and (base_path.endswith("/v1") or (provider == OPENAI and base_path not in ("", "/"))):
+    if provider == GOOGLE:
+        version = "/" + path[1:].split("/", 1)[0]
+        if version != "/" and base_path.endswith(version):
+            path = path[len(version):]
+    elif has_v1 and (base_path.endswith("/v1") or (provider == OPENAI and base_path not in ("", "/"))):
         path = path[3:]
     url = base + path
     url = f"{url}?{query}" if query else url
@@ -162,10 +178,23 @@ def _openai_error(status: int, message: str, kind: str | None) -> dict:
     return {"error": {"message": message, "type": etype, "param": None, "code": None}}
 
 
+# google.rpc.Code names, which Google's clients show with the message.
+_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                  409: "ABORTED", 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT", 426: "FAILED_PRECONDITION",
+                  429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL", 501: "UNIMPLEMENTED",
+                  502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED", 508: "ABORTED"}
+
+
+def _google_error(status: int, message: str, kind: str | None) -> dict:
+    code = _GOOGLE_STATUS.get(status) or ("INVALID_ARGUMENT" if 400 <= status < 500 else "INTERNAL")
+    return {"error": {"code": status, "message": message, "status": code}}
+
+
 # Keyed by provider: every route, the catch-all too, knows its provider.
 ERROR_BODIES: wires.ProviderMap = wires.ProviderMap("provider error bodies", {
     ANTHROPIC: _anthropic_error,
     OPENAI: _openai_error,
+    GOOGLE: _google_error,
 })
 
 

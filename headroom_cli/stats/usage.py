@@ -14,6 +14,10 @@ Normalisation (see `records.Usage`): `input_tokens` is *uncached* input billed a
   final chunk (only with `stream_options.include_usage`).
 - OpenAI Responses: `response.usage.input_tokens` includes `input_tokens_details.cached_tokens`;
   usage arrives in `response.completed` (or `.incomplete` / `.failed`).
+- Gemini: `usageMetadata.promptTokenCount` includes `cachedContentTokenCount` (and tool-use prompt
+  tokens come on top in `toolUsePromptTokenCount`); output is `candidatesTokenCount` plus
+  `thoughtsTokenCount` (thinking is billed as output). Every streamed chunk carries the figures so far
+  (later values win); the model is `modelVersion`.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ _SKIP_PEEK = 4096
 _TYPE_RE = re.compile(rb'"type"\s*:\s*"([^"]{1,64})"')
 _EOL_RE = re.compile(rb"\r\n|\r|\n")
 _USAGE_OBJ_RE = re.compile(rb'"usage"\s*:\s*\{')
+_GEMINI_USAGE_RE = re.compile(rb'"usageMetadata"\s*:\s*\{')
 
 
 def _int(v) -> int:
@@ -99,6 +104,18 @@ def _usage_by_shape(cur: Usage, u: dict) -> None:
         _read_anthropic(cur, u)
 
 
+def _read_gemini(cur: Usage, u: dict) -> None:
+    prompt = _int(u.get("promptTokenCount")) + _int(u.get("toolUsePromptTokenCount"))
+    cur.cache_read_tokens = min(_int(u.get("cachedContentTokenCount")), prompt)
+    cur.input_tokens = prompt - cur.cache_read_tokens
+    cur.cache_write_tokens = 0
+    cur.output_tokens = _int(u.get("candidatesTokenCount")) + _int(u.get("thoughtsTokenCount"))
+
+
+def _pick_gemini(obj: dict) -> tuple[object, object]:
+    return obj.get("modelVersion"), obj.get("usageMetadata")
+
+
 @dataclass(frozen=True)
 class Dialect:
     """How one wire carries usage in a response."""
@@ -106,6 +123,12 @@ class Dialect:
     useful_types: frozenset[str] | None
     # Normalise one usage object into the running figures (see `records.Usage`).
     read_usage: Callable[[Usage, dict], None]
+    # Where an event keeps (model, usage), for a wire that does not name them `model` / `usage`
+    # (None: `model`/`usage`, inside `message` or `response` for lifecycle events), and the byte
+    # patterns that tell an untyped data line may hold them.
+    pick: Callable[[dict], tuple[object, object]] | None = None
+    usage_re: re.Pattern = _USAGE_OBJ_RE
+    model_hint: bytes = b'"model"'
 
 
 # Passthrough (a body of no known wire) is read by the shape of its usage object.
@@ -115,6 +138,7 @@ DIALECTS: wires.WireMap[Dialect] = wires.WireMap("usage sniffers", {
     wires.OPENAI_RESPONSES: Dialect(frozenset({
         "response.created", "response.in_progress", "response.completed", "response.incomplete",
         "response.failed", "response.done", "response"}), _usage_responses),
+    wires.GEMINI: Dialect(None, _read_gemini, _pick_gemini, _GEMINI_USAGE_RE, b'"modelVersion"'),
 }, passthrough=Dialect(None, _usage_by_shape))
 
 
@@ -224,7 +248,8 @@ class UsageSniffer:
         useful = self._dialect.useful_types
         if useful is not None and self._event and self._event not in useful:
             return
-        if useful is None and not _USAGE_OBJ_RE.search(data) and (self.model or b'"model"' not in data):
+        d = self._dialect
+        if useful is None and not d.usage_re.search(data) and (self.model or d.model_hint not in data):
             return  # a chat delta: nothing to learn from it
         try:
             obj = json.loads(data)
@@ -235,6 +260,11 @@ class UsageSniffer:
 
     # -- interpreting ----------------------------------------------------------------------------
     def _take_event(self, obj: dict) -> None:
+        if self._dialect.pick is not None:
+            model, usage = self._dialect.pick(obj)
+            self._take_model(model)
+            self._take_usage(usage)
+            return
         typ = obj.get("type") or self._event
         if typ == "message_start" and isinstance(obj.get("message"), dict):
             msg = obj["message"]

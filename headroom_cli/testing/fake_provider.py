@@ -1,9 +1,12 @@
-"""An in-process fake LLM provider speaking Anthropic Messages, OpenAI Chat Completions and OpenAI
-Responses, streaming (the real SSE event shapes) and not. Used by tests, benchmarks and
+"""An in-process fake LLM provider speaking Anthropic Messages, OpenAI Chat Completions, OpenAI
+Responses and the Gemini API (`…/models/M:generateContent`, `:streamGenerateContent?alt=sse`),
+streaming (the real SSE event shapes) and not. Used by tests, benchmarks and
 `headroom doctor`; loopback only, no network.
 
 Default dialogue: the first answer is a tool call (Anthropic `tool_use`, Chat `tool_calls`,
-Responses `function_call`); after a request whose last item is a tool result, a final text.
+Responses `function_call`, Gemini `functionCall`); after a request whose last item is a tool result,
+a final text. A Gemini request in JSON mode (`generationConfig.responseMimeType: application/json`,
+which cannot call functions) gets a JSON text.
 Override it with `script`: a list consumed one reply per model request, or a callable
 `(req: Recorded) -> reply`; a reply is a `Text`, a `ToolCall`, a list of those (one message with
 several blocks), or a `Reply` (exact status/body/events).
@@ -46,7 +49,9 @@ class ToolCall:
     input: dict = field(default_factory=dict)
     id: str | None = None
     usage: dict | None = None
-    extra: dict | None = None  # Responses only: more fields of the function_call item (e.g. "namespace")
+    # More fields of the call: Responses, of the function_call item (e.g. "namespace"); Gemini, of the
+    # functionCall part (e.g. "thoughtSignature").
+    extra: dict | None = None
 
 
 @dataclass
@@ -79,15 +84,28 @@ class Recorded:
     raw: bytes  # body bytes exactly as received (possibly gzip/zstd)
     body: bytes  # decoded body
     json: Any  # parsed JSON or None
-    protocol: str  # "anthropic" | "openai_chat" | "openai_responses" | "count_tokens" | "models" | "other"
+    protocol: str  # "anthropic" | "openai_chat" | "openai_responses" | "gemini" | "count_tokens" | "models" | "other"
     response: bytes = b""  # the body bytes the fake sent back (before any Content-Encoding)
 
     @property
     def stream(self) -> bool:
+        if self.protocol == "gemini":  # Gemini streams by method, not by a body field
+            return self.path.endswith(":streamGenerateContent")
         return isinstance(self.json, dict) and bool(self.json.get("stream"))
 
 
+MODEL_PROTOCOLS = ("anthropic", "openai_chat", "openai_responses", "gemini")
+
+
+def gemini_json_mode(body: Any) -> bool:
+    """Whether a Gemini request asks for a JSON answer (function calling is then refused by Gemini)."""
+    gc = body.get("generationConfig") if isinstance(body, dict) else None
+    return isinstance(gc, dict) and gc.get("responseMimeType") == "application/json"
+
+
 def protocol_of(path: str) -> str:
+    if path.endswith((":generateContent", ":streamGenerateContent")):
+        return "gemini"
     if path.endswith("/messages/count_tokens"):
         return "count_tokens"
     if path.endswith("/messages"):
@@ -119,10 +137,18 @@ def last_is_tool_result(protocol: str, body: Any) -> bool:
         items = body.get("input")
         return isinstance(items, list) and bool(items) and isinstance(items[-1], dict) and \
             items[-1].get("type") == "function_call_output"
+    if protocol == "gemini":
+        contents = body.get("contents")
+        if not (isinstance(contents, list) and contents and isinstance(contents[-1], dict)):
+            return False
+        parts = contents[-1].get("parts")
+        return isinstance(parts, list) and any(isinstance(p, dict) and "functionResponse" in p for p in parts)
     return False
 
 
 def default_script(req: Recorded) -> Turn:
+    if req.protocol == "gemini" and gemini_json_mode(req.json):
+        return Text('{"reasoning": "fake provider", "model_choice": "flash"}')
     if last_is_tool_result(req.protocol, req.json):
         return Text("Done: the listing shows 3 files.")
     return ToolCall("bash" if req.protocol != "anthropic" else "Bash", {"command": "ls -la"})
@@ -142,10 +168,10 @@ def _decode(raw: bytes, encoding: str | None) -> bytes:
     return raw
 
 
-def _sse(name: str | None, data: Any) -> bytes:
+def _sse(name: str | None, data: Any, eol: str = "\n") -> bytes:
     payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    head = f"event: {name}\n" if name else ""
-    return f"{head}data: {payload}\n\n".encode()
+    head = f"event: {name}{eol}" if name else ""
+    return f"{head}data: {payload}{eol}{eol}".encode()
 
 
 class FakeProvider:
@@ -172,7 +198,7 @@ class FakeProvider:
 
     @property
     def model_requests(self) -> list[Recorded]:
-        return [r for r in self.requests if r.protocol in ("anthropic", "openai_chat", "openai_responses")]
+        return [r for r in self.requests if r.protocol in MODEL_PROTOCOLS]
 
     # -- lockstep ------------------------------------------------------------------------------
     def release(self, n: int = 1) -> None:
@@ -298,6 +324,9 @@ class FakeProvider:
         if rec.protocol == "count_tokens":
             return web.json_response({"input_tokens": max(1, len(body) // 4)})
         if rec.protocol == "models":
+            if path.startswith("/v1beta/") or "x-goog-api-key" in request.headers:
+                return web.json_response({"models": [{"name": "models/gemini-fake-1", "displayName": "Gemini Fake",
+                                                      "supportedGenerationMethods": ["generateContent"]}]})
             if "anthropic-version" in request.headers:
                 return web.json_response({"data": [{"type": "model", "id": "claude-fake-1",
                                                     "display_name": "Claude Fake"}], "has_more": False})
@@ -312,9 +341,9 @@ class FakeProvider:
         if isinstance(turn, Reply):
             return await self._send_reply(request, turn, rec)
         blocks = turn if isinstance(turn, list) else [turn]
-        model = self.model or (parsed or {}).get("model") or "fake-model"
+        model = self.model or (parsed or {}).get("model") or _model_in_path(path) or "fake-model"
         render = {"anthropic": self._anthropic, "openai_chat": self._chat,
-                  "openai_responses": self._responses}[rec.protocol]
+                  "openai_responses": self._responses, "gemini": self._gemini}[rec.protocol]
         if rec.stream:
             events = render(blocks, model, rec, stream=True)
             return await self._send_events(request, events, rec)
@@ -367,7 +396,8 @@ class FakeProvider:
             if self.lockstep and k > 0:
                 assert self._sem is not None
                 await self._sem.acquire()
-            chunk = _sse(name, data)
+            # Google's API ends its SSE lines with CRLF; the others with LF.
+            chunk = _sse(name, data, "\r\n" if rec.protocol == "gemini" else "\n")
             try:
                 await resp.write(chunk)
             except ConnectionResetError:  # the client (or proxy) went away: nothing left to do
@@ -525,6 +555,50 @@ class FakeProvider:
             add("response.output_item.done", output_index=i, item=item)
         add("response.completed", response=resp)
         return ev
+
+    def _gemini(self, blocks: list, model: str, rec: Recorded, *, stream: bool):
+        u = self._usage(blocks)
+        usage = {"promptTokenCount": u["input"] + u["cache_read"], "candidatesTokenCount": u["output"],
+                 "totalTokenCount": u["input"] + u["cache_read"] + u["output"]}
+        if u["cache_read"]:
+            usage["cachedContentTokenCount"] = u["cache_read"]
+        parts: list[dict] = []
+        for b in blocks:
+            if isinstance(b, Text):
+                parts.append({"text": b.text})
+            else:
+                call: dict = {"name": b.name, "args": b.input}
+                if b.id:
+                    call["id"] = b.id  # the Gemini API sends call ids only on some models: only when given
+                parts.append({"functionCall": call, **(b.extra or {})})
+        rid = self._id("resp")
+
+        def response(ps: list[dict], finish: str | None, um: dict) -> dict:
+            cand: dict = {"content": {"role": "model", "parts": ps}, "index": 0}
+            if finish:
+                cand["finishReason"] = finish
+            return {"candidates": [cand], "usageMetadata": um, "modelVersion": model, "responseId": rid}
+
+        if not stream:
+            return response(parts, "STOP", usage)
+        pieces: list[dict] = []
+        for p in parts:
+            if "text" in p:
+                pieces += [{"text": t} for t in self._chunks(p["text"])]
+            else:
+                pieces.append(p)  # Gemini streams a functionCall whole, in one chunk
+        running = {"promptTokenCount": usage["promptTokenCount"], "totalTokenCount": usage["promptTokenCount"]}
+        ev: list[tuple[str | None, Any]] = []
+        for k, p in enumerate(pieces or [{"text": ""}]):
+            last = k == max(len(pieces), 1) - 1
+            ev.append((None, response([p], "STOP" if last else None, usage if last else running)))
+        return ev
+
+
+def _model_in_path(path: str) -> str:
+    """`gemini-2.5-flash` from `/v1beta/models/gemini-2.5-flash:streamGenerateContent`."""
+    tail = path.rsplit("/models/", 1)[-1] if "/models/" in path else ""
+    return tail.split(":", 1)[0]
 
 
 class _ThreadCtx:

@@ -4,7 +4,7 @@ history before them. Walkers never modify the body; the pipeline rewrites copy-o
 from __future__ import annotations
 
 from ... import wires
-from . import anthropic, openai_chat, openai_responses
+from . import anthropic, gemini, openai_chat, openai_responses
 from .common import Site
 
 # The engine's wires are exactly these (re-exported for `compress.api`'s argument check).
@@ -15,6 +15,7 @@ WALKERS = wires.WireMap("protocol walkers", {
     wires.ANTHROPIC: anthropic.sites,
     wires.OPENAI_CHAT: openai_chat.sites,
     wires.OPENAI_RESPONSES: openai_responses.sites,
+    wires.GEMINI: gemini.sites,
 })
 
 
