@@ -35,13 +35,13 @@ def write_profile(text: str, name: str = "myagent") -> Path:
 # -- the built-in profiles carry what other modules used to hard-code ------------------------------
 def test_builtin_profiles_carry_mcp_install_transcripts_and_env_prefixes():
     ps = profiles.all_profiles()
-    assert {n for n, p in ps.items() if p.mcp_install} == {"claude", "codex", "copilot"}
+    assert {n for n, p in ps.items() if p.mcp_install} == {"claude", "codex", "copilot", "gemini", "opencode"}
     assert ps["claude"].mcp_install.add[:4] == ("mcp", "add", "--scope", "user")
     assert ps["copilot"].mcp_install.edits_file and ps["copilot"].mcp_install.home.env == "COPILOT_HOME"
     assert {n: p.transcripts.rules_target for n, p in ps.items() if p.transcripts} == \
         {"claude": "claude", "codex": "agents"}
     assert set(profiles.env_prefixes()) == {"ANTHROPIC_", "OPENAI_", "CLAUDE_", "CODEX_", "COPILOT_",
-                                            "OPENCLAW_", "AIDER_"}
+                                            "OPENCLAW_", "AIDER_", "GEMINI_", "GOOGLE_", "OPENCODE_"}
     assert "mcp" in ps["claude"].plain_subcommands and "mcp" in ps["codex"].plain_subcommands
 
 

@@ -24,6 +24,10 @@ SETUPS = {
                  ["--model", "claude-x"])],
     "aider": [({"AIDER_OPENAI_API_BASE": "https://gw.example.com/v1"}, [])],
     "openclaw": [({}, ["agent", "-m", "hi"])],
+    # no auth type in its settings (a per-run GEMINI_CLI_HOME, dry run), and only GOOGLE_API_KEY set
+    "gemini": [({"GEMINI_API_KEY": "AIzaSyTEST-000000000000000000"}, ["-p", "hi"]),
+               ({"GOOGLE_API_KEY": "AIzaSyTEST-000000000000000000"}, ["-p", "hi"])],
+    "opencode": [({"OPENCODE_CONFIG_CONTENT": '{"model": "anthropic/x"}'}, ["run", "hi"])],
 }
 
 

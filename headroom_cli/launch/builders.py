@@ -459,9 +459,180 @@ class OpenClaw(Generic):
                            "config and cannot be rerouted per run")
 
 
+class Gemini(Generic):
+    """Gemini CLI through GOOGLE_GEMINI_BASE_URL with its API-key auth (the only one a local proxy can
+    carry: "Login with Google" talks to the Code Assist backend in its own envelope, Vertex AI to
+    per-project URLs). With a custom base URL and no auth type in its settings, Gemini CLI 0.61.0 takes
+    the auth type "gateway" from the environment, which `gemini -p` refuses (exit 41): then this run
+    gets its own GEMINI_CLI_HOME whose `.gemini/` links to the user's, with a copy of their settings
+    that selects the API key. Their own files are never edited."""
+
+    AUTH = "gemini-api-key"
+    REFUSED = {"oauth-personal": "Login with Google", "cloud-shell": "Cloud Shell credentials",
+               "compute-default-credentials": "application default credentials", "vertex-ai": "Vertex AI"}
+
+    def _home(self, ctx: BuildContext) -> Path:
+        return Path(ctx.env.get("GEMINI_CLI_HOME") or ctx.env.get("HOME") or "~").expanduser()
+
+    def _system_path(self, ctx: BuildContext) -> Path:
+        return Path(ctx.env.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH") or "/etc/gemini-cli/settings.json")
+
+    @staticmethod
+    def _read(path: Path) -> dict | None:
+        try:
+            data = loads_json5(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def read_settings(self, ctx: BuildContext) -> list[dict]:
+        """The settings files that decide the auth type, highest precedence first: system, workspace, user."""
+        user = self._home(ctx) / ".gemini" / "settings.json"
+        files = [self._system_path(ctx), ctx.cwd / ".gemini" / "settings.json", user]
+        if ctx.cwd.resolve() == self._home(ctx).resolve():
+            files.remove(ctx.cwd / ".gemini" / "settings.json")  # Gemini CLI reads it once, as the user's
+        return [d for d in (self._read(f) for f in files) if d is not None]
+
+    @staticmethod
+    def auth_of(d: dict) -> tuple[str | None, str | None]:
+        auth = ((d.get("security") or {}).get("auth") or {}) if isinstance(d.get("security"), dict) else {}
+        auth = auth if isinstance(auth, dict) else {}
+        selected = auth.get("selectedType") or d.get("selectedAuthType")  # the latter: older versions
+        return (selected if isinstance(selected, str) else None,
+                auth.get("enforcedType") if isinstance(auth.get("enforcedType"), str) else None)
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        found = [self.auth_of(d) for d in self.read_settings(ctx)]
+        selected = next((s for s, _ in found if s), None)
+        enforced = next((e for _, e in found if e), None)
+        env = ctx.env
+        if str(env.get("GOOGLE_GENAI_USE_GCA", "")).lower() == "true":
+            selected = "oauth-personal"
+        elif str(env.get("GOOGLE_GENAI_USE_VERTEXAI", "")).lower() == "true":
+            selected = "vertex-ai"
+        how = self.REFUSED.get(selected or "") or self.REFUSED.get(enforced or "")
+        if how:
+            draft.refusals.append(HeadroomError(
+                f"gemini through headroom needs its API-key auth; {how} is not supported "
+                f"({'its requests go to the Code Assist backend in an envelope' if how != 'Vertex AI' else 'Vertex AI has per-project URLs'}"
+                " that headroom does not speak)",
+                hint="set GEMINI_API_KEY (a key from aistudio.google.com) and select \"Use Gemini API Key\" in gemini's "
+                     "/auth, or set security.auth.selectedType to gemini-api-key in ~/.gemini/settings.json"))
+            return
+        key_var = next((v for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY") if env.get(v)), None)
+        if key_var == "GOOGLE_API_KEY":
+            draft.env["GEMINI_API_KEY"] = env["GOOGLE_API_KEY"]
+        if selected == self.AUTH:
+            return  # a key stored by gemini itself (keychain) serves too: nothing to add
+        if key_var is None:
+            draft.refusals.append(HeadroomError(
+                "gemini through headroom needs an API key and none is set",
+                hint="set GEMINI_API_KEY (a key from aistudio.google.com)"))
+            return
+        self._own_home(ctx, draft)
+
+    def _own_home(self, ctx: BuildContext, draft: Draft) -> None:
+        real = self._home(ctx)
+        user_dir = real / ".gemini"
+        ours = self._read(user_dir / "settings.json") or {}
+        merged = deep_merge(ours, {"security": {"auth": {"selectedType": self.AUTH}}})
+        text = json.dumps(merged, indent=2)
+        draft.derived_files[".gemini/settings.json"] = text
+        draft.notes.append("gemini: your settings select no auth type, which `gemini -p` refuses behind a base URL; "
+                           "this run uses its own GEMINI_CLI_HOME linking to your ~/.gemini with the API key selected "
+                           "(set security.auth.selectedType to gemini-api-key in ~/.gemini/settings.json to avoid it)")
+        if ctx.journal is None:
+            draft.env["GEMINI_CLI_HOME"] = "<per-run folder>"
+            return
+        home = ctx.journal.private_dir() / "gemini-home"
+        gem = home / ".gemini"
+        gem.mkdir(parents=True, mode=0o700)
+        # What Gemini CLI writes during the run must land in the user's own folder: the folders it writes
+        # into exist there before they are linked (a file it would create new would die with this run).
+        for sub in ("", "tmp", "history"):
+            (user_dir / sub).mkdir(mode=0o700, exist_ok=True)
+        for entry in sorted(user_dir.iterdir()):
+            if entry.name != "settings.json":
+                (gem / entry.name).symlink_to(entry)
+        for name in (".env", ".cache"):  # read from its home as well
+            if (real / name).exists():
+                (home / name).symlink_to(real / name)
+        settings = gem / "settings.json"
+        settings.write_text(text, encoding="utf-8")
+        settings.chmod(0o600)
+        draft.env["GEMINI_CLI_HOME"] = str(home)
+
+
+class OpenCode(Generic):
+    """OpenCode: the providers it has built in for Anthropic, OpenAI and Google get the proxy as their
+    `baseURL` for this run, and the retrieve tool comes over MCP, both through OPENCODE_CONFIG_CONTENT
+    (inline JSON that OpenCode 1.18.33 merges over every config file, a project's `opencode.json` too:
+    checked against the loopback fake). The user's files are not edited; an OPENCODE_CONFIG_CONTENT of
+    their own is merged with ours. A baseURL their config already gives a provider becomes its upstream."""
+
+    # provider id → (upstream family, the path its SDK's baseURL ends with)
+    ROUTES = {"anthropic": ("anthropic", "/v1"), "openai": ("openai", "/v1"), "google": ("gemini", "/v1beta")}
+
+    def _config_files(self, ctx: BuildContext) -> list[Path]:
+        """OpenCode's config files, lowest precedence first: global, OPENCODE_CONFIG, the project's."""
+        xdg = Path(ctx.env.get("XDG_CONFIG_HOME") or Path(ctx.env.get("HOME") or "~").expanduser() / ".config")
+        files = [xdg / "opencode" / n for n in ("config.json", "opencode.json", "opencode.jsonc")]
+        if ctx.env.get("OPENCODE_CONFIG"):
+            files.append(Path(ctx.env["OPENCODE_CONFIG"]).expanduser())
+        files += [ctx.cwd / "opencode.json", ctx.cwd / "opencode.jsonc"]
+        return files
+
+    def _own_content(self, ctx: BuildContext) -> dict:
+        raw = ctx.env.get("OPENCODE_CONFIG_CONTENT")
+        if not raw:
+            return {}
+        try:
+            data = loads_json5(raw)
+        except ValueError as e:
+            raise UsageError(f"OPENCODE_CONFIG_CONTENT is not valid JSON: {e}") from None
+        return data if isinstance(data, dict) else {}
+
+    def _config(self, ctx: BuildContext) -> dict:
+        merged: dict = {}
+        for f in self._config_files(ctx):
+            try:
+                data = loads_json5(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict):
+                merged = deep_merge(merged, data)
+        return deep_merge(merged, self._own_content(ctx))
+
+    def discover(self, ctx: BuildContext) -> dict[str, tuple[str, str]]:
+        providers = self._config(ctx).get("provider") or {}
+        found = {}
+        for pid, (fam, _) in self.ROUTES.items():
+            p = providers.get(pid) if isinstance(providers, dict) else None
+            url = ((p or {}).get("options") or {}).get("baseURL") if isinstance(p, dict) else None
+            if isinstance(url, str) and url:
+                found[fam] = (url, f"opencode config provider.{pid}.options.baseURL")
+        return found
+
+    def build(self, ctx: BuildContext, ups: Upstreams, draft: Draft) -> None:
+        ours: dict[str, Any] = {"provider": {pid: {"options": {"baseURL": ctx.proxy_url + suffix}}
+                                             for pid, (_, suffix) in self.ROUTES.items()}}
+        if ctx.features.mcp_url:
+            # OpenCode expands {env:VAR} in its config: the secret stays in its environment.
+            ours["mcp"] = {config.MCP_SERVER_NAME: {
+                "type": "remote", "url": ctx.features.mcp_url, "enabled": True,
+                "headers": {"Authorization": f"Bearer {{env:{config.PROXY_SECRET_ENV}}}"}}}
+        draft.env["OPENCODE_CONFIG_CONTENT"] = json.dumps(deep_merge(self._own_content(ctx), ours),
+                                                          separators=(",", ":"))
+        providers = self._config(ctx).get("provider") or {}
+        others = sorted(k for k in providers if k not in self.ROUTES) if isinstance(providers, dict) else []
+        if others:
+            draft.notes.append(f"opencode providers not routed through headroom (only anthropic, openai and google "
+                               f"are): {', '.join(others)}")
+
+
 BUILDERS: dict[str, Generic] = {
     "generic": Generic(), "claude": Claude(), "codex": Codex(), "copilot": Copilot(), "aider": Aider(),
-    "openclaw": OpenClaw(),
+    "openclaw": OpenClaw(), "gemini": Gemini(), "opencode": OpenCode(),
 }
 
 

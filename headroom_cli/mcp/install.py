@@ -149,7 +149,8 @@ def _journal_path(p: Profile) -> Path:
 
 
 def _entry(spec: McpInstall) -> dict:
-    """The profile's `entry` with `{command}` / `{args}` filled from `serve_command()`."""
+    """The profile's `entry` with `{command}` / `{args}` filled from `serve_command()` (`{args}` inside a
+    list is spliced into it, for agents that take the server's whole argv as one list)."""
     cmd = serve_command()
     values = {"{command}": cmd[0], "{args}": cmd[1:]}
 
@@ -158,8 +159,8 @@ def _entry(spec: McpInstall) -> dict:
             return values.get(v, v)
         if isinstance(v, dict):
             return {k: fill(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [fill(x) for x in v]
+        if isinstance(v, list):  # "{args}" as a list item is spliced in: ["{command}", "{args}"] is one argv
+            return [y for x in v for y in (values["{args}"] if x == "{args}" else [fill(x)])]
         return v
 
     return fill(spec.entry)
