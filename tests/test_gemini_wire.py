@@ -73,6 +73,20 @@ def test_walker_finds_the_output_inside_gemini_clis_envelope_with_its_call():
     assert not s.is_error
 
 
+def test_walker_keeps_gemini_clis_own_cut_of_a_long_output_verbatim():
+    """Above 40,000 characters Gemini CLI 0.61.0 keeps 8,000 + 32,000 and names the full file first."""
+    head = ("Output too large. Showing first 8,000 and last 32,000 characters. For full output see: "
+            "/home/u/.gemini/tmp/p/tool-outputs/session-1/run_shell_command_1.txt\n")
+    cut = LOG[:8000] + "\n\n... [1,948,969 characters omitted] ...\n\n" + LOG[-32000:]
+    body = gemini_request()
+    body["contents"][2]["parts"][0]["functionResponse"]["response"]["output"] = head + cli_shell(cut)
+    (s,) = sites(body, G)
+    assert s.prefix == head + "<untrusted_context>\nOutput: " and s.text == cut
+    r = compress_request(body, G, CompressConfig(memo=Memo()))
+    out = r.body["contents"][2]["parts"][0]["functionResponse"]["response"]["output"]
+    assert out.startswith(s.prefix) and out.endswith(s.suffix) and len(out) < len(head + cli_shell(cut))
+
+
 def test_walker_pairs_responses_by_name_in_order_when_there_are_no_ids():
     body = {"contents": [
         {"role": "user", "parts": [{"text": "look"}]},

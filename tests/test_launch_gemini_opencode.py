@@ -145,3 +145,12 @@ def test_opencode_mcp_install_writes_one_argv_list(tmp_path, monkeypatch):
     install.install(p)
     doc = json.loads((Path.home() / ".config" / "opencode" / "opencode.json").read_text())
     assert doc["mcp"]["headroom"] == {"type": "local", "command": ["/opt/headroom", "mcp", "serve"], "enabled": True}
+
+
+def test_doctor_says_when_gemini_cli_is_set_up_for_an_auth_wrap_cannot_carry(tmp_path):
+    from headroom_cli.cli.doctor import WARN, check_gemini_settings
+
+    assert check_gemini_settings(env={"HOME": str(Path.home())}, cwd=tmp_path) == []  # nothing chosen yet
+    (gemini_dir() / "settings.json").write_text('{"security": {"auth": {"selectedType": "oauth-personal"}}}')
+    (c,) = check_gemini_settings(env={"HOME": str(Path.home())}, cwd=tmp_path)
+    assert c.status == WARN and "Login with Google" in c.detail and "GEMINI_API_KEY" in c.hint

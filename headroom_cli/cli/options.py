@@ -43,9 +43,9 @@ OutputHoldout = Annotated[Optional[float], typer.Option(
     "--output-holdout", metavar="F", help="Share of conversations left unshaped to measure the effect (0–1).")]
 
 # The flags above, as they appear on the command line (tests compare wrap's and proxy's help for each).
-SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--gemini-upstream", "--no-compress", "--compress-ratio", "--cache-ttl",
-                "--protect-tool", "--reduce-output", "--output-level", "--output-ratio", "--effort-routing",
-                "--output-holdout")
+SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--gemini-upstream", "--no-compress", "--compress-ratio",
+                "--cache-ttl", "--protect-tool", "--reduce-output", "--output-level", "--output-ratio",
+                "--effort-routing", "--output-holdout")
 
 
 def proxy_flags(*, no_compress, compress_ratio, cache_ttl, protect_tool, reduce_output, output_level,

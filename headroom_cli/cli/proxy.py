@@ -137,8 +137,8 @@ def run_foreground(settings) -> int:
         registered = _register(settings, server.url)
         mode = "passthrough" if settings.no_compress else f"compression ratio {settings.compress_ratio:g}"
         output.echo(redact.text(f"headroom proxy ▸ {server.url} · anthropic → {settings.anthropic_upstream} · "
-                                f"openai → {settings.openai_upstream} · {mode} · session {settings.session_id} · "
-                                "Ctrl-C to stop"), err=True, flush=True)
+                                f"openai → {settings.openai_upstream} · gemini → {settings.gemini_upstream} · "
+                                f"{mode} · session {settings.session_id} · Ctrl-C to stop"), err=True, flush=True)
         output.echo(f"headroom proxy ▸ /mcp, /v1/retrieve and /stats need its secret (Authorization: Bearer …), "
                     f"in {server.secret_file}", err=True, flush=True)
         while not stop.wait(0.5):

@@ -512,12 +512,13 @@ class Gemini(Generic):
             selected = "vertex-ai"
         how = self.REFUSED.get(selected or "") or self.REFUSED.get(enforced or "")
         if how:
+            why = ("Vertex AI has per-project URLs" if how == "Vertex AI"
+                   else "its requests go to the Code Assist backend in an envelope")
             draft.refusals.append(HeadroomError(
-                f"gemini through headroom needs its API-key auth; {how} is not supported "
-                f"({'its requests go to the Code Assist backend in an envelope' if how != 'Vertex AI' else 'Vertex AI has per-project URLs'}"
-                " that headroom does not speak)",
-                hint="set GEMINI_API_KEY (a key from aistudio.google.com) and select \"Use Gemini API Key\" in gemini's "
-                     "/auth, or set security.auth.selectedType to gemini-api-key in ~/.gemini/settings.json"))
+                f"gemini through headroom needs its API-key auth; {how} is not supported ({why} that headroom "
+                "does not speak)",
+                hint="set GEMINI_API_KEY (a key from aistudio.google.com) and select \"Use Gemini API Key\" in "
+                     "gemini's /auth, or set security.auth.selectedType to gemini-api-key in ~/.gemini/settings.json"))
             return
         key_var = next((v for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY") if env.get(v)), None)
         if key_var == "GOOGLE_API_KEY":

@@ -96,18 +96,38 @@ def test_gemini(workdir):
     assert_clean(env, out)
 
 
-def test_gemini_exit_code_is_returned(workdir):
-    """A failing one-shot run's own exit code comes back through wrap (here: an unknown model flag value
-    makes no difference to the proxy; an API error 400 ends `gemini -p` with its error exit)."""
-    need("gemini")
+@pytest.mark.parametrize("agent,args", [
+    ("gemini", ["-p", "hi", "-m", "gemini-2.5-flash", "--approval-mode", "yolo", "--skip-trust"]),
+    ("opencode", ["run", "hi", "-m", "anthropic/claude-sonnet-4-5"]),
+])
+def test_a_failing_run_returns_the_agents_own_exit_code(workdir, agent, args):
+    """Every model request refused (HTTP 400, not retried): the agent fails, and wrap's exit code is the
+    one the agent gave, which the fake wrapper script records."""
+    need(agent)
+    import os
+    import shutil
+    import stat
+
     from headroom_cli.testing.fake_provider import Reply
 
-    bad = Reply(status=400, json={"error": {"code": 400, "message": "fake: bad request", "status": "INVALID_ARGUMENT"}})
+    bad = Reply(status=400, json={"error": {"code": 400, "message": "fake: bad request", "status": "INVALID_ARGUMENT"}}
+                if agent == "gemini" else {"type": "error", "error": {"type": "invalid_request_error",
+                                                                      "message": "fake: bad request"}})
+    real = shutil.which(agent)
+    shim_dir = workdir.parent / "shim"
+    shim_dir.mkdir()
+    record = workdir.parent / "agent-exit"
+    shim = shim_dir / agent  # runs the real agent and writes down its exit code
+    shim.write_text(f'#!/bin/sh\n"{real}" "$@"\ncode=$?\necho $code > "{record}"\nexit $code\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     with FakeProvider(lambda req: bad).in_thread() as fake:
-        env = base_env(GEMINI_API_KEY="AIzaSyFAKE-e2e-0000000000000000")
-        out = run_wrap("gemini", ["--gemini-upstream", fake.url],
-                       ["-p", "hi", "-m", "gemini-2.5-flash", "--approval-mode", "yolo", "--skip-trust"], env, workdir)
-        assert out.returncode not in (0, None), out.stderr[-2000:]
+        env = base_env(GEMINI_API_KEY="AIzaSyFAKE-e2e-0000000000000000", ANTHROPIC_API_KEY="sk-ant-api03-fake-e2e",
+                       OPENCODE_DISABLE_MODELS_FETCH="1")
+        env["PATH"] = f"{shim_dir}{os.pathsep}{env['PATH']}"
+        flag = "--gemini-upstream" if agent == "gemini" else "--anthropic-upstream"
+        out = run_wrap(agent, [flag, fake.url], args, env, workdir, timeout=180)
+    code = int(record.read_text())
+    assert code != 0 and out.returncode == code, (code, out.returncode, out.stderr[-2000:])
     assert_clean(env, out)
 
 

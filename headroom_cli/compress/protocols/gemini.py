@@ -6,9 +6,9 @@ the model turn before it (the API pairs calls and responses that way when there 
 compressible sites are the string values inside `response` (Gemini CLI sends `{"output": "…"}`, errors
 as `{"error": "…"}`; other clients any object), at any depth.
 
-Gemini CLI wraps tool output as `<untrusted_context>\\n…\\n</untrusted_context>`, and its shell tool's
-output as `Output: …` followed by status lines (`Error:`, `Exit Code:`, `Signal:`, `Background PIDs:`,
-`Process Group PGID:`). Those envelopes stay verbatim; only the output inside is compressible, and a
+Gemini CLI wraps tool output as `<untrusted_context>\\n…\\n</untrusted_context>` (after an `Output too large. …`
+line when it cut a long output itself), and its shell tool's output as `Output: …` followed by status lines
+(`Error:`, `Exit Code:`, `Signal:`, `Background PIDs:`, `Process Group PGID:`). Those envelopes stay verbatim; only the output inside is compressible, and a
 non-zero exit code marks the result as an error. Text parts of `user` turns are the human's text (its
 `<session_context>` preamble excepted); text parts of `model` turns (not `thought` parts) the assistant's.
 Everything else (`systemInstruction`, inline data, thought signatures, unknown parts and roles) passes
@@ -30,6 +30,9 @@ _SHELL_HEAD = "Output: "
 _STATUS = re.compile(r"(?:\n(?:Error|Exit Code|Signal|Background PIDs|Process Group PGID): [^\n]*)+\Z")
 _EXIT = re.compile(r"^Exit Code: (-?\d+)$", re.M)
 _BOILERPLATE = ("<session_context>",)
+# Above 40,000 characters Gemini CLI 0.61.0 keeps the first 8,000 and the last 32,000 (with
+# `... [N characters omitted] ...` between) and puts this line, naming the file with the whole output, first.
+_TOO_LARGE = "Output too large. "
 
 
 def sites(body: dict) -> list[Site]:
@@ -112,8 +115,12 @@ def _value_sites(hist: History, path: tuple, value: Any, call: Call, is_error: b
 def _text_site(hist: History, path: tuple, text: str, call: Call, is_error: bool) -> Site:
     head = tail = ""
     inner = text
+    if inner.startswith(_TOO_LARGE):  # its own cut of a long output: the line naming the full file stays
+        nl = inner.find("\n")
+        if 0 < nl < 2000:
+            head, inner = inner[:nl + 1], inner[nl + 1:]
     if inner.startswith(_WRAP_HEAD) and inner.endswith(_WRAP_TAIL) and len(inner) >= len(_WRAP_HEAD + _WRAP_TAIL):
-        head, tail = _WRAP_HEAD, _WRAP_TAIL
+        head, tail = head + _WRAP_HEAD, _WRAP_TAIL
         inner = inner[len(_WRAP_HEAD):len(inner) - len(_WRAP_TAIL)]
     if inner.startswith(_SHELL_HEAD):
         head += _SHELL_HEAD
