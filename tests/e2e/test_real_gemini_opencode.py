@@ -142,3 +142,21 @@ def test_opencode(workdir):
         check_dialogue(d, fake, out)
         print("opencode provider saw:", describe(fake))
     assert_clean(env, out)
+
+
+def test_opencode_with_a_gemini_model(workdir):
+    """OpenCode's built-in google provider (the AI SDK's Gemini client) goes through the Gemini wire too."""
+    need("opencode")
+    d = Dialogue("bash", "headroom_headroom_retrieve", "gemini")
+    with FakeProvider(d).in_thread() as fake:
+        env = base_env(GOOGLE_GENERATIVE_AI_API_KEY="AIzaSyFAKE-e2e-0000000000000000",
+                       OPENCODE_DISABLE_MODELS_FETCH="1")
+        out = run_wrap("opencode", ["--gemini-upstream", fake.url],
+                       ["run", "why did batch 777 fail? look at the worker log", "-m", "google/gemini-2.5-flash"],
+                       env, workdir)
+        check_dialogue(d, fake, out)
+        main = [r for r in fake.model_requests if r.protocol == "gemini"]
+        assert all(r.path.startswith("/v1beta/models/") for r in main)  # its title request may use a smaller model
+        assert all(r.path.startswith("/v1beta/models/gemini-2.5-flash:") for r in main if (r.json or {}).get("tools"))
+        print("opencode (gemini) provider saw:", describe(fake))
+    assert_clean(env, out)
