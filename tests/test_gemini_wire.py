@@ -131,7 +131,10 @@ def test_file_reads_stay_whole_and_everything_else_is_untouched():
 
 # -- properties with the real compressors -----------------------------------------------------------
 def build(steps, noise: bool) -> dict:
-    contents: list = [{"role": "user", "parts": [{"text": "Please investigate the failures"}]}]
+    # Gemini CLI states its working directory in the session context it sends first (compress/workdir.py)
+    session = ("<session_context>\nThis is the Gemini CLI.\n- **Workspace Directories:**\n  - /home/dev/app\n"
+               "</session_context>")
+    contents: list = [{"role": "user", "parts": [{"text": session}, {"text": "Please investigate the failures"}]}]
     for i, (name, out, inp) in enumerate(content(*s) for s in steps):
         call: dict = {"name": name, "args": inp}
         resp: dict = {"name": name, "response": {"output": cli_shell(out) if noise else out}}
