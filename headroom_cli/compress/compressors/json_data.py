@@ -299,6 +299,143 @@ def _relevant(st: _State, items: list[Any], flats: list[str]) -> list[int] | Non
 _WEIGHTS = (relevance.HIGH_WEIGHT - 1.0, 1.0)
 
 
+# ---------------------------------------------------------------- records in bulk
+
+_GROUP_MIN = 3  # error records sharing every error value from this many on become one record and one line
+_ID_KEYS = ("id", "uid", "uuid", "key", "name", "number", "slug", "ref", "request_id", "requestId", "event_id")
+_MAX_NAMED = 3  # shared error values named verbatim in a group's line
+_MAX_FIELDS = 12  # differing fields named
+_PROBE = 16  # error records looked at before deciding that none reports its failure in a field
+
+
+# Fields that report an outcome: a string there with an error word (or any non-empty value under an error
+# key) is an error value a group of records may share. Titles and notes that merely mention "timeout" are not.
+_REPORT_KEYS = _ERROR_KEYS | frozenset(("status", "state", "reason", "message", "msg", "phase", "result",
+                                        "outcome", "level", "severity", "detail", "details", "statusMessage",
+                                        "status_message", "conclusion"))
+
+
+def _error_values(x: Any, path: str, out: list[tuple[str, str]], depth: int = 0) -> None:
+    """(path, value) of every value in a record that reports a failure (`_REPORT_KEYS`), in key order, so
+    records with the same failure give the same list."""
+    if depth > 6 or len(out) > 20:
+        return
+    if isinstance(x, dict):
+        for k, y in x.items():
+            if isinstance(y, (dict, list)):
+                if y:
+                    _error_values(y, f"{path}.{k}" if path else str(k), out, depth + 1)
+            elif k in _REPORT_KEYS and y not in (None, False, 0, ""):
+                if k in _ERROR_KEYS or (isinstance(y, str) and ERROR_RE.search(y[:2000])):
+                    out.append((f"{path}.{k}" if path else str(k), y if isinstance(y, str) else dumps(y)))
+    elif isinstance(x, list):
+        for j, y in enumerate(x[:20]):
+            if isinstance(y, (dict, list)):
+                _error_values(y, f"{path}[{j}]", out, depth + 1)
+
+
+def _label_key(recs: list[dict]) -> str | None:
+    """The field that names each record of a group (distinct scalar values in all of them), if any."""
+    first = recs[0]
+    cands = [k for k in _ID_KEYS if k in first] + [k for k in first if isinstance(k, str) and
+                                                    (k.endswith(("_id", "Id", "ID")) and k not in _ID_KEYS)]
+    for k in cands:
+        vals = [r.get(k) for r in recs]
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in vals) and len(set(vals)) == len(vals):
+            return k
+    meta = first.get("metadata")
+    if isinstance(meta, dict) and "name" in meta:
+        vals = [r.get("metadata", {}).get("name") if isinstance(r.get("metadata"), dict) else None for r in recs]
+        if all(isinstance(v, str) for v in vals) and len(set(vals)) == len(vals):
+            return "metadata.name"
+    return None
+
+
+def _label(rec: dict, key: str) -> Any:
+    if key == "metadata.name":
+        return rec["metadata"]["name"]
+    return rec[key]
+
+
+def _compact_ids(vals: list[Any]) -> str:
+    """Ids as a short list: runs of consecutive integers as ranges (1004-1007), everything else as is."""
+    out: list[str] = []
+    i = 0
+    while i < len(vals):
+        v = vals[i]
+        j = i
+        if isinstance(v, int):
+            while j + 1 < len(vals) and isinstance(vals[j + 1], int) and vals[j + 1] == vals[j] + 1:
+                j += 1
+        out.append(f"{v}-{vals[j]}" if j >= i + 2 else ", ".join(str(x) for x in vals[i:j + 1]))
+        i = j + 1
+    return ", ".join(out)
+
+
+def _differing(recs: list[dict]) -> list[str]:
+    """Fields (one level of nesting, dotted) whose values are not the same in every record of a group."""
+    fields: list[str] = []
+    keys: dict[Any, None] = {}
+    for r in recs:
+        for k in r:
+            keys.setdefault(k, None)
+    for k in keys:
+        vals = [r.get(k) for r in recs]
+        if all(isinstance(v, dict) for v in vals):
+            sub: dict[Any, None] = {}
+            for v in vals:
+                for kk in v:
+                    sub.setdefault(kk, None)
+            for kk in sub:
+                if len({dumps(v.get(kk)) for v in vals}) > 1:
+                    fields.append(f"{k}.{kk}")
+        elif len({dumps(v) for v in vals}) > 1:
+            fields.append(str(k))
+    return fields
+
+
+def _groups(v: list[Any], idx: list[int]) -> dict[int, list[int]]:
+    """Error records (`idx`) that share every error value, by their first member: groups of `_GROUP_MIN`
+    or more only."""
+    by: dict[tuple, list[int]] = {}
+    for n, i in enumerate(idx):
+        if n == _PROBE and not by:
+            # the first candidates report no failure in a field (their error words are in titles, notes):
+            # the rest are not walked either
+            return {}
+        x = v[i]
+        if not isinstance(x, dict):
+            continue
+        vals: list[tuple[str, str]] = []
+        _error_values(x, "", vals)
+        if vals:
+            by.setdefault(tuple(vals), []).append(i)
+    return {m[0]: m for m in by.values() if len(m) >= _GROUP_MIN}
+
+
+def _group_line(v: list[Any], members: list[int], st: _State | None) -> str:
+    """One line for a group's members after its first: the shared error values verbatim, every member's id,
+    the fields in which they differ."""
+    recs = [v[i] for i in members]
+    shared: list[tuple[str, str]] = []
+    _error_values(recs[0], "", shared)
+    named = "; ".join(f"{p} {json.dumps(val, ensure_ascii=False)}" for p, val in shared[:_MAX_NAMED])
+    if len(shared) > _MAX_NAMED:
+        named += f"; and {len(shared) - _MAX_NAMED} more shared values"
+    key = _label_key(recs)
+    rest = recs[1:]
+    if key is not None:
+        who = f"as {key} {_label(recs[0], key)} above; {key} {_compact_ids([_label(r, key) for r in rest])}"
+    else:
+        who = f"as item #{members[0]} above; items #{_compact_ids(members[1:])}"
+    diff = [f for f in _differing(recs) if f != key]
+    if len(diff) > _MAX_FIELDS:
+        diff = diff[:_MAX_FIELDS] + [f"{len(diff) - _MAX_FIELDS} more"]
+    what = (f"{len(rest)} more records with the same {named} ({who}; differing in: "
+            f"{', '.join(diff) if diff else 'no other field'})")
+    return st.marker(what) if st is not None else markers.gap(what)  # (None: only its length is wanted)
+
+
 def _table(recs: list[Any]) -> dict | None:
     """Uniform flat records as {"columns": [...], "rows": [[...]]} (lossless)."""
     if len(recs) < _TABLE_MIN or not all(isinstance(r, dict) for r in recs):
@@ -350,15 +487,32 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     for i in picked or ():
         keep[i] = True
     whole = set(picked or ())
-    must = [i for i in _must(v, st, flats, picked) if not keep[i]]
+    must_all = _must(v, st, flats, picked)
+    must = [i for i in must_all if not keep[i]]
+    # Records in bulk: error records that repeat every error value of another become one line after the
+    # first of them (its values verbatim, every member's id, the fields in which they differ).
+    lines_after: dict[int, list[int]] = {}
+    summarized: set[int] = set()
+    if records and len(must) >= _GROUP_MIN - 1:
+        for first, members in _groups(v, must_all).items():
+            extra = [i for i in members[1:] if not keep[i]]
+            # one line only where it is shorter than the records it stands for (small records stay whole)
+            if len(extra) >= _GROUP_MIN - 1 and (len(_group_line(v, [first] + extra, None))
+                                                  < sum(len(dumps(v[i])) for i in extra)):
+                lines_after[first] = [first] + extra
+                summarized.update(extra)
+        if summarized:
+            must = [i for i in must if i not in summarized]
     if records:
         must_set = set(must)
-        must += sorted(i for i in outliers(v) if not keep[i] and i not in must_set)
+        must += sorted(i for i in outliers(v) if not keep[i] and i not in must_set and i not in summarized)
         must.sort()
     if len(must) > _MUST_CAP:
         must = must[: _MUST_CAP - 10] + must[-10:]
     for i in must:
         keep[i] = True
+    for first in lines_after:
+        keep[first] = True
     if all(keep):
         table = _table(v) if records else None
         if table is not None:
@@ -370,13 +524,17 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     while i < n:
         if keep[i]:
             out.append(_shrink_item(v[i], st, depth, i in whole))
+            if i in lines_after:
+                out.append(_group_line(v, lines_after[i], st))
             i += 1
             continue
         j = i
         while j < n and not keep[j]:
             j += 1
-        what = f"{j - i} {unit}" if st.cuts else f"{j - i} of {n} {unit}"
-        out.append(st.marker(what))
+        cnt = j - i - sum(1 for k in range(i, j) if k in summarized) if summarized else j - i
+        if cnt:
+            what = f"{cnt} {unit}" if st.cuts else f"{cnt} of {n} {unit}"
+            out.append(st.marker(what))
         i = j
     return out
 
