@@ -411,7 +411,9 @@ def cache_grep(r: random.Random) -> tuple[str, str]:
              "        # the cache is shared between workers; {w} it before {w2}",
              "    def {f}_cache(self, {k}: str) -> None:", "        log.debug(\"cache miss for %s\", {k})",
              "        self.cache.set({k}, {v}, ttl=self.cache_ttl)", "    cache = {cls}(maxsize={n})",
-             "        expired = [k for k, e in self._cache.items() if e.expires_at < {k}]")
+             "        expired = [k for k, e in self._cache.items() if e.expires_at < {k}]",
+             "    def {f}_{w}(self, now: float | None = None) -> int:",
+             "    def {f}_{w2}(self, now: float | None = None) -> int:")
     words = ("warm", "lock", "flush", "refresh", "invalidate", "load", "read", "write", "clear", "resize")
     for mod in _MODULES:
         ln = 1
@@ -437,4 +439,44 @@ def _w_grep() -> dict:
                 tags=["search", "relevance"])
 
 
-BUILDERS = (_w_issues, _w_pods, _w_replay, _w_pip, _w_backup_log, _w_grep)
+# ---------------------------------------------------------------------------------------------- web log
+_SLUGS = ("atlas", "borealis", "cobalt", "dune", "ember", "fjord", "garnet", "harbor", "iris", "juniper", "kestrel",
+          "lumen", "meridian", "nimbus", "onyx", "prairie")
+_PAGES = ("files", "settings", "members", "activity", "exports", "billing", "webhooks", "tokens", "issues", "boards")
+
+
+def web_log(r: random.Random, n: int = 2600) -> tuple[str, str]:
+    """A web app's request log (logfmt, as many frameworks print it): every line a different path, user and
+    timing, so few lines repeat a template; one line answers the question. Returns (text, that line)."""
+    out = []
+    event = ""
+    for i in range(n):
+        ts = f"2026-12-01T{8 + i // 900:02d}:{i // 15 % 60:02d}:{i * 4 % 60:02d}.{r.randint(0, 999):03d}Z"
+        if i == n * 2 // 3:
+            event = (f"{ts} level=info dyno=web.3 method=POST path=/reports/quarterly-revenue/export status=409 "
+                     f"duration=8ms user=marta.ferreira msg=\"export skipped: report is locked by a running export "
+                     f"(job 88121)\"")
+            out.append(event)
+            continue
+        slug = f"{r.choice(_SLUGS)}-{r.choice(_SLUGS)}"
+        method = r.choice(("GET", "GET", "GET", "POST", "PATCH"))
+        page = r.choice(_PAGES)
+        user = f"{r.choice(_SLUGS)}.{r.choice(('lee', 'kim', 'novak', 'silva', 'okafor', 'berg'))}"
+        status = r.choice((200, 200, 200, 200, 201, 204, 302, 304))
+        out.append(f"{ts} level=info dyno=web.{r.randint(1, 6)} method={method} path=/projects/{slug}/{page} "
+                   f"status={status} duration={r.randint(2, 400)}ms user={user}")
+    return "\n".join(out) + "\n", event
+
+
+def _w_web_log() -> dict:
+    r = random.Random(1307)
+    out, event = web_log(r)
+    question = ("Someone in finance says exporting the quarterly revenue report did nothing this morning. What "
+                "happened? The web logs are in papertrail.")
+    body = codex_request(question, "papertrail --min-time '4 hours ago' -- program:web", out, seed=1307)
+    return dict(name="web_log", protocol="openai_responses", body=body, needles=[event],
+                description="2,600 logfmt request lines of few repeats, one answers the question in words",
+                tags=["log", "relevance"])
+
+
+BUILDERS = (_w_issues, _w_pods, _w_replay, _w_pip, _w_backup_log, _w_grep, _w_web_log)

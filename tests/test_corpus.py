@@ -11,7 +11,7 @@ from headroom_cli.compress.protocols import sites
 
 EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff", "source_file", "tables", "long_session",
             "issue_listing", "pod_listing", "replay_errors", "pip_listing", "backup_journal", "cache_grep",
-            "stdlib_read", "rereads", "range_reread", "persisted_output"}  # the last four: corpus_reads.py
+            "web_log"}
 
 
 def test_workloads_cover_the_brief():

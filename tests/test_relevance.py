@@ -224,3 +224,77 @@ def test_property_examples_were_compressed():
     if _STATS["examples"] == 0:
         test_property_the_named_item_survives_and_output_is_valid_and_deterministic()
     assert _STATS["compressed"] >= 0.8 * _STATS["examples"], _STATS
+
+
+# ------------------------------------------------------------------------------------------- logs, search, diff
+
+def test_logs_keep_the_event_the_request_points_to():
+    from headroom_cli.compress.compressors import logs
+
+    r = random.Random(11)
+    words = ("alpha", "bravo", "delta", "kilo", "lima", "oscar", "sierra", "tango", "victor", "zulu")
+    lines = [f"2026-12-01T09:{i // 60 % 60:02d}:{i % 60:02d}Z INFO web.{i % 4} GET /projects/{r.choice(words)}-"
+             f"{r.choice(words)}/{r.choice(words)} 200 {r.randint(2, 90)}ms user={r.choice(words)}" for i in range(2500)]
+    event = ("2026-12-01T10:41:07Z INFO web.3 POST /reports/quarterly-revenue/export 409 8ms user=marta "
+             "msg=\"export skipped: report locked by a running export\"")
+    lines.insert(1700, event)
+    text = "\n".join(lines) + "\n"
+    asked = logs.compress(text, Context(preceding_text="The quarterly revenue report export did nothing this "
+                                                       "morning. What happened?"), key="k" * 24)
+    assert asked is not None and event in asked.text
+    vague = logs.compress(text, Context(preceding_text="Summarise the web log."), key="k" * 24)
+    assert event not in vague.text  # the same log without the request: the event is one retrieval away
+
+
+def test_search_keeps_the_match_the_request_points_to():
+    from headroom_cli.compress.compressors import search
+
+    r = random.Random(12)
+    lines = []
+    words = ("load", "warm", "flush", "read", "write", "lock", "evict", "size", "hits", "miss", "ttl", "keys")
+    for f in range(30):
+        for k in range(20):
+            # one shape for all (as the target's): the search compressor shows a usage shape once
+            lines.append(f"src/mod_{f}/file_{f}.py:{10 + k}:        self.cache.{r.choice(words)}_"
+                         f"{r.choice(words)}_{r.choice(words)}(now)  # {r.choice(words)} the {r.choice(words)} ones")
+    # not a definition, deep in a file of like lines: neither its shape nor the per-file budget would keep it
+    target = "src/mod_13/file_13.py:88:        self.store.purge_stale_tokens(now)  # drops the expired ones"
+    lines.insert(13 * 20 + 15, target)
+    text = "\n".join(lines) + "\n"
+    ctx = Context(preceding_text="Where do we purge stale tokens from the store?", tool_input='grep -rn "cache" src')
+    out = search.compress(text, ctx, key="k" * 24)
+    assert out is not None and target in out.text
+
+
+def test_diff_keeps_the_hunk_the_request_points_to_whole():
+    from headroom_cli.compress.compressors import diff
+
+    lines = []
+    for f in range(6):
+        lines += [f"diff --git a/src/m{f}.py b/src/m{f}.py", "index 1..2 100644", f"--- a/src/m{f}.py", f"+++ b/src/m{f}.py"]
+        for h in range(3):
+            fn = "apply_discount_rounding" if (f, h) == (3, 1) else f"helper_{f}_{h}"
+            lines.append(f"@@ -{10 + h * 50},9 +{10 + h * 50},9 @@ def {fn}(self):")
+            lines += [f"     before {f} {h} {k}" for k in range(4)] + [f"-    old_{f}_{h}()", f"+    new_{f}_{h}()"]
+            lines += [f"     after {f} {h} {k}" for k in range(4)]
+    text = "\n".join(lines) + "\n"
+    ctx = Context(preceding_text="How does discount rounding work after the change to apply_discount_rounding?")
+    out = diff.compress(text, ctx, key="k" * 24).text
+    assert all(f"     before 3 1 {k}" in out and f"     after 3 1 {k}" in out for k in range(4))  # whole
+    assert "     before 2 1 0" not in out  # the others keep one line of context
+    assert "@@ -60,9 +60,9 @@ def apply_discount_rounding(self):" in out  # its own header, unchanged
+
+
+def test_logfmt_request_lines_share_a_template_but_an_unusual_status_does_not():
+    from headroom_cli.compress.compressors import logs
+
+    r = random.Random(13)
+    names = ("atlas", "cobalt", "ember", "fjord", "garnet", "harbor", "iris", "lumen")
+    lines = [f"2026-12-01T09:{i // 60 % 60:02d}:{i % 60:02d}Z level=info method=GET path=/p/{r.choice(names)}/"
+             f"{r.choice(names)} status=200 duration={r.randint(2, 300)}ms user={r.choice(names)}" for i in range(1500)]
+    odd = "2026-12-01T09:30:00Z level=info method=GET path=/p/iris/atlas status=503 duration=30001ms user=kim"
+    lines.insert(900, odd)
+    text = "\n".join(lines) + "\n"
+    out = logs.compress(text, Context(preceding_text="Summarise the request log."), key="k" * 24)
+    assert out is not None and odd in out.text  # its status makes it a template of its own
+    assert len(out.text) < 0.05 * len(text)  # the 1,500 ordinary requests are one template, not 1,500

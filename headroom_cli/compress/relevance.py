@@ -63,8 +63,10 @@ description
 """.split())
 
 # Suffixes a unit's word may add to a query stem.
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s", "e", "y")
-_STRIP = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "er", "es", "ed", "ly", "s", "e", "y")
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s", "e",
+             "y")
+_STRIP = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "ies", "ied", "er", "es", "ed", "ly", "s", "e",
+          "y")
 _MIN_STEM = 3
 _MAX_TERMS = 40
 _TOOL_INPUT_WEIGHT = 0.6  # commands and paths are noisier than the words of the request
@@ -188,14 +190,16 @@ def _ending(stem_: str, rest: str) -> bool:
     return rest[:1] == stem_[-1:] and rest[1:] in _SUFFIXES and stem_.isalpha()
 
 
-def _scan(query: Query, texts: Sequence[str]) -> dict[int, dict[int, int]]:
+def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dict[int, dict[int, int]]:
     """Occurrences of each query stem in each text: {unit: {stem index: count}}, units without any left out.
 
     Linear and cheap: the texts joined (one per line) and lower-cased; each stem is found with `str.find`
     (a C scan), and only where it starts a word does Python look at the rest of that word (a suffix, or
     the next stem of a compound). Building a word list of the whole text would cost more than all the
     scans together (one object per word)."""
-    joined = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
+    if lowered is None:
+        lowered = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
+    joined = lowered
     n = len(texts)
     find = joined.find
     rest_at = _REST.match
@@ -240,13 +244,18 @@ def _scan(query: Query, texts: Sequence[str]) -> dict[int, dict[int, int]]:
     return tf
 
 
-def rank(units: Sequence[str], query: Query | None) -> list[float]:
-    """BM25 score of each unit (a line of text) against `query`; all zeros without a query."""
-    return rank_fields((units,), query, weights=(1.0,))
+def rank(units: Sequence[str], query: Query | None, lowered: str | None = None,
+         distinct: list[int] | None = None) -> list[float]:
+    """BM25 score of each unit (a line of text) against `query`; all zeros without a query. `lowered`: the
+    units joined with "\n" and lower-cased, when the caller has it already (no unit may hold a "\n");
+    `distinct`: filled with how many different query stems each unit holds (an id-like one counts twice)."""
+    return rank_fields((units,), query, weights=(1.0,), lowered=(lowered,) if lowered is not None else None,
+                       distinct=distinct)
 
 
 def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
-                weights: Sequence[float]) -> list[float]:
+                weights: Sequence[float], lowered: Sequence[str] | None = None,
+                distinct: list[int] | None = None) -> list[float]:
     """BM25F: `fields[c][u]` is unit u's text of field class c (weight `weights[c]`); every class lists
     every unit ("" where it has none). Term frequencies are weighted per class and normalised by the
     length of the unit's text in that class against the class's average, before saturation."""
@@ -256,7 +265,7 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
         return out
     total: dict[int, dict[int, float]] = {}
     for c, texts in enumerate(fields):
-        tf = _scan(query, texts)
+        tf = _scan(query, texts, lowered[c] if lowered is not None else None)
         if not tf:
             continue
         avg = (sum(map(len, texts)) / n) or 1.0
@@ -275,6 +284,12 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     idf = [math.log(1 + (n - x + 0.5) / (x + 0.5)) * qw for x, qw in zip(df, query.weights)]
     for u, d in total.items():
         out[u] = sum(idf[t] * f * (_K1 + 1) / (f + _K1) for t, f in d.items())
+    if distinct is not None:
+        # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words
+        heavy = [2 if any(c.isdigit() for c in t) else 1 for t in query.stems]
+        distinct[:] = [0] * n
+        for u, d in total.items():
+            distinct[u] = sum(heavy[t] for t in d)
     return out
 
 
@@ -288,11 +303,18 @@ _MIN_TOP = 2.0  # below this the best unit matched one common word: no signal
 _FLOOR = 0.15
 
 
-def pick(scores: Sequence[float], *, max_keep: int | None = None) -> list[int] | None:
-    """Indices (ascending) of the units that stand clearly above the rest, or None without signal."""
+def pick(scores: Sequence[float], *, distinct: Sequence[int] | None = None, query: Query | None = None,
+         max_keep: int | None = None) -> list[int] | None:
+    """Indices (ascending) of the units that stand clearly above the rest, or None without signal.
+
+    With `distinct` (from `rank`) and a request of three stems or more, a unit holding only one of them
+    ("batch" in a path, for "the nightly batch job keeps failing") is no match: one shared word of a long
+    request is chance, not signal."""
     n = len(scores)
     if n < _MIN_UNITS:
         return None
+    if distinct is not None and query is not None and len(query.stems) >= 3:
+        scores = [x if d >= 2 else 0.0 for x, d in zip(scores, distinct)]
     order = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], i))
     if not order or scores[order[0]] < _MIN_TOP:
         return None

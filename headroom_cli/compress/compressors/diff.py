@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .. import markers
+from .. import markers, relevance
 from ..base import Context, Result
 from .common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
 
@@ -41,6 +41,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     skip_file = False
     cr = "\r" if lines.cr else ""
     any_cr = "\r" in text
+    whole = _relevant_hunks(items, ctx)
     i = 0
     while i < n:
         raw = items[i]
@@ -90,10 +91,35 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             what = "deleted file" if minus and not plus else "generated file"
             out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
             continue
-        out.extend(_recut(body, old_start, new_start, rest, ctx_lines, cr))
+        if hunks - 1 in whole:  # a hunk the request points to: kept whole, with its own header
+            out.append(clip(raw)[0])
+            out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in body])
+        else:
+            out.extend(_recut(body, old_start, new_start, rest, ctx_lines, cr))
     if not hunks:
         return None
     return _result(text, items, out, lines, ctx, key, dropped_gen)
+
+
+def _relevant_hunks(items: list[str], ctx: Context) -> set[int]:
+    """Numbers (in order, from 0) of the hunks the request points to: each hunk ranked as one unit, with
+    its file's path, its header's function name and its lines; empty without a clear signal."""
+    query = relevance.query_terms(ctx)
+    if query is None:
+        return set()
+    parts: list[list[str]] = []
+    path = ""
+    for line in items:
+        if line.startswith("@@"):
+            parts.append([path, line])
+        elif line.startswith("diff --git ") or line.startswith("+++ "):
+            path = line
+        elif parts:
+            parts[-1].append(line)
+    units = [" ".join(p) for p in parts]
+    distinct: list[int] = []
+    picked = relevance.pick(relevance.rank(units, query, distinct=distinct), distinct=distinct, query=query)
+    return set(picked or ())
 
 
 def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str) -> list[str]:

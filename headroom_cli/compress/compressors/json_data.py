@@ -292,7 +292,9 @@ def _relevant(st: _State, items: list[Any], flats: list[str]) -> list[int] | Non
     more), or None when the ranking has no clear signal."""
     if st.query is None:
         return None
-    return relevance.pick(relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS))
+    distinct: list[int] = []
+    scores = relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS, distinct=distinct)
+    return relevance.pick(scores, distinct=distinct, query=st.query)
 
 
 # The high-weight values are in both texts: they weigh 3, the rest 1.
@@ -496,8 +498,9 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if records and len(must) >= _GROUP_MIN - 1:
         for first, members in _groups(v, must_all).items():
             extra = [i for i in members[1:] if not keep[i]]
-            # one line only where it is shorter than the records it stands for (small records stay whole)
-            if len(extra) >= _GROUP_MIN - 1 and (len(_group_line(v, [first] + extra, None))
+            # one line only where it costs under half the records it stands for: a few small records say
+            # more whole than a line naming them would save
+            if len(extra) >= _GROUP_MIN - 1 and (2 * len(_group_line(v, [first] + extra, None))
                                                   < sum(len(dumps(v[i])) for i in extra)):
                 lines_after[first] = [first] + extra
                 summarized.update(extra)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from itertools import compress as select
 
+from .. import relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import FAST_NORM, ERROR_RE as _ERRORISH
@@ -38,6 +39,41 @@ _ERR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "panic", "
 _WARN_LEVELS = frozenset({"warn", "warning"})
 _LEVEL_KEYS = ("level", "lvl", "severity", "log.level", "levelname", "status")
 _MSG_KEYS = ("msg", "message", "event", "error", "err", "exception")
+
+
+# logfmt (`key=value key="quoted value"`, as Heroku, logrus, slog's text handler print): a line's template
+# is its keys with their bare values abstracted (paths, users, durations vary per request) and its quoted
+# values, which carry the message, normalised like any line. Otherwise nearly every request line would be a
+# template of its own and the budget, not the content, would decide what stays.
+_LOGFMT_PAIR = re.compile(r'(?<![^\s])([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def _looks_logfmt(items: list[str]) -> bool:
+    head = [s for s in items[:20] if s.strip()]
+    return len(head) >= 3 and sum(1 for s in head if len(_LOGFMT_PAIR.findall(s[:_SCAN])) >= 3) >= 0.8 * len(head)
+
+
+# bare values that say how a request went stay in the template (a status=500 among 200s is no repeat)
+_OUTCOME_KEYS = frozenset(("level", "lvl", "severity", "status", "code", "status_code", "exit", "exit_code",
+                           "result", "outcome", "event", "error", "err"))
+
+
+def _logfmt_template(line: str) -> str:
+    s = line[:_SCAN]
+    out: list[str] = []
+    at = 0
+    for m in _LOGFMT_PAIR.finditer(s):
+        out.append(FAST_NORM.sub("#", s[at:m.start()]))
+        k, v = m.group(1), m.group(2)
+        if k.lower() in _OUTCOME_KEYS:
+            out.append(f"{k}={v}")
+        elif v.startswith('"'):
+            out.append(f"{k}={FAST_NORM.sub('#', v)}")
+        else:
+            out.append(k + "=*")
+        at = m.end()
+    out.append(FAST_NORM.sub("#", s[at:]))
+    return "".join(out)
 
 
 def _looks_jsonl(items: list[str]) -> bool:
@@ -114,7 +150,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     keep = [False] * n
     jsonl = _looks_jsonl(items)
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
-    tpl: list = [None] * n if jsonl else templates(items, joined)
+    if jsonl:
+        tpl: list = [None] * n
+    elif _looks_logfmt(items):
+        tpl = [_logfmt_template(s) for s in items]
+    else:
+        tpl = templates(items, joined)
     starts = line_starts(items)
     lower = joined.lower()
     if jsonl:
@@ -137,10 +178,19 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else [False] * n
     if jsonl:
         tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]
+    # relevance: the events the request points to are kept (with their neighbours), and templates are
+    # served to the budget most relevant first
+    query = relevance.query_terms(ctx)
+    distinct: list[int] = []
+    score = relevance.rank(items, query, lower, distinct) if query is not None else None
+    picked = relevance.pick(score, distinct=distinct, query=query) if score is not None else None
     # 1. errors (with traces and neighbours), warnings, matches (index lists built at C speed)
     rng = range(n)
     for i in list(select(rng, is_hit))[:300]:
         keep[i] = True
+    for i in picked or ():
+        for k in range(max(0, i - near), min(n, i + near + 1)):
+            keep[k] = True
     err_seen: dict[str, list[int]] = {}
     for i in select(rng, is_err):
         err_seen.setdefault(tpl[i], []).append(i)
@@ -177,7 +227,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     count = Counter(drop_tpl)
     first = dict(zip(reversed(drop_tpl), reversed(drop_idx)))  # later pairs win: the first occurrence
     kept_tpl = {tpl[k] for k in range(n) if keep[k]}
-    for t in sorted(first, key=lambda t: (-count[t], first[t])):
+    if score is not None:
+        best: dict = {}
+        for k, t in zip(drop_idx, drop_tpl):
+            if score[k] > best.get(t, 0.0):
+                best[t] = score[k]
+                first[t] = k  # the template's most relevant line represents it
+        order = sorted(first, key=lambda t: (-best.get(t, 0.0), -count[t], first[t]))
+    else:
+        order = sorted(first, key=lambda t: (-count[t], first[t]))
+    for t in order:
         if used >= budget:
             break
         if t in kept_tpl:

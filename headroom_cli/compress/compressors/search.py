@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .. import markers
+from .. import markers, relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import (LONG_LINE, Lines, block_key, clip, finish, keep_ratio, line_starts,
@@ -106,7 +106,25 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     keep = [file_of[i] is None for i in range(n)]  # headers, separators, unparsed lines stay
     used = sum(estimate_tokens(items[i], coarse=True) + 1 for i in range(n) if keep[i])
     first_idx = {f: idx[0] for f, idx in files.items()}
-    preferred = {f: bool(tr is not None and tr.search(f)) for f in files}
+    # relevance: the result lines the request points to (path and content ranked) are kept, and their
+    # files are served first
+    query = relevance.query_terms(ctx)
+    distinct: list[int] = []
+    score = relevance.rank(items, query, distinct=distinct) if query is not None else [0.0] * n
+    picked = relevance.pick(score, distinct=distinct, query=query) if query is not None else None
+    for i in picked or ():
+        if file_of[i] is not None and not keep[i]:
+            keep[i] = True
+            used += estimate_tokens(items[i], coarse=True) + 1
+    # Without a clear gap the ranking still orders: within a file the best-ranked lines come first, and the
+    # file of the best-ranked line is served first (a line counts when it holds two words of the request).
+    if query is not None and len(query.stems) >= 3:
+        score = [x if d >= 2 else 0.0 for x, d in zip(score, distinct)]
+    top = max(range(n), key=lambda i: (score[i], -i)) if n and max(score) > 0 else None
+    chosen = {file_of[i] for i in picked or () if file_of[i] is not None}
+    if top is not None and file_of[top] is not None:
+        chosen.add(file_of[top])
+    preferred = {f: bool(tr is not None and tr.search(f)) or f in chosen for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
@@ -119,14 +137,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for i in idxs:
             # (no term, no definition, a context line, position): the lines to show first sort first
             miss = tr is None or tr.search(items[i], body_at[i], body_at[i] + 600) is None
-            ranks[i] = (miss, not is_def[i], not is_match[i], i)
+            ranks[i] = (miss, -score[i], not is_def[i], not is_match[i], i)
         cap = per_file_lines * (3 if preferred[f] else 1)
         taken = 0
         for r in sorted(ranks.values()):
             if taken >= cap:
                 break
-            i = r[3]
-            important = not r[0] or not r[1]
+            i = r[4]
+            if keep[i]:
+                continue
+            important = not r[0] or not r[2]
             t = shape[i] if not important else ""
             if t in seen_tpl and not important and not generous:
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
