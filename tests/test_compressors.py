@@ -392,12 +392,12 @@ def test_json_map_of_records_shrinks_like_an_array():
 
 def test_diff_deleted_file_body_dropped_header_kept():
     text_ = ("diff --git a/old.py b/old.py\ndeleted file mode 100644\nindex 1234567..0000000\n--- a/old.py\n"
-             "+++ /dev/null\n@@ -1,300 +0,0 @@\n" + "".join(f"-line {i}\n" for i in range(300))
+             "+++ /dev/null\n@@ -1,600 +0,0 @@\n" + "".join(f"-line {i}\n" for i in range(600))
              + "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n")
     res = router.compress_block(text_, Context(tool_input="git show HEAD"))
     assert "deleted file mode 100644" in res.text and "-line 150" not in res.text
     assert "+B" in res.text and "-b" in res.text
-    assert "(+0 -300 lines of a deleted file)" in res.text
+    assert "(+0 -600 lines of a deleted file)" in res.text  # (600: above the small-result bound)
     hunks(res.text)
 
 

@@ -11,7 +11,11 @@ from headroom_cli.compress.protocols import sites
 
 EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff", "source_file", "tables", "long_session",
             "issue_listing", "pod_listing", "replay_errors", "pip_listing", "backup_journal", "cache_grep",
-            "web_log"}
+            "web_log",
+            # corpus_mixed: real command outputs of mixed formats, and small results
+            "mixed_json_summary", "mixed_curl_banner_json", "mixed_ndjson_header", "mixed_log_traceback",
+            "mixed_pytest_pty", "mixed_json_documents", "mixed_git_log_color", "small_ls_la", "small_pytest_exit_code",
+            "small_pip_progress_pty", "small_table_then_prose"}
 
 
 def test_workloads_cover_the_brief():

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 
-from . import markers
+from . import markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
 from .compressors import common, json_data
-from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens
+from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "3"
+VERSION = "4"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -31,12 +31,6 @@ _SAMPLE_LINES = 80
 KINDS = ("json", "jsonl", "diff", "build", "search", "log", "table", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
-
-# Codex prefixes every command output with this header; it is kept verbatim, the output after it compressed.
-_CODEX_HEADER = re.compile(
-    r"\A(?:Chunk ID: [^\n]*\n)?(?:Wall time: [^\n]*\n)?Process exited with code [^\n]*\n"
-    r"(?:Original token count: [^\n]*\n)?Output:\n"
-)
 
 # Detection regexes are anchored at line starts and tried with one `match` per sample line.
 _DIFF = re.compile(r"^(?:diff --git |--- \S[^\n]*\n\+\+\+ \S|@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
@@ -262,28 +256,56 @@ class Router:
         before = big_enough(text, ROUTER_MIN_TOKENS, coarse=True)
         if before is None:
             return None
-        header = ""
-        body = text
-        m = _CODEX_HEADER.match(text)
-        if m:
-            header, body = text[: m.end()], text[m.end():]
-        kind, doc = _detect(body, ctx)
-        if kind == "empty":
-            return None
+        # the agent's envelope stays as it is; the command's output inside it is what is detected and compressed
+        head, body, tail = terminal.envelope(text)
+        clean = terminal.clean(body)
         if key is None:
-            key = key_for(text)  # one key per block: the whole original, header included
-        # a JSON block is parsed once, by detection
-        res = self.registry.for_kind(kind).compress(body, ctx, key=key, doc=None if doc is _NO_DOC else doc)
+            key = key_for(text)  # one key per block: the whole original, envelope included
+        res = self._content(clean, ctx, key)
+        if res is not None and res.lossy and not lossy_allowed(clean):
+            res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
         if res is None:
-            return None
-        out = header + res.text
+            if clean is body:
+                return None
+            res = Result(clean, False, terminal.NAME, "")
+        out = head + res.text + tail
         after = estimate_tokens(out, coarse=True)
         saved = before - after
         if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
             return None
         if res.lossy and not markers.names_key(out, key):
             return None  # a lossy cut without its key would be silent loss
-        return Result(out, res.lossy, res.compressor or kind, kind)
+        return Result(out, res.lossy, res.compressor or res.kind or terminal.NAME, res.kind or detect(clean, ctx))
+
+    def _content(self, body: str, ctx: Context, key: str) -> Result | None:
+        """The command's output through the compressor of its kind (`key`: the whole block's)."""
+        kind, doc = _detect(body, ctx)
+        if kind == "empty":
+            return None
+        if kind != "json" and kind != "jsonl":
+            # JSON documents inside other text (a summary line after one, a banner before, several in a row)
+            res = regions.compress(body, ctx, key=key, registry=self.registry, detect=detect)
+            if res is not None:
+                return res
+        # a JSON block is parsed once, by detection
+        res = self.registry.for_kind(kind).compress(body, ctx, key=key, doc=None if doc is _NO_DOC else doc)
+        if res is None:
+            return None
+        return Result(res.text, res.lossy, res.compressor or kind, kind)
+
+    def _lossless(self, body: str) -> Result | None:
+        """A small result's lossless rewrite when its compressor would cut: its JSON documents written compactly
+        (same values, same order), the text around them as it is; None otherwise (terminal cleaning still counts)."""
+        doc = _json_doc(body)
+        if doc is _NO_DOC:
+            return regions.compress(body, Context(), key="", registry=self.registry, detect=detect, lossy=False)
+        try:
+            out = json_data.dumps(doc)
+        except (TypeError, ValueError, RecursionError):
+            return None
+        if len(out) >= len(body.strip()):
+            return None
+        return Result(out, False, json_data.name, "json")
 
 
 ROUTER = Router()

@@ -7,7 +7,8 @@ Exact counts use tiktoken with a BPE file that is already on disk — never a do
 
 Exact counting is slow (~4 MB/s), so it stays off the hot path: `estimate_tokens` is what accept decisions use,
 and `count_tokens_cached` memoises counts by content hash so repeated history is counted once.
-`big_enough` is the one minimum-size rule: the pipeline and the router both ask it, each with its own minimum.
+`big_enough` is the one minimum-size rule: the pipeline and the router both ask it, each with its own minimum;
+`lossy_allowed` is the small-result rule: below SMALL_RESULT_TOKENS only lossless rewrites.
 """
 from __future__ import annotations
 
@@ -102,6 +103,30 @@ def estimate_tokens(text: str, *, coarse: bool = False) -> int:
 # The minimum sizes below which a block is not worth compressing, both applied by `big_enough`:
 MIN_TOKENS = 100  # the pipeline's, per request (CompressConfig.min_tokens): smaller blocks are skipped as "small"
 ROUTER_MIN_TOKENS = 200  # the router's own, with the coarse estimate: smaller blocks it keeps as they are
+
+
+# Below this many tokens (the default estimate of the command's output, envelope and terminal noise removed) a tool
+# result gets lossless rewrites only (router). A lossy cut of N tokens saves ~0.65 N (measured on results of
+# 500-2,500 tokens), as a cache write now and a cache read on every later turn; if the model fetches the original,
+# that is lost and a model turn is spent: the whole context re-read (median 29 K o200k tokens over 88 real Claude
+# Code and Codex request bodies, x0.1 as cache reads), the call (~60 output tokens, ~5x input price) and the
+# original added to the context. `benchmarks/small_results.py` measures it: the cut of a 1,000-token result pays
+# only while fewer than 21 % of such results are fetched back (14 % at 500, 29 % at 2,500), and small outputs are
+# the ones a task asks for whole ("list the files": read in full, or wrongly answered from a part). The estimate
+# undercounts listings: a 46-line `ls -la` is 1,180-1,330 o200k tokens but 775-990 by the estimate (six real
+# directories), so the bound is 1,200 by the estimate: ~1,200 o200k for prose and code, ~1,550 for listings, and
+# such an `ls -la` stays whole with a margin. Much higher would make Codex lossless-only: it cuts every output to
+# ~10 KB (its estimate: 2,500 tokens), and half of its real outputs arrive at that size.
+SMALL_RESULT_TOKENS = 1200
+# estimate_tokens counts every character at least 1/4.3 token: a text this long is never small
+_NEVER_SMALL_CHARS = int(SMALL_RESULT_TOKENS * 4.3) + 1
+
+
+def lossy_allowed(text: str) -> bool:
+    """May a lossy cut touch `text` (the command's output)? Only from SMALL_RESULT_TOKENS on (estimate)."""
+    if len(text) >= _NEVER_SMALL_CHARS:
+        return True
+    return estimate_tokens(text) >= SMALL_RESULT_TOKENS
 
 
 def big_enough(text: str, min_tokens: int, *, coarse: bool = False) -> int | None:

@@ -1,0 +1,153 @@
+"""Regions: JSON documents inside other text are found, each compressed by its own kind's compressor, the text
+around them kept verbatim, and the pieces joined back in order."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from headroom_cli.ccr.store import key_for
+from headroom_cli.compress import markers, regions, router
+from headroom_cli.compress.base import Context, Result
+
+import test_compressors_samples as S
+
+DATA = Path(__file__).resolve().parent.parent / "headroom_cli" / "corpus_data" / "mixed"
+
+
+def _capture(name: str) -> str:
+    return (DATA / f"{name}.txt").read_bytes().decode("utf-8")
+
+
+def _records(n: int = 200, seed: int = 42) -> list[dict]:
+    r = random.Random(seed)
+    out = []
+    for i in range(n):
+        rec = {"id": i, "method": r.choice(["GET", "POST"]), "target": f"/api/v1/orders/{r.randrange(10 ** 5)}",
+               "status": 200, "replayed_ms": r.randrange(3, 900)}
+        if i % 5 == 2:
+            rec.update(status="error", error=f"ValueError: invalid literal for int() with base 10: b'x{i}'")
+        out.append(rec)
+    return out
+
+
+def _replay_block() -> str:
+    recs = _records()
+    bad = sum(r["status"] == "error" for r in recs)
+    return json.dumps(recs, indent=2) + f"{200 - bad}/200 requests replayed cleanly\n"
+
+
+def test_regions_cover_the_block_exactly_in_order():
+    banner = "WARNING: the config file is deprecated\nfetching page 1 of 1 ...\n"
+    docs = [json.dumps({"page": k, "items": _records(30, k)}, indent=1) for k in range(3)]
+    block = banner + docs[0] + "\n" + docs[1] + docs[2] + "\ndone: 90 items in 3 pages\n"
+    rs = regions.split(block)
+    assert rs is not None
+    assert "".join(block[r.start:r.end] for r in rs) == block
+    assert all(a.end == b.start for a, b in zip(rs, rs[1:]))
+    assert [r.kind for r in rs if r.kind == "json"] == ["json"] * 3  # `}{` on one line: still two documents
+    assert [r.doc["page"] for r in rs if r.kind == "json"] == [0, 1, 2]
+    assert block[rs[0].start:rs[0].end] == banner
+
+
+class _Recorder:
+    """A compressor for one kind that records what it was given and tags its output."""
+
+    def __init__(self, kind: str, seen: list):
+        self.name, self.kinds, self.seen = f"rec-{kind}", (kind,), seen
+
+    def compress(self, text, ctx, *, key=None, doc=None):
+        self.seen.append((self.kinds[0], text, doc))
+        return Result(f"<{self.kinds[0]}:{len(text)}>", False, self.name, self.kinds[0])
+
+
+def test_each_region_goes_to_its_own_kinds_compressor_and_prose_stays_verbatim():
+    seen: list = []
+    reg = router.REGISTRY.replacing(*(_Recorder(k, seen) for k in ("json", "jsonl", "log", "build", "text")))
+    log_part = "\n".join(f"2026-12-01T10:00:{i % 60:02d}Z INFO worker-1 processed batch {i} in {i % 9}ms"
+                         for i in range(120)) + "\n"
+    ndjson = "".join(json.dumps({"ts": i, "level": "info", "event": "tick", "n": i}) + "\n" for i in range(40))
+    doc = json.dumps({"items": _records(60)}, indent=2)
+    block = "Report for 2026-12-01\n" + doc + "\n" + log_part + ndjson + "summary: 60 items, 120 batches\n"
+    res = regions.compress(block, Context(), key=key_for(block), registry=reg, detect=router.detect)
+    assert res is not None and res.kind == "mixed"
+    kinds = [k for k, _, _ in seen]
+    assert kinds == ["json", "log", "jsonl"]
+    assert seen[0][2] == json.loads(doc)  # the document parsed once, handed over with its text
+    # the stretch after the document (its newline and the log) is one region: the log's
+    assert res.text == (f"Report for 2026-12-01\n<json:{len(doc)}><log:{len(log_part) + 1}><jsonl:{len(ndjson) - 1}>\n"
+                        "summary: 60 items, 120 batches\n")
+
+
+def test_json_then_summary_line_is_compressed_as_json_with_the_summary_verbatim():
+    block = _replay_block()
+    assert router.detect(block) != "json"  # one document followed by prose: not JSON as a whole
+    res = router.compress_block(block, Context(tool_input="python replay.py"))
+    assert res is not None and res.lossy and res.kind == "mixed" and res.compressor == "json"
+    doc_text, summary = res.text.rsplit("]", 1)
+    assert summary == "160/200 requests replayed cleanly\n"
+    kept = json.loads(doc_text + "]")
+    errors = [r for r in _records() if r["status"] == "error"]
+    kept_ids = {r["id"] for r in kept if isinstance(r, dict)}
+    assert all(e["id"] in kept_ids for e in errors)  # every error record, not 1 of 40
+    assert markers.find_keys(res.text) == [key_for(block)]
+
+
+def test_every_lossy_piece_names_the_blocks_key():
+    block = "== run 1 ==\n" + json.dumps(_records(120, 1), indent=2) + "\n== run 2 ==\n" + \
+        json.dumps(_records(120, 2), indent=2) + "\n"
+    res = router.compress_block(block, Context())
+    assert res is not None and res.lossy
+    assert markers.find_keys(res.text) == [key_for(block)]
+    assert res.text.count("key=" + key_for(block)) == 2  # one full marker per document
+    assert res.text.startswith("== run 1 ==\n") and "\n== run 2 ==\n" in res.text
+
+
+def test_a_document_another_stream_wrote_into_is_repaired_and_the_foreign_text_kept():
+    block = _capture("curl_verbose_json")  # real: curl -sv … 2>&1, its stderr landed inside the body
+    assert "num* Closing connection 0\nber" in block
+    rs = regions.split(block)
+    assert rs is not None
+    doc = next(r for r in rs if r.kind == "json")
+    assert doc.foreign == ("* Closing connection 0\n",)
+    assert any(x["number"] == 4117 for x in doc.doc["items"])  # the record it was written into, whole
+    res = router.compress_block(block, Context(preceding_text="who owns issue 4117?"))
+    assert res is not None and res.text.startswith(block[:doc.start])  # the request/response banner verbatim
+    assert res.text.endswith("\n* Closing connection 0")
+
+
+def test_inside_a_string_without_evidence_of_the_other_stream_nothing_is_dropped():
+    doc = json.dumps({"items": _records(40)}, indent=2)
+    cut = doc.index('"target"', 2000) + 4
+    block = doc[:cut] + "zap\n" + doc[cut:]  # no other line starts like "za…": no way to tell where it began
+    assert regions.split(block) is None
+
+
+def test_other_kinds_are_not_split():
+    blocks = [S.pytest_log()[0], S.worker_log()[0], S.git_diff()[0] if hasattr(S, "git_diff") else "",
+              "[INFO] build started\n[1/3] compiling\n" * 50,
+              "int main() {\n  return 0;\n}\n{\n  int x = 1;\n}\n" * 40,
+              "".join(json.dumps({"n": i}) + "\n" for i in range(3)) + "plain text\n" * 80]
+    for b in blocks:
+        if b:
+            assert regions.split(b) is None, b[:80]
+
+
+def test_a_small_mixed_result_gets_only_its_lossless_rewrite():
+    recs = _records(12)
+    block = "fetched 12 records\n" + json.dumps(recs, indent=2) + "\nok\n"
+    res = router.compress_block(block, Context())
+    assert res is not None and not res.lossy
+    assert res.text == "fetched 12 records\n" + json.dumps(recs, separators=(",", ":")) + "\nok\n"
+
+
+def test_mixed_output_is_the_same_in_another_process():
+    block = _replay_block() + _capture("curl_verbose_json")
+    here = router.compress_block(block, Context(tool_input="x")).text
+    code = ("import sys,json; from headroom_cli.compress import router; from headroom_cli.compress.base import "
+            "Context; b=sys.stdin.read(); sys.stdout.write(router.compress_block(b, Context(tool_input='x')).text)")
+    there = subprocess.run([sys.executable, "-c", code], input=block.encode(), capture_output=True, check=True,
+                           env={"PYTHONHASHSEED": "123", "PATH": ""}).stdout.decode()
+    assert there == here
