@@ -15,7 +15,8 @@ EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff",
             # corpus_mixed: real command outputs of mixed formats, and small results
             "mixed_json_summary", "mixed_curl_banner_json", "mixed_ndjson_header", "mixed_log_traceback",
             "mixed_pytest_pty", "mixed_json_documents", "mixed_git_log_color", "small_ls_la", "small_pytest_exit_code",
-            "small_pip_progress_pty", "small_table_then_prose"}
+            "small_pip_progress_pty", "small_table_then_prose",
+            "stdlib_read", "rereads", "range_reread", "persisted_output"}  # the last four: corpus_reads.py
 
 
 def test_workloads_cover_the_brief():
