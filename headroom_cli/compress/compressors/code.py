@@ -5,10 +5,10 @@ no parser and survives truncated files (agents cut big outputs in the middle). C
 `     12→` / `12\t` / `cat -n` line-number prefixes are understood and kept. Short bodies stay (eliding them
 saves little). Each elided run's marker names its line range (the file's numbers when the read shows them).
 
-The definitions the question points to keep their bodies: a function whose body matches the context's strong
-terms, or whose *name* the question names — `Popen.communicate()` names `communicate` (and `_communicate`,
-its implementation); a plain word names a definition only when few do (`timeout` → `_check_timeout`), so a
-word that names half the file keeps nothing extra. Long class and module docstrings keep their first line.
+The definitions the question points to keep their bodies: one whose *name* the question names —
+`Popen.communicate()` names `communicate` (and `_communicate`, its implementation); a plain word names a
+definition only when few do (`timeout` → `_check_timeout`) —, or one the relevance ranking (`relevance.py`,
+BM25F over name and body) puts clearly above the others. Long class and module docstrings keep their first line.
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ _CONTROL = re.compile(r"^\s*(?:\}\s*)?(?:if|else|for|while|switch|catch|try|do|f
                       r"case|defer|go|unsafe)\b")
 _MIN_BODY = 4  # bodies shorter than this stay
 _LONG_DOC = 8  # class/module docstrings longer than this keep their first line only
+NAME_WEIGHT = 3.0  # a definition's name says more about what it is than any line of its body
 _PY_NAME = re.compile(r"\s*(?:async\s+)?def\s+(\w+)")
 _CALL_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
 _NOT_NAMES = frozenset("func function if for while switch catch return fn new typeof sizeof await".split())
@@ -81,7 +82,7 @@ def _question_names(ctx: Context) -> tuple[set[str], set[str], set[str]]:
     sub: set[str] = set()
     words: set[str] = set()
     for m in re.finditer(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(\(\))?", src):
-        parts = m.group(0).split(".")
+        parts = m.group(0).removesuffix("()").split(".")
         for k, part in enumerate(parts):
             low = part.lower().lstrip("_")
             if len(low) < 3 or low in _NAME_STOP:
@@ -148,21 +149,20 @@ def _scopes(cont: list[str], blank: list[bool], ind: list[int], n: int, python: 
 
 def _pointed(cont: list[str], scopes: dict[int, tuple[int, int]], python: bool, ctx: Context, text: str,
              n: int) -> set[int]:
-    """The definitions the question points to: named by it (`_named`), or holding one of its strong terms in
-    their body when few definitions do (a term in every other body says nothing about which to keep)."""
+    """The definitions the question points to: named by it (`_named`), or ranked clearly above the others
+    (`relevance`: BM25F over the definitions, the name weighing `NAME_WEIGHT` times its body; `pick` keeps
+    only units that stand out, so a word in every other body keeps nothing extra)."""
     starts = sorted(scopes)
-    hit = {x for x, h in zip(starts, _named([_def_name(cont[x], python) for x in starts], ctx)) if h}
-    tr = selective_regex(ctx, text, n)
-    if tr is None or not starts:
+    names = [_def_name(cont[x], python) for x in starts]
+    hit = {x for x, h in zip(starts, _named(names, ctx)) if h}
+    query = relevance.query_terms(ctx)
+    if not query or len(starts) < 2:
         return hit
-    limit = max(2, len(starts) // 10)
-    by_term: dict[str, list[int]] = {}
-    for x in starts:
-        for t in {m.group(0).lower() for y in range(x, scopes[x][1]) for m in tr.finditer(cont[y])}:
-            by_term.setdefault(t, []).append(x)
-    for t, defs in by_term.items():
-        if len(defs) <= limit:
-            hit.update(defs)
+    bodies = ["\n".join(cont[x:scopes[x][1]]) for x in starts]
+    spaced = [re.sub(r"[_.]+", " ", nm) for nm in names]  # `_check_timeout` → words check, timeout
+    chosen = relevance.pick(relevance.rank_fields((spaced, bodies), query, (NAME_WEIGHT, 1.0)))
+    if chosen:
+        hit.update(starts[k] for k in chosen)
     return hit
 
 
