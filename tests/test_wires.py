@@ -19,6 +19,7 @@ FEATURE_MAPS = {
     "wires.PROVIDER_OF": ("headroom_cli.wires", "PROVIDER_OF"),
     "message lists": ("headroom_cli.wires", "MESSAGE_LISTS"),
     "protocol walkers": ("headroom_cli.compress.protocols", "WALKERS"),
+    "user-text walkers": ("headroom_cli.compress.protocols.user_text", "USER_TEXT"),
     "retrieval splicers": ("headroom_cli.ccr.splice", "SPLICERS"),
     "response merges": ("headroom_cli.ccr.splice", "MERGES"),
     "in-stream errors": ("headroom_cli.proxy.retrieval", "STREAM_ERRORS"),

@@ -42,7 +42,13 @@ EffortRouting = Annotated[Optional[bool], typer.Option(
 OutputHoldout = Annotated[Optional[float], typer.Option(
     "--output-holdout", metavar="F", help="Share of conversations left unshaped to measure the effect (0–1).")]
 
-# The flags above, as they appear on the command line (tests compare wrap's and proxy's help for each).
+CompressDocuments = Annotated[Optional[bool], typer.Option(
+    "--compress-documents", show_default=False,
+    help="Also compress large documents (logs, JSON, code) inside user messages, keeping the prose around them; "
+         "for applications, not agents (off: what a person typed is never touched).")]
+
+# The flags above (all but --compress-documents, `headroom proxy`'s own), as they appear on the command line
+# (tests compare wrap's and proxy's help for each).
 SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--gemini-upstream", "--no-compress", "--compress-ratio",
                 "--cache-ttl", "--protect-tool", "--reduce-output", "--output-level", "--output-ratio",
                 "--effort-routing", "--output-holdout")

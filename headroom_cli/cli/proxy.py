@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
+from .options import (AnthropicUpstream, CacheTtl, CompressDocuments, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
                       OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
 
 HELP = """Run the compressing proxy in the foreground (Ctrl-C stops it).
@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         output_ratio: OutputRatio = None,
         effort_routing: EffortRouting = None,
         output_holdout: OutputHoldout = None,
+        compress_documents: CompressDocuments = None,
         retrieval: Optional[str] = typer.Option(None, "--retrieval", metavar="inject|mcp|off",
                                                 autocompletion=lambda incomplete: [
                                                     v for v in ("inject", "mcp", "off") if v.startswith(incomplete)],
@@ -52,12 +53,13 @@ def register(app: typer.Typer) -> None:
                             output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout)
         settings = build_settings(host=host, port=port, anthropic_upstream=anthropic_upstream,
                                   openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
-                                  retrieval=retrieval, flags=flags)
+                                  retrieval=retrieval, flags=flags,
+                                  compress_documents=compress_documents)
         raise typer.Exit(run_foreground(settings))
 
 
 def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upstream=None, gemini_upstream=None,
-                   retrieval=None, flags=None):
+                   retrieval=None, flags=None, compress_documents=None):
     """ProxySettings from flags (None: fall back to HEADROOM_* / config.toml / defaults), validated.
     `flags`: the `ProxyFlags` `headroom proxy` shares with `headroom wrap`."""
     from .. import config
@@ -76,7 +78,8 @@ def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upst
     settings = ProxySettings.from_config(host=host, port=int(port), anthropic_upstream=anthropic_upstream,
                                          openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
                                          retrieval=retrieval,
-                                         marker_tool=marker_tool, **flags.given())
+                                         marker_tool=marker_tool, compress_documents=compress_documents,
+                                         **flags.given())
     settings.anthropic_upstream = check_url("--anthropic-upstream", settings.anthropic_upstream)
     settings.openai_upstream = check_url("--openai-upstream", settings.openai_upstream)
     settings.gemini_upstream = check_url("--gemini-upstream", settings.gemini_upstream)
@@ -136,6 +139,8 @@ def run_foreground(settings) -> int:
         server.wait_ready(30)
         registered = _register(settings, server.url)
         mode = "passthrough" if settings.no_compress else f"compression ratio {settings.compress_ratio:g}"
+        if settings.compress_documents and not settings.no_compress:
+            mode += " · user documents too"
         output.echo(redact.text(f"headroom proxy ▸ {server.url} · anthropic → {settings.anthropic_upstream} · "
                                 f"openai → {settings.openai_upstream} · gemini → {settings.gemini_upstream} · "
                                 f"{mode} · session {settings.session_id} · Ctrl-C to stop"), err=True, flush=True)

@@ -191,7 +191,10 @@ def default_compressor() -> Compressor:
 
 def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hint: str,
         protect_tools: tuple[str, ...], min_tokens: int, compressor: Compressor | None,
-        memo: Memo | None, store_getter: Callable[[], Any], ttl: int | None) -> CompressResult:
+        memo: Memo | None, store_getter: Callable[[], Any], ttl: int | None,
+        walk: Callable[[dict, str], list] | None = None) -> CompressResult:
+    """`walk`: what lists the sites (default: the wire's walker, tool results; `compress.api` passes the
+    user-text walker for documents)."""
     t0 = time.perf_counter()
     memo = memo if memo is not None else default_memo()
     cver = f"{ENGINE_VERSION}|{identity(compressor)}|{min_tokens}|rereads:{rereads.VERSION}"
@@ -207,7 +210,7 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1
 
-    site_list = walk_sites(body, protocol)
+    site_list = (walk or walk_sites)(body, protocol)
     index = rereads.Index() if compressor is not None else None
     dirs: WorkDirs | None = None
 

@@ -55,18 +55,12 @@ class Transformed:
     parsed: dict | None = None
 
 
-try:
-    from orjson import loads as _loads_fast
-except ImportError:  # orjson is optional; looked up once (a failed import costs ~0.1 ms on every call)
-    _loads_fast = None
-
-
 def _parse(body: bytes) -> tuple[Any, str | None]:
-    """A strict JSON body's value (RFC 8259: UTF-8, no NaN/Infinity) and, when it came to hand, its
-    text; ValueError for anything else, which is then forwarded untouched (changing it would mean
-    guessing what it says)."""
-    if _loads_fast is not None:
-        return _loads_fast(body), None  # orjson is strict itself
+    """A strict JSON body's value (RFC 8259: UTF-8, no NaN/Infinity) and its text; ValueError for anything
+    else, which is then forwarded untouched (changing it would mean guessing what it says).
+    Always `jsonspan`, never orjson even when installed (langchain-core brings it): orjson refuses escaped lone
+    surrogates that agents do send, and reads huge exponents as infinity, so the same request was compressed or
+    forwarded differently depending on what else the environment had installed."""
     text = body.decode("utf-8")
     return jsonspan.loads(text), text
 
@@ -153,7 +147,9 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
         from ..compress.api import CompressConfig, compress_request
 
         cfg = CompressConfig(ratio=s.compress_ratio, marker_tool=s.marker_tool, marker_hint=s.marker_hint,
-                             protect_tools=s.protect_tools, ttl=s.cache_ttl)
+                             protect_tools=s.protect_tools, ttl=s.cache_ttl,
+                             documents=("off" if not s.compress_documents else
+                                        "lossless" if s.retrieval == "off" else "retrievable"))
         res = compress_request(new, rctx.protocol, cfg)
         if res.errors:
             out.error = "; ".join(res.errors)[:500]

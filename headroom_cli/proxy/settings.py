@@ -67,6 +67,9 @@ class ProxySettings:
     effort_routing: bool = False
     output_holdout: float = 0.0
     compress_max_bytes: int | None = None  # larger bodies pass uncompressed (None: HEADROOM_COMPRESS_MAX_BYTES)
+    # `headroom proxy --compress-documents`: large documents inside user messages are compressed too (the prose
+    # around them kept; lossless only when retrieval is off). Off by default: what a person typed is not touched.
+    compress_documents: bool = False
     # Retrieval of originals: "inject" (the proxy adds `headroom_retrieve` to the request's tools and
     # answers calls itself — any client), "mcp" (the agent calls the tool through MCP at /mcp; wrap
     # registers it), "off" (markers point at `headroom retrieve --key`).

@@ -48,12 +48,9 @@ def loads(s: str) -> Any:
 
 
 def dumps(v: Any) -> str:
-    if _orjson is not None:
-        try:
-            return _orjson.dumps(v).decode("utf-8")
-        except TypeError:
-            pass
-    # orjson refused (lone surrogates, huge ints): escape non-ASCII so the text stays encodable as UTF-8
+    # Always the stdlib, never orjson: orjson writes non-ASCII raw and floats in another spelling, so the same
+    # block would compress to other bytes wherever orjson happens to be installed (langchain-core brings it).
+    # Non-ASCII is escaped so the text stays encodable as UTF-8 (lone surrogates).
     return json.dumps(v, ensure_ascii=True, separators=(",", ":"), allow_nan=True)
 
 
