@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from headroom_cli.testing.fake_provider import FakeProvider
+from headroom_cli.testing.fake_provider import FakeProvider, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## In your own code"
@@ -40,12 +40,14 @@ def test_readme_block_runs_as_written(i, tmp_path):
     for mod, extra in NEEDS.items():
         if re.search(rf"^\s*(?:from|import) {mod}\b", code, re.M) and importlib.util.find_spec(mod) is None:
             pytest.skip(f"{mod} is not installed (pip install '.[{extra}]')")
-    with FakeProvider().in_thread() as fake:
+    with FakeProvider(lambda req: Text("Nothing alarming in there.")).in_thread() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_"))}
         env.update(OPENAI_BASE_URL=fake.url + "/v1", OPENAI_API_KEY="sk-test", ANTHROPIC_BASE_URL=fake.url,
                    ANTHROPIC_API_KEY="sk-ant-test", PYTHONPATH=str(ROOT))
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
                            timeout=300, stdin=subprocess.DEVNULL)
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+        for saved in re.findall(r"Tokens saved: (\d+)", r.stdout):
+            assert int(saved) > 0, r.stdout[-2000:]  # the example's document was compressed
         if "ChatOpenAI" in code or "OpenAIChat" in code or "ChatAnthropic" in code:
             assert fake.model_requests, "the example never reached the (fake) provider"
