@@ -107,6 +107,22 @@ def test_agent_tools_still_work_and_their_big_results_are_compressed():
     assert model.calls[1].tool_results == 1 and model.total_tokens_saved == model.calls[1].tokens_saved > 0
 
 
+def test_structured_output_still_works():
+    from pydantic import BaseModel
+
+    class Verdict(BaseModel):
+        service: str
+        cause: str
+
+    verdict = {"service": "payments", "cause": "disk quota"}
+    with FakeProvider(lambda req: Text(__import__("json").dumps(verdict))).in_thread() as fake:
+        model = HeadroomAgnoModel(openai_model(fake))
+        out = Agent(model=model, output_schema=Verdict).run(ASK + LOG)
+        (req,) = fake.model_requests
+    assert out.content == Verdict(**verdict)
+    assert req.json["response_format"]["type"] == "json_schema" and len(user_text(req.json)) < 0.3 * len(ASK + LOG)
+
+
 def test_async_run_and_copies_share_the_figures():
     with FakeProvider(lambda req: Text("async ok")).in_thread() as fake:
         model = HeadroomAgnoModel(openai_model(fake))

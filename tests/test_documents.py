@@ -257,5 +257,6 @@ COMPRESSED: list[bool] = []
 
 
 def test_property_compressed_enough_examples():
+    COMPRESSED.clear()
     test_property_prose_paragraphs_survive_verbatim()
     assert len(COMPRESSED) >= 40 and sum(COMPRESSED) >= 0.9 * len(COMPRESSED), (sum(COMPRESSED), len(COMPRESSED))

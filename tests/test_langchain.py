@@ -109,6 +109,18 @@ def test_tool_messages_are_compressed_and_history_stays_byte_stable():
     assert llm.calls[0].tool_results == 1 and llm.calls[1].tokens_saved == llm.calls[0].tokens_saved
 
 
+def test_compress_config_reaches_the_engine():
+    from headroom_cli import CompressConfig
+
+    inner = fake("ok", "ok")
+    call = {"name": "read_log", "args": {}, "id": "c1"}
+    history = [HumanMessage("What broke?"), AIMessage("", tool_calls=[call]), ToolMessage(LOG, tool_call_id="c1")]
+    HeadroomChatModel(inner, compress_config=CompressConfig(protect_tools=["read_log"])).invoke(history)
+    assert inner.sent[0][0][2].content == LOG  # a protected tool's result goes whole
+    HeadroomChatModel(inner, compress_config=CompressConfig(documents="off")).invoke(ASK + LOG)
+    assert inner.sent[1][0][0].content == ASK + LOG
+
+
 def test_list_content_keeps_its_other_blocks():
     inner = fake("ok")
     llm = HeadroomChatModel(inner)

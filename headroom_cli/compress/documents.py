@@ -21,12 +21,12 @@ layout whitespace and nothing else; lossy cuts need a model that can call the re
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
 
 from .base import Compressor, Context, Result, identity
-from .router import detect
 from .tokens import big_enough, estimate_tokens
 
 # Bump when what this module outputs for the same input changes (part of the memo key with the router's version).
@@ -52,6 +52,13 @@ class Region:
     start: int  # character offsets into the text: text[start:end] is the document
     end: int
     hint: str = ""  # the fence's language or the tag's name ("" for implicit regions)
+
+
+def detect(text: str) -> str:
+    """`router.detect` (imported on first use: the router loads every compressor, which `compress.api` need not)."""
+    from .router import detect as router_detect
+
+    return router_detect(text)
 
 
 def _sentence(line: str) -> bool:
@@ -101,6 +108,15 @@ def find_regions(text: str, min_tokens: int = DOC_MIN_TOKENS) -> list[Region]:
     lines = _lines(text)
     regions: list[Region] = []
     free: list[tuple[int, int]] = []  # line index ranges outside explicit regions
+    # Closing lines found in one pass, so that an opening line without a closer costs a lookup, not a scan.
+    fences: list[int] = []
+    closers: dict[str, list[int]] = {}
+    for j, (s, e) in enumerate(lines):
+        t = text[s:e].strip()
+        if t[:3] in ("```", "~~~") and not t.strip(t[0]):
+            fences.append(j)
+        elif t.startswith("</") and t.endswith(">"):
+            closers.setdefault(t[2:-1], []).append(j)
     i, start_free = 0, 0
     while i < len(lines):
         s, e = lines[i]
@@ -110,17 +126,15 @@ def find_regions(text: str, min_tokens: int = DOC_MIN_TOKENS) -> list[Region]:
         m = _FENCE.match(line)
         if m:
             fence, hint = m.group(1), m.group(2)
-            close = next((j for j in range(i + 1, len(lines)) if _closes(text[lines[j][0]:lines[j][1]], fence)),
-                         None)
-            if close is None:
-                close = len(lines)  # an unclosed fence runs to the end of the text
+            close = next((j for j in fences[bisect.bisect_right(fences, i):]
+                          if _closes(text[lines[j][0]:lines[j][1]], fence)), len(lines))  # unclosed: to the end
         else:
             t = _OPEN_TAG.match(line)
             if t:
                 hint = t.group(1)
-                end_tag = f"</{hint}>"
-                close = next((j for j in range(i + 1, len(lines))
-                              if text[lines[j][0]:lines[j][1]].strip() == end_tag), None)
+                after = closers.get(hint, [])
+                k = bisect.bisect_right(after, i)
+                close = after[k] if k < len(after) else None
         if close is not None and close > i + 1:
             free.append((start_free, i))
             body_start = lines[i + 1][0]
