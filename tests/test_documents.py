@@ -85,6 +85,18 @@ def test_long_prose_is_never_cut():
     assert not r.changed and r.messages[0]["content"] is text
 
 
+def test_prose_inside_document_tags_is_not_cut():
+    """A RAG prompt: the retrieved chunks are prose inside tags; they stay whole, while a log in the same kind of
+    tag is compressed."""
+    chunk = ds.prose(400, seed=4)
+    text = (f"Answer from the documents.\n<document index=\"1\">\n{chunk}\n</document>\n"
+            f"<document index=\"2\">\n{ds.server_log(800)}\n</document>\nWhat failed?")
+    r = compress([{"role": "user", "content": text}], config=cfg())
+    out = r.messages[0]["content"]
+    assert f"<document index=\"1\">\n{chunk}\n</document>" in out
+    assert len(out) < len(text) - 0.5 * len(ds.server_log(800)) and r.blocks[0].kind == "log"
+
+
 def test_a_short_paste_stays_whole():
     small = ds.server_log(30)
     r = compress([{"role": "user", "content": "What failed here?\n" + small}], config=cfg())
@@ -217,6 +229,20 @@ def test_regions_lead_in_fences_tags_and_trailing_questions():
     t = f"{log}\n{mid}\n\n{ds.server_log(400, seed=8)}"
     regions = find_regions(t, 200)
     assert len(regions) == 2 and all(mid not in t[r.start:r.end] for r in regions)
+
+
+def test_a_question_typed_between_pasted_lines_is_kept():
+    first, second = ds.server_log(1500), ds.server_log(1500, seed=11)
+    ask = "Why does the payments service stop right after this point?"
+    text = f"{first}\n{ask}\n{second}"
+    regions = find_regions(text)
+    assert len(regions) == 2 and all(ask not in text[r.start:r.end] for r in regions)
+    out = compress([{"role": "user", "content": text}], config=cfg()).messages[0]["content"]
+    assert f"\n{ask}\n" in out and len(out) < len(text) / 4
+    # a log's own sentence-like lines and a module's comments do not split them
+    code = ds.python_module(60).replace("    total = 0.0", "    # Start from zero for every order that we see.\n"
+                                                          "    total = 0.0")
+    assert len(find_regions("Review:\n" + code)) == 1
 
 
 def _compose(draw_parts):

@@ -12,8 +12,10 @@ Regions are found without guessing at prose:
   (`<document>` … `</document>`), the fence's language or the tag's name being a hint for detection;
 - implicit ones: paragraphs (runs of non-blank lines) that `router.detect` reads as structured (anything but
   "text"), consecutive ones merged. Leading lines and a same-line lead-in that read as sentences
-  ("Summarise this log: …") are peeled off and kept, and so are trailing sentence lines.
-Prose is never cut: a paragraph detection reads as text stays as it is, however long. Keeping a line too many is
+  ("Summarise this log: …") are peeled off and kept, and so are trailing sentence lines and a question typed
+  between pasted lines (a region is split around it).
+Prose is never cut: a paragraph detection reads as text stays as it is, however long, and so does prose inside a
+fence or tag pair (a RAG chunk, an article). Keeping a line too many is
 harmless; cutting a line of the instruction is not, so every rule errs on the side of keeping.
 
 In `lossless` mode (no retrieval for the model) only lossless results are accepted: a JSON document loses its
@@ -146,7 +148,8 @@ def find_regions(text: str, min_tokens: int = DOC_MIN_TOKENS) -> list[Region]:
         i += 1
     free.append((start_free, len(lines)))
     for lo, hi in free:
-        regions.extend(_implicit(text, lines[lo:hi]))
+        for r in _implicit(text, lines[lo:hi]):
+            regions.extend(_without_asides(text, r))
     regions.sort(key=lambda r: r.start)
     return [r for r in regions if big_enough(text[r.start:r.end], min_tokens) is not None]
 
@@ -181,6 +184,41 @@ def _implicit(text: str, lines: list[tuple[int, int]]) -> list[Region]:
     if run:
         out.append(Region(run[0], run[1]))
     return out
+
+
+_LEVEL_WORDS = ("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL", "CRITICAL", "NOTICE")
+
+
+def _aside(line: str) -> bool:
+    """A line typed between pasted lines: a question, or a longer sentence that ends like one (not a log message,
+    which opens with a level word, a number or a bracket)."""
+    t = line.strip()
+    if not t or not t[0].isalpha() or t.split(None, 1)[0].rstrip(":").upper() in _LEVEL_WORDS:
+        return False
+    if not _sentence(t):
+        return False
+    return t.endswith("?") or (t[-1] in ".:!" and len(t.split()) >= 6)
+
+
+def _without_asides(text: str, r: Region) -> list[Region]:
+    """`r` split around the asides inside it (kept as prose), unless it is code, whose comments read as sentences."""
+    body = text[r.start:r.end]
+    if "?" not in body and ". " not in body and ":" not in body:
+        return [r]
+    if detect(body) == "code":
+        return [r]
+    out, start, pos = [], r.start, r.start
+    while pos < r.end:
+        nl = text.find("\n", pos, r.end)
+        end = r.end if nl < 0 else nl
+        if _aside(text[pos:end]):
+            if pos > start:
+                out.append(Region(start, pos - 1))  # up to the newline before the aside
+            start = end + 1
+        pos = end + 1
+    if start < r.end:
+        out.append(Region(start, r.end))
+    return [x for x in out if x.end > x.start]
 
 
 def _peeled(text: str, lines: list[tuple[int, int]], a: int, b: int) -> tuple[int, int] | None:
@@ -229,6 +267,8 @@ class DocumentCompressor:
         pieces, pos = [], 0
         lossy, names, kinds = False, [], []
         for r in regions:
+            if r.hint and detect(text[r.start:r.end]) in ("text", "empty"):
+                continue  # prose inside a fence or tag pair (a RAG chunk, an article) is prose: never cut
             rctx = dataclasses.replace(ctx, preceding_text=pre, tool_input=r.hint or ctx.tool_input)
             res = self.base.compress(text[r.start:r.end], rctx, key=key)
             if self.lossless and (res is None or res.lossy):
