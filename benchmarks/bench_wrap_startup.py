@@ -69,7 +69,7 @@ def main() -> int:
                 t0 = time.time_ns()
                 p = subprocess.run([*cmd, "wrap", "claude", "--", "-p", "noop"], env={**env, **variants[variant], "BENCH_HOLD": f"{hold:g}"},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   text=True)
+                                   text=True, cwd=t)  # not the checkout: `python -m` would import from there
                 t1 = time.time_ns()
                 if p.returncode != 0 or not stamp.exists() or not exiting.exists():
                     print(f"run {i}: exit {p.returncode}, agent started: {stamp.exists()}, "

@@ -103,7 +103,7 @@ def run_wrap(opts) -> int:
         _banner(run, plan)
         run.start()
         _notes(run.late_notes)
-        _preload_summary()
+        _preload_summary(run)
         code = run.wait()
     finally:
         problems = run.close()
@@ -117,13 +117,19 @@ def run_wrap(opts) -> int:
     return code
 
 
-def _preload_summary() -> None:
+def _preload_summary(run) -> None:
+    """Load the exit summary's modules while the agent runs, once the proxy serves: an agent gone before that gets
+    the summary that needs none of them, and its exit would only wait for this thread's share of the GIL."""
     import threading
 
     from ..stats.summary import preload
     from .output import preload as preload_console
 
     def both() -> None:
+        try:
+            run.proxy.wait_ready(60)
+        except Exception:
+            return
         preload_console()
         preload()
 
