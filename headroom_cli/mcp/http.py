@@ -26,6 +26,10 @@ INSTRUCTIONS = (
     "key to get the exact original."
 )
 
+# Where a handler notes what went wrong with a request (aiohttp requests hold per-request state): the proxy's
+# guard writes a ledger row for it (proxy/app.py). Answers of 400 and above are failures too.
+FAILURE = "headroom_mcp_failure"
+
 _KNOWN_METHODS = frozenset({"initialize", "ping", "tools/list", "tools/call"})
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = (
     -32700, -32600, -32601, -32602, -32603)
@@ -81,9 +85,11 @@ class McpHandler:
         try:
             return await self._post(request)
         except ConnectionResetError:  # the client went away
+            request[FAILURE] = "MCP: the client disconnected"
             return web.Response(status=499)
-        except Exception:  # last resort: a JSON-RPC error, never a bare 500
+        except Exception as e:  # last resort: a JSON-RPC error, never a bare 500
             log.exception("MCP request failed")
+            request[FAILURE] = f"MCP: internal error ({type(e).__name__})"
             return _json_response(_error(None, INTERNAL_ERROR, "Internal error"), status=500)
 
     async def _post(self, request):
@@ -92,21 +98,24 @@ class McpHandler:
         raw = await request.read()
         try:
             msg = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to parse
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: nested too deep to parse
+            request[FAILURE] = f"MCP: parse error ({type(e).__name__}), JSON-RPC {PARSE_ERROR}"
             return _json_response(_error(None, PARSE_ERROR, "Parse error"), status=400)
         header_version = request.headers.get("MCP-Protocol-Version")
         if isinstance(msg, list):  # JSON-RPC batch (2025-03-26 clients)
             if not msg:
                 return _json_response(_error(None, INVALID_REQUEST, "Empty batch"), status=400)
-            replies = [r for r in [await self._dispatch(m, header_version) for m in msg] if r is not None]
+            replies = [r for r in [await self._dispatch(m, header_version, request) for m in msg] if r is not None]
             return _json_response(replies) if replies else web.Response(status=202)
-        reply = await self._dispatch(msg, header_version)
+        reply = await self._dispatch(msg, header_version, request)
         if reply is None:
             return web.Response(status=202)  # notification or response: accepted, no body
         status = 400 if reply.get("error", {}).get("code") in (INVALID_REQUEST,) else 200
+        if status >= 400:
+            request[FAILURE] = f"MCP: {reply['error']['message']}, JSON-RPC {INVALID_REQUEST}"
         return _json_response(reply, status=status)
 
-    async def _dispatch(self, msg: Any, header_version: str | None) -> dict | None:
+    async def _dispatch(self, msg: Any, header_version: str | None, request: Any = None) -> dict | None:
         if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0":
             return _error(msg.get("id") if isinstance(msg, dict) else None, INVALID_REQUEST, "Invalid Request")
         if "method" not in msg:
@@ -137,8 +146,10 @@ class McpHandler:
                 return _result(rid, {"tools": listed})
             if method == "tools/call":
                 return await self._call(rid, params)
-        except Exception:  # never let a bug kill the agent's MCP connection
+        except Exception as e:  # never let a bug kill the agent's MCP connection
             log.exception("MCP %s failed", method)
+            if request is not None:
+                request[FAILURE] = f"MCP {method}: internal error ({type(e).__name__}), JSON-RPC {INTERNAL_ERROR}"
             return _error(rid, INTERNAL_ERROR, "Internal error")
         return _error(rid, METHOD_NOT_FOUND, "Method not found")
 

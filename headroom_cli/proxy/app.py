@@ -3,6 +3,7 @@ and the one guard every request passes first (`guard`)."""
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 from aiohttp import web
@@ -49,6 +50,12 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
     @web.middleware
     async def guard(request: web.Request, handler):
         resource = request.match_info.route.resource
+        if resource is not None and resource.canonical == "/mcp":
+            return await _recorded_mcp(request, handler, guarded)
+        return await guarded(request, handler)
+
+    async def guarded(request: web.Request, handler):
+        resource = request.match_info.route.resource
         own = OWN_ROUTES.get(resource.canonical) if resource is not None else None
         why = loopback.refusal(host=request.headers.get("Host"), origin=request.headers.get("Origin"),
                                bound_host=settings.host, allowed_hosts=settings.allowed_hosts)
@@ -66,7 +73,38 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
                 status=401, headers={"WWW-Authenticate": 'Bearer realm="headroom"'})
         return await handler(request)
 
+    async def _recorded_mcp(request: web.Request, handler, inner):
+        """`/mcp` is not recorded when it answers; a failure (refused, unreadable, an error inside) gets a
+        ledger row like any other request's failure. 405 is MCP's own answer to GET (no server stream)."""
+        from ..mcp.http import FAILURE
+        from ..stats.records import RequestRecord
+
+        t0 = time.perf_counter()
+        resp = await inner(request, handler)
+        failure = request.get(FAILURE)
+        if failure is None and resp.status >= 400 and resp.status != 405:
+            failure = f"MCP: answered {resp.status}" + (f" ({_reason(resp)})" if _reason(resp) else "")
+        if failure is not None:
+            fwd.reporter.report(RequestRecord(
+                session_id=settings.session_id, agent=settings.agent, protocol=wires.PASSTHROUGH, path=request.path,
+                status=resp.status, error=failure[:500], duration_ms=(time.perf_counter() - t0) * 1000,
+                ts=time.time()))
+        return resp
+
     return guard
+
+
+def _reason(resp: web.StreamResponse) -> str:
+    """The guard's refusal text (its JSON `error`), for the ledger."""
+    import json
+
+    body = getattr(resp, "body", None)
+    if not isinstance(body, (bytes, bytearray)) or len(body) > 4096:
+        return ""
+    try:
+        return str(json.loads(body).get("error", ""))[:300]
+    except (ValueError, AttributeError):
+        return ""
 
 
 def make_app(settings: ProxySettings) -> web.Application:
