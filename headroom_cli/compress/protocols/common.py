@@ -107,6 +107,25 @@ _INPUT_KEYS = ("pattern", "query", "regex", "path", "file_path", "notebook_path"
                "paths", "file", "filename")
 
 
+# Codex 0.171's default model runs commands from JavaScript in its freeform `exec` tool:
+# `await tools.exec_command({cmd: "cat src/x.py"})`. The literal: a JSON-style "…", a plain '…' or `…`.
+_JS_EXEC = re.compile(r"""exec_command\(\s*\{\s*["']?cmd["']?\s*:\s*("(?:[^"\\\n]|\\.)*"|'[^'\\\n]*'|`[^`$\\]*`)""")
+
+
+def _js_commands(script: str) -> str:
+    """The shell commands a freeform `exec` script runs, one per line ("" when it runs none we can read)."""
+    out = []
+    for lit in _JS_EXEC.findall(script):
+        if lit[0] == '"':
+            try:
+                out.append(json.loads(lit))
+            except ValueError:
+                return ""
+        else:
+            out.append(lit[1:-1])
+    return "\n".join(out)
+
+
 def render_input(args: Any) -> tuple[str, str]:
     """The call's arguments as text for relevance (command, pattern, path), and the shell command if any."""
     if isinstance(args, str):
@@ -117,7 +136,8 @@ def render_input(args: Any) -> tuple[str, str]:
             except ValueError:
                 return s[:MAX_INPUT_CHARS], ""
         else:
-            return s[:MAX_INPUT_CHARS], ""
+            # each command on its own line: a source read among them protects the output (policy.is_source_read)
+            return s[:MAX_INPUT_CHARS], _js_commands(s)[:MAX_INPUT_CHARS * 4] if "exec_command" in s else ""
     if not isinstance(args, dict):
         return "", ""
     command = _shell_string(args.get("command", args.get("cmd", "")))
