@@ -7,7 +7,8 @@ One request per line, `{"id": N, "method": M, "params": {...}}`; one answer per 
 `{"id": N, "result": ...}` or `{"id": N, "error": {"type": ..., "message": ..., "hint": ...}}`. Answers are ASCII
 JSON (non-ASCII and lone surrogates escaped), so every string crosses byte-exact. Methods:
 
-- `hello` → `{"protocol": PROTOCOL, "version": ...}`
+- `hello` → `{"protocol": PROTOCOL, "version": ..., "features": {"documents": bool}}` (documents: this engine
+  compresses large documents inside user messages)
 - `compress` `{messages, model?, tools?, protocol?, ratio?, documents?}` → the library result as plain JSON
 - `retrieve` `{key}` → `{"text": original}` (NotFound when the store has none)
 - `answer_retrieve` `{arguments}` → `{"text": ...}`: the answer to one call of the retrieve tool (never an error)
@@ -69,21 +70,26 @@ def answer_line(line: bytes) -> bytes:
 def _hello(params: dict) -> dict:
     from ._version import __version__
 
-    return {"protocol": PROTOCOL, "version": __version__}
+    return {"protocol": PROTOCOL, "version": __version__, "features": {"documents": _has_documents()}}
+
+
+def _has_documents() -> bool:
+    from .compress.api import CompressConfig
+
+    return "documents" in {f.name for f in dataclasses.fields(CompressConfig)}
 
 
 def _config(params: dict) -> Any:
     """A CompressConfig from the request's options (only the ones this engine's config has)."""
     from .compress.api import CompressConfig
 
-    known = {f.name for f in dataclasses.fields(CompressConfig)}
     kw: dict[str, Any] = {}
     if params.get("ratio") is not None:
         ratio = params["ratio"]
         if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not 0 < ratio <= 1:
             raise UsageError(f"ratio must be a number in (0, 1], not {ratio!r}")
         kw["ratio"] = float(ratio)
-    if "documents" in known:  # large documents inside user messages: compress()'s default unless asked otherwise
+    if _has_documents():  # large documents inside user messages: compress()'s default unless asked otherwise
         kw["documents"] = params.get("documents") or "retrievable"
     return CompressConfig(**kw)
 

@@ -31,8 +31,14 @@ def tool_turn(text: str) -> list:
             {"role": "tool", "tool_call_id": "c1", "content": text}]
 
 
-def test_hello_names_the_protocol():
-    assert call("hello")["result"]["protocol"] == PROTOCOL
+def test_hello_names_the_protocol_and_what_this_engine_can_do():
+    import dataclasses
+
+    from headroom_cli.compress.api import CompressConfig
+
+    hello = call("hello")["result"]
+    assert hello["protocol"] == PROTOCOL
+    assert hello["features"]["documents"] == any(f.name == "documents" for f in dataclasses.fields(CompressConfig))
 
 
 def test_compress_returns_the_library_result_and_retrieve_gives_the_original_back(isolated_dirs):

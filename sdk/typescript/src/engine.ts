@@ -47,6 +47,8 @@ export class Engine {
   private failure: Error | undefined;
   /** The engine's version, once started. */
   version: string | undefined;
+  /** What the running engine can do (e.g. documents: it compresses large documents inside user messages). */
+  features: { documents?: boolean } = {};
 
   constructor(options: EngineOptions = {}) {
     this.command = options.command?.length ? [...options.command] : defaultCommand(options.env ?? process.env);
@@ -56,6 +58,17 @@ export class Engine {
   /** The engine process's id while it runs. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Start the engine now (calls start it on first use anyway); resolves once it has answered `hello`. */
+  start(): Promise<void> {
+    if (!this.ready) {
+      this.ready = this.spawnEngine().catch((e: Error) => {
+        this.ready = undefined; // a later call may try again (e.g. after installing headroom)
+        throw e;
+      });
+    }
+    return this.ready;
   }
 
   /** Call one engine method; starts the engine on first use. */
@@ -74,16 +87,6 @@ export class Engine {
       child.kill();
     }
     this.failAll(new EngineError('the headroom engine was closed'));
-  }
-
-  private start(): Promise<void> {
-    if (!this.ready) {
-      this.ready = this.spawnEngine().catch((e: Error) => {
-        this.ready = undefined; // a later call may try again (e.g. after installing headroom)
-        throw e;
-      });
-    }
-    return this.ready;
   }
 
   private async spawnEngine(): Promise<void> {
@@ -126,7 +129,7 @@ export class Engine {
       this.onGone(child, err);
     });
     this.updateRef();
-    const hello = await this.send<{ protocol: number; version: string }>('hello', {});
+    const hello = await this.send<{ protocol: number; version: string; features?: { documents?: boolean } }>('hello', {});
     if (hello.protocol !== PROTOCOL) {
       this.close();
       throw new EngineError(
@@ -135,6 +138,7 @@ export class Engine {
       );
     }
     this.version = hello.version;
+    this.features = hello.features ?? {};
   }
 
   private send<T>(method: string, params: Record<string, unknown>): Promise<T> {
