@@ -86,10 +86,33 @@ def _responses(body: dict) -> list[Site]:
     return w.out
 
 
+def _gemini(body: dict) -> list[Site]:
+    """`contents[]`: a user turn's `parts[]` with `text` (no `type` field in this wire); function responses are the
+    tool-result walker's, thought parts the model's."""
+    contents = body.get("contents")
+    if not isinstance(contents, list):
+        return []
+    w = _Walk()
+    for i, c in enumerate(contents):
+        if not isinstance(c, dict) or not isinstance(c.get("parts"), list):
+            continue
+        parts = c["parts"]
+        if c.get("role") == "model":
+            w.saw_assistant("\n".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)
+                                      and not p.get("thought")))
+        elif c.get("role", "user") == "user":
+            for k, part in enumerate(parts):
+                if isinstance(part, dict) and not part.get("thought") and _wanted(part.get("text")):
+                    w.out.append(Site(path=("contents", i, "parts", k, "text"), text=part["text"],
+                                      preceding_text=w.assistant, origin="document"))
+    return w.out
+
+
 USER_TEXT: wires.WireMap[Callable[[dict], list[Site]]] = wires.WireMap("user-text walkers", {
     wires.ANTHROPIC: _anthropic,
     wires.OPENAI_CHAT: _chat,
     wires.OPENAI_RESPONSES: _responses,
+    wires.GEMINI: _gemini,
 })
 
 
