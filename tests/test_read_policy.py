@@ -39,6 +39,7 @@ def test_each_agent_statement_is_found():
     assert statements("<environment_context>\n  <cwd>/srv/repo</cwd>\n</environment_context>") == ["/srv/repo"]
     assert statements("<env>\n  Working directory: /work/x\n  Workspace root folder: /work\n</env>") == ["/work/x"]
     assert statements("- **Workspace Directories:**\n  - /home/u/proj\n  - /home/u/other\n") == ["/home/u/proj"]
+    assert statements("environment.\n* Current working directory: /tmp/p1\n* Git repository root: /tmp") == ["/tmp/p1"]
     # the tool schema's prose is not a statement, nor a relative path
     assert statements("cwd: Working directory for the command. Defaults to the turn cwd.") == []
     assert statements("Working directory: src") == []
@@ -144,7 +145,8 @@ LOG[1873] = "2026-12-01T09:31:13Z ERROR replay: request 1873 failed: upstream re
 
 @pytest.mark.parametrize("path", [
     SAVED,  # Claude Code 2.1.33x (seen with the real binary)
-    "/tmp/1776297019473-copilot-tool-output-2jk2c7.txt",  # Copilot CLI
+    "/tmp/1776297019473-copilot-tool-output-2jk2c7.txt",  # Copilot CLI (as its SDK issue #1091 quotes it)
+    "/tmp/1796173877146-copilot-tool-output-2465-93e9bd48-b3bb-416e-af39-66955506f791.txt",  # Copilot CLI 1.0.102
     "/home/dev/.gemini/tmp/3f9a2b/tool-outputs/session-5d1e/run_shell_command_17.txt",  # Gemini CLI
 ])
 def test_saved_outputs_are_recognised(path):
@@ -175,3 +177,14 @@ def test_a_file_that_only_looks_like_a_saved_output_name_stays_protected():
               f"{CWD}/projects/web/session-1/tool-results/x.txt"):
         assert not readpaths.is_saved_output(p)
         assert policy.is_protected("Read", read_path=p, cwd=CWD)
+
+
+def test_installed_module_opening_with_a_long_docstring_is_still_code():
+    # textwrap.py opens with a ~70-line class docstring: the detection sample is prose, the path says source
+    doc = ['"""Text helpers."""', "", "import re", "", "class Wrapper:", '    """'] + \
+        [f"    option_{i} (default: {i}) controls how the {i}th rule wraps long words." for i in range(80)] + ['    """']
+    lines = doc + LIB.split("\n")[:-1]
+    body = claude([("Read", {"file_path": "/usr/lib/python3.11/textwrap2.py"}, numbered(lines))],
+                  question="How does `textwrap2.refund_order()` work?")
+    (blk,) = run(body)[0].blocks
+    assert blk.kind == "code"

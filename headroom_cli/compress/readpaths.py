@@ -3,8 +3,10 @@
 - **Saved output.** The agents save a command output too big to send and hand the model a preview plus the file's
   path; the model then reads that file with its read tool. The file is command output, not source it edits:
   Claude Code (2.1.33x) `<config dir>/projects/<project path with / as ->/<session uuid>/tool-results/<id>.txt`
-  (checked with the real binary), Copilot CLI `<tmp>/<ms>-copilot-tool-output-<id>.txt`, Gemini CLI
-  `<gemini home>/tmp/<project>/tool-outputs/[session-<id>/]<tool>_<id>.txt`.
+  (checked with the real binary), Copilot CLI `<tmp>/<ms>-copilot-tool-output-<n>-<uuid>.txt` (1.0.102, checked;
+  its `view` then refuses the whole file and the model reads ranges), Gemini CLI
+  `<gemini home>/tmp/<project>/tool-outputs/[session-<id>/]<tool>_<id>.txt` (from its bundle). Codex keeps no file:
+  it cuts the output to head and tail.
 - **Installed code.** A dependency or the language's standard library (site-packages, node_modules, the
   interpreter's `lib/pythonX.Y/`, GOROOT, the Go module cache, `.cargo/registry`, `/usr/include`, …) is reference
   material — but only **outside the agent's working directory**: a project's own `.venv` or `node_modules` may be

@@ -84,7 +84,7 @@ def parse(text: str, numbers: bool = True) -> Parsed:
 class _ParseCache:
     """Parsed blocks by content key: history blocks are parsed once per process, not once per request."""
 
-    def __init__(self, max_chars: int = 32 * 1024 * 1024):
+    def __init__(self, max_chars: int = 8 * 1024 * 1024):  # parsed lines cost ~5x their text in memory
         self.max_chars = max_chars
         self._d: OrderedDict[tuple[str, bool], tuple[Parsed, int]] = OrderedDict()
         self._chars = 0

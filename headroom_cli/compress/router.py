@@ -196,8 +196,8 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
         return "diff", _NO_DOC
     if hint == "log" and _ends(text)[0] not in ("{", "[") and _log_share(lines, joined) >= 0.5:
         return "log", _NO_DOC
-    if hint == "code" and _share([_unprefixed(ln) for ln in lines], _CODE_LINE) >= 0.1:
-        return "code", _NO_DOC  # a long module docstring fills the sample: the path says source
+    if hint == "code" and _count_upto([_unprefixed(ln) for ln in lines], _CODE_LINE, 2) >= 2:
+        return "code", _NO_DOC  # a long module or class docstring fills the sample: the path says source
     doc = _json_doc(text)
     if doc is not _NO_DOC:
         # the compressor parses the block as it is: hand it this parse only when both read the same text

@@ -5,6 +5,7 @@ The agents say where they run, in text the model reads:
   `role: "system"` message);
 - Codex: `<environment_context>\\n  <cwd>/home/dev/app</cwd>` in a user message;
 - OpenCode: `<env>\\n  Working directory: /home/dev/app`;
+- Copilot CLI (1.0.102): `* Current working directory: /home/dev/app`;
 - Gemini CLI: `- **Workspace Directories:**\\n  - /home/dev/app` (the first one).
 
 The statement that counts for a tool result is the last one before it: in a top-level field of the body (the
@@ -20,7 +21,7 @@ from typing import Any, Iterable
 _STATEMENT = re.compile(
     r"Primary working directory: *(/[^\n`]*)"
     r"|<cwd>(/[^<\n]*)</cwd>"
-    r"|^[ \t]*(?:- )?(?:[Cc]urrent )?[Ww]orking directory(?: is)?: *`?(/[^\n`]*)"
+    r"|^[ \t]*(?:[-*] )?(?:[Cc]urrent )?[Ww]orking directory(?: is)?: *`?(/[^\n`]*)"
     r"|\*\*Workspace Directories:\*\*\n[ \t]*- (/[^\n]*)",
     re.M,
 )
