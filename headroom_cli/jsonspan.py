@@ -198,6 +198,21 @@ def _shares(a: Any, b: Any) -> bool:
     return False
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """Same JSON value, spelled the same way when rendered: types (1 is not 1.0 nor True) and key order count."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return len(a) == len(b) and all(ka == kb and _equal(va, vb) for (ka, va), (kb, vb) in zip(a.items(), b.items()))
+    if type(a) is list:
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if type(a) is float:
+        return repr(a) == repr(b)
+    return a == b
+
+
 def _align(old: list, new: list) -> tuple[list[int], dict[int, list]] | None:
     """How `new` is made of `old`'s elements: (the new index each old element becomes, either itself or
     a changed copy; the new values that go before old index k, k = len(old) for the end), or None when
@@ -213,13 +228,15 @@ def _align(old: list, new: list) -> tuple[list[int], dict[int, list]] | None:
     inserts: dict[int, list] = {}
     n = q = 0
     while q < len(new):
-        if n < len(old) and new[q] is old[n]:
+        if n < len(old) and (new[q] is old[n] or _equal(old[n], new[q])):
             partner.append(q)
             n, q = n + 1, q + 1
             continue
         q2, m = q, len(old)  # the run new[q:q2] lies before the next anchor old[m]
         while q2 < len(new):
             ks = [k for k in where.get(id(new[q2]), ()) if k >= n]
+            if not ks:  # an equal copy (not copy-on-write) is the old element too
+                ks = [k for k in range(n, len(old)) if _equal(old[k], new[q2])][:1]
             if ks:
                 m = ks[0]
                 break

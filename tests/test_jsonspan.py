@@ -7,7 +7,7 @@ import math
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from headroom_cli import jsonspan
@@ -232,6 +232,16 @@ def skeletons(old, new, t0: str, t1: str) -> tuple[str, str]:
     return cut(t0, [(s, True) for s in cut0]), cut(t1, cut1)
 
 
+# Found by random draws: an edit that replaces a list with an equal copy (not copy-on-write), then inserts into it.
+# Aligned by identity alone, an old `{}` was paired with the inserted value and rewritten around it.
+@example(doc={'': [{}, ['000\x1f00𐀀𐀀', [-6, -6, 1], {}, [None]], [], [], []]}, seed=811975, n=3)
+@example(doc={'00000': {'0𐀀0': '000', '\x1f0000𐀀': None, '𐀀00': 0},
+              '\x1d\x12A@': [{'000000': None, '': [{'': None, '0\x1f𐀀000': '00', '000𐀀': None, '000000': None,
+                                                     '𐀀00000': None}]}, {}, {}, None],
+              '': None, '\U00039b0e\x9b=\x1bA\U000ba68d': {'\n': None, '00𐀅`$\x86': None,
+                                                         '00000𐀀': [None, None, 0, 0, '0\x1f0\x1f0000𐀀00'], '': [],
+                                                         '0': {}},
+              '0\x1f0𐀀': [None]}, seed=57, n=3)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=docs, seed=st.integers(0, 2**32), n=st.integers(1, 3))
 def test_splice_gives_the_new_value_and_keeps_every_other_byte(doc, seed, n):
