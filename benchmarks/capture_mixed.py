@@ -4,7 +4,7 @@
 
 Runs real commands on this machine — pytest with colour forced through a pty, `pip download` with its progress
 bar through a pty, `curl -v` against a loopback HTTP server, scripts printing JSON then a summary line, a
-logging app that logs a traceback, `cat` of several package.json files, `pip list` then `pip check`, `git log`
+logging app that logs a traceback, `jq .` of several package.json files, `pip list` then `pip check`, `git log`
 with colour, `ls -la` — and writes each output as it came (bytes decoded as UTF-8, `\\r` and escape codes kept)
 to one file per capture. Paths of the scratch directory are rewritten to `/home/dev/app`. The corpus reads the
 files, so its bytes stay fixed until this is run again (the outputs hold timings and ports: re-running changes
@@ -183,7 +183,8 @@ def captures(scratch: Path) -> dict[str, str]:
     names = sorted(p.name for p in pkgs.iterdir() if (p / "package.json").is_file() and not p.name.startswith("."))[:6] \
         if pkgs.is_dir() else []
     if names:
-        out["package_json_docs"] = run("cat " + " ".join(f"{pkgs}/{n}/package.json" for n in names), scratch)
+        # jq prints each document after the other (a `cat` would be a file read, which the policy protects)
+        out["package_json_docs"] = run("jq . " + " ".join(f"{pkgs}/{n}/package.json" for n in names), scratch)
 
     out["pip_list_check"] = run(f"{py} -m pip list --disable-pip-version-check; {py} -m pip check", scratch)
     out["git_log_color"] = run("git log --color=always --stat -n 25", ROOT)

@@ -2,7 +2,7 @@
 
 The outputs in `corpus_data/mixed/` were captured by running real commands on a development machine
 (`benchmarks/capture_mixed.py` says which and how: pytest and `pip download` through a pty, `curl -v` against a
-loopback server, scripts that print JSON and then a summary, a logging app that logs a traceback, `cat` of several
+loopback server, scripts that print JSON and then a summary, a logging app that logs a traceback, `jq .` of several
 package.json files, `pip list` then `pip check`, `git log` with colour, `ls -la`). They are read as bytes, so the
 `\\r`, escape codes and interleaved streams stay as the commands wrote them. Each workload puts one output in the
 request shape of the agent that would have run it — Claude Code (Anthropic Messages; a failed command's result
@@ -132,7 +132,7 @@ def _pytest_pty(W):
 def _docs(W):
     out = capture("package_json_docs")
     body = _chat("Which of these packages have an install script, and what are their licenses?",
-                 "cat node_modules/{nan,node-pty,@lydell/node-pty}/package.json", out, seed=26)
+                 "jq . node_modules/{nan,node-addon-api,node-pty}/package.json", out, seed=26)
     docs = []
     dec, i = json.JSONDecoder(), 0
     while i < len(out):

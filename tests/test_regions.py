@@ -151,3 +151,63 @@ def test_mixed_output_is_the_same_in_another_process():
     there = subprocess.run([sys.executable, "-c", code], input=block.encode(), capture_output=True, check=True,
                            env={"PYTHONHASHSEED": "123", "PATH": ""}).stdout.decode()
     assert there == here
+
+
+def _codex_cut(text: str, keep: int = 5000) -> str:
+    """What Codex does to a long output: its head and its tail, the middle replaced by its marker, wherever that
+    falls (inside a record, inside a string)."""
+    return text[:keep] + f"…{len(text) - 2 * keep} chars truncated…" + text[-keep:]
+
+
+def _whole(part: list, recs: list) -> bool:
+    return all(r in recs for r in part)
+
+
+def test_a_listing_an_agent_cut_in_the_middle_is_compressed_as_json_on_both_sides():
+    recs = _records(300)
+    listing = "[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n"  # one record a line (a real tool's shape)
+    block = _codex_cut(listing)
+    rs = regions.split(block)
+    assert rs is not None and [r.kind for r in rs] == ["json", "text", "json", "text"]
+    head, tail = rs[0].doc, rs[2].doc
+    assert head == recs[:len(head)] and tail == recs[-len(tail):]  # whole records, in order, none made up
+    assert "chars truncated…" in block[rs[1].start:rs[1].end]  # the partial records and the cut stay as they were
+    res = router.compress_block(block, Context())
+    assert res is not None and res.lossy and res.kind == "mixed"
+    assert block[rs[1].start:rs[1].end] in res.text
+    before = router.Router(router.REGISTRY).compress(block, Context())  # deterministic
+    assert before.text == res.text
+    for r in head + tail:  # every error record on either side of the cut is kept
+        if r["status"] == "error":
+            assert r["error"] in res.text
+
+
+def test_a_cut_document_inside_an_envelope_object_keeps_only_whole_records():
+    recs = _records(200)
+    doc = json.dumps({"total": 200, "page": 1, "items": recs}, indent=2)
+    block = "Chunk ID: 1a2b3c\nWall time: 0.1 seconds\nProcess exited with code 0\nOriginal token count: 9000\n" \
+            "Output:\nWarning: truncated output (original token count: 9000)\nTotal output lines: 1606\n\n" + _codex_cut(doc)
+    body = block[block.index("\n\n") + 2:]
+    rs = regions.split(body)
+    assert rs is not None
+    head = rs[0].doc
+    assert head["total"] == 200 and head["items"] and _whole(head["items"], recs)
+    assert len(head["items"]) < 200 and head["items"] == recs[:len(head["items"])]
+    res = router.compress_block(block, Context())
+    assert res is not None and res.text.startswith(block[:block.index("\n\n") + 2])
+
+
+def test_a_one_line_listing_between_a_banner_and_a_summary_cut_in_the_middle():
+    recs = _records(150)
+    out = "\x1b[1;34m==> replaying 150 jobs\x1b[0m\n" + json.dumps(recs) + "\n\x1b[32m120/150 ok\x1b[0m, \x1b[31m30 failed\x1b[0m\n"
+    block = _codex_cut(out, 4000)
+    res = router.compress_block(block, Context())
+    assert res is not None and res.kind == "mixed" and "\x1b" not in res.text
+    assert res.text.startswith("==> replaying 150 jobs\n") and res.text.endswith("120/150 ok, 30 failed\n")
+    assert "chars truncated…" in res.text
+
+
+def test_a_cut_without_the_agents_marker_is_not_guessed_at():
+    recs = _records(300)
+    listing = "[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n"
+    assert regions.split(listing[:6000] + "\n[... cut ...]\n" + listing[-6000:]) is None

@@ -9,7 +9,9 @@ orjson parses a region first when it can) and the stretches between them; `compr
 registry's "json" compressor, every run of JSON lines the "jsonl" one, keeps short stretches (banners, summaries,
 prose) verbatim, hands long ones to the compressor of their own detected kind, and joins the pieces in order, so
 the separators between them stay as they were. A lossy piece names the block's key in its marker, as a whole
-block's compressor does.
+block's compressor does. A document an agent cut the middle out of (Codex keeps the head and tail of every output
+over ~10 KB, its `…N chars truncated…` wherever the cut falls) becomes the whole records before the cut and those
+after it, two documents, with the partial records and the agent's marker between them as they were.
 
 Pure: output depends only on the text, the context and the registry.
 """
@@ -82,8 +84,8 @@ def _parse_at(text: str, i: int, eol: int) -> tuple[Any, int, tuple[str, ...]] |
         doc, end = _scan(text, i)
         return doc, end, ()
     except json.JSONDecodeError as e:
-        if j - i >= MIN_JSON_CHARS and e.pos < j:
-            return _repair(text, i, j, e.pos)
+        if j - i >= MIN_JSON_CHARS and e.pos < j and not ("…" in text and _CUT.search(text, i, j)):
+            return _repair(text, i, j, e.pos)  # (a document an agent cut is `_cut_document`'s)
         return None
     except (ValueError, RecursionError):
         return None
@@ -164,6 +166,111 @@ def _openers(text: str) -> list[int]:
     return [i for i in out if m(text, i)]
 
 
+# Where an agent cut the middle out of a long output (Codex: `…43840 chars truncated…`, even inside a string)
+_CUT = re.compile(r"…\d+ (?:chars|tokens) truncated…")
+_RECORD_START = re.compile(r",\s*[\[{]")
+_WS = re.compile(r"\s*")
+_MAX_TRIES = 8  # record starts tried after an agent's cut
+_scanstring = json.decoder.scanstring
+
+
+def _head_of(text: str, i: int, depth: int = 0) -> tuple[Any, int]:
+    """The container opening at `i` as far as it parses: its whole elements (C-speed, one value at a time), and
+    when an element that is an array does not parse, that array's head, recursively. Returns the value (closed
+    where it was cut) and where its last whole element ends."""
+    is_obj = text[i] == "{"
+    closer = "}" if is_obj else "]"
+    out: Any = {} if is_obj else []
+    last = k = _WS.match(text, i + 1).end()
+    while k < len(text) and depth < 60:
+        if text[k] == closer:
+            return out, k + 1
+        key = None
+        if is_obj:
+            if text[k] != '"':
+                break
+            try:
+                key, k = _scanstring(text, k + 1)
+            except ValueError:
+                break
+            k = _WS.match(text, k).end()
+            if text[k:k + 1] != ":":
+                break
+            k = _WS.match(text, k + 1).end()
+        try:
+            v, e = _scan(text, k)
+        except (ValueError, RecursionError):
+            # into an array that was cut (a listing inside an envelope object), never into a record that was cut:
+            # a record missing its last fields must not pass for a whole one
+            if text[k:k + 1] == "[":
+                sub, sub_end = _head_of(text, k, depth + 1)
+                if sub:
+                    if is_obj:
+                        out[key] = sub
+                    else:
+                        out.append(sub)
+                    return out, sub_end
+            break
+        if is_obj:
+            out[key] = v
+        else:
+            out.append(v)
+        last = e
+        k = _WS.match(text, e).end()
+        if text[k:k + 1] == ",":
+            k = _WS.match(text, k + 1).end()
+        elif text[k:k + 1] != closer:
+            break
+    return out, last
+
+
+def _tail_records(text: str, q: int, j: int) -> tuple[list, int] | None:
+    """Whole values from `q` on, separated by commas, up to the `]` that closes the array they are in (before
+    `j`): the records after an agent's cut. None when something else comes first."""
+    out = []
+    k = q
+    while k < j:
+        try:
+            v, e = _scan(text, k)
+        except (ValueError, RecursionError):
+            return None
+        out.append(v)
+        k = _WS.match(text, e).end()
+        if text[k:k + 1] == "]":
+            return out, e
+        if text[k:k + 1] != ",":
+            return None
+        k = _WS.match(text, k + 1).end()
+    return None
+
+
+def _cut_document(text: str, i: int) -> list[Region] | None:
+    """A document an agent cut the middle out of: what parses before the cut (whole elements, the open containers
+    closed) and the records after it (from the first whole one to the end of the array they are in), as two
+    documents; the text between them — the partial records and the agent's cut marker — and after them stays as
+    it is. None when the block has no such cut or neither side parses."""
+    closer = "}" if text[i] == "{" else "]"
+    j = text.rfind(closer) + 1
+    m = _CUT.search(text, i, j) if j > i else None
+    if m is None:
+        return None
+    out: list[Region] = []
+    head, end = _head_of(text[:m.start()], i)
+    if head and end - i >= MIN_JSON_CHARS:
+        out.append(Region(i, end, "json", head))
+    for tries, r in enumerate(_RECORD_START.finditer(text, m.end(), j)):
+        if tries >= _MAX_TRIES:
+            break
+        q = r.end() - 1
+        got = _tail_records(text, q, j)
+        if got is not None:
+            recs, e = got
+            if e - q >= MIN_JSON_CHARS:
+                out.append(Region(q, e, "json", recs))
+            break
+    return out or None
+
+
 def split(text: str) -> list[Region] | None:
     """The block's regions in order, covering it exactly; None when no JSON region worth its own compressor holds
     at least MIN_SHARE of it (the block is then one region, and the router treats it as today)."""
@@ -183,6 +290,11 @@ def split(text: str) -> list[Region] | None:
         eol = n if eol < 0 else eol
         got = _parse_at(text, i, eol)
         if got is None:
+            cut = _cut_document(text, i) if "…" in text else None
+            if cut is not None:
+                found += cut
+                pos = cut[-1].end
+                continue
             failures += 1
             if failures > _MAX_FAILURES:
                 break
