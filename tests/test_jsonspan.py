@@ -235,6 +235,9 @@ def skeletons(old, new, t0: str, t1: str) -> tuple[str, str]:
 # Found by random draws: an edit that replaces a list with an equal copy (not copy-on-write), then inserts into it.
 # Aligned by identity alone, an old `{}` was paired with the inserted value and rewritten around it.
 @example(doc={'': [{}, ['000\x1f00𐀀𐀀', [-6, -6, 1], {}, [None]], [], [], []]}, seed=811975, n=3)
+@example(doc={'0': [{'': -6}], '': {'0': None, '𐀀000': {'': None, '00000': None, '0': None, '000000': None, '1': None},
+                                    '000001': None, '': None, '000000': {'000𐀀': None, '000000': None}},
+              '000': {'00': None}, '000𐀀': []}, seed=817174, n=2)
 @example(doc={'00000': {'0𐀀0': '000', '\x1f0000𐀀': None, '𐀀00': 0},
               '\x1d\x12A@': [{'000000': None, '': [{'': None, '0\x1f𐀀000': '00', '000𐀀': None, '000000': None,
                                                      '𐀀00000': None}]}, {}, {}, None],
