@@ -178,6 +178,9 @@ def query_terms(ctx: Context) -> Query | None:
     return _query(ctx.tool_input, ctx.preceding_text)
 
 
+_SCAN_CHARS = 3_000_000
+_MIN_STEMS = 8
+
 # What may follow a stem in a word that counts as that stem ("" too; a doubled final consonant first:
 # "run" + "ning").
 _ENDINGS = frozenset(("",) + _SUFFIXES)
@@ -204,12 +207,18 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
     find = joined.find
     rest_at = _REST.match
     stems = query.stems
+    # Each stem costs a scan of the text: a big block is scanned for the request's most telling stems only
+    # (its own words before the call's, longer before shorter), at most about `_SCAN_CHARS` in all.
+    limit = max(_MIN_STEMS, _SCAN_CHARS // max(1, len(joined)))
+    chosen = range(len(stems)) if len(stems) <= limit else sorted(
+        sorted(range(len(stems)), key=lambda i: (-query.weights[i], -len(stems[i]), i))[:limit])
     # A stem found in more than a quarter of the units (counted in C before any Python loop) says little
     # about which unit matters, and walking its every occurrence would cost the most: it is left out.
     cap = n // 4 + 20
     starts: list[int] | None = None
     tf: dict[int, dict[int, int]] = {}
-    for i, s in enumerate(stems):
+    for i in chosen:
+        s = stems[i]
         pos = find(s)
         if pos < 0:
             continue
