@@ -236,7 +236,8 @@ def _align(old: list, new: list) -> tuple[list[int], dict[int, list]] | None:
         while q2 < len(new):
             ks = [k for k in where.get(id(new[q2]), ()) if k >= n]
             if not ks:  # an equal copy (not copy-on-write) is the old element too
-                ks = [k for k in range(n, len(old)) if _equal(old[k], new[q2])][:1]
+                k = next((k for k in range(n, len(old)) if _equal(old[k], new[q2])), None)
+                ks = [] if k is None else [k]
             if ks:
                 m = ks[0]
                 break
