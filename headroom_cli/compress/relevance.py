@@ -113,10 +113,10 @@ class Query:
         return bool(self.stems)
 
 
-def _strings(tool_input: str) -> list[str]:
+def input_strings(tool_input: str) -> list[str]:
     """String values of a JSON tool input (its keys are schema, not request), else the text itself."""
     s = tool_input.strip()
-    if s[:1] != "{":
+    if s[:1] not in ("{", "["):
         return [tool_input]
     try:
         obj = json.loads(s)
@@ -156,7 +156,7 @@ def _query(tool_input: str, preceding: str) -> Query | None:
     weights: dict[str, float] = {}
     for t in terms_of(_bounded(preceding)):
         weights.setdefault(t, 1.0)
-    for s in _strings(tool_input[:8000]):
+    for s in input_strings(tool_input[:8000]):
         for t in terms_of(s):
             if t not in _COMMAND_WORDS and not t.isdigit():  # (numbers in a command are limits, ports, pages)
                 weights.setdefault(t, _TOOL_INPUT_WEIGHT)

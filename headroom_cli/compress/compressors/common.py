@@ -5,7 +5,6 @@ Everything here is pure: output depends only on the arguments (caches are memo o
 from __future__ import annotations
 
 import functools
-import json
 import re
 from bisect import bisect_right
 from itertools import accumulate, compress as select
@@ -14,6 +13,7 @@ from typing import Iterable, Sequence
 from ...ccr.store import key_for
 from .. import markers
 from ..base import Context
+from ..relevance import input_strings
 
 _LONE = 24  # chars: a marker line costs about this much
 LONG_LINE = 2000  # lines longer than this are clipped (head + tail) when kept
@@ -123,28 +123,6 @@ _WORD = re.compile(r"[A-Za-z][a-z]{5,}")
 _MAX_TERMS = 24
 
 
-def _strings(tool_input: str) -> list[str]:
-    """String values of a JSON tool input (keys skipped), else the raw text."""
-    s = tool_input.strip()
-    if s[:1] in "{[":
-        try:
-            obj = json.loads(s)
-        except ValueError:
-            return [tool_input]
-        out: list[str] = []
-        stack = [obj]
-        while stack:
-            v = stack.pop()
-            if isinstance(v, str):
-                out.append(v)
-            elif isinstance(v, dict):
-                stack.extend(reversed(list(v.values())))
-            elif isinstance(v, list):
-                stack.extend(reversed(v))
-        return out
-    return [tool_input]
-
-
 def _strong_token(t: str) -> bool:
     if len(t) < 3 or t.lower() in _STOP:
         return False
@@ -164,7 +142,7 @@ def _add(out: dict[str, str], t: str) -> None:
 def _terms(tool_input: str, preceding: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     strong: dict[str, str] = {}
     weak: dict[str, str] = {}
-    sources = _strings(tool_input[:8000]) + [preceding[:4000] + "\n" + preceding[-4000:] if len(preceding) > 8000
+    sources = input_strings(tool_input[:8000]) + [preceding[:4000] + "\n" + preceding[-4000:] if len(preceding) > 8000
                                              else preceding]
     for s in sources:
         for m in _QUOTED.finditer(s):
