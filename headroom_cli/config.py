@@ -46,6 +46,7 @@ class Rule(NamedTuple):
 _PORT = Rule(lambda v: 0 <= v <= 65535, "must be 0–65535", "0 picks a free port")
 _RATIO = Rule(lambda v: 0.0 < v <= 1.0, "must be in (0, 1]", "0.3 keeps about 30 % of a compressible tool result")
 _POSITIVE = Rule(lambda v: v > 0, "must be positive")
+_NOT_NEGATIVE = Rule(lambda v: v >= 0, "must be 0 or more")
 
 _EXPECTED = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -145,6 +146,12 @@ SETTINGS: dict[str, Setting] = {
                 "--cache-ttl", _POSITIVE, example=86400),
         Setting("cache_max_bytes", "HEADROOM_CACHE_MAX_BYTES", 512 * 1024 * 1024,
                 "Byte cap of the store of originals; oldest entries are evicted first.", int, rule=_POSITIVE),
+        Setting("drain_timeout", "HEADROOM_DRAIN_TIMEOUT", 30.0,
+                "On SIGTERM or Ctrl-C, seconds `headroom proxy` lets requests in flight finish.", float,
+                "--drain-timeout", _NOT_NEGATIVE),
+        Setting("drain_delay", "HEADROOM_DRAIN_DELAY", 0.0,
+                "On SIGTERM, seconds `headroom proxy` keeps accepting while /healthz answers 503 (for balancers "
+                "that route by health checks only).", float, rule=_NOT_NEGATIVE),
         Setting("log_level", "HEADROOM_LOG_LEVEL", "WARNING", "Log level of headroom's own log."),
         Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", bool),
     ]

@@ -45,6 +45,10 @@ def register(app: typer.Typer) -> None:
                                                 help="How the model gets originals back: inject (default; the proxy "
                                                      "adds headroom_retrieve to requests and answers it), mcp (your "
                                                      "client calls the proxy's /mcp), off (markers only)."),
+        drain_timeout: Optional[float] = typer.Option(None, "--drain-timeout", metavar="S",
+                                                      help="On SIGTERM or Ctrl-C, seconds requests in flight may "
+                                                           "take to finish (env HEADROOM_DRAIN_TIMEOUT; default 30). "
+                                                           "A second signal stops at once."),
     ):
         from .options import proxy_flags
 
@@ -54,12 +58,12 @@ def register(app: typer.Typer) -> None:
         settings = build_settings(host=host, port=port, anthropic_upstream=anthropic_upstream,
                                   openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
                                   retrieval=retrieval, flags=flags,
-                                  compress_documents=compress_documents)
+                                  compress_documents=compress_documents, drain_timeout=drain_timeout)
         raise typer.Exit(run_foreground(settings))
 
 
 def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upstream=None, gemini_upstream=None,
-                   retrieval=None, flags=None, compress_documents=None):
+                   retrieval=None, flags=None, compress_documents=None, drain_timeout=None):
     """ProxySettings from flags (None: fall back to HEADROOM_* / config.toml / defaults), validated.
     `flags`: the `ProxyFlags` `headroom proxy` shares with `headroom wrap`."""
     from .. import config
@@ -71,6 +75,8 @@ def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upst
     host = host if host is not None else config.get("host")
     port = port if port is not None else config.get("port")
     check_ranges(port=port, output_ratio=flags.output_ratio)
+    if drain_timeout is not None and drain_timeout < 0:
+        raise UsageError(f"--drain-timeout {drain_timeout:g} must be 0 or more")
     apply_output_ratio(flags)
     if retrieval not in (None, "inject", "mcp", "off"):
         raise UsageError(f"--retrieval {retrieval!r} must be inject, mcp or off")
@@ -79,7 +85,7 @@ def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upst
                                          openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
                                          retrieval=retrieval,
                                          marker_tool=marker_tool, compress_documents=compress_documents,
-                                         **flags.given())
+                                         drain_timeout=drain_timeout, **flags.given())
     settings.anthropic_upstream = check_url("--anthropic-upstream", settings.anthropic_upstream)
     settings.openai_upstream = check_url("--openai-upstream", settings.openai_upstream)
     settings.gemini_upstream = check_url("--gemini-upstream", settings.gemini_upstream)
@@ -129,8 +135,12 @@ def run_foreground(settings) -> int:
     server = ProxyServer(settings, sock, publish_secret=True).start()
     started = time.monotonic()
     stop = threading.Event()
+    cut = threading.Event()  # a second signal while draining: stop at once
 
     def on_signal(signum, frame):
+        if stop.is_set():
+            cut.set()
+            server.cut()
         stop.set()
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -151,6 +161,11 @@ def run_foreground(settings) -> int:
                 output.status("the proxy stopped unexpectedly")
                 return ExitStatus.ERROR
     finally:
+        if stop.is_set():  # a signal: drain (a load balancer sends new requests elsewhere meanwhile)
+            if server.in_flight:
+                output.status(f"draining: {server.in_flight} request(s) in flight get up to "
+                              f"{settings.drain_timeout:g} s; a second Ctrl-C stops at once")
+            server.drain(settings.drain_timeout, delay=settings.drain_delay, interrupted=cut)
         for s, h in old.items():
             signal.signal(s, h)
         server.stop(grace=2.0)

@@ -12,6 +12,7 @@ from .. import loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
+from .health import Readiness, make_healthz
 from .own import make_handlers
 from .settings import ProxySettings
 
@@ -20,6 +21,7 @@ log = logging.getLogger("headroom.proxy")
 FORWARDER = web.AppKey("headroom_forwarder", Forwarder)
 COUNTERS = web.AppKey("headroom_counters", SessionCounters)
 SETTINGS = web.AppKey("headroom_settings", ProxySettings)
+READINESS = web.AppKey("headroom_readiness", Readiness)
 
 # Provider routes: (method, path, wire protocol, provider); None: by the request's headers.
 PROVIDER_ROUTES = (
@@ -115,9 +117,11 @@ def make_app(settings: ProxySettings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, handler_args={"max_field_size": 65536},
                           middlewares=[guard])
     app[FORWARDER], app[COUNTERS], app[SETTINGS] = fwd, counters, settings
+    app[READINESS] = readiness = Readiness()
     app.cleanup_ctx.append(fwd.client_ctx)
 
-    healthz, stats, retrieve, index = make_handlers(settings, counters)
+    stats, retrieve, index = make_handlers(settings, counters)
+    healthz = make_healthz(settings, readiness)  # for load balancers too: 503 while draining or the store is down
     r = app.router
     r.add_get("/healthz", healthz)
     r.add_get("/health", healthz)  # the name people try first: answered here, not forwarded upstream (502)

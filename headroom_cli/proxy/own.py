@@ -1,4 +1,4 @@
-"""headroom's own routes on the proxy: `/healthz` = `/health` and `/` (anyone on this machine), `/stats` and
+"""headroom's own routes on the proxy: `/` (anyone on this machine; `/healthz` is in health.py), `/stats` and
 `/v1/retrieve` (loopback callers holding the proxy's secret). Who may call them is decided before they run, by
 the app's guard (app.py), for every route alike."""
 from __future__ import annotations
@@ -9,10 +9,6 @@ from .._version import __version__
 
 
 def make_handlers(settings, counters):
-    async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "service": "headroom", "version": __version__,
-                                  "session_id": settings.session_id, "agent": settings.agent})
-
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(counters.snapshot())
 
@@ -40,4 +36,4 @@ def make_handlers(settings, counters):
                                   "routes": ["POST /v1/messages", "POST /v1/chat/completions", "POST /v1/responses",
                                              "GET /v1/models", "/mcp"]})
 
-    return healthz, stats, retrieve, index
+    return stats, retrieve, index

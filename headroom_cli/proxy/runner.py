@@ -209,6 +209,49 @@ class ProxyServer:
             except OSError:
                 pass
 
+    # -- draining (SIGTERM behind a load balancer) ---------------------------------------------------
+    @property
+    def readiness(self) -> Any:
+        """The app's `health.Readiness` once serving (None before)."""
+        from .app import READINESS
+
+        return self.app[READINESS] if self.app is not None else None
+
+    def drain(self, timeout: float, *, delay: float = 0.0, interrupted: threading.Event | None = None) -> None:
+        """Stop gracefully: `/healthz` turns 503 "draining" at once; after `delay` seconds (for balancers that
+        route by health checks alone; ends early if `interrupted` is set) the proxy stops listening, so new
+        connections are refused and a balancer retries them on another instance; requests in flight (streams
+        included) get up to `timeout` seconds to finish, and their records are written, before it stops."""
+        r = self.readiness
+        if r is not None:
+            r.drain()
+        if delay > 0 and self._ready.is_set() and self.running:
+            (interrupted or threading.Event()).wait(delay)
+        self.stop(grace=timeout)
+
+    @property
+    def in_flight(self) -> int:
+        """Provider requests between arrival and the end of their answer."""
+        from .app import FORWARDER
+
+        return self.app[FORWARDER].in_flight if self.app is not None else 0
+
+    def cut(self) -> None:
+        """End a drain at once: close every client connection (their requests are recorded as cut)."""
+        loop, runner = self._loop, self._runner
+        if loop is None or runner is None or loop.is_closed():
+            return
+
+        def cut_all() -> None:
+            server = runner.server
+            for conn in list(server.connections if server is not None else ()):
+                conn.force_close()
+
+        try:
+            loop.call_soon_threadsafe(cut_all)
+        except RuntimeError:  # loop closed meanwhile
+            pass
+
     def busy_threads(self) -> list[str]:
         """The proxy's threads still running (start-up, serving, warm-up): after `stop(wait_threads=False)`,
         non-empty means the process must end with `os._exit`."""

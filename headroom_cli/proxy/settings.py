@@ -83,6 +83,10 @@ class ProxySettings:
     idle_timeout: float = 75.0
     body_min_rate: float = 1024.0
     body_grace: float = 10.0
+    # Stopping behind a load balancer (SIGTERM; runner.ProxyServer.drain): /healthz answers 503 at once; after
+    # drain_delay seconds the proxy stops listening; requests in flight get drain_timeout seconds to finish.
+    drain_timeout: float = 30.0
+    drain_delay: float = 0.0
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
 
@@ -98,6 +102,8 @@ class ProxySettings:
             "no_compress": config.get("no_compress"),
             "compress_ratio": config.get("compress_ratio"),
             "cache_ttl": config.get("cache_ttl"),
+            "drain_timeout": config.get("drain_timeout"),
+            "drain_delay": config.get("drain_delay"),
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
