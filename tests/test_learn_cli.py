@@ -53,7 +53,7 @@ def test_diff_then_apply_then_apply_again(env, capsys):
     assert code == 0
     assert "--- a/CLAUDE.md\n+++ b/CLAUDE.md\n" in out and "--- /dev/null\n+++ b/AGENTS.md\n" in out
     assert "+- Run `kubectl` with `-n payments`.\n" in out
-    assert "+- Use `python3`, not `python` (`python` is not installed).\n" in out
+    assert "+- `python` is not installed here: use `python3` instead.\n" in out
     assert (project / "CLAUDE.md").read_bytes() == USER_CLAUDE_MD and not (project / "AGENTS.md").exists()
 
     code, out, _ = learn(capsys, "--all-failures", "--apply")
@@ -107,7 +107,7 @@ def test_session_id(env, capsys):
     code, out, _ = learn(capsys, "--session-id", "8d2e4f60", "--json")
     data = json.loads(out)
     assert code == 0 and [s["session_id"] for s in data["sessions"]] == ["8d2e4f60-1a3b-4c5d-8e7f-9a0b1c2d3e02"]
-    assert {r["key"].split("|")[0] for r in data["rules"]} == {"program", "flag_add", "correction"}
+    assert {r["key"].split("|")[0] for r in data["rules"]} == {"missing_tool", "flag_add", "correction"}
     code, _, err = learn(capsys, "--session-id", "does-not-exist")
     assert code == 1 and "no session" in err
 

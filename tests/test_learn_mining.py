@@ -45,14 +45,14 @@ def test_fixture_lessons(sessions):
         "flag_add|kubectl|-n payments",
         "command|python -m pytest tests/unit|pytest -q tests/",
         "correction|use make lint instead of calling ruff directly it also runs mypy with our config",
-        "program|python|python3",
+        "missing_tool|python",
         "correction|dont edit the generated files in shop/api/gen change api/schema.yaml and run make gen instead",
         "flag_swap|ruff|--fix-only|--fix",
         "path|src/shop|shop",
     ])
     texts = {o.key: o.text for o in occ}
     assert texts["flag_add|kubectl|-n payments"] == "Run `kubectl` with `-n payments`."
-    assert texts["program|python|python3"] == "Use `python3`, not `python` (`python` is not installed)."
+    assert texts["missing_tool|python"] == "`python` is not installed here: use `python3` instead."
     assert texts["command|python -m pytest tests/unit|pytest -q tests/"] == \
         "Use `pytest -q tests/`, not `python -m pytest tests/unit` — `tests/unit` does not exist."
     assert texts["path|src/shop|shop"].startswith("Use `shop/…` paths, not `src/shop/…`")
@@ -74,7 +74,7 @@ def test_dedupe_across_sessions_and_agents(sessions, tmp_path):
     assert kube.count == 3 and kube.agents == ["claude", "codex"] and len(kube.sessions) == 3
     lint = rules["correction|use make lint instead of calling ruff directly it also runs mypy with our config"]
     assert lint.count == 2 and lint.agents == ["claude", "codex"]
-    py = rules["program|python|python3"]
+    py = rules["missing_tool|python"]
     assert py.agents == ["claude", "codex"]  # Claude Code and a legacy Codex rollout
     # ranked by evidence, ties by key: stable
     ranked = rank(rules.values())
@@ -107,9 +107,10 @@ def test_several_failed_attempts_teach_once():
 
 def test_flag_dropped_and_program_swap():
     s = _session(sh("hugo --minify --gc", "Error: unknown flag: --gc", 1), sh("hugo --minify", "Total in 412 ms"))
-    assert [(o.key, o.text) for o in mine([s])] == [("flag_drop|hugo|--gc", "Don't pass `--gc` to `hugo`.")]
+    assert [(o.key, o.text) for o in mine([s])] == [("flag_drop|hugo|--gc",
+                                                 "Don't pass `--gc` to `hugo` (`--gc` is not a valid option).")]
     s = _session(sh("pip install -e .", "bash: pip: command not found", 127), sh("uv pip install -e .", "ok"))
-    assert mine([s])[0].text == "Use `uv pip install -e .`, not `pip install -e .` — `pip` is not available."
+    assert mine([s])[0].text == "`pip` is not installed here: use `uv pip` instead."
 
 
 def test_user_rejection_is_not_a_failure_to_learn_from():
@@ -215,4 +216,4 @@ def test_a_resumed_session_that_copies_history_counts_once(tmp_path):
     assert len(sessions) == 5
     rules = {r.key: r for r in RuleStore(tmp_path / "r.json").merge(mine(sessions))}
     assert rules["flag_add|kubectl|-n payments"].count == 3
-    assert rules["program|python|python3"].count == 2
+    assert rules["missing_tool|python"].count == 2

@@ -13,6 +13,11 @@ Codex writes `~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`. Current versions wr
 `shell` (`command` argv), `exec_command` (`cmd` string) or `shell_command`, or as `local_shell_call`;
 their output is JSON (`{"output", "metadata": {"exit_code"}}`) or text with an exit-code header.
 
+Codex 0.171 also writes an `event_msg` `item_completed` per command it ran (`CommandExecution`: argv, cwd as a
+`file://` URL, exit code, output). Its default model calls one freeform JavaScript tool (`exec`) whose code runs
+the commands through `tools.exec_command`: those commands appear only as such items, so each becomes a shell call
+of its own (the JavaScript wrapper is dropped).
+
 Both formats change often, so every reader skips what it does not understand: unknown line types,
 unknown block types, malformed JSON, half-written last lines.
 """
@@ -45,6 +50,7 @@ class ToolCall:
     timestamp: str = ""
     call_id: str = ""
     answered: bool = False  # a result was seen for this call (whether it failed: `mining.call_failed`)
+    cwd: str = ""  # the directory the call ran in, when the agent records it (absolute)
 
 
 @dataclass
@@ -224,7 +230,9 @@ def read_claude_transcript(path: Path) -> Session:
                     inp = b.get("input") if isinstance(b.get("input"), dict) else {}
                     name = b["name"]
                     call = ToolCall(index=len(s.events), tool=SHELL if name in _CLAUDE_SHELL_TOOLS else name,
-                                    input=inp, timestamp=ts, call_id=str(b.get("id") or ""))
+                                    input=inp, timestamp=ts, call_id=str(b.get("id") or ""),
+                                    # each line records the directory at that moment (a `cd` in Bash persists)
+                                    cwd=obj["cwd"] if isinstance(obj.get("cwd"), str) else "")
                     if call.tool == SHELL:
                         call.command = unwrap_shell(inp.get("command", ""))
                     s.events.append(call)
@@ -323,6 +331,8 @@ def read_codex_rollout(path: Path) -> Session:
     calls: dict[str, ToolCall] = {}
     typed_prompts: list[UserMessage] = []  # event_msg user_message (the prompt as typed)
     item_prompts: list[UserMessage] = []  # response_item user messages (include injected context)
+    wrappers: set[int] = set()  # ids of JavaScript `exec` calls whose commands were read on their own
+    last_custom: ToolCall | None = None  # the newest freeform call (the wrapper of the commands that follow)
     first = True
     for obj in _json_lines(path):
         if obj is None:
@@ -369,6 +379,28 @@ def read_codex_rollout(path: Path) -> Session:
                     call.exit_code = item["exit_code"]
                     if not call.output:
                         call.output = str(item.get("aggregated_output") or item.get("stderr") or item.get("stdout") or "")
+            elif et == "item_completed" and isinstance(item.get("item"), dict) \
+                    and item["item"].get("type") == "CommandExecution":
+                ce = item["item"]
+                call = calls.get(str(ce.get("id") or ""))
+                code = ce.get("exit_code") if isinstance(ce.get("exit_code"), int) else None
+                cwd = _file_url_path(ce.get("cwd"))
+                if call is not None:  # the function call it belongs to: complete what it lacks
+                    call.cwd = call.cwd or cwd
+                    if call.exit_code is None and code is not None:
+                        call.exit_code = code
+                    continue
+                cmd = unwrap_shell(ce.get("command"))
+                if not cmd:
+                    continue
+                call = ToolCall(index=len(s.events), tool=SHELL, input={"cmd": cmd}, command=cmd,
+                                output=str(ce.get("aggregated_output") or ""), exit_code=code, timestamp=ts,
+                                call_id=str(ce.get("id") or ""), answered=True, cwd=cwd)
+                if code is None and ce.get("status") in ("failed", "declined"):
+                    call.is_error = True
+                s.events.append(call)
+                if last_custom is not None:
+                    wrappers.add(id(last_custom))
             continue
         if kind != "response_item":
             continue
@@ -403,6 +435,8 @@ def read_codex_rollout(path: Path) -> Session:
             s.events.append(call)
             if call.call_id:
                 calls[call.call_id] = call
+            # a script calling the nested tools (`await tools.exec_command(…)`), not e.g. apply_patch
+            last_custom = call if it == "custom_tool_call" and "tools." in str(item.get("input") or "") else None
         elif it in ("function_call_output", "custom_tool_call_output", "local_shell_call_output"):
             call = calls.get(str(item.get("call_id") or ""))
             if call is None:
@@ -412,12 +446,25 @@ def read_codex_rollout(path: Path) -> Session:
             if code is not None:
                 call.exit_code = code
     # the typed prompt is recorded twice in current versions (item + event): keep one spelling
+    drop = set(wrappers)
     if typed_prompts and item_prompts:
-        drop = {id(u) for u in item_prompts}
+        drop |= {id(u) for u in item_prompts}
+    if drop:
         s.events = [e for e in s.events if id(e) not in drop]
         for i, e in enumerate(s.events):
             e.index = i
     return s
+
+
+def _file_url_path(url) -> str:
+    """`file:///home/dev/shop/web` → `/home/dev/shop/web` (a plain path stays as it is)."""
+    if not isinstance(url, str) or not url:
+        return ""
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return unquote(urlparse(url).path)
+    return url
 
 
 _CWD_TAG = re.compile(r"<cwd>([^<]+)</cwd>")

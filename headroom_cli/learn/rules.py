@@ -77,8 +77,9 @@ def write_atomic(path: Path, data: bytes, mode: int) -> None:
 
 
 def rank(rules: Iterable[Rule]) -> list[Rule]:
-    """Most evidence first; ties broken by key so the order never depends on the run."""
-    return sorted(rules, key=lambda r: (-r.count, -len(r.sessions), r.key))
+    """Recurring lessons first (seen in more sessions, then by more agents, then more often); ties broken by key so
+    the order never depends on the run."""
+    return sorted(rules, key=lambda r: (-len(r.sessions), -len(r.agents), -r.count, r.key))
 
 
 def default_path() -> Path:
