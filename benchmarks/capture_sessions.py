@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
+import scenario_repo  # noqa: E402
 import scenario_workspace as ws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +131,31 @@ def codex_code_steps() -> list[Step]:
         sysconfig.get_paths()["stdlib"], "{stdlib}")) for step in codex_steps()]
 
 
+def repo_steps(agent: str, model: bool) -> list[Step]:
+    """benchmarks/scenario_repo.py's session: the same shell commands for every agent (Claude Code's Bash, Codex's
+    exec_command, or Codex 0.171's JavaScript `exec` calling it); Claude Code also greps with its own Grep."""
+    def one(cmd: str) -> Step:
+        def step(c: Ctx) -> tuple[str, str, Any]:
+            full = cmd.replace("{py}", c.python)
+            if agent == "claude":
+                return "Running it.", "Bash", {"command": full, "description": full[:60]}
+            if model:
+                return "", "exec_command", {"cmd": full}
+            return "", "exec", "const r = await tools.exec_command({cmd: %s});\ntext(r.output);" % json.dumps(full)
+        return step
+
+    steps = [one(cmd) for cmd in scenario_repo.commands("{py}")]
+    if agent == "claude":
+        # an output Claude Code saved to a file (over its inline limit) is read back, as the model does
+        steps = [s for step in steps for s in (step, _persisted)]
+        steps.insert(14, lambda c: ("Searching with Grep.", "Grep",
+                                   {"pattern": "def big_enough|SMALL_RESULT_TOKENS", "path": str(c.cwd),
+                                    "output_mode": "content", "-n": True}))
+    return steps
+
+
+SCENARIOS = ("click", "repo")
+
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
          "(fixed); get_current_context is in src/click/globals.py; textwrap.shorten appends the placeholder "
@@ -219,7 +245,8 @@ def write_jsonl(path: Path, reqs: list) -> None:
 
 def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max: int | None = None,
             codex_output_limit: int | None = None, timeout: float = 900, steps: list[Step] | None = None,
-            prompt: str = PROMPT, name: str | None = None, extra: list[str] = ()) -> dict:
+            prompt: str | None = None, name: str | None = None, extra: list[str] = (),
+            scenario: str = "click") -> dict:
     """One run of `agent` through `headroom wrap` (mode "plain": --no-compress) against the scripted fake."""
     from headroom_cli.testing.fake_provider import FakeProvider
 
@@ -233,7 +260,9 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
         shutil.rmtree(run)
     home = run / "home"
     home.mkdir(parents=True)
-    proj = ws.build(run)
+    proj = scenario_repo.build(run) if scenario == "repo" else ws.build(run)
+    if prompt is None:
+        prompt = scenario_repo.PROMPT if scenario == "repo" else PROMPT
     env.update(HOME=str(home), HEADROOM_HOME=str(run / "headroom"), NO_COLOR="1")
     if agent == "claude":
         (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True, "numStartups": 1}))
@@ -243,6 +272,8 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     else:
         env["OPENAI_API_KEY"] = "sk-proj-fake-capture-key"
     ctx = Ctx(cwd=proj)
+    if steps is None and scenario == "repo":
+        steps = repo_steps(agent, "-m" in extra)
     if steps is None:
         steps = claude_steps() if agent == "claude" else codex_steps() if "-m" in extra else codex_code_steps()
     script = Scripted(agent, ctx, steps)
@@ -278,7 +309,8 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     write_jsonl(run / "side.jsonl", [r for r in side if r.json is not None])
     protocol = "anthropic" if agent == "claude" else "openai_responses"
     (out / f"{name}.needles.json").write_text(json.dumps(
-        {"protocol": protocol, "store": str(run / "headroom"), "needles": ws.needles()}, indent=1))
+        {"protocol": protocol, "store": str(run / "headroom"),
+         "needles": scenario_repo.needles(proj) if scenario == "repo" else ws.needles()}, indent=1))
     return {"name": name, "exit": p.returncode, "seconds": round(elapsed, 1), "main_requests": len(main),
             "side_requests": len(side), "steps_answered": script.i, "calls": script.log,
             "jsonl": str(out / f"{name}.jsonl")}
@@ -290,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=["plain", "compressed", "both"], default="both")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--scenario", choices=SCENARIOS, default="click",
+                    help="click: benchmarks/scenario_workspace.py (the default); repo: benchmarks/scenario_repo.py, "
+                         "this repository's clone with other commands (git log -p, pytest -x, make, pip, npm ls)")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
@@ -302,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["plain", "compressed"] if args.mode == "both" else [args.mode]
     for mode in modes:
         r = capture(args.agent, mode, args.out, tag=args.tag, claude_bash_max=args.claude_bash_max,
+                    scenario=args.scenario,
                     codex_output_limit=args.codex_output_limit,
                     extra=(["-m", args.model] if args.model else []) + (
                         ["--settings", json.dumps({"bashOutputMaxChars": args.claude_inline_max})]

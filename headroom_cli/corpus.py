@@ -13,7 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from . import corpus_mixed, corpus_reads, corpus_records
+from . import corpus_mixed, corpus_reads, corpus_real, corpus_records
 
 __all__ = ["Workload", "workloads", "workload", "session_body"]
 
@@ -451,7 +451,8 @@ def _w_session() -> Workload:
 _BUILDERS = (_w_code_search, _w_sre, _w_json_api, _w_pytest, _w_diff, _w_source, _w_tables, _w_session,
              *(lambda b=b: Workload(**b()) for b in corpus_records.BUILDERS),  # issue 13: records, relevance
              *corpus_mixed.builders(Workload),  # mixed output and small results, from real command outputs
-             *corpus_reads.builders(Workload))  # issue 14: how agents read
+             *corpus_reads.builders(Workload),  # issue 14: how agents read
+             *corpus_real.builders(Workload))  # issue 13: classes real sessions lost on, from real outputs
 
 
 def workloads() -> list[Workload]:

@@ -197,3 +197,7 @@ _ALL = (_replay, _curl, _ndjson, _traceback, _pytest_pty, _docs, _git_log, _smal
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:
     """Zero-argument builders of this module's workloads, each making a `workload_type` (the corpus' Workload)."""
     return tuple((lambda b=b: b(workload_type)) for b in _ALL)
+
+
+# the request shapes, for the other corpus modules built from real outputs (corpus_real.py)
+anthropic_request, codex_request, chat_request, line_with = _anthropic, _codex, _chat, _line_with

@@ -16,7 +16,9 @@ EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff",
             "mixed_json_summary", "mixed_curl_banner_json", "mixed_ndjson_header", "mixed_log_traceback",
             "mixed_pytest_pty", "mixed_json_documents", "mixed_git_log_color", "small_ls_la", "small_pytest_exit_code",
             "small_pip_progress_pty", "small_table_then_prose",
-            "stdlib_read", "rereads", "range_reread", "persisted_output"}  # the last four: corpus_reads.py
+            "stdlib_read", "rereads", "range_reread", "persisted_output",  # these four: corpus_reads.py
+            # corpus_real: the classes real sessions lost on, from real command outputs
+            "real_git_show_commit", "real_git_log_patch", "real_git_show_mechanical", "real_make_warnings"}
 
 
 def test_workloads_cover_the_brief():

@@ -10,10 +10,11 @@ from __future__ import annotations
 import operator
 import re
 
+from .. import markers
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, finish, keep_ratio, line_starts,
-                      lines_with_words, regex_lines, render, selective_regex)
+                      lines_with_words, regex_lines, render, selective_regex, template)
 
 name = "build"
 kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -22,9 +23,11 @@ kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name,
 _START = re.compile(
     r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
     r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
-    r"npm ERR! |error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: error)",
+    r"npm ERR! |error(?:\[E\d+\])?: )",
     re.M,
 )
+# (a compiler's `path:line:col: error: …` is not a region's start: `_diagnostics` keeps it with its excerpt and
+# notes, and the next unit's compile lines are not part of it)
 _END = re.compile(
     r"^(?:=+ |[ \t\r]*(?:PASS|FAIL) \S|Test Suites:|test result: |=== (?:RUN|PAUSE|CONT) |[ \t\r]*--- PASS: |ok[ \t\r]+\S|"
     r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S)",
@@ -47,6 +50,16 @@ _PASS = re.compile(
 # pytest -v node ids: colon-free parts joined by "::" (unambiguous, so matching stays linear)
 _PASS_PYTEST = re.compile(r"[^\s:]+(?:::[^\s:]+)+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")
 _FAIL_WORDS = ("✕", "×", "✗", "warning: unused")
+# Compiler diagnostics (gcc, clang, go vet, many linters): `path:line[:col]: level: message`, then the source
+# excerpt gcc/clang print under it (`   11 |     code`, `      |   ^~~`). A warning repeated with the same
+# message in many places is kept for its first _SAME_DIAG_CAP places, excerpt and all; the other
+# places are named on one line. Errors are always kept, with their excerpts and notes.
+_DIAG = re.compile(r"(\S+?):(\d+)(?::(\d+))?: (fatal error|error|warning|note)(?:\[[^\]]*\])?: (.*)")
+_EXCERPT = re.compile(r"[ \t]+(?:\d+[ \t])?\|")
+_IN_FUNCTION = re.compile(r"\S+: (?:In (?:function|member function|constructor|destructor|instantiation)|"
+                          r"At (?:top level|global scope))\b")
+_SAME_DIAG_CAP = 2
+_PLACES_SHOWN = 8
 _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
 
@@ -111,9 +124,24 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                     keep[i + 1] = True
             else:
                 neutral.append(i)
+    repeated = _diagnostics(items, keep) if ": warning" in text or ": error" in text else {}
+    if repeated:
+        gone = set().union(*(r[1] for r in repeated.values()))
+        neutral = [k for k in neutral if k not in gone]
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
-    for j, k in enumerate(neutral):
+    # other lines while the budget lasts, in order; a line that repeats a kept one but for its numbers and ids
+    # (`cc -c src/stage_07.c -o build/stage_07.o` after stage_06's) is one retrieval away
+    fill = neutral
+    if len(neutral) > _HEAD:
+        seen_tpl: set[str] = set()
+        novel, again = [], []
+        for j, k in enumerate(neutral):
+            t = template(items[k][:MATCH_CAP])
+            (novel if j < _HEAD or t not in seen_tpl else again).append(k)
+            seen_tpl.add(t)
+        fill = novel
+    for j, k in enumerate(fill):
         if j < _HEAD or used < budget:
             if not keep[k]:
                 keep[k] = True
@@ -121,5 +149,63 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing)
     if not dropped and not clipped:
         return None
+    for (level, msg), (places, _) in repeated.items():
+        shown = ", ".join(places[:_PLACES_SHOWN]) + (f" and {len(places) - _PLACES_SHOWN} more"
+                                                    if len(places) > _PLACES_SHOWN else "")
+        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: {shown}")))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
+
+
+def _diagnostics(items: list[str], keep: list[bool]) -> dict[tuple[str, str], tuple[list[str], set[int]]]:
+    """Compiler diagnostics: errors kept with their excerpts and notes; a warning's first _SAME_DIAG_CAP places
+    kept the same way. Returns, per repeated warning (level, message as printed at its first place), the other
+    places (`path:line:col`) and the lines they held (the diagnostic, its excerpt and notes, the `In function`
+    line before it), which are left out."""
+    first_of: dict[str, tuple[str, str]] = {}  # message template -> (level, message at its first place)
+    kept: dict[tuple[str, str], int] = {}
+    out: dict[tuple[str, str], tuple[list[str], set[int]]] = {}
+    n = len(items)
+    dropped_group: set[int] | None = None  # lines of the warning a following note belongs to, when left out
+    for i in range(n):
+        s = items[i][:MATCH_CAP]
+        if ": " not in s:
+            continue
+        m = _DIAG.match(s)
+        if m is None:
+            continue
+        level = m.group(4)
+        j = i + 1
+        while j < n and _EXCERPT.match(items[j][:MATCH_CAP]):
+            j += 1
+        span = list(range(i, j))
+        if i > 0 and _IN_FUNCTION.match(items[i - 1][:MATCH_CAP]):
+            span.insert(0, i - 1)
+        if level == "note":
+            if dropped_group is not None:
+                dropped_group.update(span)
+                for k in span:
+                    keep[k] = False
+            else:
+                for k in span:
+                    keep[k] = True
+            continue
+        dropped_group = None
+        if level != "warning":
+            for k in span:
+                keep[k] = True
+            continue
+        msg = m.group(5).strip()  # exact: `unused variable ‘v1’` and `‘v2’` are two warnings
+        first = first_of.setdefault(msg, (level, msg))
+        if kept.get(first, 0) < _SAME_DIAG_CAP:
+            kept[first] = kept.get(first, 0) + 1
+            for k in span:
+                keep[k] = True
+            continue
+        places, lines_of = out.setdefault(first, ([], set()))
+        places.append(f"{m.group(1)}:{m.group(2)}" + (f":{m.group(3)}" if m.group(3) else ""))
+        for k in span:
+            keep[k] = False
+        lines_of.update(span)
+        dropped_group = lines_of
+    return out

@@ -1,8 +1,17 @@
-"""Unified diffs (git diff/show/log -p, diff -u): keep headers and every changed line, trim context.
+"""Unified diffs (git diff/show/log -p, diff -u): keep headers and every distinct change, trim the rest.
 
 Hunks are re-cut with less context (1 line, or 3 when the budget is generous), splitting where
 changes are far apart; every new hunk header is recomputed, so headers always agree with their
-lines. Lock files and generated/minified files keep their headers but lose their hunks.
+lines. Lock files and generated/minified files keep their headers but lose their hunks. Two cuts
+serve the changes real commits are made of:
+- a mechanical edit repeated over many hunks (a header line added to every module, a rename): a
+  hunk whose changed lines are exactly those of a hunk shown earlier is left out, and a run of such
+  hunks becomes one line naming their files (a file all of whose hunks went loses its header lines);
+  every distinct change stays verbatim;
+- a long run of added (or removed) lines, a new file or function, when the diff is still over its
+  budget: the run keeps its first lines, its definitions (`def`, `class`, `function`, …), the lines
+  the request's terms name and its last line; each cut splits the hunk into hunks of their own, with
+  true headers, and a marker between them. Short hunks — where a behaviour change hides — are never cut.
 """
 from __future__ import annotations
 
@@ -10,7 +19,8 @@ import re
 
 from .. import markers, relevance
 from ..base import Context, Result
-from .common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio
+from ..tokens import estimate_tokens
+from .common import LONG_LINE, Lines, block_key, clip, finish, keep_ratio, selective_regex
 
 name = "diff"
 kinds = ("diff",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -21,6 +31,17 @@ _GENERATED = re.compile(
     r"(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|poetry\.lock|"
     r"Pipfile\.lock|uv\.lock|composer\.lock|Gemfile\.lock|go\.sum)$|\.min\.(?:js|css)$|\.map$|\.snap$"
 )
+# A file's own header lines (what a hunk-less mention of the file would still need): from `diff --git` on.
+_FILE_HEAD = re.compile(r"^(?:diff --git |index [0-9a-f]|--- |\+\+\+ |(?:new|deleted|old) (?:file )?mode |"
+                        r"similarity index |dissimilarity index |rename (?:from|to) |copy (?:from|to) |Binary files )")
+# A definition inside added or removed code: kept when its run is cut (the outline of new code).
+_DEFINITION = re.compile(
+    r"[+-]\s*(?:@\w|(?:async\s+)?def |class |(?:export\s+)?(?:default\s+)?(?:async\s+)?function\b|func |"
+    r"(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn |impl\b|struct |enum |interface |trait |type \w+ =|module |"
+    r"(?:public|private|protected|static)\s[^=;]*\()")
+RUN_MIN = 16  # runs of added/removed lines at least this long may be cut (when over budget)
+_RUN_HEAD = 3  # lines kept at a cut run's start
+_REPEAT_FILES_SHOWN = 12  # files named in one marker of repeated changes
 
 
 def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
@@ -30,39 +51,47 @@ def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
     return f"@@ -{max(a, 0)},{ol} +{max(b, 0)},{nl} @@{rest}"
 
 
-def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
-    lines = Lines(text)
-    items = lines.items
-    n = len(items)
-    ctx_lines = 3 if keep_ratio(ctx) >= 0.6 else 1
-    out: list[str] = []
-    dropped_gen = 0
-    hunks = 0
+class _Hunk:
+    __slots__ = ("raw", "old_start", "new_start", "rest", "body", "path", "skip", "relevant", "repeat")
+
+    def __init__(self, raw: str, old_start: int, new_start: int, rest: str, body: list, path: str, skip: bool):
+        self.raw, self.old_start, self.new_start, self.rest, self.body = raw, old_start, new_start, rest, body
+        self.path, self.skip = path, skip
+        self.relevant = self.repeat = False
+
+
+def _parse(items: list[str], any_cr: bool) -> list[tuple[list[str], list[_Hunk]]] | None:
+    """The diff as sections: the non-hunk lines before a run of hunks (commit headers, file headers), then the
+    hunks. None when there is no hunk."""
+    sections: list[tuple[list[str], list[_Hunk]]] = [([], [])]
     skip_file = False
-    cr = "\r" if lines.cr else ""
-    any_cr = "\r" in text
-    whole = _relevant_hunks(items, ctx)
+    path = ""
+    n = len(items)
     i = 0
+    found = False
     while i < n:
         raw = items[i]
         s = raw.rstrip("\r")
         m = _HUNK.match(s)
         if not m:
+            if sections[-1][1]:
+                sections.append(([], []))
             g = _GIT.match(s)
             if g:
-                skip_file = bool(_GENERATED.search(g.group(2)))
+                path = g.group(2)
+                skip_file = bool(_GENERATED.search(path))
             elif s.startswith("+++ ") and not skip_file:
                 skip_file = bool(_GENERATED.search(s[4:].strip())) or s.startswith("+++ /dev/null")
+                if not path:
+                    path = s[4:].strip()
             elif s.startswith("deleted file mode"):
                 skip_file = True  # a deleted file's old content: the header says it all
-            out.append(clip(raw)[0])
+            sections[-1][0].append(raw)
             i += 1
             continue
-        hunks += 1
-        old_start, new_start = int(m.group(1)), int(m.group(3))
+        found = True
         old_rem = int(m.group(2)) if m.group(2) is not None else 1
         new_rem = int(m.group(4)) if m.group(4) is not None else 1
-        rest = m.group(5)
         body: list[tuple[str, str]] = []  # (tag, raw line)
         j = i + 1
         while j < n and (old_rem > 0 or new_rem > 0):
@@ -83,22 +112,106 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         while j < n and items[j].startswith("\\"):
             body.append(("\\", items[j]))
             j += 1
+        sections[-1][1].append(_Hunk(raw, int(m.group(1)), int(m.group(3)), m.group(5), body, path, skip_file))
         i = j
-        if skip_file:
-            plus = sum(1 for t, _ in body if t == "+")
-            minus = sum(1 for t, _ in body if t == "-")
-            dropped_gen += len(body) + 1
-            what = "deleted file" if minus and not plus else "generated file"
-            out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
-            continue
-        if hunks - 1 in whole:  # a hunk the request points to: kept whole, with its own header
-            out.append(clip(raw)[0])
-            out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in body])
-        else:
-            out.extend(_recut(body, old_start, new_start, rest, ctx_lines, cr))
-    if not hunks:
+    return sections if found else None
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
+    lines = Lines(text)
+    items = lines.items
+    sections = _parse(items, "\r" in text)
+    if sections is None:
         return None
+    hunks = [h for _, hs in sections for h in hs]
+    for k in _relevant_hunks(items, ctx):
+        if k < len(hunks):
+            hunks[k].relevant = True
+    _mark_repeats(hunks)
+    ctx_lines = 3 if keep_ratio(ctx) >= 0.6 else 1
+    cr = "\r" if lines.cr else ""
+    out, dropped_gen = _render(sections, lines, ctx_lines, cr, None)
+    budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
+    if estimate_tokens("\n".join(out), coarse=True) > budget and any(
+            _long_runs(h.body) for h in hunks if not h.skip and not h.repeat):
+        tr = selective_regex(ctx, text, len(items))
+        out, dropped_gen = _render(sections, lines, ctx_lines, cr, tr or True)
     return _result(text, items, out, lines, ctx, key, dropped_gen)
+
+
+def _mark_repeats(hunks: list[_Hunk]) -> None:
+    """Mark each hunk whose changed lines are exactly those of an earlier hunk (a mechanical edit repeated)."""
+    seen: set[tuple[str, ...]] = set()
+    for h in hunks:
+        if h.skip:
+            continue
+        sig = tuple(ln.rstrip("\r") for t, ln in h.body if t in "+-")
+        if not sig:
+            continue
+        if sig in seen and not h.relevant:
+            h.repeat = True
+        else:
+            seen.add(sig)
+
+
+def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[str], int]:
+    """The output lines; `cut`: None (no run is cut) or the term regex (or True) for cutting long runs."""
+    out: list[str] = []
+    dropped_gen = 0
+    pending: list[str] = []  # files of the current run of repeated hunks
+    count = 0
+
+    def flush() -> None:
+        nonlocal count
+        if count:
+            files = list(dict.fromkeys(pending))
+            names = ", ".join(files[:_REPEAT_FILES_SHOWN])
+            if len(files) > _REPEAT_FILES_SHOWN:
+                names += f" and {len(files) - _REPEAT_FILES_SHOWN} more files"
+            word = "hunk" if count == 1 else "hunks"
+            out.append(lines.marker_line(markers.gap(
+                f"{count} {word} repeating changes shown above, in {names}")))
+        pending.clear()
+        count = 0
+
+    for head, hunks in sections:
+        all_repeat = bool(hunks) and all(h.repeat for h in hunks)
+        if all_repeat:
+            # the file's header lines go with its hunks; what precedes them (a commit's header) stays
+            keep_head = []
+            for raw in head:
+                if _FILE_HEAD.match(raw):
+                    break
+                keep_head.append(raw)
+            if keep_head:
+                flush()
+                out.extend(clip(raw)[0] for raw in keep_head)
+        else:
+            if head:
+                flush()
+            out.extend(clip(raw)[0] for raw in head)
+        for h in hunks:
+            if h.repeat:
+                pending.append(h.path or "?")
+                count += 1
+                continue
+            flush()
+            if h.skip:
+                plus = sum(1 for t, _ in h.body if t == "+")
+                minus = sum(1 for t, _ in h.body if t == "-")
+                dropped_gen += len(h.body) + 1
+                what = "deleted file" if minus and not plus else "generated file"
+                out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
+            elif h.relevant and (cut is None or _run_cuts(h.body, cut, pointed=True) is None):
+                # a hunk the request points to: kept whole, with its own header
+                out.append(clip(h.raw)[0])
+                out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in h.body])
+            elif h.relevant:  # … but for the definitions in its long runs that the request's terms do not name
+                out.extend(_recut(h.body, h.old_start, h.new_start, h.rest, len(h.body), cr, lines, cut, True))
+            else:
+                out.extend(_recut(h.body, h.old_start, h.new_start, h.rest, ctx_lines, cr, lines, cut))
+    flush()
+    return out, dropped_gen
 
 
 def _relevant_hunks(items: list[str], ctx: Context) -> set[int]:
@@ -122,12 +235,60 @@ def _relevant_hunks(items: list[str], ctx: Context) -> set[int]:
     return set(picked or ())
 
 
-def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str) -> list[str]:
-    """The hunk re-cut with `c` lines of context around each group of changes."""
+def _long_runs(body: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """(start, end) of the runs of at least RUN_MIN added (or removed) lines in a hunk's body."""
+    runs = []
+    k, n = 0, len(body)
+    while k < n:
+        t = body[k][0]
+        j = k
+        if t in "+-":
+            while j + 1 < n and body[j + 1][0] == t:
+                j += 1
+            if j - k + 1 >= RUN_MIN:
+                runs.append((k, j + 1))
+        k = j + 1
+    return runs
+
+
+def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False) -> list[bool] | None:
+    """Per body line: is it cut? A long run is read as the definitions it holds (each from its `def`/`class`/…
+    line to the next); a definition holding one of the request's terms stays whole; the others keep their first
+    lines (the definition line) and the run its last line. `pointed`: a hunk the request points to, cut only
+    where one of its definitions holds a term (that one is what it points to); None when nothing is cut."""
+    drop = [False] * len(body)
+    tr = cut if cut is not True else None
+    any_cut = False
+    for a, b in _long_runs(body):
+        starts = [k for k in range(a, b) if _DEFINITION.match(body[k][1])]
+        bounds = sorted({a, *starts})
+        segs = [(x, y) for x, y in zip(bounds, bounds[1:] + [b])]
+        hit = [tr is not None and any(tr.search(body[k][1][:LONG_LINE]) for k in range(x, y)) for x, y in segs]
+        if pointed and not (any(hit) and len(segs) >= 2):
+            continue
+        for (x, y), h in zip(segs, hit):
+            if h:
+                continue
+            for k in range(x + _RUN_HEAD, y):
+                drop[k] = True
+        drop[b - 1] = False
+        # a lone cut line between kept ones costs as much as its marker: keep it
+        for k in range(a + 1, b - 1):
+            if drop[k] and not drop[k - 1] and not drop[k + 1]:
+                drop[k] = False
+        any_cut |= any(drop[a:b])
+    return drop if any_cut else None
+
+
+def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str,
+           lines: Lines, cut, pointed: bool = False) -> list[str]:
+    """The hunk re-cut with `c` lines of context around each group of changes (and, with `cut`, its long runs
+    of added/removed lines cut, each cut splitting the hunk)."""
     changes = [k for k, (t, _) in enumerate(body) if t in "+-"]
     if not changes:
         return [_header(old_start, sum(1 for t, _ in body if t == " "), new_start,
                         sum(1 for t, _ in body if t == " "), rest) + cr] + [ln for _, ln in body]
+    drop = _run_cuts(body, cut, pointed=pointed) if cut is not None else None
     groups: list[list[int]] = [[changes[0], changes[0]]]
     for k in changes[1:]:
         # context lines between two changes; split when more than 2c of them would be dropped
@@ -151,21 +312,53 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
             hi += 1
             if body[hi][0] == " ":
                 ctx_seen += 1
-        for t, _ in body[done:lo]:
-            if t == " ":
-                o += 1
-                nn += 1
-            elif t == "-":
-                o += 1
-            elif t == "+":
-                nn += 1
+        o, nn = _advance(body, done, lo, o, nn)
         done = lo
-        seg = body[lo:hi + 1]
-        ol = sum(1 for t, _ in seg if t in " -")
-        nl = sum(1 for t, _ in seg if t in " +")
-        out.append(_header(o, ol, nn, nl, rest) + cr)
-        out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in seg])
+        if drop is None or not any(drop[lo:hi + 1]):
+            out.extend(_piece(body, lo, hi + 1, o, nn, rest, cr))
+            continue
+        # pieces between the cuts, each with its own header; a marker where lines were cut
+        k = lo
+        while k <= hi:
+            j = k
+            while j <= hi and not drop[j]:
+                j += 1
+            if j > k:
+                # the pieces after a cut repeat no section heading (it is the first piece's)
+                out.extend(_piece(body, k, j, o, nn, rest if k == lo else "", cr))
+                o, nn = _advance(body, k, j, o, nn)
+            if j > hi:
+                break
+            e = j
+            while e <= hi and drop[e]:
+                e += 1
+            t = body[j][0]
+            out.append(lines.marker_line(markers.gap(
+                f"{e - j} {'added' if t == '+' else 'removed'} lines")))
+            o, nn = _advance(body, j, e, o, nn)
+            k = e
+        done = hi + 1  # (o, nn) are the numbers before it
     return out
+
+
+def _advance(body: list[tuple[str, str]], a: int, b: int, o: int, nn: int) -> tuple[int, int]:
+    """(old, new) line numbers after body lines a..b-1, from (o, nn) before them."""
+    for t, _ in body[a:b]:
+        if t == " ":
+            o += 1
+            nn += 1
+        elif t == "-":
+            o += 1
+        elif t == "+":
+            nn += 1
+    return o, nn
+
+
+def _piece(body: list[tuple[str, str]], a: int, b: int, o: int, nn: int, rest: str, cr: str) -> list[str]:
+    seg = body[a:b]
+    ol = sum(1 for t, _ in seg if t in " -")
+    nl = sum(1 for t, _ in seg if t in " +")
+    return [_header(o, ol, nn, nl, rest) + cr] + [ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in seg]
 
 
 def _result(text: str, items: list[str], out: list[str], lines: Lines, ctx: Context, key: str | None,

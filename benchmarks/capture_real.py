@@ -1,0 +1,56 @@
+"""Capture the real command outputs behind `headroom_cli/corpus_real.py` (the classes the real-session captures
+of issue 13 lost on), from the two capture workspaces: benchmarks/scenario_repo.py (this repository cloned at a
+fixed commit, a C library built with `make -k`) and benchmarks/scenario_workspace.py (vendored click with a
+mechanical commit).
+
+    python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
+
+Each output is written as the command printed it (stdout and stderr interleaved), scratch paths rewritten to
+/home/dev/app. The corpus reads the files, so its bytes stay fixed until this is run again (then the output digests
+must be re-recorded).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import capture_mixed as cm  # noqa: E402
+import scenario_repo  # noqa: E402
+import scenario_workspace  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def captures(scratch: Path) -> dict[str, str]:
+    repo = scenario_repo.build(scratch / "r")
+    click = scenario_workspace.build(scratch / "c")
+    env = {"LC_ALL": "C.UTF-8"}  # gcc's quotes: ‘…’ as in a UTF-8 terminal
+    out = {
+        "git_show_commit": cm.run(f"git show {scenario_repo.SHOWN}", repo, env=env),
+        "git_log_patch": cm.run("git log -p -3 -- headroom_cli/compress/terminal.py", repo, env=env),
+        "git_show_mechanical": cm.run("git show HEAD", click, env=env),
+        "make_warnings": cm.run("make -k -C native", repo, env=env),
+    }
+    return {k: cm.scrub(v, scratch) for k, v in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "headroom_cli" / "corpus_data" / "real")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="headroom-real-") as d:
+        got = captures(Path(d))
+    for name, text in got.items():
+        (args.out / f"{name}.txt").write_bytes(text.encode("utf-8"))
+    (args.out / "MANIFEST.json").write_text(json.dumps(sorted(got), indent=1) + "\n")
+    print(json.dumps({k: len(v) for k, v in got.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

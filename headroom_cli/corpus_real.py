@@ -1,0 +1,68 @@
+"""Corpus workloads of the output classes real sessions lost on (issue 13), built from real command outputs.
+
+The outputs in `corpus_data/real/` come from `benchmarks/capture_real.py`: `git show` of a commit of this
+repository that adds functions and edits prose, `git log -p` over a file's history (a new file among them), `git
+show` of a mechanical commit (the same line added to every module, one behaviour change among them), and `make -k`
+of a C library whose units all warn the same way and one of which does not compile. Each is put in the request
+shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from typing import Callable
+
+from .corpus_mixed import anthropic_request, chat_request, codex_request, line_with
+
+
+def capture(name: str) -> str:
+    """One captured output, exactly as the command wrote it."""
+    return (resources.files("headroom_cli") / "corpus_data" / "real" / f"{name}.txt").read_bytes().decode("utf-8")
+
+
+def _git_show_commit(W):
+    out = capture("git_show_commit")
+    body = codex_request("What did commit e198b57 change in the regions module, and what does _cut_document "
+                         "return?", "git show e198b57", out, seed=41)
+    return W("real_git_show_commit", "openai_responses", body,
+             ["def _cut_document(text: str, i: int) -> list[Region] | None:",
+              line_with(out, "+        if j - i >= MIN_JSON_CHARS and e.pos < j and not"),
+              line_with(out, "+            cut = _cut_document(text, i)")],
+             "git show of a commit adding functions (real, this repository)", ["diff", "real"])
+
+
+def _git_log_patch(W):
+    out = capture("git_log_patch")
+    body = anthropic_request("The terminal tests fail since this morning. Which recent change to "
+                             "compress/terminal.py could have broken them?",
+                             "git log -p -3 -- headroom_cli/compress/terminal.py", out, seed=42)
+    return W("real_git_log_patch", "anthropic", body,
+             ["+            col = max(0, col - 2)", "-            col = max(0, col - 1)",
+              line_with(out, "faster backspace handling")],
+             "git log -p over a file's history: a one-line change, then the file's creation", ["diff", "real"])
+
+
+def _git_show_mechanical(W):
+    out = capture("git_show_mechanical")
+    body = chat_request("Review the last commit: did it change any behaviour, or only formatting?",
+                        "git show HEAD", out, seed=43)
+    return W("real_git_show_mechanical", "openai_chat", body,
+             ["-    return round(value, 2)", "+    return int(value)", "tidy headers; simplify total()"],
+             "git show of a mechanical commit (one line added to every module) hiding one behaviour change",
+             ["diff", "real"])
+
+
+def _make_warnings(W):
+    out = capture("make_warnings")
+    body = codex_request("The native build fails. Which unit, and why?", "make -k -C native", out, seed=44, code=2)
+    return W("real_make_warnings", "openai_responses", body,
+             [line_with(out, "error: ‘frame_crc’ undeclared"), line_with(out, "unused variable ‘spare’"),
+              line_with(out, "make: *** ")],
+             "make -k of 36 C units: the same two warnings in each, one unused variable, one error", ["build", "real"])
+
+
+_ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings)
+
+
+def builders(workload_type: type) -> tuple[Callable[[], object], ...]:
+    """Zero-argument builders of this module's workloads, each making a `workload_type` (the corpus' Workload)."""
+    return tuple((lambda b=b: b(workload_type)) for b in _ALL)

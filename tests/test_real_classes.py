@@ -1,0 +1,116 @@
+"""The output classes real sessions lost on (issue 13): mechanical edits repeated over many hunks, long runs of
+added code in a diff, compiler logs whose units warn alike. Each test shows the cut on the real output of
+`headroom_cli/corpus_real.py` (and that what the answer needs stays verbatim)."""
+from __future__ import annotations
+
+import re
+
+from headroom_cli.compress import router
+from headroom_cli.compress.base import Context
+from headroom_cli.compress.compressors import build, diff
+from headroom_cli.corpus_real import capture
+
+from test_compressors import file_hunks, line_maps
+
+
+def _consistent(original: str, out: str, *, one_commit: bool = True) -> None:
+    """Every hunk header agrees with its lines (`file_hunks` asserts it), and every kept line sits at its true line
+    number (for a diff of one commit: in `git log -p` a file's line numbers differ between commits)."""
+    assert file_hunks(out)
+    if not one_commit:
+        return
+    old0, new0 = line_maps(original)
+    old1, new1 = line_maps(out)
+    assert old1 or new1
+    assert all(old0[k] == v for k, v in old1.items())
+    assert all(new0[k] == v for k, v in new1.items())
+
+
+def test_a_change_repeated_over_many_hunks_is_shown_once_and_its_files_named():
+    out = capture("git_show_mechanical")
+    res = diff.compress(out, Context(tool_input="git show HEAD"))
+    assert res is not None and res.lossy
+    _consistent(out, res.text)
+    # the one behaviour change stays verbatim, the mechanical `+# --` hunks are shown once
+    assert "-    return round(value, 2)" in res.text and "+    return int(value)" in res.text
+    assert res.text.count("+# --") < out.count("+# --") / 5
+    m = re.search(r"\[… (\d+) hunks repeating changes shown above, in ([^\]]*) omitted\]", res.text)
+    assert m and int(m.group(1)) >= 10 and "src/click/utils.py" in res.text
+    # a file all of whose hunks repeat an earlier change loses its header lines too
+    assert res.text.count("diff --git ") < out.count("diff --git ")
+    assert len(res.text) < 0.4 * len(out)
+
+
+def test_distinct_changes_are_never_grouped():
+    text = "".join(
+        f"diff --git a/m{i}.py b/m{i}.py\n--- a/m{i}.py\n+++ b/m{i}.py\n@@ -1,3 +1,3 @@\n a\n-x = {i}\n+x = {i + 1}\n b\n"
+        for i in range(30))
+    res = diff.compress(text, Context())
+    for i in range(30):
+        assert res is None or (f"-x = {i}\n+x = {i + 1}" in res.text)
+
+
+def test_long_runs_of_added_code_keep_their_definitions_and_true_headers():
+    out = capture("git_log_patch")  # the file's creation: one hunk of 164 added lines
+    res = diff.compress(out, Context(tool_input="git log -p -3 -- headroom_cli/compress/terminal.py"))
+    assert res is not None
+    _consistent(out, res.text, one_commit=False)
+    for d in ("+def envelope(text: str) -> tuple[str, str, str]:", "+def clean(text: str) -> str:",
+              "+def _play(text: str) -> str:"):
+        assert d in res.text
+    assert re.search(r"\[… \d+ added lines omitted\]", res.text)
+    # the one-line change of the newest commit, a short hunk, is never cut
+    assert "-            col = max(0, col - 1)\n+            col = max(0, col - 2)" in res.text
+    assert len(res.text) < 0.5 * len(out)
+
+
+def test_the_definition_a_request_names_stays_whole_inside_a_run():
+    out = capture("git_show_commit")
+    ctx = Context(tool_input="git show e198b57", preceding_text="What does _cut_document return?")
+    res = diff.compress(out, ctx)
+    assert res is not None
+    _consistent(out, res.text)
+    start = out.index("+def _cut_document")
+    body = out[start:out.index("+    return out or None\n", start)]
+    assert body in res.text  # the whole definition, verbatim
+    assert "+def _head_of(text: str, i: int, depth: int = 0) -> tuple[Any, int]:" in res.text
+    assert "+    while k < len(text) and depth < 60:" not in res.text  # _head_of's body: not asked about
+
+
+def test_a_short_diff_within_budget_loses_no_changed_line():
+    text = ("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,40 +1,60 @@\n"
+            + "".join(f" c{i}\n" for i in range(40)) + "".join(f"+new {i}\n" for i in range(20)))
+    res = diff.compress(text, Context(ratio=0.9))
+    assert res is not None and all(f"+new {i}\n" in res.text for i in range(20))
+
+
+def test_a_compiler_log_keeps_each_warning_twice_its_error_whole_and_names_the_other_places():
+    out = capture("make_warnings")
+    res = build.compress(out, Context(tool_input="make -k -C native"))
+    assert res is not None
+    err = out.index("src/stage_29.c:14:10: error")
+    excerpt = out[err:out.index("\n", out.index("^~~", err))]
+    assert excerpt in res.text  # the error with its source excerpt and caret
+    assert "note: each undeclared identifier" in res.text
+    assert "unused variable ‘spare’" in res.text  # a warning of its own, seen once
+    assert res.text.count("[-Wunused-parameter]") == 3  # two places whole + the line naming the others
+    m = re.search(r"the same warning \(unused parameter ‘flags’ \[-Wunused-parameter\]\) at 34 more places: "
+                  r"src/stage_02\.c:8:47, ", res.text)
+    assert m
+    assert "make: *** [Makefile:11: build/stage_29.o] Error 1" in res.text
+    assert len(res.text) < 0.25 * len(out)
+
+
+def test_a_warning_is_not_grouped_with_a_different_message():
+    lines = []
+    for i in range(12):
+        lines += [f"src/u{i}.c:3:5: warning: unused variable ‘v{i}’ [-Wunused-variable]", f"    3 |     int v{i};",
+                  "      |         ^"]
+    res = build.compress("\n".join(lines) + "\n", Context())
+    assert res is None or all(f"unused variable ‘v{i}’" in res.text for i in range(12))
+
+
+def test_through_the_router_the_classes_are_detected():
+    assert router.detect(capture("make_warnings"), Context(tool_input="make -k")) == "build"
+    assert router.detect(capture("git_show_mechanical"), Context(tool_input="git show HEAD")) == "diff"
+    assert router.detect(capture("git_log_patch"), Context(tool_input="git log -p")) == "diff"
