@@ -34,6 +34,8 @@ MCP_SERVER_NAME = "headroom"
 # The variable `wrap` hands the proxy's secret to the agent in (never its command line); the agent's
 # MCP registration expands it into `Authorization: Bearer …`.
 PROXY_SECRET_ENV = "HEADROOM_PROXY_SECRET"
+# Who owns what a request stores when no gateway user sent it: every single-user path (storage/).
+LOCAL_USER = "local"
 
 
 class Rule(NamedTuple):
@@ -152,6 +154,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("drain_delay", "HEADROOM_DRAIN_DELAY", 0.0,
                 "On SIGTERM, seconds `headroom proxy` keeps accepting while /healthz answers 503 (for balancers "
                 "that route by health checks only).", float, rule=_NOT_NEGATIVE),
+        Setting("store", "HEADROOM_STORE", "",
+                "Where originals, the ledger, learned rules and gateway tokens live: empty for the files in the "
+                "user dirs (SQLite), or a postgresql:// URL for a team's shared store.", flag="--store",
+                example="postgresql://headroom@db.example/headroom"),
         Setting("log_level", "HEADROOM_LOG_LEVEL", "WARNING", "Log level of headroom's own log."),
         Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", bool),
     ]

@@ -49,6 +49,8 @@ def test_the_contracts_hold():
     ("headroom_cli.ccr.store", "import headroom_cli.compress.markers", "store"),
     ("headroom_cli.learn.rules", "import headroom_cli.proxy.upstream", "learn"),
     ("headroom_cli.stats.prices", "import headroom_cli.proxy.upstream", "stats"),
+    ("headroom_cli.storage.base", "import headroom_cli.proxy.settings", "storage"),
+    ("headroom_cli.storage.sqlite", "import headroom_cli.compress.memo", "storage"),
     ("headroom_cli.launch.profiles", "import typer", "typer"),
     ("headroom_cli.compress.memo", "import headroom_cli.compress.pipeline", "cycles"),
     ("headroom_cli.compress.api", "import headroom_cli.integrations.savings", "integrations"),

@@ -208,3 +208,25 @@ def test_a_committed_original_survives_sigkill(tmp_path):
     p = subprocess.run([sys.executable, "-c", code, str(path), text], capture_output=True, text=True, timeout=60)
     assert p.returncode == -signal.SIGKILL and "committed" in p.stdout
     assert Store(path).get(key_for(text)) == text
+
+
+def test_a_store_from_before_owners_keeps_its_rows_as_the_local_users(tmp_path):
+    import sqlite3
+
+    from headroom_cli.ccr.store import pending_migrations
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE originals (key TEXT PRIMARY KEY, text BLOB NOT NULL, size INTEGER NOT NULL, "
+                     "created REAL NOT NULL, expires REAL, meta TEXT);"
+                     "CREATE INDEX originals_created ON originals(created);")
+    db.execute("INSERT INTO originals VALUES (?, ?, 5, 1.0, NULL, NULL)", (key_for("older"), b"older"))
+    db.commit()
+    db.close()
+    assert pending_migrations(path) == ["originals schema 0 → 1"]
+    s = Store(path)
+    assert s.get(key_for("older")) == "older"  # the local user's now
+    assert s.get(key_for("older"), owner="alice") is None
+    assert pending_migrations(path) == []
+    s.close()
+    assert Store(path).get(key_for("older")) == "older"  # opening again migrates nothing

@@ -3,6 +3,11 @@
 SQLite in WAL mode in the user cache dir (file mode 0600), so several processes (a wrap's proxy, `headroom
 retrieve`, the MCP server) share it. Entries expire after a TTL; a byte cap evicts the oldest entries first.
 The store does not compress anything — it only keeps text.
+
+Every original belongs to an owner (`config.LOCAL_USER` for everything a single user does; a gateway user's
+name otherwise): rows and lookups are scoped by (owner, key), and the byte cap is per owner, so one user can
+neither read another's originals, nor learn that they exist, nor evict them. The key stays the content hash, so
+the engine's output does not depend on who sent the request. `storage/` holds the PostgreSQL twin of this class.
 """
 from __future__ import annotations
 
@@ -26,18 +31,66 @@ def key_for(text: str) -> str:
     re-put refreshes it instead of storing it twice). Markers spell it `key=<24 hex digits>`."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS originals (
-    key TEXT PRIMARY KEY,
+LOCAL_USER = config.LOCAL_USER
+
+# The schema's version (PRAGMA user_version): 0 was one row per key (before owners), 1 keys rows by (owner, key).
+SCHEMA_VERSION = 1
+_TABLE = """
+CREATE TABLE originals (
+    owner TEXT NOT NULL,
+    key TEXT NOT NULL,
     text BLOB NOT NULL,  -- UTF-8 with surrogatepass: lone surrogates from JSON escapes survive
     size INTEGER NOT NULL,
     created REAL NOT NULL,
     expires REAL,
-    meta TEXT
-);
-CREATE INDEX IF NOT EXISTS originals_created ON originals(created);
-CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires);
-"""
+    meta TEXT,
+    PRIMARY KEY (owner, key)
+) WITHOUT ROWID"""
+_INDEXES = ("CREATE INDEX IF NOT EXISTS originals_owner_created ON originals(owner, created)",
+            "CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires)")
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Bring the file to SCHEMA_VERSION (idempotent; one migrator at a time under BEGIN IMMEDIATE). A file from
+    before owners keeps its rows, all of them the local user's. Returns the steps applied."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return []
+    done: list[str] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            cols = [r[1] for r in conn.execute("PRAGMA table_info(originals)")]
+            if not cols:
+                conn.execute(_TABLE)
+                done.append("create")
+            elif "owner" not in cols:
+                conn.execute("ALTER TABLE originals RENAME TO originals_v0")
+                conn.execute(_TABLE)
+                conn.execute("INSERT INTO originals(owner, key, text, size, created, expires, meta) "
+                             "SELECT ?, key, text, size, created, expires, meta FROM originals_v0", (LOCAL_USER,))
+                conn.execute("DROP TABLE originals_v0")  # its indexes go with it
+                done.append("owners")
+            for sql in _INDEXES:
+                conn.execute(sql)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return done
+
+
+def pending_migrations(path: str | os.PathLike) -> list[str]:
+    """What opening the file at `path` would migrate (without opening it for writing): [] when current."""
+    p = Path(path)
+    if not p.exists():
+        return []  # created current on first use
+    conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
+    try:
+        v = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    return [] if v >= SCHEMA_VERSION else [f"originals schema {v} → {SCHEMA_VERSION}"]
 
 
 def default_ttl() -> int:
@@ -63,7 +116,6 @@ class Store:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
-        self._puts_since_sweep = 0
         self._wal_bytes = 0  # written since the last checkpoint
         self._checkpointer: threading.Thread | None = None
         self._checkpoint_due = threading.Event()
@@ -81,8 +133,11 @@ class Store:
         except OSError:
             pass
         conn = self._conn()
-        conn.executescript(_SCHEMA)
-        (self._approx_total,) = conn.execute("SELECT COALESCE(SUM(size),0) FROM originals").fetchone()
+        migrate(conn)
+        # Per owner: the running total that decides when to enforce the owner's cap (see put_many).
+        self._approx: dict[str, int] = dict(conn.execute(
+            "SELECT owner, COALESCE(SUM(size),0) FROM originals GROUP BY owner").fetchall())
+        self._puts_since_sweep: dict[str, int] = {}
 
     def _conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
@@ -130,11 +185,19 @@ class Store:
         self._local = threading.local()
 
     # -- API -----------------------------------------------------------------------------------------
-    def put(self, text: str, *, key: str | None = None, ttl: int | None = None, meta: dict | None = None) -> str:
-        """Keep `text`; return its key (`key_for(text)` unless given). Re-putting refreshes the expiry."""
-        return self.put_many([(text, key, meta)], ttl=ttl)[0]
+    scope_id = property(lambda self: str(self.path))  # the memo's name for where an original was put
 
-    def put_many(self, items: list[tuple[str, str | None, dict | None]], *, ttl: int | None = None) -> list[str]:
+    def scoped(self, owner: str) -> "OwnerStore":
+        """This store as one owner sees it (what the engine is handed: `put_many`/`get` without an owner)."""
+        return OwnerStore(self, owner)
+
+    def put(self, text: str, *, key: str | None = None, ttl: int | None = None, meta: dict | None = None,
+            owner: str = LOCAL_USER) -> str:
+        """Keep `text`; return its key (`key_for(text)` unless given). Re-putting refreshes the expiry."""
+        return self.put_many([(text, key, meta)], ttl=ttl, owner=owner)[0]
+
+    def put_many(self, items: list[tuple[str, str | None, dict | None]], *, ttl: int | None = None,
+                 owner: str = LOCAL_USER) -> list[str]:
         """Keep several originals in one transaction (the engine stores a request's cuts at once)."""
         now = self.clock()
         life = ttl if ttl is not None else (self.ttl if self.ttl is not None else default_ttl())
@@ -143,32 +206,34 @@ class Store:
         for text, key, meta in items:
             key = key or key_for(text)
             data = text.encode("utf-8", "surrogatepass")
-            rows.append((key, data, len(data), now, expires, json.dumps(meta, sort_keys=True) if meta else None))
+            rows.append((owner, key, data, len(data), now, expires,
+                         json.dumps(meta, sort_keys=True) if meta else None))
             keys.append(key)
         c = self._conn()
         c.execute("BEGIN IMMEDIATE")
         try:
             c.executemany(
-                "INSERT INTO originals(key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?) "
-                "ON CONFLICT(key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
+                "INSERT INTO originals(owner, key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT(owner, key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
                 "meta=COALESCE(excluded.meta, originals.meta)", rows)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
-        written = sum(r[2] for r in rows)
+        written = sum(r[3] for r in rows)
         self._note_written(written)
         # Running total (other processes add too: recount every 256 puts) decides when to evict.
-        self._approx_total += written
-        self._puts_since_sweep += len(rows)
-        if self._approx_total > self.max_bytes or self._puts_since_sweep >= 256:
-            self._puts_since_sweep = 0
-            self._enforce_cap()
+        total = self._approx[owner] = self._approx.get(owner, 0) + written
+        n = self._puts_since_sweep[owner] = self._puts_since_sweep.get(owner, 0) + len(rows)
+        if total > self.max_bytes or n >= 256:
+            self._puts_since_sweep[owner] = 0
+            self._enforce_cap(owner)
         return keys
 
-    def get(self, key: str) -> str | None:
-        """The original, or None if missing or expired."""
-        row = self._conn().execute("SELECT text, expires FROM originals WHERE key=?", (key,)).fetchone()
+    def get(self, key: str, *, owner: str = LOCAL_USER) -> str | None:
+        """The original, or None if missing, expired, or another owner's."""
+        row = self._conn().execute("SELECT text, expires FROM originals WHERE owner=? AND key=?",
+                                   (owner, key)).fetchone()
         if row is None:
             return None
         data, expires = row
@@ -176,38 +241,41 @@ class Store:
             return None
         return bytes(data).decode("utf-8", "surrogatepass")
 
-    def list(self) -> list[dict]:
-        """Live entries, newest first (without their text)."""
+    def list(self, *, owner: str = LOCAL_USER) -> list[dict]:
+        """The owner's live entries, newest first (without their text)."""
         now = self.clock()
         rows = self._conn().execute(
             "SELECT key, size, created, expires, meta FROM originals "
-            "WHERE expires IS NULL OR expires > ? ORDER BY created DESC, key", (now,)).fetchall()
+            "WHERE owner=? AND (expires IS NULL OR expires > ?) ORDER BY created DESC, key", (owner, now)).fetchall()
         return [
             {"key": k, "size": s, "created": c, "expires": e, "meta": json.loads(m) if m else {}}
             for k, s, c, e, m in rows
         ]
 
-    def clear(self) -> int:
-        """Delete every entry; return how many there were."""
-        n = self._conn().execute("DELETE FROM originals").rowcount
-        self._approx_total = 0
+    def clear(self, *, owner: str = LOCAL_USER) -> int:
+        """Delete every entry of the owner; return how many there were."""
+        n = self._conn().execute("DELETE FROM originals WHERE owner=?", (owner,)).rowcount
+        self._approx[owner] = 0
         return n
 
     def purge_expired(self) -> int:
         return self._conn().execute(
             "DELETE FROM originals WHERE expires IS NOT NULL AND expires <= ?", (self.clock(),)).rowcount
 
-    def stats(self) -> dict:
+    def stats(self, *, owner: str = LOCAL_USER) -> dict:
         now = self.clock()
         n, total = self._conn().execute(
-            "SELECT COUNT(*), COALESCE(SUM(size),0) FROM originals WHERE expires IS NULL OR expires > ?",
-            (now,)).fetchone()
+            "SELECT COUNT(*), COALESCE(SUM(size),0) FROM originals WHERE owner=? AND (expires IS NULL OR expires > ?)",
+            (owner, now)).fetchone()
         try:
             file_bytes = self.path.stat().st_size
         except OSError:
             file_bytes = 0
         return {"path": str(self.path), "entries": n, "bytes": total, "file_bytes": file_bytes,
                 "max_bytes": self.max_bytes, "ttl": self.ttl if self.ttl is not None else default_ttl()}
+
+    def ping(self) -> None:
+        self._conn().execute("SELECT 1 FROM originals LIMIT 1").fetchall()
 
     # -- checkpoints ---------------------------------------------------------------------------------
     CHECKPOINT_BYTES = 4 * 1024 * 1024  # SQLite's own default threshold: 1000 pages of 4 KB
@@ -243,23 +311,63 @@ class Store:
         """Checkpoint now on this thread: (busy, WAL frames, frames copied), as SQLite reports them."""
         return tuple(self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[return-value]
 
-    def _enforce_cap(self) -> None:
-        """Drop expired entries, then the oldest until the total fits under max_bytes."""
+    def _enforce_cap(self, owner: str) -> None:
+        """Drop expired entries, then the owner's oldest until the owner's total fits under max_bytes."""
         self.purge_expired()
         c = self._conn()
-        (total,) = c.execute("SELECT COALESCE(SUM(size),0) FROM originals").fetchone()
-        self._approx_total = total
+        (total,) = c.execute("SELECT COALESCE(SUM(size),0) FROM originals WHERE owner=?", (owner,)).fetchone()
+        self._approx[owner] = total
         if total <= self.max_bytes:
             return
         excess = total - self.max_bytes
         doomed, freed = [], 0
-        for key, size in c.execute("SELECT key, size FROM originals ORDER BY created, key"):
+        for key, size in c.execute("SELECT key, size FROM originals WHERE owner=? ORDER BY created, key", (owner,)):
             doomed.append(key)
             freed += size
             if freed >= excess:
                 break
-        c.executemany("DELETE FROM originals WHERE key=?", [(k,) for k in doomed])
-        self._approx_total = total - freed
+        c.executemany("DELETE FROM originals WHERE owner=? AND key=?", [(owner, k) for k in doomed])
+        self._approx[owner] = total - freed
+
+
+class OwnerStore:
+    """One owner's view of a store of originals (this SQLite one or storage's PostgreSQL one): the methods the
+    engine, the retrieval relay, MCP and the CLI call, each scoped to the owner. `scope_id` tells the memo
+    (compress/pipeline) that an original put for one owner is not yet stored for another."""
+
+    def __init__(self, base, owner: str):
+        self.base, self.owner = base, owner
+        self.path = base.path
+        self.scope_id = base.scope_id if owner == LOCAL_USER else f"{base.scope_id}#owner={owner}"
+
+    @property
+    def ttl(self):
+        return self.base.ttl
+
+    @property
+    def max_bytes(self) -> int:
+        return self.base.max_bytes
+
+    def put(self, text: str, *, key: str | None = None, ttl: int | None = None, meta: dict | None = None) -> str:
+        return self.base.put_many([(text, key, meta)], ttl=ttl, owner=self.owner)[0]
+
+    def put_many(self, items, *, ttl: int | None = None) -> list[str]:
+        return self.base.put_many(items, ttl=ttl, owner=self.owner)
+
+    def get(self, key: str) -> str | None:
+        return self.base.get(key, owner=self.owner)
+
+    def list(self) -> list[dict]:
+        return self.base.list(owner=self.owner)
+
+    def clear(self) -> int:
+        return self.base.clear(owner=self.owner)
+
+    def purge_expired(self) -> int:
+        return self.base.purge_expired()
+
+    def stats(self) -> dict:
+        return self.base.stats(owner=self.owner)
 
 
 _default: Store | None = None
@@ -278,10 +386,11 @@ def default_store() -> Store:
         return _default
 
 
-def retrieve(key: str) -> str:
-    """The byte-exact original behind a marker's key."""
+def retrieve(key: str, store=None) -> str:
+    """The byte-exact original behind a marker's key (in `store`, an owner's view; default: the local user's
+    originals in the default store)."""
     key = (key or "").strip()
-    text = default_store().get(key)
+    text = (store if store is not None else default_store()).get(key)
     if text is None:
         raise NotFound(
             f"no original stored under key {key!r}",

@@ -92,15 +92,16 @@ def _duration(s: float) -> str:
 
 
 def open_store():
-    """The default store, or a HeadroomError naming the directory when it cannot be opened."""
+    """The local user's originals in the configured store (`store`, HEADROOM_STORE; default: the cache dir's
+    SQLite file), or a HeadroomError naming the directory when it cannot be opened."""
     import sqlite3
 
     from .. import config
-    from ..ccr.store import default_store
     from ..errors import HeadroomError
+    from ..storage import open_store as open_backend
 
     try:
-        return default_store()
+        return open_backend().originals()
     except (OSError, sqlite3.Error) as e:
         d = config.paths().cache_dir
         raise HeadroomError(f"cannot open the store of originals in {d}: {e}",

@@ -47,24 +47,27 @@ def register(app: typer.Typer) -> None:
             from ..learn import phrasing
 
             phrasing.check_available()
+        from ..learn.rules import RuleStore
+        from ..storage import open_store
+
+        rules = RuleStore(data=open_store().rules())  # the configured store's (HEADROOM_STORE), else the data dir's
         forgotten = []
         if forget:
             from ..errors import NotFound
-            from ..learn.rules import RuleStore
 
-            forgotten = RuleStore().forget(forget)
+            forgotten = rules.forget(forget)
             if not forgotten:
                 raise NotFound("no stored rule matches " + ", ".join(repr(f) for f in forget),
                                hint="give the rule's text as listed by `headroom learn`, or its key from --json")
         homes = {"claude": claude_home, "codex": codex_home}  # the two --*-home options
         result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures, since=since,
-                           homes=homes, targets=targets)
+                           homes=homes, targets=targets, store=rules)
         if llm and result.found:
             from ..learn import phrasing
 
-            phrasing.rephrase(result.found)
+            phrasing.rephrase(result.found, store=rules)
             result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures,
-                               since=since, homes=homes, targets=targets)
+                               since=since, homes=homes, targets=targets, store=rules)
         written = writer.apply(result.changes) if apply else []
         if forgotten and not as_json:
             from rich.markup import escape

@@ -42,6 +42,11 @@ EffortRouting = Annotated[Optional[bool], typer.Option(
 OutputHoldout = Annotated[Optional[float], typer.Option(
     "--output-holdout", metavar="F", help="Share of conversations left unshaped to measure the effect (0–1).")]
 
+StoreUrl = Annotated[Optional[str], typer.Option(
+    "--store", metavar="URL",
+    help="Where originals, the ledger and learned rules live: postgresql://… for a team's shared store "
+         "(env HEADROOM_STORE; default: SQLite files in your user dirs).")]
+
 CompressDocuments = Annotated[Optional[bool], typer.Option(
     "--compress-documents", show_default=False,
     help="Also compress large documents (logs, JSON, code) inside user messages, keeping the prose around them; "
@@ -51,16 +56,31 @@ CompressDocuments = Annotated[Optional[bool], typer.Option(
 # (tests compare wrap's and proxy's help for each).
 SHARED_FLAGS = ("--anthropic-upstream", "--openai-upstream", "--gemini-upstream", "--no-compress", "--compress-ratio",
                 "--cache-ttl", "--protect-tool", "--reduce-output", "--output-level", "--output-ratio",
-                "--effort-routing", "--output-holdout")
+                "--effort-routing", "--output-holdout", "--store")
 
 
 def proxy_flags(*, no_compress, compress_ratio, cache_ttl, protect_tool, reduce_output, output_level,
-                output_ratio, effort_routing, output_holdout) -> ProxyFlags:
+                output_ratio, effort_routing, output_holdout, store=None) -> ProxyFlags:
     """The shared proxy-setting options' values (None: not given) as typed fields."""
     return ProxyFlags(no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
                       protect_tools=tuple(protect_tool) or None, reduce_output=reduce_output,
                       output_level=output_level, output_ratio=output_ratio, effort_routing=effort_routing,
-                      output_holdout=output_holdout)
+                      output_holdout=output_holdout, store_url=check_store(store))
+
+
+def check_store(url: str | None) -> str | None:
+    """A `--store` value: empty (the user dirs' files), sqlite:///DIR or postgresql://…; a UsageError else."""
+    if url is None:
+        return None
+    from ..errors import UsageError
+    from ..storage import is_postgres, redact_url
+
+    url = url.strip()
+    if url and not (is_postgres(url) or url.lower().startswith("sqlite:")):
+        raise UsageError(f"--store {redact_url(url)!r} is not a store URL",
+                         hint="postgresql://USER@HOST:PORT/DB (a team's database), or leave it out for the "
+                              "SQLite files in your user dirs")
+    return url
 
 
 def check_url(flag: str, url: str) -> str:

@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 
 from .options import (AnthropicUpstream, CacheTtl, CompressDocuments, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
-                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
+                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput,
+                      StoreUrl)
 
 HELP = """Run the compressing proxy in the foreground (Ctrl-C stops it).
 
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
         output_ratio: OutputRatio = None,
         effort_routing: EffortRouting = None,
         output_holdout: OutputHoldout = None,
+        store: StoreUrl = None,
         compress_documents: CompressDocuments = None,
         retrieval: Optional[str] = typer.Option(None, "--retrieval", metavar="inject|mcp|off",
                                                 autocompletion=lambda incomplete: [
@@ -54,7 +56,8 @@ def register(app: typer.Typer) -> None:
 
         flags = proxy_flags(no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
                             protect_tool=protect_tool, reduce_output=reduce_output, output_level=output_level,
-                            output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout)
+                            output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout,
+                            store=store)
         settings = build_settings(host=host, port=port, anthropic_upstream=anthropic_upstream,
                                   openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
                                   retrieval=retrieval, flags=flags,
@@ -129,7 +132,7 @@ def run_foreground(settings) -> int:
     settings.port = sock.getsockname()[1]
     from ..stats.recorder import Recorder
 
-    recorder = Recorder()
+    recorder = Recorder(open_ledger=lambda: settings.backend().ledger())
     if settings.on_record is None:
         settings.on_record = recorder
     server = ProxyServer(settings, sock, publish_secret=True).start()
@@ -191,7 +194,9 @@ def _print_summary(server, settings, duration_s: float) -> None:
     try:
         from ..stats.summary import render_summary
 
-        output.show(render_summary(settings.session_id, duration_s=duration_s, agent=settings.agent), err=True)
+        with settings.backend().ledger() as lg:
+            output.show(render_summary(settings.session_id, duration_s=duration_s, agent=settings.agent, ledger=lg),
+                        err=True)
         return
     except Exception:  # a ledger problem: fall back to the live counters
         pass

@@ -15,21 +15,19 @@ def register(app: typer.Typer) -> None:
         from . import output
         from .cache import open_store
 
-        open_store()  # a clear error when the cache dir is unusable
+        store = open_store()  # a clear error when the cache dir is unusable
         key = key.strip().strip("`'\"")
         if key.startswith("key="):  # pasted straight from a marker
             key = key[4:]
-        text = _retrieve(_full_key(key))  # NotFound → message + ExitStatus.ERROR in cli.main
+        text = _retrieve(_full_key(key, store), store)  # NotFound → message + ExitStatus.ERROR in cli.main
         output.write_exact(text)  # exactly the original: no added newline, no rich markup, bytes as stored
 
 
-def _full_key(key: str) -> str:
+def _full_key(key: str, store) -> str:
     """`key` itself when stored, else the one stored key it begins (`cache --list` shows keys, a user types the
     start of one); several → a UsageError listing them. Only here: markers and the proxy use whole keys."""
-    from ..ccr.store import default_store
     from ..errors import UsageError
 
-    store = default_store()
     if not key or store.get(key) is not None:
         return key
     matches = [e["key"] for e in store.list() if e["key"].startswith(key)]

@@ -38,8 +38,10 @@ def register(app: typer.Typer) -> None:
             return
 
         from ..stats.report import build_report
+        from ..storage import open_store
 
-        report = build_report(since=since, by=by, session_id=session)
+        with open_store().ledger() as lg:
+            report = build_report(since=since, by=by, session_id=session, ledger=lg)
         if as_json:
             echo(json.dumps(report, indent=2, default=str))
             return
@@ -50,10 +52,12 @@ def _print_output(since: Optional[str], as_json: bool) -> None:
     import json
 
     from ..output.measure import output_estimate, summary_line
-    from ..stats.ledger import Ledger, parse_since
+    from ..stats.ledger import parse_since
+    from ..storage import open_store
     from .output import echo
 
-    rows = Ledger().output_rows(since=parse_since(since))
+    with open_store().ledger() as lg:
+        rows = lg.output_rows(since=parse_since(since))
     est = output_estimate(rows)
     if as_json:
         echo(json.dumps(est, indent=2, default=str))

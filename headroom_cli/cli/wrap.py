@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 
 from .options import (AnthropicUpstream, CacheTtl, CompressRatio, EffortRouting, GeminiUpstream, NoCompress,
-                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput)
+                      OpenaiUpstream, OutputHoldout, OutputLevel, OutputRatio, ProtectTool, ReduceOutput,
+                      StoreUrl)
 
 HELP = """Run an AI coding agent through an ephemeral compressing proxy.
 
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
         output_ratio: OutputRatio = None,
         effort_routing: EffortRouting = None,
         output_holdout: OutputHoldout = None,
+        store: StoreUrl = None,
         dashboard: Optional[str] = typer.Option(None, "--dashboard", metavar="tmux",
                                                 help="Open the live dashboard in a tmux split."),
         no_mcp: bool = typer.Option(False, "--no-mcp", help="Do not register the headroom MCP server."),
@@ -74,7 +76,8 @@ def register(app: typer.Typer) -> None:
                 check_url(flag, url)
         flags = proxy_flags(no_compress=no_compress, compress_ratio=compress_ratio, cache_ttl=cache_ttl,
                             protect_tool=protect_tool, reduce_output=reduce_output, output_level=output_level,
-                            output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout)
+                            output_ratio=output_ratio, effort_routing=effort_routing, output_holdout=output_holdout,
+                            store=store)
         apply_output_ratio(flags)
         from ..launch.session import WrapOptions
 
@@ -197,7 +200,8 @@ def _summary(run) -> None:
     from ..stats.summary import render_summary
 
     try:
-        output.show(render_summary(run.session_id, duration_s=run.duration_s), err=True)
+        with run.settings.backend().ledger() as lg:
+            output.show(render_summary(run.session_id, duration_s=run.duration_s, ledger=lg), err=True)
     except Exception as e:  # the summary must never change the agent's exit code
         output.status(f"no summary ({e})")
 

@@ -370,7 +370,9 @@ def _decide(text: str, ctx: Context, compressor: Compressor, errors: list[str],
 
 
 def _store_id(store: Any) -> str:
-    return str(getattr(store, "path", "")) or f"obj:{id(store)}"
+    """Where an original was put, for the memo: a store's `scope_id` names the owner too (one owner's put does
+    not store it for another), else its path."""
+    return str(getattr(store, "scope_id", "") or getattr(store, "path", "")) or f"obj:{id(store)}"
 
 
 def _lifetime(store: Any, ttl: int | None) -> float:

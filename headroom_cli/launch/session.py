@@ -193,7 +193,7 @@ class WrapRun:
         if "on_record" not in overrides:
             from ..stats.recorder import Recorder  # batches rows to the ledger on its own thread
 
-            self.recorder = Recorder()
+            self.recorder = Recorder(open_ledger=lambda: self.settings.backend().ledger())
             overrides["on_record"] = self.recorder
         openai_up = ups.openai
         if set(profile.protocols) == {"anthropic"} and not o.openai_upstream:

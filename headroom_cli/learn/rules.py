@@ -1,4 +1,4 @@
-"""The shared store of learned rules: one JSON file in the user data dir, for every agent.
+"""The shared store of learned rules: one JSON file in the user data dir (or a team's store), for every agent.
 
 A lesson learned from Claude Code sessions is stored under the project it came from, so the next
 `headroom learn --target agents` writes it into AGENTS.md for Codex too. Evidence is keyed by
@@ -6,18 +6,12 @@ A lesson learned from Claude Code sessions is stored under the project it came f
 """
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
-from .. import config
+from ..storage.rules_file import STORE_VERSION, RulesFile, default_path, write_atomic  # noqa: F401 (shared)
 from .mining import Occurrence
-
-STORE_VERSION = 1
 
 
 @dataclass
@@ -60,81 +54,45 @@ class Rule:
                 "first_seen": self.first_seen, "last_seen": self.last_seen, "example": self.example}
 
 
-def write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Replace `path` with `data` in one step (a temp file beside it, renamed over it); the file gets `mode`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def rank(rules: Iterable[Rule]) -> list[Rule]:
     """Recurring lessons first (seen in more sessions, then by more agents, then more often); ties broken by key so
     the order never depends on the run."""
     return sorted(rules, key=lambda r: (-len(r.sessions), -len(r.agents), -r.count, r.key))
 
 
-def default_path() -> Path:
-    return config.paths().data_dir / "learn" / "rules.json"
+def rule_from_json(key: str, r) -> Rule | None:
+    """A stored rule (one entry of the file's `rules`, or one row of a shared store); None if unusable."""
+    if not (isinstance(r, dict) and isinstance(r.get("text"), str)):
+        return None
+    return Rule(key=key, kind=str(r.get("kind", "")), text=r["text"], projects=list(r.get("projects") or []),
+                evidence=list(r.get("evidence") or []), forgotten=bool(r.get("forgotten")))
+
+
+def rule_to_json(r: Rule) -> dict:
+    """What is stored of a rule (its key is where it is stored)."""
+    return {"kind": r.kind, "text": r.text, "projects": sorted(r.projects),
+            "evidence": sorted(r.evidence, key=lambda e: e["id"]), **({"forgotten": True} if r.forgotten else {})}
 
 
 class RuleStore:
-    def __init__(self, path: Path | None = None):
-        self.path = Path(path) if path else default_path()
+    """The rules and what can be done with them; where they are kept is `data`'s business (a `RulesFile` in the
+    user data dir by default, or a store's: `storage.open_store(url).rules()`)."""
 
-    # --- file ---
+    def __init__(self, path: Path | None = None, *, data=None):
+        self.data = data if data is not None else RulesFile(path)
+
+    @property
+    def path(self) -> Path | None:
+        return getattr(self.data, "path", None)
+
     def load(self) -> dict[str, Rule]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (ValueError, OSError) as e:
-            from ..errors import HeadroomError
-
-            raise HeadroomError(f"{self.path}: unreadable rules store: {e}",
-                                hint="move the file away; `headroom learn` rebuilds it from your sessions") from None
-        out: dict[str, Rule] = {}
-        for key, r in (raw.get("rules") or {}).items():
-            if isinstance(r, dict) and isinstance(r.get("text"), str):
-                out[key] = Rule(key=key, kind=str(r.get("kind", "")), text=r["text"],
-                                projects=list(r.get("projects") or []), evidence=list(r.get("evidence") or []),
-                                forgotten=bool(r.get("forgotten")))
-        return out
+        return {key: rule for key, r in self.data.load().items() if (rule := rule_from_json(key, r))}
 
     def save(self, rules: dict[str, Rule]) -> None:
-        config.ensure_dir(self.path.parent)
-        data = {"version": STORE_VERSION,
-                "rules": {k: {"kind": r.kind, "text": r.text, "projects": sorted(r.projects),
-                              "evidence": sorted(r.evidence, key=lambda e: e["id"]),
-                              **({"forgotten": True} if r.forgotten else {})}
-                          for k, r in sorted(rules.items())}}
-        text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-        write_atomic(self.path, text.encode("utf-8"), 0o600)
+        self.data.save({k: rule_to_json(r) for k, r in rules.items()})
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """Serialise read-merge-write between concurrent `headroom learn` runs (POSIX; best effort)."""
-        config.ensure_dir(self.path.parent)
-        try:
-            import fcntl
-        except ImportError:  # Windows: last writer wins
-            yield
-            return
-        fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "r+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _locked(self):
+        return self.data.locked()
 
     # --- operations ---
     def merge(self, occurrences: Iterable[Occurrence]) -> list[Rule]:

@@ -36,10 +36,11 @@ PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR =
 
 
 def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext | None = None,
-                   only: tuple[str, ...] | None = None) -> None:
+                   only: tuple[str, ...] | None = None, context_for=None) -> None:
     """Serve MCP at `path` on an aiohttp Application (call before the app is frozen). `only` limits the
-    tools served (every tool listed costs its schema's tokens on each of the agent's requests)."""
-    handler = McpHandler(tool_context, only=only)
+    tools served (every tool listed costs its schema's tokens on each of the agent's requests). `context_for`:
+    request → ToolContext, for a context per caller (the proxy: the store as the request's user sees it)."""
+    handler = McpHandler(tool_context, only=only, context_for=context_for)
     app.router.add_route("POST", path, handler.post)
     app.router.add_route("GET", path, handler.not_allowed)  # no server-initiated stream
     app.router.add_route("DELETE", path, handler.not_allowed)  # stateless: no session to end
@@ -57,9 +58,11 @@ def negotiate_version(requested: Any) -> str:
 
 
 class McpHandler:
-    def __init__(self, tool_context: tools.ToolContext | None = None, *, only: tuple[str, ...] | None = None):
+    def __init__(self, tool_context: tools.ToolContext | None = None, *, only: tuple[str, ...] | None = None,
+                 context_for=None):
         self.tool_context = tool_context
         self.only = only
+        self.context_for = context_for
 
     async def not_allowed(self, request):
         from aiohttp import web
@@ -145,7 +148,7 @@ class McpHandler:
                 listed = [t for t in tools.list_tools() if self.only is None or t["name"] in self.only]
                 return _result(rid, {"tools": listed})
             if method == "tools/call":
-                return await self._call(rid, params)
+                return await self._call(rid, params, request)
         except Exception as e:  # never let a bug kill the agent's MCP connection
             log.exception("MCP %s failed", method)
             if request is not None:
@@ -153,7 +156,7 @@ class McpHandler:
             return _error(rid, INTERNAL_ERROR, "Internal error")
         return _error(rid, METHOD_NOT_FOUND, "Method not found")
 
-    async def _call(self, rid, params: dict) -> dict:
+    async def _call(self, rid, params: dict, request: Any = None) -> dict:
         import asyncio
 
         name, args = params.get("name"), params.get("arguments")
@@ -162,8 +165,9 @@ class McpHandler:
         if self.only is not None and name not in self.only:
             return _error(rid, INVALID_PARAMS, f"unknown tool {name!r}")
         loop = asyncio.get_running_loop()
+        ctx = self.context_for(request) if self.context_for is not None and request is not None else self.tool_context
         try:  # SQLite and the engine block: keep them off the proxy's event loop
-            outcome = await loop.run_in_executor(None, tools.call_tool, name, args, self.tool_context)
+            outcome = await loop.run_in_executor(None, tools.call_tool, name, args, ctx)
         except (tools.UnknownTool, tools.InvalidArguments) as e:
             return _error(rid, INVALID_PARAMS, str(e))
         return _result(rid, outcome.to_mcp())

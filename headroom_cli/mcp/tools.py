@@ -126,15 +126,15 @@ class ToolOutcome:
 class ToolContext:
     """What a call may depend on besides its arguments (tests and the proxy pass their own store)."""
 
-    store: Any = None  # a ccr.store.Store; None → ccr.store.default_store()
+    store: Any = None  # one owner's originals (`storage` Backend.originals); None → the configured store's local user
     marker_tool: str = RETRIEVE_TOOL  # retrieval tool name as this client sees it
     extra: dict = field(default_factory=dict)
 
     def get_store(self):
         if self.store is None:
-            from ..ccr.store import default_store
+            from ..storage import open_store
 
-            self.store = default_store()
+            self.store = open_store().originals()
         return self.store
 
 
@@ -260,7 +260,9 @@ def _stats(args: dict, ctx: ToolContext) -> ToolOutcome:
     if Ledger is not None:
         from ..stats.basis import JSON as basis
 
-        led = Ledger()
+        from ..storage import open_store
+
+        led = open_store().ledger()
         try:
             out["session" if sid else "totals"] = led.session_totals(sid) if sid else led.totals()
         finally:

@@ -8,13 +8,13 @@ from functools import partial
 
 from aiohttp import web
 
-from .. import loopback, wires
+from .. import config, loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
 from .health import Readiness, make_healthz
 from .own import make_handlers
-from .settings import ProxySettings
+from .settings import REQUEST_USER, ProxySettings
 
 log = logging.getLogger("headroom.proxy")
 
@@ -131,9 +131,13 @@ def make_app(settings: ProxySettings) -> web.Application:
     r.add_get("/v1/retrieve/{key}", retrieve)
     try:  # `/mcp` for agents, before the catch-all; the proxy runs without it
         from ..mcp.http import add_mcp_routes
+        from ..mcp.tools import ToolContext
+
+        def context_for(request: web.Request) -> ToolContext:  # the caller's originals only
+            return ToolContext(store=settings.originals(request.get(REQUEST_USER) or config.LOCAL_USER))
 
         # Agents only need retrieval from the proxy; compress/stats stay on `headroom mcp serve`.
-        add_mcp_routes(app, only=(RETRIEVE_TOOL,))
+        add_mcp_routes(app, only=(RETRIEVE_TOOL,), context_for=context_for)
     except Exception:
         log.warning("could not serve /mcp; continuing without it", exc_info=True)
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from .. import config
 from ..stats.records import RequestRecord
 from . import redact, upstream
-from .settings import ProxySettings
+from .settings import REQUEST_USER, ProxySettings
 
 if TYPE_CHECKING:
     from .pipeline import Transformed
@@ -64,9 +64,19 @@ class Flow:
         return cls(request=request, protocol=protocol, settings=settings, t0=time.perf_counter(),
                    provider=provider or upstream.provider_for(request.path, headers),
                    record=RequestRecord(session_id=settings.session_id, agent=settings.agent,
-                                        protocol=protocol, path=request.path, ts=time.time()),
+                                        protocol=protocol, path=request.path, ts=time.time(),
+                                        user=request.get(REQUEST_USER) or config.LOCAL_USER),
                    hops=upstream.hop_count(headers),
                    bypass=headers.get(config.BYPASS_HEADER, "").strip().lower() in ("1", "true", "yes"))
+
+    @property
+    def user(self) -> str:
+        """Whose request this is: what it stores belongs to them, its ledger row names them (the record holds it)."""
+        return self.record.user
+
+    @user.setter
+    def user(self, name: str) -> None:
+        self.record.user = name
 
     @property
     def request_body(self) -> bytes:

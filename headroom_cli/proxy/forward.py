@@ -131,7 +131,7 @@ class Forwarder:
         assert body is not None
         rctx = pipeline.RequestContext(protocol=flow.protocol, path=request.path, method=request.method,
                                        query=request.raw_path.partition("?")[2], headers=request.headers,
-                                       settings=self.settings)
+                                       settings=self.settings, user=flow.user)
         try:
             if self.in_flight <= 1:
                 # Alone on the loop: nothing to keep flowing, and the hop to a thread and back costs

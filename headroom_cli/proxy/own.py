@@ -16,13 +16,16 @@ def make_handlers(settings, counters):
         """The original behind a marker's exact key (prefixes are a convenience of the CLI only)."""
         import asyncio
 
+        from .. import config
         from ..ccr.store import retrieve as ccr_retrieve
         from ..errors import NotFound
+        from .settings import REQUEST_USER
 
         key = request.match_info["key"]
+        store = settings.originals(request.get(REQUEST_USER) or config.LOCAL_USER)
 
         try:
-            text = await asyncio.get_running_loop().run_in_executor(None, ccr_retrieve, key)
+            text = await asyncio.get_running_loop().run_in_executor(None, ccr_retrieve, key, store)
         except NotFound as e:
             return web.json_response({"error": str(e), "hint": e.hint}, status=404)
         if "application/json" in request.headers.get("Accept", ""):

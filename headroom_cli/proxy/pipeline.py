@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .. import jsonspan, wires
+from .. import config, jsonspan, wires
 from .settings import ProxySettings
 
 
@@ -22,6 +22,7 @@ class RequestContext:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)  # client headers (contain secrets: never log)
     settings: ProxySettings = field(default_factory=ProxySettings)
+    user: str = config.LOCAL_USER  # whose request: the originals it stores are theirs
 
     @property
     def session_id(self) -> str:
@@ -94,19 +95,19 @@ class _ScratchStore:
         return None
 
 
-def warm_up(stopping: Callable[[], bool] = lambda: False) -> None:
+def warm_up(stopping: Callable[[], bool] = lambda: False, settings: ProxySettings | None = None) -> None:
     """Load the engine before the first request needs it: imports, regexes and the store cost ~150 ms
     on a first compression otherwise. Runs on a worker thread at proxy start; never raises; skips what is
     left once `stopping()` (a proxy that stops has no first request to prepare for)."""
+    settings = settings if settings is not None else ProxySettings.from_config()
     try:
-        from ..ccr.store import default_store
         from ..compress.api import CompressConfig, compress_request
         from ..compress.memo import Memo
         from ..output import shaper  # noqa: F401
 
         if stopping():
             return
-        default_store()
+        settings.originals()  # opens the store (a shared one: its connection pool)
         if stopping():
             return
         sample = "\n".join(f"2026-01-01T00:00:{i % 60:02d}Z INFO worker {i} ok" for i in range(300))
@@ -147,7 +148,7 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
         from ..compress.api import CompressConfig, compress_request
 
         cfg = CompressConfig(ratio=s.compress_ratio, marker_tool=s.marker_tool, marker_hint=s.marker_hint,
-                             protect_tools=s.protect_tools, ttl=s.cache_ttl,
+                             protect_tools=s.protect_tools, ttl=s.cache_ttl, store=s.originals(rctx.user),
                              documents=("off" if not s.compress_documents else
                                         "lossless" if s.retrieval == "off" else "retrievable"))
         res = compress_request(new, rctx.protocol, cfg)

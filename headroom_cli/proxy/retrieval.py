@@ -26,14 +26,17 @@ from .relay import Reporter, SafeSniffer, answer_whole, read_whole, response_hea
 log = logging.getLogger("headroom.proxy")
 
 
-def _lookup(key: str) -> str | None:
-    from ..ccr.store import default_store
+def lookup_for(flow: Flow) -> Callable[[str], str | None]:
+    """How this request's retrieve calls find originals: in the proxy's store, among its user's only."""
 
-    try:
-        return default_store().get(key)
-    except Exception:
-        log.warning("store of originals unavailable for retrieval", exc_info=True)
-        return None
+    def lookup(key: str) -> str | None:
+        try:
+            return flow.settings.originals(flow.user).get(key)
+        except Exception:
+            log.warning("store of originals unavailable for retrieval", exc_info=True)
+            return None
+
+    return lookup
 
 
 def _sse(data: dict, event: str = "") -> bytes:
@@ -67,6 +70,7 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
     body = flow.splice_body
     usage = Usage()
     responses_to_release = []
+    _lookup = lookup_for(flow)
 
     # The last body sent and its bytes: each continuation is spliced into them (the conversation so far
     # keeps the client's bytes; a 1e400 the client sent is not re-dumped as Infinity).

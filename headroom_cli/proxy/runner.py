@@ -332,7 +332,7 @@ class ProxyServer:
             # run OpenSSL without the GIL, which must not be running under a normal interpreter exit: stop()
             # joins it, or (wrap) the process ends with os._exit. On the loop's executor it ran to the end and
             # the interpreter joined it: a short session's exit waited ~0.5 s for it.
-            self._warm_up = threading.Thread(target=warm_up, args=(lambda: self._stop_requested,),
+            self._warm_up = threading.Thread(target=warm_up, args=(lambda: self._stop_requested, self.settings),
                                              name="headroom-warm-up", daemon=True)
             self._warm_up.start()
 

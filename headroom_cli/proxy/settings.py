@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from ..stats.records import RequestRecord
 
 
+# Where a request's user is kept on the aiohttp request (`request[REQUEST_USER]`): the gateway's authentication
+# sets it from the token; absent, the request is the local user's (config.LOCAL_USER).
+REQUEST_USER = "headroom_user"
+
+
 def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -35,6 +40,7 @@ class ProxyFlags:
     output_ratio: float | None = None
     effort_routing: bool | None = None
     output_holdout: float | None = None
+    store_url: str | None = None  # `--store URL`
 
     def given(self) -> dict[str, Any]:
         """The flags that were given, by `ProxySettings` field name (for `ProxySettings.from_config`)."""
@@ -89,6 +95,22 @@ class ProxySettings:
     drain_delay: float = 0.0
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
+    # Where originals, the ledger and tokens live (`--store URL`, config `store`; "" = the user dirs' SQLite
+    # files), and the backend opened from it (`backend()`; tests may hand one in).
+    store_url: str = ""
+    store: Any = field(default=None, repr=False)
+
+    def backend(self):
+        """The `storage.Backend` this proxy keeps its state in (opened on first use, shared per URL)."""
+        if self.store is None:
+            from ..storage import open_store
+
+            self.store = open_store(self.store_url)
+        return self.store
+
+    def originals(self, user: str = config.LOCAL_USER):
+        """The store of originals as `user` sees it."""
+        return self.backend().originals(user)
 
     @classmethod
     def from_config(cls, **overrides: Any) -> ProxySettings:
@@ -104,6 +126,7 @@ class ProxySettings:
             "cache_ttl": config.get("cache_ttl"),
             "drain_timeout": config.get("drain_timeout"),
             "drain_delay": config.get("drain_delay"),
+            "store_url": config.get("store") or "",
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)

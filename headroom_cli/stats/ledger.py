@@ -24,7 +24,7 @@ from pathlib import Path
 from .records import RequestRecord, Usage
 
 BUSY_TIMEOUT_MS = 15000
-GROUPINGS = ("agent", "model", "kind", "session", "day", "protocol")
+GROUPINGS = ("agent", "model", "kind", "session", "day", "protocol", "user")
 
 # -- migrations -----------------------------------------------------------------------------------
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
@@ -129,6 +129,22 @@ def m008_outcome(db: sqlite3.Connection) -> None:
                "OR error LIKE 'retrieval continuation failed%'")
 
 
+@migration
+def m009_user(db: sqlite3.Connection) -> None:
+    """Whose request each row is (a team gateway's user; `local` for everything before and for one user)."""
+    db.execute("ALTER TABLE requests ADD COLUMN user_name TEXT NOT NULL DEFAULT 'local'")
+    db.execute("CREATE INDEX IF NOT EXISTS requests_user ON requests(user_name, ts)")
+
+
+def pending(db: sqlite3.Connection) -> list[str]:
+    """The migrations not yet applied to `db` (read only)."""
+    try:
+        done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+    except sqlite3.OperationalError:  # no table yet: a new ledger
+        done = set()
+    return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done]
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied. Safe against concurrent callers."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
@@ -186,7 +202,7 @@ _COLS = ("ts", "session_id", "agent", "protocol", "path", "model", "status", "st
          "tokens_before", "tokens_after", "encoding", "compressors", "retrievals", "input_tokens",
          "cache_read_tokens", "cache_write_tokens", "output_tokens", "latency_added_ms", "duration_ms",
          "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id",
-         "tokens_sent", "outcome")
+         "tokens_sent", "outcome", "user_name")
 _INSERT = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
 
 
@@ -207,7 +223,8 @@ def _row(rec: RequestRecord) -> tuple:
             float(rec.latency_added_ms), float(rec.duration_ms), rec.error or "",
             s.input, s.cache_read, s.cache_write, getattr(rec, "output_arm", "") or "",
             json.dumps(getattr(rec, "saved_by", None) or {}, sort_keys=True),
-            getattr(rec, "conversation_id", "") or "", int(rec.tokens_sent or 0), getattr(rec, "outcome", "") or "")
+            getattr(rec, "conversation_id", "") or "", int(rec.tokens_sent or 0), getattr(rec, "outcome", "") or "",
+            getattr(rec, "user", "") or "local")
 
 
 # Sums every aggregate query computes, per (group, model) so money can be priced per model.
@@ -215,10 +232,10 @@ _SUMS = """count(*) AS requests, sum(tokens_before) AS tokens_before, sum(tokens
     sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     sum(cache_write_tokens) AS cache_write_tokens, sum(output_tokens) AS output_tokens,
     sum(retrievals) AS retrievals,
-    sum((status >= 400 OR status = 0 OR outcome IN ('upstream_broke', 'proxy_error')) AND outcome != 'client_gone')
-        AS errors,
-    sum(error != '' AND status > 0 AND status < 400 AND outcome = '') AS failopen,
-    sum(outcome = 'client_gone') AS cancelled,
+    sum(CASE WHEN (status >= 400 OR status = 0 OR outcome IN ('upstream_broke', 'proxy_error'))
+        AND outcome != 'client_gone' THEN 1 ELSE 0 END) AS errors,
+    sum(CASE WHEN error != '' AND status > 0 AND status < 400 AND outcome = '' THEN 1 ELSE 0 END) AS failopen,
+    sum(CASE WHEN outcome = 'client_gone' THEN 1 ELSE 0 END) AS cancelled,
     sum(saved_input) AS saved_input, sum(saved_cache_read) AS saved_cache_read,
     sum(saved_cache_write) AS saved_cache_write, sum(latency_added_ms) AS latency_added_ms,
     min(ts) AS first_ts, max(ts) AS last_ts"""
@@ -228,6 +245,7 @@ _GROUP_EXPR = {
     "model": "model",
     "session": "session_id",
     "protocol": "protocol",
+    "user": "user_name",
     "day": "strftime('%Y-%m-%d', ts, 'unixepoch', 'localtime')",
 }
 
@@ -292,7 +310,13 @@ def _finish_totals(acc: dict) -> dict:
 
 class Ledger:
     """SQLite ledger. One connection per Ledger, guarded by a lock (the recorder's writer thread
-    and readers may share one); separate processes each open their own."""
+    and readers may share one); separate processes each open their own.
+
+    The queries below are written once for SQLite and PostgreSQL (`storage/postgres.py` subclasses this with
+    its own connection and placeholders): what differs between them is named here."""
+
+    GROUP_EXPR = _GROUP_EXPR
+    AGENTS_EXPR = "group_concat(DISTINCT agent)"
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
@@ -378,12 +402,29 @@ class Ledger:
         with self._lock:
             return self._conn().execute(sql, args).fetchall()
 
+    def _execute(self, sql: str, args: tuple = ()) -> None:
+        with self._lock:
+            self._conn().execute(sql, args)
+
+    def pending_migrations(self) -> list[str]:
+        """Migrations a newer headroom would apply to this ledger (opening it applies them): [] when current."""
+        if not self.path.exists():
+            return []
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            return pending(db)
+        finally:
+            db.close()
+
+    def ping(self) -> None:
+        self._query("SELECT 1")
+
     def count(self) -> int:
         return self._query("SELECT count(*) FROM requests")[0][0]
 
     @staticmethod
     def _where(since: float | None, session_id: str | None,
-               session_ids: Iterable[str] | None = None) -> tuple[str, tuple]:
+               session_ids: Iterable[str] | None = None, user: str | None = None) -> tuple[str, tuple]:
         conds, args = [], []
         if since is not None:
             conds.append("ts >= ?")
@@ -395,13 +436,16 @@ class Ledger:
             ids = list(session_ids)
             conds.append(f"session_id IN ({', '.join('?' * len(ids)) or 'NULL'})")
             args.extend(ids)
+        if user is not None:
+            conds.append("user_name = ?")
+            args.append(user)
         return (" WHERE " + " AND ".join(conds)) if conds else "", tuple(args)
 
     def totals(self, *, since: float | None = None, session_id: str | None = None,
-               session_ids: Iterable[str] | None = None, prices=None) -> dict:
-        """Aggregate figures (tokens, usage, money, compressors) over the selected rows."""
+               session_ids: Iterable[str] | None = None, prices=None, user: str | None = None) -> dict:
+        """Aggregate figures (tokens, usage, money, compressors) over the selected rows (`user`: one user's)."""
         table = _price_table(prices)
-        where, args = self._where(since, session_id, session_ids)
+        where, args = self._where(since, session_id, session_ids, user)
         acc = _empty_totals()
         for r in self._query(f"SELECT model, {_SUMS} FROM requests{where} GROUP BY model", args):
             _fold(acc, dict(r), r["model"], table)
@@ -439,12 +483,11 @@ class Ledger:
     def note_session(self, session_id: str, *, agent: str | None = None, started: float | None = None,
                      ended: float | None = None) -> None:
         """Record a session's start and/or end (values left None keep what is there)."""
-        with self._lock:
-            self._conn().execute(
-                "INSERT INTO sessions (session_id, agent, started, ended) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(session_id) DO UPDATE SET agent = coalesce(excluded.agent, agent), "
-                "started = coalesce(excluded.started, started), ended = coalesce(excluded.ended, ended)",
-                (session_id, agent, started, ended))
+        self._execute(
+            "INSERT INTO sessions (session_id, agent, started, ended) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(session_id) DO UPDATE SET agent = coalesce(excluded.agent, sessions.agent), "
+            "started = coalesce(excluded.started, sessions.started), ended = coalesce(excluded.ended, sessions.ended)",
+            (session_id, agent, started, ended))
 
     def session_span(self, session_id: str) -> dict | None:
         rows = self._query("SELECT agent, started, ended FROM sessions WHERE session_id = ?", (session_id,))
@@ -461,17 +504,17 @@ class Ledger:
                 continue
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def group(self, by: str, *, since: float | None = None, prices=None) -> list[dict]:
-        """Totals per agent / model / session / day / protocol, or per compressor (`kind`)."""
+    def group(self, by: str, *, since: float | None = None, prices=None, user: str | None = None) -> list[dict]:
+        """Totals per agent / model / session / day / protocol / user, or per compressor (`kind`)."""
         if by not in GROUPINGS:
             from ..errors import UsageError
 
             raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
         if by == "kind":
-            return self._group_kind(since)
+            return self._group_kind(since, user)
         table = _price_table(prices)
-        expr = _GROUP_EXPR[by]
-        where, args = self._where(since, None)
+        expr = self.GROUP_EXPR[by]
+        where, args = self._where(since, None, None, user)
         groups: dict[str, dict] = {}
         for r in self._query(f"SELECT {expr} AS g, model, {_SUMS} FROM requests{where} GROUP BY g, model", args):
             acc = groups.setdefault(r["g"], _empty_totals())
@@ -483,7 +526,7 @@ class Ledger:
             rows.append(t)
         if by == "session":
             agents = {sid: sorted(set((a or "").split(","))) for sid, a in self._query(
-                f"SELECT session_id, group_concat(DISTINCT agent) FROM requests{where} GROUP BY session_id", args)}
+                f"SELECT session_id, {self.AGENTS_EXPR} FROM requests{where} GROUP BY session_id", args)}
             for t in rows:
                 t["agents"] = [a for a in agents.get(t["key"], []) if a]
         if by in ("day", "session"):
@@ -492,8 +535,8 @@ class Ledger:
             rows.sort(key=lambda t: (-t["tokens_saved"], str(t["key"])))
         return rows
 
-    def _group_kind(self, since: float | None) -> list[dict]:
-        where, args = self._where(since, None)
+    def _group_kind(self, since: float | None, user: str | None = None) -> list[dict]:
+        where, args = self._where(since, None, None, user)
         per: dict[str, dict] = {}
         for r in self._query(f"SELECT compressors, saved_by FROM requests{where}", args):
             try:
@@ -509,9 +552,9 @@ class Ledger:
         return sorted(per.values(), key=lambda e: (-e["tokens_saved"], -e["blocks"], e["key"]))
 
     def recent(self, limit: int = 20, *, session_ids: Iterable[str] | None = None,
-               after_id: int = 0) -> list[dict]:
-        """The newest requests (newest first), optionally only some sessions / ids above after_id."""
-        where, args = self._where(None, None, session_ids)
+               after_id: int = 0, user: str | None = None) -> list[dict]:
+        """The newest requests (newest first), optionally only some sessions / ids above after_id / one user's."""
+        where, args = self._where(None, None, session_ids, user)
         cond = (where + " AND " if where else " WHERE ") + "id > ?"
         rows = self._query(f"SELECT * FROM requests{cond} ORDER BY id DESC LIMIT ?", args + (after_id, limit))
         out = []

@@ -19,8 +19,11 @@ _STOP = object()
 
 
 class Recorder:
-    def __init__(self, ledger=None, *, max_batch: int = 64):
+    def __init__(self, ledger=None, *, max_batch: int = 64, open_ledger=None):
+        """`ledger`: where rows go; else `open_ledger()` opens it on the first row (a store's `ledger`), else
+        the default ledger in the user data dir."""
         self._ledger = ledger
+        self._open_ledger = open_ledger
         self._q: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -32,9 +35,12 @@ class Recorder:
     @property
     def ledger(self):
         if self._ledger is None:
-            from .ledger import Ledger
+            if self._open_ledger is not None:
+                self._ledger = self._open_ledger()
+            else:
+                from .ledger import Ledger
 
-            self._ledger = Ledger()
+                self._ledger = Ledger()
         return self._ledger
 
     def __call__(self, rec: RequestRecord) -> None:

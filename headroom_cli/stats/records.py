@@ -47,6 +47,7 @@ class RequestRecord:
     conversation_id: str = ""  # stable per conversation (holdout arms, output measurement)
     ts: float = 0.0
     saved_by: dict[str, int] = field(default_factory=dict)  # compressor → tokens it saved (our count)
+    user: str = "local"  # whose request (config.LOCAL_USER, or the gateway user its token names)
 
     def to_dict(self) -> dict:
         return asdict(self)
