@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["pgcluster"]  # pg_server / pg_url: a real PostgreSQL on loopback (tests/pgcluster.py)
+
 _LEAKY_ENV = [
     "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "CODEX_HOME",
     "COPILOT_PROVIDER_BASE_URL", "OPENCLAW_CONFIG_PATH",

@@ -11,7 +11,7 @@ from headroom_cli.ccr.store import key_for
 from headroom_cli.stats.records import RequestRecord, Usage
 from headroom_cli.storage import ADMIN, MEMBER
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 class Clock:

@@ -351,7 +351,41 @@ def check_claude_settings(cwd: Path | None = None) -> list[Check]:
     return out
 
 
-CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_config, check_loopback,
+def check_store() -> list[Check]:
+    """The configured store (`store`, HEADROOM_STORE): it answers, and its schema is current."""
+    from .. import config
+    from ..errors import HeadroomError
+    from ..storage import StoreUnavailable, inspect_store, redact_url
+
+    url = config.get("store") or ""
+    shown = redact_url(url) if url else "the SQLite files in the user dirs"
+    try:
+        backend = inspect_store(url)
+    except StoreUnavailable as e:
+        return [Check("store", "connection", FAIL, str(e), e.hint or "")]
+    except HeadroomError as e:
+        return [Check("store", "connection", FAIL, f"{shown}: {e}", e.hint or "")]
+    try:
+        try:
+            pending = backend.pending_migrations()  # before ping: opening the SQLite files would apply them
+            backend.ping()
+        except StoreUnavailable as e:
+            return [Check("store", "connection", FAIL, str(e), e.hint or "")]
+        out = [Check("store", "connection", OK, backend.describe(), data={"kind": backend.kind})]
+        if pending:
+            fix = ("start `headroom proxy --store URL` once: it applies them at start, under a lock, while other "
+                   "instances wait" if backend.kind == "postgresql" else
+                   "run any command that opens the store (e.g. `headroom cache`): it applies them")
+            out.append(Check("store", "migrations", FAIL, f"{len(pending)} pending: {', '.join(pending)}", fix,
+                             data={"pending": pending}))
+        else:
+            out.append(Check("store", "migrations", OK, "current"))
+        return out
+    finally:
+        backend.close()
+
+
+CHECKS = [check_python, check_packages, check_agents, check_tokens, check_dirs, check_store, check_config, check_loopback,
           check_round_trip, check_mcp, check_sessions, check_env_base_urls, check_claude_settings,
           check_gemini_settings]
 

@@ -128,6 +128,7 @@ def run_foreground(settings) -> int:
     if settings.host not in _LOOPBACK:
         output.warning(f"binding {settings.host} exposes the proxy, and the API keys passing through "
                        "it, to other machines on the network")
+    backend = settings.backend()  # a shared store that cannot be reached stops here: StoreUnavailable, with a hint
     sock = bind_socket(settings.host, settings.port)  # port in use → HeadroomError with a hint
     settings.port = sock.getsockname()[1]
     from ..stats.recorder import Recorder
@@ -159,6 +160,8 @@ def run_foreground(settings) -> int:
                                 f"{mode} · session {settings.session_id} · Ctrl-C to stop"), err=True, flush=True)
         output.echo(f"headroom proxy ▸ /mcp, /v1/retrieve and /stats need its secret (Authorization: Bearer …), "
                     f"in {server.secret_file}", err=True, flush=True)
+        if settings.store_url:
+            output.echo(f"headroom proxy ▸ store: {backend.describe()}", err=True, flush=True)
         while not stop.wait(0.5):
             if not server.running:
                 output.status("the proxy stopped unexpectedly")

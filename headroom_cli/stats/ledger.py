@@ -203,10 +203,10 @@ _COLS = ("ts", "session_id", "agent", "protocol", "path", "model", "status", "st
          "cache_read_tokens", "cache_write_tokens", "output_tokens", "latency_added_ms", "duration_ms",
          "error", "saved_input", "saved_cache_read", "saved_cache_write", "output_arm", "saved_by", "conversation_id",
          "tokens_sent", "outcome", "user_name")
-_INSERT = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
+INSERT_SQL = f"INSERT INTO requests ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})"
 
 
-def _row(rec: RequestRecord) -> tuple:
+def row_values(rec: RequestRecord) -> tuple:
     from .prices import split_saved
 
     from .prices import SavedSplit
@@ -376,7 +376,7 @@ class Ledger:
         self.record_many([rec])
 
     def record_many(self, recs: Iterable[RequestRecord]) -> int:
-        rows = [_row(r) for r in recs]
+        rows = [row_values(r) for r in recs]
         if not rows:
             return 0
         with self._lock:
@@ -385,7 +385,7 @@ class Ledger:
                 try:
                     db.execute("BEGIN IMMEDIATE")
                     try:
-                        db.executemany(_INSERT, rows)
+                        db.executemany(INSERT_SQL, rows)
                         db.execute("COMMIT")
                     except BaseException:
                         db.execute("ROLLBACK")

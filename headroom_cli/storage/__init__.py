@@ -10,7 +10,7 @@ import threading
 
 from .base import ADMIN, LOCAL_USER, MEMBER, ROLES, Backend, StoreUnavailable, redact_url
 
-__all__ = ["open_store", "Backend", "StoreUnavailable", "LOCAL_USER", "ROLES", "MEMBER", "ADMIN", "redact_url",
+__all__ = ["open_store", "inspect_store", "Backend", "StoreUnavailable", "LOCAL_USER", "ROLES", "MEMBER", "ADMIN", "redact_url",
            "is_postgres", "forget_open_stores"]
 
 _open: dict[str, Backend] = {}
@@ -37,7 +37,17 @@ def open_store(url: str | None = None) -> Backend:
         return b
 
 
-def _make(url: str) -> Backend:
+def inspect_store(url: str | None = None) -> Backend:
+    """A backend for `url` that applies no migration when it opens (`headroom doctor` reports them); not shared:
+    close it when done."""
+    if url is None:
+        from .. import config
+
+        url = config.get("store") or ""
+    return _make(str(url).strip(), migrate=False, timeout=3.0)
+
+
+def _make(url: str, *, migrate: bool = True, timeout: float = 10.0) -> Backend:
     from ..errors import HeadroomError, UsageError
 
     if not url:
@@ -61,7 +71,7 @@ def _make(url: str) -> Backend:
         except ImportError as e:
             raise HeadroomError(f"a PostgreSQL store needs psycopg ({e.name} is not installed)",
                                 hint="pip install 'headroom-proxy[team]'") from None
-        return PostgresBackend(url)
+        return PostgresBackend(url, migrate=migrate, timeout=timeout)
     raise UsageError(f"store {redact_url(url)!r} is not a store URL",
                      hint="leave it empty for the files in your user dirs, or use postgresql://USER@HOST/DB")
 
