@@ -30,6 +30,7 @@ class SqliteBackend(Backend):
         """`store_options` (tests): the Store's `ttl`, `max_bytes`, `clock` (only with a `root`)."""
         self.root, self.url = root, url
         self._options = store_options
+        self._ping_ledger: ledger_mod.Ledger | None = None
         self._stores: dict[Path, ccr_store.Store] = {}
         self._tokens: dict[Path, SqliteTokens] = {}
         self._lock = threading.Lock()
@@ -82,8 +83,14 @@ class SqliteBackend(Backend):
     def ping(self) -> None:
         try:
             self._store().ping()
-            with self.ledger() as lg:
-                lg.ping()
+            path = self.ledger_path()
+            with self._lock:  # one ledger connection for every ping (a balancer pings about once a second)
+                lg = self._ping_ledger
+                if lg is None or lg.path != path:
+                    if lg is not None:
+                        lg.close()
+                    lg = self._ping_ledger = ledger_mod.Ledger(path)
+            lg.ping()
         except (OSError, sqlite3.Error) as e:
             raise StoreUnavailable(f"the store's files cannot be used: {e}",
                                    hint="check the directories' permissions and free space (`headroom doctor`)") \
@@ -112,6 +119,9 @@ class SqliteBackend(Backend):
             for t in self._tokens.values():
                 t.close()
             self._tokens.clear()
+            if self._ping_ledger is not None:
+                self._ping_ledger.close()
+                self._ping_ledger = None
 
 
 class SqliteTokens:
