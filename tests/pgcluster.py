@@ -59,7 +59,8 @@ class PgServer:
                        capture_output=True, timeout=60)
 
 
-def start_server() -> PgServer:
+def start_server(*, durable: bool = False) -> PgServer:
+    """`durable`: fsync on, as a real server runs (benchmarks); off for tests, whose durability is not tested."""
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; `apt-get install postgresql` "
@@ -75,8 +76,9 @@ def start_server() -> PgServer:
     if r.returncode != 0:
         raise RuntimeError(f"initdb failed: {r.stderr[-2000:]}")
     subprocess.run(server.cmd("mkdir", "-p", str(sock)), check=True)
-    # Loopback only; fsync off: a test cluster's durability is not under test (the benchmarks keep it on).
-    opts = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {sock} -c fsync=off -c max_connections=200"
+    opts = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {sock} -c max_connections=200"
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off"
     r = subprocess.run(server.cmd(pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "server.log"), "-w",
                                   "-t", "60", "start"), capture_output=True, text=True, timeout=120)
     if r.returncode != 0:

@@ -31,6 +31,10 @@ class FakeRequest:
         self.raw_path = path + (f"?{query}" if query else "")
         self.content_length = content_length
         self.transport = None
+        self.state: dict = {}  # an aiohttp request is also a mapping (request[key]: per-request state)
+
+    def get(self, key, default=None):
+        return self.state.get(key, default)
 
     async def read(self) -> bytes:
         return self._body

@@ -95,6 +95,19 @@ class _ScratchStore:
         return None
 
 
+class _UserOriginals:
+    """The request's user's originals, opened on the engine's first lossy cut only (most requests cut nothing, and
+    finding the store costs more than a request that passes through)."""
+
+    def __init__(self, settings: ProxySettings, user: str):
+        self._settings, self._user, self._store = settings, user, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._store is None:
+            self._store = self._settings.originals(self._user)
+        return getattr(self._store, name)
+
+
 def warm_up(stopping: Callable[[], bool] = lambda: False, settings: ProxySettings | None = None) -> None:
     """Load the engine before the first request needs it: imports, regexes and the store cost ~150 ms
     on a first compression otherwise. Runs on a worker thread at proxy start; never raises; skips what is
@@ -148,7 +161,7 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
         from ..compress.api import CompressConfig, compress_request
 
         cfg = CompressConfig(ratio=s.compress_ratio, marker_tool=s.marker_tool, marker_hint=s.marker_hint,
-                             protect_tools=s.protect_tools, ttl=s.cache_ttl, store=s.originals(rctx.user),
+                             protect_tools=s.protect_tools, ttl=s.cache_ttl, store=_UserOriginals(s, rctx.user),
                              documents=("off" if not s.compress_documents else
                                         "lossless" if s.retrieval == "off" else "retrievable"))
         res = compress_request(new, rctx.protocol, cfg)
