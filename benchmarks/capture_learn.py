@@ -100,6 +100,47 @@ SESSIONS = {
 }
 
 
+# A second scenario with other specifics for the same classes (to check `learn` against more than one script):
+# another wrong path (tests/unit/…), other missing programs (kustomize, tree), another misspelt option (git's own
+# wording), another directory mistake (node), the missing module through `-c`.
+VARIANT = {
+    "E": ("claude", [], lambda: _claude([
+        ("read", "tests/unit/test_pricing.py"), ("read", "tests/test_pricing.py"),
+        ("bash", "kustomize build deploy/k8s"), ("read", "deploy/k8s/service.yaml"),
+        ("bash", "tree deploy"), ("bash", "ls -R deploy"),
+        ("bash", "git status --shortt"), ("bash", "git status --short"),
+        ("bash", UNITTEST + " -v"), ("read", "orders/pricing.py"),
+    ])),
+    "F": ("codex", [], lambda: _codex_js([
+        "sed -n 1,30p tests/unit/test_pricing.py", "sed -n 1,30p tests/test_pricing.py",
+        "kustomize build deploy/k8s", "ls deploy/k8s",
+        "node test.js", ("node test.js", "web"),
+        'python3 -c "import billing.cli"', 'PYTHONPATH=lib python3 -c "import billing.cli"',
+        UNITTEST,
+    ])),
+    "G": ("claude", [], lambda: _claude([
+        ("bash", "head -20 tests/unit/test_pricing.py"), ("read", "tests/test_pricing.py"),
+        ('bash', 'python3 -c "import billing.cli"'), ('bash', 'PYTHONPATH=lib python3 -c "import billing.cli"'),
+        ("bash", "tree deploy"), ("bash", "ls -R deploy"),
+        ("bash", UNITTEST), ("bash", "node test.js"), ("bash", "cd web && node test.js"),
+    ])),
+}
+
+
+def expected_variant() -> dict:
+    return {
+        "lessons": {
+            "wrong path tests/unit -> tests": ["E", "F", "G"],
+            "missing tool kustomize -> read/list deploy/k8s": ["E", "F"],
+            "missing tool tree -> ls -R": ["E", "G"],
+            "wrong flag git status --shortt -> --short": ["E"],
+            "wrong directory node test.js -> web/": ["F", "G"],
+            "missing module billing -> PYTHONPATH=lib": ["F", "G"],
+        },
+        "uncorrected": {"unittest discover fails (real test failure)": ["E", "F", "G"]},
+    }
+
+
 def expected() -> dict:
     """The answer key: planted lesson → sessions that show it corrected; and the failures nothing corrects."""
     return {
@@ -119,7 +160,7 @@ def expected() -> dict:
 def run_session(label: str, out: Path, proj: Path, home: Path, timeout: float = 600) -> dict:
     from headroom_cli.testing.fake_provider import FakeProvider
 
-    agent, extra, make_steps = SESSIONS[label]
+    agent, extra, make_steps = {**SESSIONS, **VARIANT}[label]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAUDE_", "CODEX_", "HEADROOM_"))}
     env["PATH"] = os.pathsep.join(cs.AGENT_PATH + [env.get("PATH", "")])
@@ -163,18 +204,20 @@ def run_session(label: str, out: Path, proj: Path, home: Path, timeout: float = 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--only", default="A,B,C,D", help="sessions to record, in order (default all four)")
+    ap.add_argument("--only", default="", help="sessions to record, in order (default: all of the scenario)")
+    ap.add_argument("--variant", action="store_true", help="the second scenario (sessions E, F, G)")
     args = ap.parse_args(argv)
-    labels = [x.strip() for x in args.only.split(",") if x.strip()]
+    scenario = VARIANT if args.variant else SESSIONS
+    labels = [x.strip() for x in args.only.split(",") if x.strip()] or list(scenario)
     home = args.out / "home"
-    if set(labels) == set(SESSIONS) and home.exists():
+    if set(labels) == set(scenario) and home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True, "numStartups": 1}))
     proj = ws.build(args.out)
     for label in labels:
         print(json.dumps(run_session(label, args.out, proj, home), indent=1), flush=True)
-    (args.out / "expected.json").write_text(json.dumps(expected(), indent=1))
+    (args.out / "expected.json").write_text(json.dumps(expected_variant() if args.variant else expected(), indent=1))
     return 0
 
 

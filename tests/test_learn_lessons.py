@@ -241,6 +241,19 @@ def test_a_bad_option_named_by_the_error_despite_other_changes():
     assert got == [("flag_drop|pytest|--cov", "Don't pass `--cov` to `pytest` (`--cov` is not a valid option).")]
 
 
+def test_a_file_moved_up_a_folder_names_both_folders():
+    got = lessons(tool("Read", "File not found", True, file_path="/p/tests/unit/test_cart.py"),
+                  tool("Read", "import unittest", file_path="/p/tests/test_cart.py"))
+    assert got == [("path|tests/unit|tests", "Use `tests/…` paths, not `tests/unit/…` (`tests/unit` does not exist).")]
+
+
+def test_git_names_an_unknown_option_without_its_dashes():
+    got = lessons(sh("git status --shortt", "error: unknown option `shortt'\nusage: git status [<options>]", 129),
+                  sh("git status --short", " M a.py"))
+    assert got == [("flag_swap|git|--shortt|--short",
+                    "`git`: use `--short`, not `--shortt` (`--shortt` is not a valid option).")]
+
+
 def test_paths_spelled_differently_are_one_lesson(tmp_path):
     a = _session(tool("Read", "File not found", True, file_path="/p/src/orders/a.py"),
                  tool("Read", "x", file_path="/p/orders/a.py"), sid="a")

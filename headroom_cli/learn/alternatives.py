@@ -30,7 +30,11 @@ def path_rule(old: str, new: str, *, missing: bool = True) -> Lesson:
     n = 0  # common trailing components
     while n < min(len(fp), len(sp)) and fp[-1 - n] == sp[-1 - n]:
         n += 1
-    if n >= 2 or (n == 1 and len(fp) > 1 and len(sp) > 1):
+    if n >= 1 and len(fp) > n and len(sp) > n:  # both folders named: tests/unit/x.py → tests/x.py
+        o, nw = "/".join(fp[:len(fp) - n]), "/".join(sp[:len(sp) - n])
+        why = f" ({code(o)} does not exist)" if missing else ""
+        return "path", f"path|{o}|{nw}", f"Use {code(nw + '/…')} paths, not {code(o + '/…')}{why}."
+    if n >= 2:
         # keep one shared component so the rule names a folder: src/shop/… → shop/…
         o, nw = "/".join(fp[:len(fp) - n + 1]), "/".join(sp[:len(sp) - n + 1])
         if o != nw:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from .alternatives import found_elsewhere, path_rule, program_instead, similar_args, worked_around_tool
@@ -126,7 +127,8 @@ def _head(toks: list[str]) -> str:
 _BAD_OPTION_NAMED = re.compile(
     r"(?:unrecognized|unknown|invalid|unexpected|no such|illegal|bad)\s+(?:option|argument|flag)s?\b[:\s]*"
     r"['\"`]?(-{1,2}[A-Za-z0-9][\w-]*)|flag provided but not defined:\s*(-{1,2}[\w-]+)|"
-    r"unexpected argument '(-{1,2}[\w-]+)'|(?:invalid|illegal) option -- '?(\w)'?", re.I)
+    r"unexpected argument '(-{1,2}[\w-]+)'|(?:invalid|illegal) option -- '?(\w)'?|"
+    r"unknown (?:option|switch) [`'\"]([A-Za-z][\w-]*)'", re.I)
 
 
 def bad_option(output: str) -> str:
@@ -136,6 +138,8 @@ def bad_option(output: str) -> str:
         return ""
     if m.group(4):  # getopt: "invalid option -- 'z'"
         return "-" + m.group(4)
+    if m.group(5):  # git: "unknown option `shortt'" (the name without its dashes)
+        return ("-" if len(m.group(5)) == 1 else "--") + m.group(5)
     return next((g for g in m.groups() if g), "")
 
 
@@ -156,9 +160,10 @@ def _setting_lesson(f: ToolCall, s: ToolCall, err: str, project: str) -> tuple[s
         m = _NO_MODULE.search(f.output[:4000])
         if m:
             mod = (m.group(1) or m.group(2)).split(".")[0]
+            example = shlex.join(st)
             return "env", f"env|module:{mod}|{assign}", \
-                f"Set {code(assign)} to import {code(mod)} (e.g. {code(assign + ' ' + ' '.join(st))})." \
-                if len(" ".join(st)) <= 60 else f"Set {code(assign)} to import {code(mod)}."
+                f"Set {code(assign)} to import {code(mod)} (e.g. {code(assign + ' ' + example)})." \
+                if len(example) <= 60 else f"Set {code(assign)} to import {code(mod)}."
         return "env", f"env|{head}|{assign}", f"Run {code(head)} with {code(assign)}."
     if fd != sd and fe == se and sd and not sd.startswith(("/", "..")):
         if re.search(r"\bcd\b.*(?:No such file|not a directory|can't cd)", err, re.I):
