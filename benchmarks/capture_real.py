@@ -1,7 +1,7 @@
 """Capture the real command outputs behind `headroom_cli/corpus_real.py` (the classes the real-session captures
 of issue 13 lost on), from the two capture workspaces: benchmarks/scenario_repo.py (this repository cloned at a
-fixed commit, a C library built with `make -k`) and benchmarks/scenario_workspace.py (vendored click with a
-mechanical commit).
+fixed commit, a C library built with `make -k`, `npm ls` of the Node packages installed on this machine) and
+benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log).
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -34,7 +35,11 @@ def captures(scratch: Path) -> dict[str, str]:
         "git_log_patch": cm.run("git log -p -3 -- headroom_cli/compress/terminal.py", repo, env=env),
         "git_show_mechanical": cm.run("git show HEAD", click, env=env),
         "make_warnings": cm.run("make -k -C native", repo, env=env),
+        "incident_log": cm.run("cat logs/incident-2026-11-30.log", click, env=env),
     }
+    if shutil.which("npm") and Path(scenario_repo.NPM_PREFIX, "lib", "node_modules").is_dir():
+        # the agents installed on this machine (Node packages): a real dependency tree
+        out["npm_ls_tree"] = cm.run(f"npm ls -g --all --prefix {scenario_repo.NPM_PREFIX}", repo, env=env)
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
+import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_workspace as ws  # noqa: E402
 
@@ -131,9 +132,10 @@ def codex_code_steps() -> list[Step]:
         sysconfig.get_paths()["stdlib"], "{stdlib}")) for step in codex_steps()]
 
 
-def repo_steps(agent: str, model: bool) -> list[Step]:
-    """benchmarks/scenario_repo.py's session: the same shell commands for every agent (Claude Code's Bash, Codex's
-    exec_command, or Codex 0.171's JavaScript `exec` calling it); Claude Code also greps with its own Grep."""
+def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[Step]:
+    """The session of benchmarks/scenario_repo.py (or scenario_ops.py): the same shell commands for every agent
+    (Claude Code's Bash, Codex's exec_command, or Codex 0.171's JavaScript `exec` calling it); Claude Code reads
+    back an output it saved to a file, and in the repo scenario also greps with its own Grep."""
     def one(cmd: str) -> Step:
         def step(c: Ctx) -> tuple[str, str, Any]:
             full = cmd.replace("{py}", c.python)
@@ -144,17 +146,18 @@ def repo_steps(agent: str, model: bool) -> list[Step]:
             return "", "exec", "const r = await tools.exec_command({cmd: %s});\ntext(r.output);" % json.dumps(full)
         return step
 
-    steps = [one(cmd) for cmd in scenario_repo.commands("{py}")]
+    steps = [one(cmd) for cmd in scenario.commands("{py}")]
     if agent == "claude":
         # an output Claude Code saved to a file (over its inline limit) is read back, as the model does
         steps = [s for step in steps for s in (step, _persisted)]
+    if agent == "claude" and scenario is scenario_repo:
         steps.insert(14, lambda c: ("Searching with Grep.", "Grep",
                                    {"pattern": "def big_enough|SMALL_RESULT_TOKENS", "path": str(c.cwd),
                                     "output_mode": "content", "-n": True}))
     return steps
 
 
-SCENARIOS = ("click", "repo")
+SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -260,9 +263,10 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
         shutil.rmtree(run)
     home = run / "home"
     home.mkdir(parents=True)
-    proj = scenario_repo.build(run) if scenario == "repo" else ws.build(run)
+    mod = SCENARIOS[scenario]
+    proj = mod.build(run)
     if prompt is None:
-        prompt = scenario_repo.PROMPT if scenario == "repo" else PROMPT
+        prompt = PROMPT if mod is ws else mod.PROMPT
     env.update(HOME=str(home), HEADROOM_HOME=str(run / "headroom"), NO_COLOR="1")
     if agent == "claude":
         (home / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True, "numStartups": 1}))
@@ -272,8 +276,8 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     else:
         env["OPENAI_API_KEY"] = "sk-proj-fake-capture-key"
     ctx = Ctx(cwd=proj)
-    if steps is None and scenario == "repo":
-        steps = repo_steps(agent, "-m" in extra)
+    if steps is None and mod is not ws:
+        steps = repo_steps(agent, "-m" in extra, mod)
     if steps is None:
         steps = claude_steps() if agent == "claude" else codex_steps() if "-m" in extra else codex_code_steps()
     script = Scripted(agent, ctx, steps)
@@ -310,7 +314,7 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     protocol = "anthropic" if agent == "claude" else "openai_responses"
     (out / f"{name}.needles.json").write_text(json.dumps(
         {"protocol": protocol, "store": str(run / "headroom"),
-         "needles": scenario_repo.needles(proj) if scenario == "repo" else ws.needles()}, indent=1))
+         "needles": ws.needles() if mod is ws else mod.needles(proj)}, indent=1))
     return {"name": name, "exit": p.returncode, "seconds": round(elapsed, 1), "main_requests": len(main),
             "side_requests": len(side), "steps_answered": script.i, "calls": script.log,
             "jsonl": str(out / f"{name}.jsonl")}
@@ -322,9 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=["plain", "compressed", "both"], default="both")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--tag", default="")
-    ap.add_argument("--scenario", choices=SCENARIOS, default="click",
+    ap.add_argument("--scenario", choices=sorted(SCENARIOS), default="click",
                     help="click: benchmarks/scenario_workspace.py (the default); repo: benchmarks/scenario_repo.py, "
-                         "this repository's clone with other commands (git log -p, pytest -x, make, pip, npm ls)")
+                         "this repository's clone with other commands (git log -p, pytest -x, make, pip, npm ls); "
+                         "ops: benchmarks/scenario_ops.py, vendored rich with a rename commit, ps, dpkg, importtime")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "

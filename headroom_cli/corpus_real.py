@@ -2,8 +2,9 @@
 
 The outputs in `corpus_data/real/` come from `benchmarks/capture_real.py`: `git show` of a commit of this
 repository that adds functions and edits prose, `git log -p` over a file's history (a new file among them), `git
-show` of a mechanical commit (the same line added to every module, one behaviour change among them), and `make -k`
-of a C library whose units all warn the same way and one of which does not compile. Each is put in the request
+show` of a mechanical commit (the same line added to every module, one behaviour change among them), `make -k`
+of a C library whose units all warn the same way and one of which does not compile, an incident log whose events
+are a few kinds logged by many services at many levels, and `npm ls --all` (a dependency tree). Each is put in the request
 shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -60,7 +61,25 @@ def _make_warnings(W):
              "make -k of 36 C units: the same two warnings in each, one unused variable, one error", ["build", "real"])
 
 
-_ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings)
+def _incident_log(W):
+    out = capture("incident_log")
+    body = anthropic_request("What went wrong in last night's incident?", "cat logs/incident-2026-11-30.log", out,
+                             seed=45)
+    lines = out.splitlines()
+    return W("real_incident_log", "anthropic", body, [line_with(out, " ERROR "), lines[-1]],
+             "an incident log: 260 events of five kinds from six services at four levels, one ERROR", ["log", "real"])
+
+
+def _npm_ls_tree(W):
+    out = capture("npm_ls_tree")
+    body = codex_request("Which versions of the native pty modules do the installed agents pull in?",
+                         "npm ls -g --all", out, seed=46)
+    return W("real_npm_ls_tree", "openai_responses", body,
+             ["@lydell/node-pty@1.1.0", "node-pty@1.0.0", "@lydell/node-pty@1.2.0-beta.15", "@openai/codex@0.171.0"],
+             "npm ls --all of the agents installed on a machine: 590 lines, 6 packages at the top", ["tree", "real"])
+
+
+_ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

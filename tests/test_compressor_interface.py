@@ -20,7 +20,7 @@ from test_engine_helpers import FakeCompressor
 SAMPLES = {  # a block of each kind detection tells apart
     "build": S.pytest_log()[0], "jsonl": S.sre_jsonl()[0], "log": S.worker_log()[0], "json": S.records_json()[0],
     "search": S.grep_output()[0], "diff": S.git_diff()[0], "code": S.python_source()[0],
-    "table": S.kubectl_table()[0], "text": S.prose()[0],
+    "table": S.kubectl_table()[0], "tree": S.npm_tree()[0], "text": S.prose()[0],
 }
 
 

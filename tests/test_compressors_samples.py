@@ -232,6 +232,27 @@ def kubectl_table() -> tuple[str, list[str]]:
     return "\n".join(out) + "\n", [out[34]]
 
 
+def npm_tree() -> tuple[str, list[str]]:
+    """`npm ls --all`: 8 direct dependencies, each with a subtree three levels deep; one invalid version."""
+    out = ["shop-web@4.2.0 /home/dev/shop-web"]
+    tops = ["express", "react", "react-dom", "axios", "lodash", "zod", "vite", "typescript"]
+    for t, top in enumerate(tops):
+        last = t == len(tops) - 1
+        out.append(f"{'└' if last else '├'}─┬ {top}@{t + 1}.{t * 3 % 10}.{t * 7 % 13}")
+        bar = "  " if last else "│ "
+        for c in range(5):
+            cl = c == 4
+            out.append(f"{bar}{'└' if cl else '├'}─┬ {top}-dep{c}@0.{c}.{t}")
+            bar2 = bar + ("  " if cl else "│ ")
+            for g in range(4):
+                gl = g == 3
+                name = f"{top}-dep{c}-sub{g}@1.{g}.{c}"
+                if (t, c, g) == (3, 2, 1):
+                    name = "follow-redirects@1.15.2 invalid: \"^1.15.6\" from node_modules/axios"
+                out.append(f"{bar2}{'└' if gl else '├'}── {name}")
+    return "\n".join(out) + "\n", [out[0], "follow-redirects@1.15.2 invalid"]
+
+
 def prose() -> tuple[str, list[str]]:
     paras = []
     for p in range(30):

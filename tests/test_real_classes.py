@@ -1,5 +1,6 @@
 """The output classes real sessions lost on (issue 13): mechanical edits repeated over many hunks, long runs of
-added code in a diff, compiler logs whose units warn alike. Each test shows the cut on the real output of
+added code in a diff, compiler logs whose units warn alike, logs of a few kinds of event from many services,
+dependency trees. Each test shows the cut on the real output of
 `headroom_cli/corpus_real.py` (and that what the answer needs stays verbatim)."""
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import build, diff
+from headroom_cli.compress.compressors import build, diff, logs, tree
 from headroom_cli.corpus_real import capture
 
+import test_compressors_samples as S
 from test_compressors import file_hunks, line_maps
 
 
@@ -114,3 +116,71 @@ def test_through_the_router_the_classes_are_detected():
     assert router.detect(capture("make_warnings"), Context(tool_input="make -k")) == "build"
     assert router.detect(capture("git_show_mechanical"), Context(tool_input="git show HEAD")) == "diff"
     assert router.detect(capture("git_log_patch"), Context(tool_input="git log -p")) == "diff"
+
+
+def test_an_incident_log_is_served_one_line_per_kind_of_event_and_keeps_its_error():
+    out = capture("incident_log")
+    res = logs.compress(out, Context(tool_input="cat logs/incident-2026-11-30.log",
+                                     preceding_text="What went wrong in last night's incident?"))
+    assert res is not None
+    err = next(ln for ln in out.splitlines() if " ERROR " in ln)
+    assert err in res.text
+    kept = [ln for ln in res.text.splitlines() if ln[:4] == "2026"]
+    # five kinds of event (gc pause, heartbeat, cache hit ratio, retrying call, request): a few lines each (head,
+    # tail and the error's neighbours included)
+    for kind in ("gc pause", "heartbeat ok", "cache hit ratio", "retrying call", "request id="):
+        assert 1 <= sum(kind in ln for ln in kept) <= 6, kind
+    assert len(res.text) < 0.15 * len(out)
+
+
+def test_event_kinds_leave_out_the_time_level_and_component_only():
+    assert logs._event_kind("#-#-#T#:#:#.#Z INFO gateway gc pause ms=#") == "gc pause ms=#"
+    assert logs._event_kind("#-#-#T#:#:#.#Z DEBUG payments-api gc pause ms=#") == "gc pause ms=#"
+    # a different message is a different kind, whoever logged it
+    assert logs._event_kind("#-#-#T#:#:#.#Z INFO gateway disk #% full") != "gc pause ms=#"
+    # short lines keep what they have
+    assert logs._event_kind("#:#:# started") == "started"
+
+
+def test_warnings_of_a_kind_are_capped_but_each_distinct_warning_stays():
+    lines = []
+    for i in range(300):
+        lines.append(f"2026-12-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z INFO svc-{i % 7} request id={1000 + i} ok")
+        if i % 10 == 5:
+            lines.append(f"2026-12-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z WARN svc-{i % 7} slow request "
+                         f"id={1000 + i} ms={900 + i}")
+    lines.insert(400, "2026-12-01T10:06:40Z WARN billing disk 91% full on /var/lib/ledger")
+    text = "\n".join(lines) + "\n"
+    res = logs.compress(text, Context())
+    assert res is not None
+    assert "WARN billing disk 91% full on /var/lib/ledger" in res.text
+    assert sum("slow request" in ln for ln in res.text.splitlines()) <= 3
+
+
+def test_a_dependency_tree_keeps_its_top_levels_the_named_branches_and_its_problems():
+    out = capture("npm_ls_tree")
+    ctx = Context(tool_input="npm ls -g --all",
+                  preceding_text="Which versions of the native pty modules do the installed agents pull in?")
+    assert router.detect(out, ctx) == "tree"
+    res = tree.compress(out, ctx)
+    assert res is not None
+    for n in ("@lydell/node-pty@1.1.0", "node-pty@1.0.0", "@lydell/node-pty@1.2.0-beta.15", "@openai/codex@0.171.0",
+              "openclaw@"):
+        assert n in res.text
+    # every kept line is a line of the tree, in order
+    kept = [ln for ln in res.text.splitlines() if "[…" not in ln]
+    src = out.splitlines()
+    pos = [src.index(ln) for ln in kept]
+    assert pos == sorted(pos)
+    # the branch to a named line is kept: node-pty's parent is there
+    assert "├─┬ @google/gemini-cli@" in res.text
+    assert "UNMET OPTIONAL DEPENDENCY" not in res.text
+    assert len(res.text) < 0.35 * len(out)
+
+
+def test_a_tree_problem_deep_down_is_kept_with_its_branch():
+    text, needles = S.npm_tree()
+    res = tree.compress(text, Context(tool_input="npm ls --all"))
+    assert res is not None and all(n in res.text for n in needles)
+    assert "├─┬ axios@" in res.text and "axios-dep2@" in res.text  # the invalid package's branch
+    assert "express-dep0-sub0@" not in res.text  # a deep line nothing names

@@ -14,11 +14,11 @@ from . import markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import common, json_data
+from .compressors import common, json_data, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "5"
+VERSION = "6"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -28,7 +28,7 @@ _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
 # What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
-KINDS = ("json", "jsonl", "diff", "build", "search", "log", "table", "code", "text")
+KINDS = ("json", "jsonl", "diff", "build", "search", "log", "table", "tree", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
@@ -176,7 +176,7 @@ def _count_upto(lines: list[str], rx: re.Pattern, cap: int) -> int:
 
 
 def detect(text: str, ctx: Context | None = None) -> str:
-    """The block's kind: json, jsonl, diff, build, search, log, table, code, text (or "empty")."""
+    """The block's kind: json, jsonl, diff, build, search, log, table, tree, code, text (or "empty")."""
     return _detect(text, ctx or Context())[0]
 
 
@@ -217,6 +217,8 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "build"
     if len(lines) >= 3 and _TABLE_HEAD.match(lines[0].rstrip("\r")):
         return "table"
+    if nl >= 8 and tree.share(lines) >= 0.6:
+        return "tree"
     search_share = _share(lines, _SEARCH_LINE)
     if search_share >= (0.3 if hint == "search" else 0.6):
         return "search"

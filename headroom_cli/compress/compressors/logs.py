@@ -2,7 +2,9 @@
 
 Errors/FATAL/exceptions, lines matching the context terms, the first and last lines and summary
 lines are kept verbatim; the remaining lines are grouped by template (numbers, ids, timestamps
-normalised) and each template keeps its first occurrence while the budget lasts. Runs of dropped
+normalised) and each template keeps its first occurrence while the budget lasts — one template per
+kind of event (`_event_kind`: the message without the time, level and component), so the same event
+logged by many services at many levels is shown once. Runs of dropped
 lines become one in-place marker; the block ends with one marker carrying the retrieval key.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ _CONT = re.compile(
 _SUMMARY = re.compile(r"(?i)^\W*(?:summary|total|results?|completed|finished|done|exit(?:ed)? (?:code|status)|"
                       r"shutting down|stopped)\b")
 _TRACE_CAP = 120  # lines of one stack trace kept
+_SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
 _HEAD, _TAIL = 2, 3
 
@@ -71,6 +74,28 @@ def _logfmt_templates(items: list[str], joined: str) -> list[str]:
     if len(parts) != len(items):  # (cannot happen: no substitution touches a line break)
         return templates(items, joined)
     return templates(parts, t)
+
+
+# The kind of event a log line reports, coarser than its template: its timestamp, its level and the component
+# that logged it are left out (`<time> <LEVEL> <component> <message>`, the shape of most application logs,
+# journald's `<time> <host> <unit>[pid]: <message>` too), so "gc pause ms=#" is one kind whichever of six
+# services logged it at whichever level. The budget serves one line per kind (warnings: _SAME_WARN_CAP);
+# the other lines of a kind are one retrieval away. Errors are not served by kind: each error template stays.
+_STAMPISH = re.compile(r"[\W#_]*(?:[TZ][\W#_]*)*")
+_LEVEL_TOKENS = frozenset(
+    "trace debug info notice warn warning error err fatal critical crit severe i w e d f".split())
+
+
+def _event_kind(t: str) -> str:
+    toks = t.split()
+    k = 0
+    while k < len(toks) and _STAMPISH.fullmatch(toks[k]):
+        k += 1
+    if k < len(toks) and toks[k].strip("[]():<>").lower() in _LEVEL_TOKENS:
+        k += 1
+    if len(toks) - k >= 3:
+        k += 1  # the component (a service, a logger, a host): the message follows it
+    return " ".join(toks[k:])
 
 
 def _looks_jsonl(items: list[str]) -> bool:
@@ -153,6 +178,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         tpl = _logfmt_templates(items, joined)
     else:
         tpl = templates(items, joined)
+    plain = not jsonl  # text and logfmt lines: their event kinds serve the budget
     starts = line_starts(items)
     lower = joined.lower()
     if jsonl:
@@ -213,10 +239,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # 2. budget: warnings, then one representative per template (most frequent first)
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = (sum(map(len, select(items, keep))) + 3) // 4 + sum(keep)
+    kinds: dict[str, str] = {}  # template -> its event kind (not JSON lines)
+    kind_of = (lambda t: kinds[t] if t in kinds else kinds.setdefault(t, _event_kind(t))) if plain else None
+    warned: Counter = Counter()
     for k in warn:
         if used >= budget:
             break
         if not keep[k]:
+            if kind_of is not None:
+                kd = kind_of(tpl[k])
+                if warned[kd] >= _SAME_WARN_CAP:
+                    continue
+                warned[kd] += 1
             keep[k] = True
             used += estimate_tokens(items[k], coarse=True) + 1
     drop_idx = [k for k in rng if not keep[k]]
@@ -233,11 +267,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         order = sorted(first, key=lambda t: (-best.get(t, 0.0), -count[t], first[t]))
     else:
         order = sorted(first, key=lambda t: (-count[t], first[t]))
+    served = {kind_of(t) for t in kept_tpl} if kind_of is not None else set()
     for t in order:
         if used >= budget:
             break
         if t in kept_tpl:
             continue
+        if kind_of is not None:
+            kd = kind_of(t)
+            if kd in served:
+                continue  # a line of this kind is shown already
+            served.add(kd)
         k = first[t]
         keep[k] = True
         kept_tpl.add(t)
@@ -251,7 +291,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
     # 3. render: note runs whose lines all repeat a kept template
-    out, dropped, clipped = render(lines, keep, gap_note="similar", gap_members=[t in kept_tpl for t in tpl])
+    similar = [t in kept_tpl or (kind_of is not None and kind_of(t) in served) for t in tpl]
+    out, dropped, clipped = render(lines, keep, gap_note="similar", gap_members=similar)
     if not dropped and not clipped:
         return None
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"

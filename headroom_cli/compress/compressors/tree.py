@@ -1,0 +1,104 @@
+"""Trees drawn with connectors (`npm ls`, `pnpm ls`, `cargo tree`, `pipdeptree`, `tree`, `mvn dependency:tree`):
+keep the top of the tree, the branches the request names and the lines that report a problem.
+
+A line's depth is where its name starts (the width of its `│ ├── ` prefix). Kept: the roots and the two levels
+under them (what was installed or listed directly, and what that pulls in first), every line the request's
+terms name with the branch that leads to it, and lines that report a problem (`UNMET DEPENDENCY`, `invalid`,
+`missing`, `extraneous`, errors); deeper lines and optional packages the platform did not install go, each run
+as one in-place marker at its depth. With a generous ratio a third level is kept too.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import markers
+from ..base import Context, Result
+from .common import (ERROR_RE, MATCH_CAP, Lines, block_key, clip, finish, keep_ratio, line_starts, regex_lines,
+                     selective_regex)
+
+name = "tree"
+kinds = ("tree",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
+
+# A tree line's prefix: connectors and the bars and blanks that lead to them (box drawing or ASCII `|--`, `` `-- ``,
+# `+-`, `\-` as Maven and cargo print them).
+PREFIX = re.compile(r"(?:[│┃|]\s{1,3}|\s{2,4})*(?:[├└┣┗]─*[┬─]?\s?|[|`+\\]-+\s?)")
+_PROBLEM = re.compile(r"\b(?:UNMET (?!OPTIONAL)|invalid|missing|extraneous|ELSPROBLEMS|peer dep)", re.I)
+_OPTIONAL_UNMET = "UNMET OPTIONAL DEPENDENCY"
+_LEVELS = 2  # levels under the roots always kept
+
+
+def share(lines: list[str]) -> float:
+    """Share of `lines` that are tree lines (for detection)."""
+    if not lines:
+        return 0.0
+    m = PREFIX.match
+    return sum(1 for ln in lines if m(ln) is not None and m(ln).end() < len(ln)) / len(lines)
+
+
+def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
+    lines = Lines(text)
+    items = lines.items
+    n = len(items)
+    if n < 20:
+        return None
+    m = PREFIX.match
+    depth = [0] * n  # the column where the entry's name starts (0: a root, or a line outside the tree)
+    for i, s in enumerate(items):
+        p = m(s[:MATCH_CAP])
+        depth[i] = p.end() if p is not None else 0
+    cols = sorted({d for d in depth if d})
+    if len(cols) < 2:
+        return None
+    levels = _LEVELS + (1 if keep_ratio(ctx) >= 0.6 else 0)
+    shallow = set(cols[:levels])
+    joined = text[:-1] if lines.trailing else text
+    tr = selective_regex(ctx, joined, n)
+    hit = regex_lines(tr, joined, line_starts(items), joined.lower()) if tr is not None else [False] * n
+    keep = [False] * n
+    for i, s in enumerate(items):
+        d = depth[i]
+        if d == 0 or hit[i] or _PROBLEM.search(s[:MATCH_CAP]) or ERROR_RE.search(s[:MATCH_CAP]):
+            keep[i] = True
+            if d:
+                _ancestors(depth, keep, i)
+        elif d in shallow and _OPTIONAL_UNMET not in s:
+            keep[i] = True
+    if all(keep):
+        return None
+    out: list[str] = []
+    dropped = 0
+    i = 0
+    while i < n:
+        if keep[i]:
+            out.append(clip(items[i])[0])
+            i += 1
+            continue
+        j = i
+        while j < n and not keep[j]:
+            j += 1
+        cnt = j - i
+        dropped += cnt
+        if cnt == 1 and len(items[i]) <= 30:
+            out.append(items[i])
+            dropped -= 1
+        else:
+            # the marker sits at the depth of the first line it stands for, under the same bars
+            lead = items[i][:depth[i]]
+            lead = re.sub(r"[├└┣┗┬─`+\\-]", " ", lead)
+            word = "lines" if cnt != 1 else "line"
+            out.append(lines.marker_line(lead + markers.gap(f"{cnt} {word}")))
+        i = j
+    if not dropped:
+        return None
+    return Result(finish(lines, out, f"{dropped} of {n} lines", block_key(text, key), ctx), True, name, "tree")
+
+
+def _ancestors(depth: list[int], keep: list[bool], i: int) -> None:
+    """Keep the branch leading to line `i`: each nearest earlier line of a smaller depth, up to a root."""
+    d = depth[i]
+    k = i - 1
+    while k >= 0 and d > 0:
+        if depth[k] < d:
+            keep[k] = True
+            d = depth[k]
+        k -= 1
