@@ -109,6 +109,16 @@ def test_sigterm_to_the_parent_is_forwarded_and_handlers_restored(tmp_path):
 
 
 def test_sigint_is_ignored_by_the_parent_while_the_child_runs(tmp_path):
+    # A background job inherits SIGINT ignored (`cmd &` in a script): start from Python's own handler, so the
+    # kill below would really raise if the parent did not ignore it, and the restore is checked against it.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _sigint_ignored_while_child_runs(tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
+def _sigint_ignored_while_child_runs(tmp_path):
     ready = tmp_path / "ready"
     code = f"""
         import pathlib, time
