@@ -86,7 +86,9 @@ def test_original_stored_by_one_proxy_is_retrieved_through_another(pg_url):
         rows = conn.execute("SELECT session_id, path, status, retrievals, user_name, tokens_before > tokens_after "
                             "FROM headroom.requests ORDER BY id").fetchall()
         stored = conn.execute("SELECT owner, size FROM headroom.originals WHERE key = %s", (keys[0],)).fetchall()
+        spans = conn.execute("SELECT session_id, started < ended FROM headroom.sessions ORDER BY started").fetchall()
     assert len(rows) == 2 and rows[0][0] != rows[1][0]  # one row per proxy process, each its own session
     assert [r[1:5] for r in rows] == [("/v1/messages", 200, 0, "local"), ("/v1/messages", 200, 1, "local")]
     assert rows[0][5] is True  # A's row records the compression
     assert stored == [("local", len(LOG.encode("utf-8", "surrogatepass")))]
+    assert [sid for sid, _ in spans] == [r[0] for r in rows] and all(ok for _, ok in spans)  # each run's span

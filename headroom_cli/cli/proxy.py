@@ -179,7 +179,8 @@ def run_foreground(settings) -> int:
             try:
                 from ..stats import registry
 
-                registry.unregister(settings.session_id)
+                with settings.backend().ledger() as lg:
+                    registry.unregister(settings.session_id, ledger=lg)
             except Exception:
                 pass
         try:
@@ -216,7 +217,9 @@ def _register(settings, url: str) -> bool:
     try:
         from ..stats import registry
 
-        registry.register(settings.session_id, pid=os.getpid(), port=settings.port, agent=settings.agent, url=url)
+        with settings.backend().ledger() as lg:
+            registry.register(settings.session_id, pid=os.getpid(), port=settings.port, agent=settings.agent,
+                              url=url, ledger=lg)
         return True
     except Exception:
         return False

@@ -271,8 +271,9 @@ class WrapRun:
         from ..stats import registry
 
         try:
-            registry.register(self.session_id, pid=os.getpid(), port=self.settings.port,
-                              agent=self.settings.agent, url=self.proxy_url)
+            with self.settings.backend().ledger() as lg:  # the span goes where the rows go (`--store`)
+                registry.register(self.session_id, pid=os.getpid(), port=self.settings.port,
+                                  agent=self.settings.agent, url=self.proxy_url, ledger=lg)
             self.registered = True
         except Exception:
             pass  # the dashboard is a nicety; never fail a run over it
@@ -333,7 +334,8 @@ class WrapRun:
             try:
                 from ..stats import registry
 
-                registry.unregister(self.session_id)
+                with self.settings.backend().ledger() as lg:
+                    registry.unregister(self.session_id, ledger=lg)
             except Exception as e:
                 problems.append(f"registry: {e}")
         if self.journal is not None:

@@ -35,8 +35,9 @@ def create_time(pid: int) -> float | None:
         return None
 
 
-def register(session_id: str, *, pid: int, port: int, agent: str, url: str, **extra) -> Path:
-    """Announce a running session; returns the file written (remove it with `unregister`)."""
+def register(session_id: str, *, pid: int, port: int, agent: str, url: str, ledger=None, **extra) -> Path:
+    """Announce a running session; returns the file written (remove it with `unregister`). `ledger`: where its
+    span is noted (the proxy's store's ledger; default: the user data dir's)."""
     from .. import config
 
     config.ensure_dir(sessions_dir())
@@ -48,11 +49,11 @@ def register(session_id: str, *, pid: int, port: int, agent: str, url: str, **ex
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(entry, out)
     os.replace(tmp, f)  # atomic: readers never see half a file
-    _note_span(session_id, agent=agent, started=entry["started"])
+    _note_span(session_id, ledger, agent=agent, started=entry["started"])
     return f
 
 
-def unregister(session_id: str) -> None:
+def unregister(session_id: str, ledger=None) -> None:
     """The session ended: drop its entry, and note its span (start, end) in the ledger's history."""
     f = _file(session_id)
     try:
@@ -64,14 +65,14 @@ def unregister(session_id: str) -> None:
     except FileNotFoundError:
         pass
     started = entry.get("started") if isinstance(entry, dict) else None
-    _note_span(session_id, started=started, ended=time.time())
+    _note_span(session_id, ledger, started=started, ended=time.time())
 
 
-def _note_span(session_id: str, **span) -> None:
+def _note_span(session_id: str, ledger=None, **span) -> None:
     try:
-        from .ledger import Ledger
+        from .ledger import using
 
-        with Ledger() as lg:
+        with using(ledger) as lg:
             lg.note_session(session_id, **span)
     except Exception:  # history is a nicety: starting or ending a run never fails over it
         pass

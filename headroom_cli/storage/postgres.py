@@ -139,17 +139,22 @@ class PostgresBackend(Backend):
         except UNAVAILABLE as e:
             raise self._unavailable(e) from None
 
+    # How long an operation waits for a pooled connection: a request on the hot path must not hang for the whole
+    # connect timeout while the database is down (the proxy forwards the request uncompressed instead).
+    WAIT = 3.0
+
     def run(self, fn: Callable[[psycopg.Connection], Any]) -> Any:
         """`fn(conn)` on a pooled connection, once more on a fresh one when the first had died (a restarted
         database leaves the pool's idle connections broken). Only for idempotent work."""
+        wait = min(self.timeout, self.WAIT)
         try:
-            with self.pool.connection() as conn:
+            with self.pool.connection(timeout=wait) as conn:
                 return fn(conn)
         except psycopg.OperationalError:
             self.pool.check()  # drop the broken idle connections
         except PoolTimeout as e:
             raise self._unavailable(e) from None
-        with self.connection() as conn:
+        with self.connection(timeout=wait) as conn:
             try:
                 return fn(conn)
             except psycopg.OperationalError as e:
@@ -215,9 +220,14 @@ class PostgresBackend(Backend):
 
 
 def _configure(conn: psycopg.Connection) -> None:
-    """Every new pooled connection: headroom's schema first, and no statement waits for ever."""
+    """Every new pooled connection: headroom's schema first, no statement waits for ever, and commits do not wait
+    for the WAL flush. That is the SQLite store's trade-off (synchronous=NORMAL, ccr/store.py): a commit is visible
+    to every instance at once and survives any client's death; only a crash of the database server itself can lose
+    its last fraction of a second of commits (never corrupt it). A put waits for no fsync on the request path.
+    What must outlive a server crash (a new gateway token) commits synchronously."""
     conn.execute(f"SET search_path TO {SCHEMA}, public")
     conn.execute("SET statement_timeout = '30s'")
+    conn.execute("SET synchronous_commit = off")
 
 
 # -- originals -----------------------------------------------------------------------------------------------------
@@ -452,8 +462,10 @@ class PgTokens:
         h = token_text(token_hash)
         with self.backend.connection() as conn:
             try:
-                row = conn.execute("INSERT INTO tokens (user_name, role, token_hash, created) "
-                                   "VALUES (%s, %s, %s, %s) RETURNING id", (user, role, h, time.time())).fetchone()
+                with conn.transaction():
+                    conn.execute("SET LOCAL synchronous_commit = on")
+                    row = conn.execute("INSERT INTO tokens (user_name, role, token_hash, created) "
+                                       "VALUES (%s, %s, %s, %s) RETURNING id", (user, role, h, time.time())).fetchone()
             except psycopg.errors.UniqueViolation:
                 from ..errors import UsageError
 
