@@ -231,3 +231,40 @@ def test_migrations_twice_and_ping(make_backend):
     assert again.migrate() == [] and again.originals().get(key_for("x")) == "x"
     b.ping()
 
+
+
+def test_one_request_storing_the_same_original_twice(backend):
+    """Two identical tool results in one request: one put_many with the same key twice (PostgreSQL refuses to
+    upsert a row twice in one statement unless the batch is deduplicated)."""
+    o = backend.originals("alice")
+    keys = o.put_many([("same block\n" * 100, None, {"tool": "Bash"}), ("same block\n" * 100, None, {"tool": "Read"})])
+    assert keys[0] == keys[1] and o.get(keys[0]) == "same block\n" * 100
+    assert len(o.list()) == 1
+
+
+def test_a_sqlite_store_url_keeps_every_file_in_its_directory(tmp_path):
+    from headroom_cli.storage import forget_open_stores, open_store
+
+    try:
+        b = open_store(f"sqlite://{tmp_path / 'team'}")
+        b.originals("alice").put("in the directory")
+        with b.ledger() as lg:
+            lg.record(rec())
+        b.tokens.add("alice", MEMBER, "h")
+        assert {p.name for p in (tmp_path / "team").iterdir()} >= {"originals.sqlite3", "ledger.db", "tokens.sqlite3"}
+    finally:
+        forget_open_stores()
+
+
+def test_expired_originals_are_deleted_not_only_hidden(make_backend, clock):
+    b = make_backend(ttl=60, max_bytes=10_000)
+    idle = b.originals("idle-user")
+    idle.put("x" * 4_000)
+    clock.t += 61
+    active = b.originals("active-user")
+    for i in range(5):  # the active user's puts run the sweeps: the idle user's expired row goes too
+        clock.t += 1
+        active.put(f"{i}" * 3_000)
+    assert idle.stats()["entries"] == 0
+    clock.t -= 100  # back before it expired: a row that was only hidden would show again
+    assert idle.get(key_for("x" * 4_000)) is None

@@ -321,15 +321,15 @@ class PgOriginals:
     LOW_WATER = 0.9  # evicting down to 90 % of the cap leaves room, so the next puts need no eviction scan
 
     def _enforce_cap(self, owner: str) -> None:
-        """In SQL, in one transaction: drop the owner's expired originals; over the cap, their oldest until the
-        rest fits under LOW_WATER × max_bytes (keep the newest whose running total fits); learn the exact total."""
+        """In SQL, in one transaction: drop expired originals; over the cap, the owner's oldest until the rest
+        fits under LOW_WATER × max_bytes (keep the newest whose running total fits); learn the owner's exact total."""
         now = self.clock()
         keep = int(self.max_bytes * self.LOW_WATER)
 
         def enforce(conn) -> int:
             with conn.transaction():
-                conn.execute("DELETE FROM originals WHERE owner = %s AND expires IS NOT NULL AND expires <= %s",
-                             (owner, now))
+                # every owner's expired rows (an owner who stopped sending leaves no live rows behind either)
+                conn.execute("DELETE FROM originals WHERE expires IS NOT NULL AND expires <= %s", (now,))
                 total = int(conn.execute("SELECT COALESCE(sum(size), 0) FROM originals WHERE owner = %s",
                                          (owner,)).fetchone()[0])
                 if total <= self.max_bytes:
