@@ -36,6 +36,10 @@ MCP_SERVER_NAME = "headroom"
 PROXY_SECRET_ENV = "HEADROOM_PROXY_SECRET"
 # Who owns what a request stores when no gateway user sent it: every single-user path (storage/).
 LOCAL_USER = "local"
+# A team gateway's user token in a header (agents with custom headers; headroom_cli/gateway/tokens.py), and the
+# variable `wrap --gateway` reads it from.
+GATEWAY_TOKEN_HEADER = "X-Headroom-Token"
+GATEWAY_TOKEN_ENV = "HEADROOM_GATEWAY_TOKEN"
 
 
 class Rule(NamedTuple):
@@ -160,6 +164,16 @@ SETTINGS: dict[str, Setting] = {
                 example="postgresql://headroom@db.example/headroom"),
         Setting("log_level", "HEADROOM_LOG_LEVEL", "WARNING", "Log level of headroom's own log."),
         Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", bool),
+        # A team gateway (README "A team gateway"): `headroom proxy` in gateway mode, and `wrap --gateway`.
+        Setting("gateway_auth", "HEADROOM_GATEWAY_AUTH", False,
+                "Gateway mode: every request needs a user's token (on by itself beyond loopback).", bool,
+                "--gateway-auth"),
+        Setting("allow_hosts", "HEADROOM_ALLOW_HOSTS", "",
+                "Gateway mode: comma-separated host names the gateway answers to (its Host check).",
+                flag="--allow-host", example="gw.example"),
+        Setting("gateway_token", GATEWAY_TOKEN_ENV, None,
+                "`wrap --gateway`: your gateway token (from `headroom team add`).", flag="--token",
+                example="hrt_…"),
     ]
 }
 

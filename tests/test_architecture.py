@@ -55,6 +55,8 @@ def test_the_contracts_hold():
     ("headroom_cli.compress.memo", "import headroom_cli.compress.pipeline", "cycles"),
     ("headroom_cli.compress.api", "import headroom_cli.integrations.savings", "integrations"),
     ("headroom_cli.proxy.app", "import langchain_core", "integrations"),
+    ("headroom_cli.gateway.auth", "import headroom_cli.proxy.settings", "gateway"),
+    ("headroom_cli.gateway.tokens", "from aiohttp import web as _planted", "gateway"),
 ])
 def test_a_planted_violation_breaks_its_contract(tmp_path, module, line, contract):
     r = lint(planted(tmp_path, module, line))

@@ -95,11 +95,14 @@ def test_port_in_use_is_a_clear_error():
     assert "already in use" in r.stderr and "hint" in r.stderr
 
 
-def test_non_loopback_bind_warns():
-    p, url, lines = start_proxy("--host", "0.0.0.0", "--port", "0")
-    code, err = stop(p)
-    assert code == 0
-    assert "warning" in "".join(lines) and "0.0.0.0" in "".join(lines)
+def test_non_loopback_bind_without_users_refuses_to_start():
+    """Issue 20: a bind beyond loopback is a team gateway, which needs users' tokens (it used to warn and serve)."""
+    r = subprocess.run([sys.executable, "-m", "headroom_cli", "proxy", "--host", "0.0.0.0", "--port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    said = " ".join(r.stderr.split())  # rich wraps the message at the terminal's width
+    assert "without user authentication" in said and "headroom team add" in said
+    assert "headroom proxy ▸" not in r.stderr  # it never served
 
 
 @pytest.mark.parametrize("args,needle", [

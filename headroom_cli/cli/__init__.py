@@ -13,7 +13,7 @@ import sys
 
 # Order here is the order in `headroom --help`.
 COMMAND_MODULES = [
-    "wrap", "proxy", "stats", "dashboard", "statusline", "retrieve", "cache", "learn", "mcp",
+    "wrap", "proxy", "team", "stats", "dashboard", "statusline", "retrieve", "cache", "learn", "mcp",
     "perf", "doctor", "completions", "alias", "engine",
 ]
 

@@ -25,7 +25,15 @@ def register(app: typer.Typer) -> None:
     @app.command("proxy", help=HELP)
     def proxy(
         host: Optional[str] = typer.Option(None, "--host", help="Address to bind (env HEADROOM_HOST; default 127.0.0.1). "
-                                           "Anything but loopback exposes the proxy to the network."),
+                                           "Anything but loopback makes it a team gateway: every request needs "
+                                           "a user's token (`headroom team add`)."),
+        gateway_auth: Optional[bool] = typer.Option(None, "--gateway-auth", show_default=False,
+                                                    help="Team gateway on a loopback bind too (a load balancer on "
+                                                         "this machine): every request needs a user's token "
+                                                         "(env HEADROOM_GATEWAY_AUTH)."),
+        allow_host: list[str] = typer.Option([], "--allow-host", metavar="NAME",
+                                             help="Gateway: a host name it answers to (repeatable; config "
+                                                  "allow_hosts). Replaces the loopback Host check."),
         port: Optional[int] = typer.Option(None, "--port", "-p", help="Port (env HEADROOM_PORT; default 8787; 0: a free port)."),
         anthropic_upstream: AnthropicUpstream = None,
         openai_upstream: OpenaiUpstream = None,
@@ -62,7 +70,27 @@ def register(app: typer.Typer) -> None:
                                   openai_upstream=openai_upstream, gemini_upstream=gemini_upstream,
                                   retrieval=retrieval, flags=flags,
                                   compress_documents=compress_documents, drain_timeout=drain_timeout)
+        open_gateway_mode(settings, gateway_auth=gateway_auth, allow_host=allow_host)
         raise typer.Exit(run_foreground(settings))
+
+
+def open_gateway_mode(settings, *, gateway_auth=None, allow_host=()) -> None:
+    """Gateway mode (README "A team gateway") when the bind or `--gateway-auth` asks for it: the store's tokens
+    authenticate every request and `--allow-host` names replace the loopback Host check. A gateway without
+    user authentication is refused (a UsageError saying why); `--allow-host` on a local proxy is a mistake."""
+    from .. import config
+    from ..errors import UsageError
+    from ..gateway import serving
+
+    gateway_auth = gateway_auth if gateway_auth is not None else config.get("gateway_auth")
+    if not serving.is_gateway(settings.host, gateway_auth):
+        if allow_host:
+            raise UsageError("--allow-host applies to a team gateway only",
+                             hint="bind beyond loopback (--host 0.0.0.0) or add --gateway-auth; a local proxy "
+                                  "answers to loopback names only")
+        return
+    settings.gateway = serving.open_gateway(settings.backend(), host=settings.host, gateway_auth=gateway_auth)
+    settings.allowed_hosts = serving.host_names(allow_host or config.get("allow_hosts"))
 
 
 def build_settings(*, host=None, port=None, anthropic_upstream=None, openai_upstream=None, gemini_upstream=None,
@@ -125,7 +153,7 @@ def run_foreground(settings) -> int:
     from .exit import ExitStatus
 
     _setup_logging()
-    if settings.host not in _LOOPBACK:
+    if settings.gateway is None and settings.host not in _LOOPBACK:  # open_gateway_mode was not called
         output.warning(f"binding {settings.host} exposes the proxy, and the API keys passing through "
                        "it, to other machines on the network")
     backend = settings.backend()  # a shared store that cannot be reached stops here: StoreUnavailable, with a hint
@@ -158,8 +186,14 @@ def run_foreground(settings) -> int:
         output.echo(redact.text(f"headroom proxy ▸ {server.url} · anthropic → {settings.anthropic_upstream} · "
                                 f"openai → {settings.openai_upstream} · gemini → {settings.gemini_upstream} · "
                                 f"{mode} · session {settings.session_id} · Ctrl-C to stop"), err=True, flush=True)
-        output.echo(f"headroom proxy ▸ /mcp, /v1/retrieve and /stats need its secret (Authorization: Bearer …), "
-                    f"in {server.secret_file}", err=True, flush=True)
+        if settings.gateway is not None:
+            hosts = ", ".join(settings.allowed_hosts) or "any (no --allow-host)"
+            output.echo(f"headroom proxy ▸ team gateway: every request needs a user's token (/t/<token> in the "
+                        f"base URL or the X-Headroom-Token header) · answers to hosts: {hosts} · plain HTTP: "
+                        "terminate TLS at your load balancer", err=True, flush=True)
+        else:
+            output.echo(f"headroom proxy ▸ /mcp, /v1/retrieve and /stats need its secret (Authorization: Bearer …), "
+                        f"in {server.secret_file}", err=True, flush=True)
         if settings.store_url:
             output.echo(f"headroom proxy ▸ store: {backend.describe()}", err=True, flush=True)
         while not stop.wait(0.5):

@@ -56,6 +56,13 @@ def register(app: typer.Typer) -> None:
         dashboard: Optional[str] = typer.Option(None, "--dashboard", metavar="tmux",
                                                 help="Open the live dashboard in a tmux split."),
         no_mcp: bool = typer.Option(False, "--no-mcp", help="Do not register the headroom MCP server."),
+        gateway: Optional[str] = typer.Option(None, "--gateway", metavar="URL",
+                                              help="Send the agent straight to a team gateway (no local proxy), "
+                                                   "with your token."),
+        token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN",
+                                            help="Your gateway token for --gateway (better: env "
+                                                 "HEADROOM_GATEWAY_TOKEN or config gateway_token, off the "
+                                                 "command line)."),
     ):
         if list_:
             _print_list()
@@ -81,10 +88,17 @@ def register(app: typer.Typer) -> None:
         apply_output_ratio(flags)
         from ..launch.session import WrapOptions
 
+        if token is not None and gateway is None:
+            raise typer.BadParameter("--token goes with --gateway URL", param_hint="--token")
+        if gateway is not None and token is None:
+            from .. import config
+
+            token = config.get("gateway_token")
         opts = WrapOptions(agent=agent, user_args=list(ctx.args), port=port,
                            anthropic_upstream=anthropic_upstream, openai_upstream=openai_upstream,
                            gemini_upstream=gemini_upstream,
-                           dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=flags)
+                           dry_run=dry_run, mcp=False if no_mcp else None, dashboard=dashboard, proxy=flags,
+                           gateway=gateway, gateway_token=token)
         raise typer.Exit(run_wrap(opts))
 
 
@@ -106,7 +120,8 @@ def run_wrap(opts) -> int:
         _banner(run, plan)
         run.start()
         _notes(run.late_notes)
-        _preload_summary(run)
+        if run.gateway is None:  # through a gateway the summary needs no ledger
+            _preload_summary(run)
         code = run.wait()
     finally:
         problems = run.close()
@@ -137,6 +152,14 @@ def _preload_summary(run) -> None:
         preload()
 
     threading.Thread(target=both, name="headroom-summary-preload", daemon=True).start()
+
+
+def _gateway_line(run) -> str:
+    """What `--gateway` does, for the banner and the dry run (the token never shown)."""
+    how = ("your token in the X-Headroom-Token header" if run.gateway.header
+           else "your token in the base URL's path (/t/<token>)")
+    return (f"{run.opts.agent} via the team gateway {run.gateway.url} · {how} · no local proxy: the gateway "
+            "compresses and keeps the figures")
 
 
 def _mode(settings) -> str:
@@ -179,17 +202,25 @@ def _banner(run, plan) -> None:
     from ..launch.plan import mask_text
     from . import output
 
-    output.echo(f"headroom ▸ {run.opts.agent} via {run.proxy_url} · {_mode(run.settings)}", err=True)
-    output.echo(f"headroom ▸ upstream {mask_text(_upstream_line(plan))}", err=True)
+    if run.gateway is not None:
+        output.echo(f"headroom ▸ {mask_text(_gateway_line(run))}", err=True)
+    else:
+        output.echo(f"headroom ▸ {run.opts.agent} via {run.proxy_url} · {_mode(run.settings)}", err=True)
+        output.echo(f"headroom ▸ upstream {mask_text(_upstream_line(plan))}", err=True)
     for n in plan.banner_notes:
         output.echo(f"headroom ▸ {mask_text(n)}", err=True)
     output.flush(err=True)
 
 
 def _summary(run) -> None:
+    from . import output
+
+    if run.gateway is not None and not run.opts.dry_run:
+        output.echo(f"headroom · {run.opts.agent} went through the team gateway {run.gateway.url}: your figures "
+                    f"are there (`headroom team stats --gateway {run.gateway.url}`)", err=True)
+        return
     if run.opts.dry_run or run.settings is None:
         return
-    from . import output
 
     if run.proxy is not None and not run.proxy.served:
         # The agent was gone before the proxy served: nothing can be in the ledger. Said without the ledger and
@@ -227,8 +258,11 @@ def _print_dry_run(run, plan) -> None:
         echo(mask_text(shlex.join(plan.argv)))
         return
     echo(f"# headroom wrap {run.opts.agent} --dry-run (session {run.session_id})")
-    echo(f"# proxy {run.display_url} · {_mode(run.settings)}")
-    echo(f"# upstream {mask_text(_upstream_line(plan))}")
+    if run.gateway is not None:
+        echo(f"# {mask_text(_gateway_line(run))}")
+    else:
+        echo(f"# proxy {run.display_url} · {_mode(run.settings)}")
+        echo(f"# upstream {mask_text(_upstream_line(plan))}")
     for n in plan.banner_notes:
         echo(f"# {mask_text(n)}")
     echo("# environment changes:")

@@ -287,6 +287,11 @@ class Codex(Generic):
         for k in ("query_params", "http_headers", "env_http_headers"):  # e.g. Azure api-version
             if prov.get(k):
                 table[k] = prov[k]
+        if ctx.gateway is not None and ctx.gateway.header:
+            # `wrap --gateway`: Codex sends the token from its environment in X-Headroom-Token (never on argv).
+            table["env_http_headers"] = {**(table.get("env_http_headers") or {}),
+                                         config.GATEWAY_TOKEN_HEADER: config.GATEWAY_TOKEN_ENV}
+            draft.env[config.GATEWAY_TOKEN_ENV] = ctx.gateway.token
         if prov.get("requires_openai_auth") or (name == "openai" and self.chatgpt_login(ctx)):
             table["requires_openai_auth"] = True
         else:

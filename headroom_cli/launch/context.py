@@ -27,6 +27,19 @@ class Features:
     compressing: bool = False
 
 
+@dataclass(frozen=True)
+class GatewayAccess:
+    """`wrap --gateway`: the agent talks to a team gateway straight, no local proxy (launch/gateway.py)."""
+
+    url: str  # the gateway as given, without the token
+    token: str  # the user's gateway token (environment only, never argv, where the profile allows)
+    way: str  # "prefix" (the token in the base URL's path) or "header" (X-Headroom-Token)
+
+    @property
+    def header(self) -> bool:
+        return self.way == "header"
+
+
 @dataclass
 class Draft:
     """What a builder fills; `plan.py` merges it with its one rule."""
@@ -55,6 +68,7 @@ class BuildContext:
     journal: Journal | None = None  # None for --dry-run: nothing is written
     # The proxy's secret: in the agent's environment (config.PROXY_SECRET_ENV), never in its argv.
     proxy_secret: str = ""
+    gateway: GatewayAccess | None = None  # `wrap --gateway`: proxy_url is then the gateway's base URL for the agent
 
     @property
     def openai_base_url(self) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from .. import config
 from .builders import builder_for
 from .context import BuildContext, Draft, fill
+from .gateway import header_env as gateway_header_env
 from .shims import child_env
 from .upstream import Upstreams
 
@@ -29,7 +30,8 @@ COMMON_ENV_NOTES = {
     "HEADROOM_SESSION_ID": "this run's session: `headroom statusline` and the dashboard find it by this",
     "HEADROOM_PROXY_URL": "this run's proxy, for headroom commands the agent runs (status line, nested wrap)",
     "HEADROOM_WRAPPED": "the agents wrapped up the process chain: a shim named like the agent cannot wrap itself again",
-    "HEADROOM_PROXY_SECRET": "the proxy's secret for its own routes (`/mcp`), handed over here, never on a command line",
+    "HEADROOM_PROXY_SECRET": "the proxy's secret for its own routes (`/mcp`), handed over here, never on a command line "
+                             "(with `--gateway`: your gateway token, the bearer of the gateway's `/mcp`)",
 }
 
 
@@ -61,6 +63,7 @@ def build_plan(ctx: BuildContext, upstreams: Upstreams, *, dry_run: bool = False
     plain = bool(ctx.user_args) and ctx.user_args[0] in ctx.profile.plain_subcommands
     if not plain:
         builder.build(ctx, upstreams, draft)
+        draft.env.update(gateway_header_env(ctx))  # `wrap --gateway`, where the profile names a headers variable
     # Always visible to the child: the statusline and a nested wrap find their session with these.
     draft.env.setdefault("HEADROOM_SESSION_ID", ctx.session_id)
     draft.env.setdefault("HEADROOM_PROXY_URL", ctx.proxy_url)

@@ -113,6 +113,11 @@ class Profile:
     # agent's first-run onboarding talks to its provider directly, not through headroom, and `wrap` says so.
     setup_file: str = ""
     setup_home: Home | None = None
+    # `[gateway]`: how `wrap --gateway` hands the agent its user's token. "prefix": in the base URL's path
+    # (`https://gw/t/<token>`: any agent that takes a base URL); "header": in X-Headroom-Token, through
+    # `header_env` (a variable of `Name: value` lines the agent sends as headers) or, without one, its builder.
+    gateway_token: str = "prefix"
+    gateway_header_env: str = ""
     mcp_install: McpInstall | None = None  # `headroom mcp install` (the stdio server, for good)
     transcripts: Transcripts | None = None  # `headroom learn`
     source: str = ""  # where the profile was loaded from
@@ -243,6 +248,22 @@ def _transcripts(f: _Fields) -> Transcripts | None:
                        rules_target=t.text("rules_target", required=True))
 
 
+GATEWAY_TOKEN_WAYS = ("prefix", "header")
+
+
+def _gateway(f: _Fields) -> dict:
+    t = f.table("gateway", ("token", "header_env"))
+    if t is None:
+        return {}
+    way = t.text("token", "prefix")
+    if way not in GATEWAY_TOKEN_WAYS:
+        raise t.fail("token", f"must be one of {', '.join(GATEWAY_TOKEN_WAYS)}, not {way!r}")
+    header_env = t.text("header_env")
+    if header_env and way != "header":
+        raise t.fail("header_env", 'only goes with token = "header"')
+    return {"gateway_token": way, "gateway_header_env": header_env}
+
+
 def _setup(f: _Fields) -> dict:
     t = f.table("setup", ("file", "home", "home_env"))
     if t is None:
@@ -290,6 +311,7 @@ def parse(path: Path) -> Profile:
         plain_flags=frozenset(f.texts("plain_flags")),
         env_prefixes=f.texts("env_prefixes"),
         **_setup(f),
+        **_gateway(f),
         mcp_install=_mcp_install(f),
         transcripts=_transcripts(f),
         source=str(path),

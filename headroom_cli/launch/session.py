@@ -30,7 +30,7 @@ from .builders import builder_for
 from .context import BuildContext, Features
 from .plan import LaunchPlan, build_plan
 from .supervise import Child
-from .upstream import resolve
+from .upstream import Upstreams, resolve
 
 
 @dataclass
@@ -48,6 +48,9 @@ class WrapOptions:
     proxy: ProxyFlags = field(default_factory=ProxyFlags)  # the flags wrap shares with `headroom proxy`
     env: dict[str, str] | None = None  # the user's environment (default: os.environ)
     cwd: Path | None = None
+    # `--gateway URL` (and `--token`): the agent goes to a team gateway straight; no local proxy (launch/gateway.py)
+    gateway: str | None = None
+    gateway_token: str | None = None
 
 
 def self_command(*args: str) -> str:
@@ -110,6 +113,7 @@ class WrapRun:
         # The proxy's threads still running after close() (start-up, warm-up): the process must end with
         # os._exit, not the interpreter's exit (see ProxyServer.stop).
         self.busy_threads: list[str] = []
+        self.gateway: Any = None  # launch.context.GatewayAccess with `--gateway`
 
     # -- 1. plan -------------------------------------------------------------------------------
     def prepare(self) -> LaunchPlan:
@@ -138,6 +142,8 @@ class WrapRun:
 
         self.session_id = new_session_id()
         secret = new_secret()  # handed to the agent in its environment (plan.py), required by /mcp
+        if o.gateway is not None:
+            return self._prepare_gateway(profile, exe, missing_note)
         if o.dry_run:
             proxy_url = f"http://127.0.0.1:{o.port or 'PORT'}"
         else:
@@ -208,8 +214,38 @@ class WrapRun:
         )
         return self.plan
 
+    def _prepare_gateway(self, profile, exe: str, missing_note: str | None) -> LaunchPlan:
+        """`--gateway`: the plan points the agent at the team gateway with its user's token; nothing is bound,
+        no proxy starts, the gateway's ledger has the figures (`headroom team stats`)."""
+        from . import gateway
+
+        o = self.opts
+        access = self.gateway = gateway.access_for(profile, o.gateway, o.gateway_token)
+        mcp = profile.mcp and o.mcp is not False
+        features = Features(mcp_url=gateway.mcp_url(access) if mcp else None, statusline_command=None,
+                            reduce_output=bool(o.proxy.reduce_output), compressing=True)
+        if not o.dry_run:
+            self.stale_replayed = journal_mod.replay_stale()
+            self.journal = journal_mod.Journal(self.session_id).begin()
+        # The gateway's own routes take the user's token as their bearer: the MCP registration reads it from here.
+        ctx = BuildContext(profile=profile, exe=exe, user_args=list(o.user_args), proxy_url=gateway.agent_base_url(access),
+                           features=features, env=self.env, cwd=self.cwd, session_id=self.session_id,
+                           journal=self.journal, proxy_secret=access.token, gateway=access)
+        # Where the gateway forwards is the gateway's choice: the agent's builder sees the providers' own APIs.
+        ups = Upstreams(anthropic=config.ANTHROPIC_API, openai=config.OPENAI_API)
+        self.plan = build_plan(ctx, ups, dry_run=o.dry_run)
+        if missing_note:
+            self.plan.banner_notes.insert(0, missing_note)
+        for e in self.plan.refusals:
+            self.plan.banner_notes.insert(0, f"warning: a real run would stop here: {e}"
+                                             + (f" (hint: {e.hint})" if e.hint else ""))
+        self.display_url = access.url
+        return self.plan
+
     @property
     def proxy_url(self) -> str:
+        if self.gateway is not None:
+            return self.gateway.url
         return f"http://127.0.0.1:{self.settings.port}" if self.settings else ""
 
     # -- 2. run --------------------------------------------------------------------------------
@@ -236,6 +272,8 @@ class WrapRun:
         except OSError as e:
             raise CannotExecute(f"cannot start {self.plan.argv[0]}: {e.strerror or e}",
                                 hint="check that the file is an executable for this machine") from None
+        if self.gateway is not None:
+            return  # the team gateway is the agent's proxy
         self.proxy = ProxyServer(self.settings, self.sock)
         self.proxy.start()
         self._register()
@@ -246,7 +284,9 @@ class WrapRun:
         to start (or takes `ready_timeout` s) stops the child and raises."""
         import threading
 
-        assert self.child is not None and self.proxy is not None
+        assert self.child is not None
+        if self.proxy is None:  # --gateway: only the agent to wait for
+            return self.child.wait()
         proxy, child, failed = self.proxy, self.child, []
 
         def watch_start() -> None:

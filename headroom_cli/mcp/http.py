@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from .. import __version__
+from ..gateway.auth import USER_KEY
 from ..loopback import is_loopback_host, origin_allowed
 from . import tools
 
@@ -74,7 +75,8 @@ class McpHandler:
     def _guard(self, request):
         from aiohttp import web
 
-        if not _peer_is_loopback(request):
+        # A team gateway's guard has authenticated the user (proxy/gate.py): any caller; else loopback only.
+        if not _peer_is_loopback(request) and request.get(USER_KEY) is None:
             return web.Response(status=403, text="headroom MCP answers loopback clients only")
         if not origin_allowed(request.headers.get("Origin")):
             return web.Response(status=403, text="Forbidden origin")

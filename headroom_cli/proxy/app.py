@@ -12,6 +12,7 @@ from .. import config, loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
+from .gate import Gate
 from .health import Readiness, make_healthz
 from .own import make_handlers
 from .settings import REQUEST_USER, ProxySettings
@@ -36,9 +37,10 @@ PROVIDER_ROUTES = (
     ("GET", "/v1/models", wires.PASSTHROUGH, None),
     ("*", "/{tail:.*}", wires.PASSTHROUGH, None),
 )
-# headroom's own routes: those that serve originals or figures need the proxy's secret.
+# headroom's own routes: those that serve originals or figures need the proxy's secret (a gateway: a user's token).
 OPEN, SECRET = "open", "secret"
-OWN_ROUTES = {"/healthz": OPEN, "/stats": SECRET, "/v1/retrieve/{key}": SECRET, "/mcp": SECRET}
+OWN_ROUTES = {"/healthz": OPEN, "/health": OPEN, "/": OPEN, "/stats": SECRET, "/v1/retrieve/{key}": SECRET,
+              "/mcp": SECRET}
 
 
 def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
@@ -46,8 +48,10 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
     but this machine's, no Host but a loopback name (or `settings.allowed_hosts`) — a web page cannot
     drive the provider routes, nor read an answer through DNS rebinding. A refused provider request
     gets a provider-shaped error and a ledger row, like any other refusal. Own routes: loopback callers
-    only, and those marked SECRET need `Authorization: Bearer <settings.secret>`. `routes`: provider
-    route resource → (protocol, provider), for the refusal's shape and record."""
+    only, and those marked SECRET need `Authorization: Bearer <settings.secret>`. A gateway
+    (`settings.gateway`) instead needs a user's token on every route but the OPEN ones (proxy/gate.py),
+    from any caller. `routes`: provider route resource → (protocol, provider), for the refusal's shape and record."""
+    gate = Gate(settings.gateway) if settings.gateway is not None else None
 
     @web.middleware
     async def guard(request: web.Request, handler):
@@ -66,6 +70,8 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
             return fwd.refuse(request, protocol, provider, 403, f"headroom: {why}", kind="permission_error")
         if why is not None:
             return web.json_response({"error": why}, status=403)
+        if gate is not None:
+            return await gated(request, handler, resource, own)
         if own is not None and not loopback.is_loopback_host(request.remote):
             return web.json_response({"error": "loopback callers only"}, status=403)
         if own == SECRET and not loopback.secret_matches(request.headers.get("Authorization"), settings.secret):
@@ -74,6 +80,17 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
                  "hint": "`headroom wrap` hands it to the agent; `headroom proxy` prints where its file is"},
                 status=401, headers={"WWW-Authenticate": 'Bearer realm="headroom"'})
         return await handler(request)
+
+    async def gated(request: web.Request, handler, resource, own: str | None):
+        """A gateway's rule: OPEN routes for anyone, every other route for a user holding a valid token."""
+        refusal = None if own == OPEN else await gate.refusal(request, own_route=own is not None)
+        if refusal is None:
+            return await handler(request)
+        status, why = refusal
+        if own is None:
+            protocol, provider = routes.get(resource, (wires.PASSTHROUGH, None))
+            return fwd.refuse(request, protocol, provider, status, why)
+        return web.json_response({"error": why}, status=status, headers={"WWW-Authenticate": 'Bearer realm="headroom"'})
 
     async def _recorded_mcp(request: web.Request, handler, inner):
         """`/mcp` is not recorded when it answers; a failure (refused, unreadable, an error inside) gets a

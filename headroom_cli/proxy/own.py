@@ -10,6 +10,15 @@ from .._version import __version__
 
 def make_handlers(settings, counters):
     async def stats(request: web.Request) -> web.Response:
+        if settings.gateway is not None:  # a team gateway: the caller's figures (an admin's: the team's too)
+            import asyncio
+
+            from ..gateway import team
+            from ..gateway.auth import ROLE_KEY, USER_KEY, Identity
+
+            who = Identity(user=request[USER_KEY], role=request.get(ROLE_KEY) or "member")
+            figures = await asyncio.get_running_loop().run_in_executor(None, team.stats_for, settings.backend(), who)
+            return web.json_response(figures)
         return web.json_response(counters.snapshot())
 
     async def retrieve(request: web.Request) -> web.Response:

@@ -1,12 +1,14 @@
 """The one redaction for everything that leaves the process — log lines, the ledger's error column, error
-bodies, banners: URLs lose their userinfo and secret-looking query values (`url`), free text (exception
-messages carry whole URLs) gets the same inside it (`text`), headers show only values known harmless
-(`headers`)."""
+bodies, banners: URLs lose their userinfo, secret-looking query values and a gateway token path prefix (`url`),
+free text (exception messages carry whole URLs) gets the same inside it and loses any gateway token (`text`),
+headers show only values known harmless (`headers`)."""
 from __future__ import annotations
 
 import re
 from typing import Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from ..gateway import tokens as gateway_tokens
 
 _SECRET_NAMES = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie",
                            "set-cookie", "openai-api-key", "x-goog-api-key", "chatgpt-account-id"})
@@ -56,7 +58,8 @@ def url(u: str) -> str:
     except ValueError:
         return text_without_urls(u)
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, _query(parts.query), parts.fragment))
+    path = gateway_tokens.PREFIX_IN_PATH.sub("/t/<token>", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, _query(parts.query), parts.fragment))
 
 
 def text(s: str) -> str:
@@ -64,7 +67,8 @@ def text(s: str) -> str:
     query string too."""
     if not s:
         return s
-    return text_without_urls(_URL_IN_TEXT.sub(lambda m: url(m.group(0)), s))
+    s = text_without_urls(_URL_IN_TEXT.sub(lambda m: url(m.group(0)), s))
+    return gateway_tokens.TOKEN_IN_TEXT.sub("hrt_<redacted>", s)
 
 
 def text_without_urls(s: str) -> str:

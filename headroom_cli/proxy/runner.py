@@ -66,7 +66,10 @@ class _MalformedRequests(logging.Filter):
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
-            log.debug("malformed request answered %s: %s", exc.code, exc.message)
+            from . import redact
+
+            # its message may quote the request line, and so a gateway token in its path
+            log.debug("malformed request answered %s: %s", exc.code, redact.text(str(exc.message)))
             return False
         return True
 
@@ -321,6 +324,11 @@ class ProxyServer:
                                      shutdown_timeout=2.0, auto_decompress=False,
                                      keepalive_timeout=2 * st.idle_timeout)  # a fallback: the watchdog closes first
         await self._runner.setup()
+        if st.gateway is not None:  # a token in the path prefix comes off before routing (proxy/gate.py)
+            from .gate import strip_token_prefix
+
+            server = self._runner.server
+            server.request_factory = strip_token_prefix(server.request_factory)
         # The listening server is ours (not a web.SockSite) so that each connection gets the watchdog;
         # it stops listening before the runner's cleanup closes the connections.
         self._server = await asyncio.get_running_loop().create_server(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import config
+from ..gateway.auth import USER_KEY
 
 if TYPE_CHECKING:
     from ..stats.records import RequestRecord
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 # Where a request's user is kept on the aiohttp request (`request[REQUEST_USER]`): the gateway's authentication
 # sets it from the token; absent, the request is the local user's (config.LOCAL_USER).
-REQUEST_USER = "headroom_user"
+REQUEST_USER = USER_KEY  # "headroom_user": the gateway sets it (proxy/gate.py), MCP reads it too (gateway/auth.py)
 
 
 def new_session_id() -> str:
@@ -57,6 +58,9 @@ class ProxySettings:
     # Names the proxy answers to beyond loopback (a team gateway, docs/ARCHITECTURE.md §3): they replace the loopback
     # Host rule of the guard (loopback.refusal). Empty: loopback names only when bound to loopback.
     allowed_hosts: tuple[str, ...] = ()
+    # A team gateway (proxy/gate.py): who holds which token (a gateway.auth.Authenticator). Set: every request
+    # but /healthz needs a user's token, from any caller. None: a local proxy (loopback callers, the secret).
+    gateway: Any = field(default=None, repr=False)
     # Required by headroom's own routes that serve originals or figures; `wrap` hands it to the agent
     # through its environment, `headroom proxy` writes it to a 0600 file (runner.publish_secret).
     secret: str = field(default_factory=new_secret, repr=False)

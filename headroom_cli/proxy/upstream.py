@@ -22,7 +22,7 @@ HOP_BY_HOP = frozenset({
 })
 # `expect`: the body is already read here, a 100-continue handshake upstream would only stall.
 DROP_REQUEST = HOP_BY_HOP | {"host", "content-length", "accept-encoding", "expect", config.BYPASS_HEADER,
-                             config.HOP_HEADER}
+                             config.HOP_HEADER, config.GATEWAY_TOKEN_HEADER.lower()}  # the gateway's, not the provider's
 # aiohttp's client decodes compressed responses, so the upstream's framing no longer applies.
 DROP_RESPONSE = HOP_BY_HOP | {"content-encoding", "content-length"}
 
@@ -168,7 +168,7 @@ def decode_body(raw: bytes, content_encoding: str | None, *, limit: int) -> byte
 
 
 def _anthropic_error(status: int, message: str, kind: str | None) -> dict:
-    etype = kind or {413: "request_too_large", 400: "invalid_request_error",
+    etype = kind or {401: "authentication_error", 403: "permission_error", 413: "request_too_large", 400: "invalid_request_error",
                      415: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
     return {"type": "error", "error": {"type": etype, "message": message}}
 

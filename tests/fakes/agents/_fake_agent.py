@@ -87,6 +87,11 @@ def claude_target():
         REPORT["settings"] = s
     REPORT["mcp_config"] = [json.loads(v) for v in opt(["--mcp-config"], multi=True) if v.startswith("{")]
     headers = {"anthropic-version": "2023-06-01", "x-api-key": os.environ.get("ANTHROPIC_API_KEY", "")}
+    # ANTHROPIC_CUSTOM_HEADERS: "Name: value" lines sent with every API request
+    for line in os.environ.get("ANTHROPIC_CUSTOM_HEADERS", "").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()] = value.strip()
     return "anthropic", (base or "https://api.anthropic.com").rstrip("/") + "/v1/messages?beta=true", headers, src
 
 
@@ -116,7 +121,10 @@ def codex_target():
     REPORT["mcp_servers"] = cfg.get("mcp_servers") or {}
     base = prov.get("base_url") or "https://api.openai.com/v1"
     key = os.environ.get(prov.get("env_key") or "OPENAI_API_KEY", "")
-    return "openai_responses", base.rstrip("/") + "/responses", {"authorization": f"Bearer {key}"}, name
+    headers = {"authorization": f"Bearer {key}", **(prov.get("http_headers") or {})}
+    headers.update({k: os.environ.get(v, "") for k, v in (prov.get("env_http_headers") or {}).items()
+                    if os.environ.get(v)})  # a provider's header whose value a variable holds
+    return "openai_responses", base.rstrip("/") + "/responses", headers, name
 
 
 def copilot_target():
