@@ -17,7 +17,7 @@ from ..ccr.store import key_for
 from .base import Compressor, Context, Result, identity
 from .memo import Memo, MemoEntry, default_memo
 from .protocols import sites as walk_sites
-from .tokens import big_enough, count_tokens_cached, encoding_name, estimate_tokens
+from .tokens import big_enough, count_tokens_cached, encoding_name, estimate_tokens, surely_big_enough
 from .workdir import WorkDirs
 
 # Bump when the pipeline's decisions change (walkers, accept rule, envelopes): old memo entries then miss.
@@ -222,8 +222,11 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
 
     for ordinal, site in enumerate(site_list):
         text = site.text
-        est = big_enough(text, min_tokens)  # once per block: _decide reuses it
-        if est is None:
+        # The estimate (a pass over the block) is put off until a memo miss needs it, when the block's length
+        # alone says it is big enough: history blocks are memo hits, and their entries hold it.
+        sure = surely_big_enough(text, min_tokens)
+        est = None if sure else big_enough(text, min_tokens)
+        if est is None and not sure:
             skip("small")
             verbatim(site, text, ordinal)
             continue
@@ -259,6 +262,8 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
         entry = memo.get(mkey)
         hit = entry is not None
         if entry is None:
+            if est is None:
+                est = estimate_tokens(text)
             ref = index.match(bkey, text, ordinal, ctx,
                               numbers=rereads.numbers_are_prefixes(site.tool_name, site.command)) if can_ref else None
             if protected:

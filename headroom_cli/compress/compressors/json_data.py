@@ -72,8 +72,14 @@ class _State:
         return markers.gap(what)
 
 
-def _flat(v: Any, out: list[str], budget: int = 4000) -> None:
-    """Scalar values of a record as text (keys skipped: match values, not keys)."""
+_FLAT_BUDGET = 4000  # characters of a record's values looked at (its first ones, in `_flat`'s order)
+_FLAT_STR = 500  # characters of one string value looked at
+_FLAT_LIST = 50  # items of one list looked at
+
+
+def _flat(v: Any, out: list[str], budget: int = _FLAT_BUDGET) -> int:
+    """Scalar values of a record as text (keys skipped: match values, not keys), last value first (a stack);
+    returns the size counted against `budget` (a string's length, 8 for a number)."""
     stack = [v]
     size = 0
     append = out.append
@@ -102,6 +108,7 @@ def _flat(v: Any, out: list[str], budget: int = 4000) -> None:
         else:
             append(str(x))
             size += 8
+    return size
 
 
 _HIGH_KEYS = relevance.HIGH_KEYS
@@ -230,13 +237,129 @@ def column_outliers(columns: Iterable[list], n: int) -> set[int]:
 
 
 def _flats(items: list[Any]) -> list[str]:
-    """Per item: its values as one line, space-separated."""
-    flats = []
-    for x in items:
+    """Per item: its values as one line, space-separated: `_flat`'s parts joined, newlines made spaces.
+
+    Computed by column: a listing's records share their shape, so each field's values are gathered for all
+    records at once and every record's line is joined once, in C, instead of one Python step per value
+    (`_leaves`). An item whose values may reach `_flat`'s budget (where it stops early) is flattened by `_flat`
+    itself, so every line is the one `_flat` gives."""
+    n = len(items)
+    if not n:
+        return []
+    leaves: list[_Leaf] = []
+    _leaves(items, 0, leaves)
+    lines, empty = _joined(leaves, n)
+    if sum(max(z) if type(z) is list else z for _, z, _ in leaves) >= _FLAT_BUDGET:  # (only then: per item)
+        for i, size in enumerate(_sizes(leaves, n)):
+            if size >= _FLAT_BUDGET:
+                parts: list[str] = []
+                _flat(items[i], parts)
+                lines[i] = " ".join(parts)
+    return [x.replace("\n", " ") if "\n" in x else x for x in lines]
+
+
+_NOTHING = frozenset((type(None), bool))  # values `_flat` writes nothing for
+_COLUMN_DEPTH = 12  # nesting beyond this is flattened value by value (`_flat` keeps no recursion)
+_MAX_GROUPS = 8  # shapes (key sequences, list lengths) a column is split into before going value by value
+_NO_INDEX: frozenset = frozenset()
+
+# One column of values as `_flats` sees it: per value its parts joined by spaces, the size `_flat` counts
+# for them (a list, or one number for all), and the indices of the values that have no part at all.
+_Leaf = tuple[list[str], "list[int] | int", "set[int] | frozenset"]
+
+
+def _leaves(vals: list[Any], depth: int, out: list[_Leaf]) -> None:
+    """Append the columns whose texts, joined per value in this order, give each value's `_flat` parts.
+
+    Values of one type and shape are taken apart together: strings and numbers are columns as they are,
+    records with the same keys give their fields' columns (last field first, the order `_flat`'s stack takes
+    them), lists of one length their items' columns, nulls and booleans none; values of several types or
+    shapes are done in groups of one and give one column."""
+    n = len(vals)
+    types = set(map(type, vals))
+    if len(types) == 1:
+        t = types.pop()
+        if t is str:
+            sizes = list(map(len, vals))
+            out.append((([x[:_FLAT_STR] for x in vals] if max(sizes) > _FLAT_STR else vals), sizes, _NO_INDEX))
+            return
+        if t is int or t is float:
+            out.append((list(map(str, vals)), 8, _NO_INDEX))
+            return
+        if t in _NOTHING:
+            return
+        if depth < _COLUMN_DEPTH:
+            if t is dict:
+                shapes = set(map(tuple, vals))
+                if len(shapes) == 1:
+                    for k in reversed(shapes.pop()):
+                        _leaves(list(map(operator.itemgetter(k), vals)), depth + 1, out)
+                    return
+                if len(shapes) <= _MAX_GROUPS:
+                    out.append(_grouped(vals, tuple, depth))
+                    return
+            elif t is list:
+                lengths = set(map(len, vals))
+                if len(lengths) == 1:
+                    for j in range(min(lengths.pop(), _FLAT_LIST) - 1, -1, -1):
+                        _leaves(list(map(operator.itemgetter(j), vals)), depth + 1, out)
+                    return
+                if len(lengths) <= _MAX_GROUPS:
+                    out.append(_grouped(vals, len, depth))
+                    return
+    elif n and depth < _COLUMN_DEPTH:
+        out.append(_grouped(vals, type, depth))
+        return
+    texts, sizes, empty = [], [], set()
+    for i, x in enumerate(vals):  # many shapes, or other types: value by value
         parts: list[str] = []
-        _flat(x, parts)
-        flats.append(" ".join(parts).replace("\n", " "))
-    return flats
+        sizes.append(_flat(x, parts, budget=1 << 62))
+        texts.append(" ".join(parts))
+        if not parts:
+            empty.add(i)
+    out.append((texts, sizes, empty))
+
+
+def _joined(leaves: list[_Leaf], n: int) -> tuple[list[str], set[int]]:
+    """Per value: the leaves' texts joined by spaces, skipping leaves where it has no part; and the values
+    with no part in any leaf."""
+    if not leaves:
+        return [""] * n, set(range(n))
+    texts = list(map(" ".join, zip(*[t for t, _, _ in leaves]))) if len(leaves) > 1 else list(leaves[0][0])
+    gaps = set().union(*[e for _, _, e in leaves])
+    empty = set()
+    for i in gaps:  # values where some leaf has no part: joined again without it
+        parts = [t[i] for t, _, e in leaves if i not in e]
+        texts[i] = " ".join(parts)
+        if not parts:
+            empty.add(i)
+    return texts, empty
+
+
+def _sizes(leaves: list[_Leaf], n: int) -> list[int]:
+    """Per value: the size `_flat` counts for its parts, summed over the leaves."""
+    fixed = sum(z for _, z, _ in leaves if type(z) is int)
+    cols = [z for _, z, _ in leaves if type(z) is list]
+    return [fixed + x for x in map(sum, zip(*cols))] if cols else [fixed] * n
+
+
+def _grouped(vals: list[Any], by: Any, depth: int) -> _Leaf:
+    """One column for values of several types or shapes: grouped by `by(value)` (a type, a key sequence, a
+    length), each group taken apart by `_leaves` and joined."""
+    groups: dict[Any, list[int]] = {}
+    for i, x in enumerate(vals):
+        groups.setdefault(by(x), []).append(i)
+    texts, sizes, empty = [""] * len(vals), [0] * len(vals), set()
+    for idx in groups.values():
+        sub = [vals[i] for i in idx]
+        leaves: list[_Leaf] = []
+        _leaves(sub, depth + 1, leaves)
+        t, e = _joined(leaves, len(sub))
+        for i, x, z in zip(idx, t, _sizes(leaves, len(sub))):
+            texts[i] = x
+            sizes[i] = z
+        empty.update(idx[j] for j in e)
+    return texts, sizes, empty
 
 
 # Keys whose non-empty value is itself the report of a failure (`"error": null` reports none).
@@ -463,13 +586,13 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if isinstance(v, dict):
         if len(v) > _MAP_MIN and sum(1 for x in v.values() if isinstance(x, dict)) >= 0.8 * len(v):
             return _shrink_map(v, st, depth)
-        return {k: _shrink(x, st, depth + 1) for k, x in v.items()}
+        return _shrink_fields(v, st, depth)
     if not isinstance(v, list):
         return v
     n = len(v)
     if n <= _SMALL:
         table = _table(v)
-        return table if table is not None else [_shrink(x, st, depth + 1) for x in v]
+        return table if table is not None else [x if _as_is(x) else _shrink(x, st, depth + 1) for x in v]
     records = all(isinstance(x, dict) for x in v)
     scalars = not records and all(not isinstance(x, (dict, list)) for x in v)
     head, tail = (_HEAD, _TAIL) if not scalars else (_SCALAR_HEAD, _SCALAR_TAIL)
@@ -537,6 +660,21 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
             out.append(st.marker(what))
         i = j
     return out
+
+
+# Values `_shrink` returns as they are, told apart without calling it: a kept record is mostly these.
+_SCALARS = frozenset((int, float, bool, type(None)))
+
+
+def _as_is(x: Any) -> bool:
+    """Whether `_shrink` gives `x` back unchanged because it is a number, boolean, null or short string."""
+    t = type(x)
+    return t in _SCALARS or (t is str and len(x) <= _LONG_STR)
+
+
+def _shrink_fields(v: dict, st: _State, depth: int) -> dict:
+    """An object's members shrunk (`_shrink` called only for the values it may change)."""
+    return {k: x if _as_is(x) else _shrink(x, st, depth + 1) for k, x in v.items()}
 
 
 def _shrink_item(x: Any, st: _State, depth: int, whole: bool) -> Any:

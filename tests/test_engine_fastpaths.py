@@ -1,0 +1,111 @@
+"""The engine's speed paths (issue 13's ≤ 10 ms budget) give exactly what the plain forms they replace give.
+
+Each fast form is checked against the straightforward reference on generated input that reaches its corners:
+records sharing a shape and records that do not, nulls and booleans (no text), lists past the looked-at
+prefix, strings past the looked-at length, newlines, records whose values reach the flattening budget.
+"""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom_cli.compress import tokens
+from headroom_cli.compress.compressors import json_data
+
+FAST = settings(max_examples=300, deadline=None)
+
+
+def _flat_reference(v) -> str:
+    """What `_flats` gave per item before it worked by column: `_flat`'s parts joined, newlines as spaces."""
+    parts: list[str] = []
+    json_data._flat(v, parts)
+    return " ".join(parts).replace("\n", " ")
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(alphabet="ab \nc\u00e9", max_size=12),
+    st.builds(lambda n, c: c * n, st.integers(480, 4200), st.sampled_from(["x", "y\n"])),  # past 500, past 4000
+)
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.builds(lambda n, x: [x] * n, st.integers(48, 53), inner),  # around the 50 items looked at
+    st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), inner, max_size=4)), max_leaves=12)
+
+
+@st.composite
+def listings(draw):
+    """Records of one shape (each field's value drawn anew per record: nulls, other types, other list
+    lengths mix in), sometimes with records of another shape or plain scalars among them."""
+    keys = draw(st.lists(st.sampled_from(["id", "name", "tags", "meta", "n", "note"]), unique=True, max_size=6))
+    proto = {k: draw(values) for k in keys}
+
+    def like(v):  # a value of the same shape as v, with new leaves
+        if isinstance(v, dict):
+            return {k: like(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [like(x) for x in v]
+        return draw(scalars) if draw(st.booleans()) else v
+
+    n = draw(st.integers(0, 12))
+    recs = [like(proto) for _ in range(n)]
+    if draw(st.booleans()):
+        recs += draw(st.lists(values, max_size=3))
+    return recs
+
+
+@FAST
+@given(listings())
+def test_flats_by_column_are_the_plain_flattening(items):
+    assert json_data._flats(items) == [_flat_reference(x) for x in items]
+
+
+def test_flats_by_column_reach_their_corners(monkeypatch):
+    """Cases the column form treats apart: a shared shape, nulls in a field, a list past 50 items, records of
+    another shape and plain scalars among the records, a record at the budget (flattened by `_flat` itself),
+    nesting past the column depth, an empty record. Only the record at the budget and the deep nesting are
+    flattened one by one (the columns did the rest)."""
+    deep: object = "leaf"
+    for _ in range(20):
+        deep = {"x": deep, "y": [1, 2]}
+    items = [{"id": i, "title": f"t{i}\nsecond", "who": None if i % 2 else {"name": "A", "ok": True},
+              "tags": ["a", "b"] * 30, "big": "z" * (5000 if i == 3 else 10), "deep": deep}
+             for i in range(8)] + [{}, "plain", 3.5, None, {"id": 9, "other": [True, "x"]}]
+    expected = [_flat_reference(x) for x in items]
+    calls = []
+    real = json_data._flat
+    monkeypatch.setattr(json_data, "_flat", lambda v, out, budget=4000: calls.append(v) or real(v, out, budget))
+    assert json_data._flats(items) == expected
+    assert len(calls) <= 1 + 2 * 8, len(calls)  # the budget record; per record, the two values past the depth
+
+
+def _estimate_reference(text: str) -> int:
+    """`estimate_tokens` as one pass over the whole text (before it went in pieces)."""
+    if not text:
+        return 0
+    b = text.encode("utf-8", "surrogatepass")
+    rest = b.translate(None, tokens._PUNCT)
+    punct, digits = len(b) - len(rest), len(rest) - len(rest.translate(None, tokens._DIGITS))
+    n = len(text)
+    return max(1, int((n - punct - digits) / 4.3 + punct * 0.6 + digits * 0.45 + (len(b) - n) / 3.0 + 0.5))
+
+
+@FAST
+@given(st.lists(st.text(alphabet="ab {}\n12.\u00e9\u4e2d\U0001f600\ud800", max_size=40), max_size=30),
+       st.integers(0, 3))
+def test_estimate_in_pieces_is_the_whole_text_estimate(chunks, pieces):
+    # texts of up to four pieces whose boundaries fall anywhere in the random runs (a repeated random text)
+    unit = "".join(chunks) or "a"
+    text = unit * (tokens._PIECE * pieces // len(unit) + 1)
+    assert tokens.estimate_tokens(text) == _estimate_reference(text)
+
+
+@FAST
+@given(st.text(alphabet="abcXYZ \n\t{}.,0123456789\u00e9", min_size=1, max_size=40), st.integers(1, 400))
+def test_surely_big_enough_never_says_so_of_a_small_block(unit, min_tokens):
+    # texts around the length the rule trusts, of letters (the cheapest characters) and anything else
+    for text in (unit * (int(min_tokens * 4.3 / len(unit)) + k) for k in (-1, 0, 1, 2)):
+        if tokens.surely_big_enough(text, min_tokens):
+            assert tokens.big_enough(text, min_tokens) is not None
+    letters = "a" * (int(min_tokens * 4.3) + 3)
+    assert tokens.surely_big_enough(letters, min_tokens) and tokens.big_enough(letters, min_tokens) is not None
