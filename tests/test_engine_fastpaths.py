@@ -6,9 +6,12 @@ prefix, strings past the looked-at length, newlines, records whose values reach 
 """
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from headroom_cli import jsonspan
 from headroom_cli.compress import tokens
 from headroom_cli.compress.compressors import json_data
 
@@ -109,3 +112,15 @@ def test_surely_big_enough_never_says_so_of_a_small_block(unit, min_tokens):
             assert tokens.big_enough(text, min_tokens) is not None
     letters = "a" * (int(min_tokens * 4.3) + 3)
     assert tokens.surely_big_enough(letters, min_tokens) and tokens.big_enough(letters, min_tokens) is not None
+
+
+@FAST
+@given(st.lists(st.sampled_from(list('ab"\\\n\t\r\b\f\x01/ é€😀') + ["\ud800"]), min_size=1, max_size=30))
+def test_jsonspan_counts_escapes_in_pieces_as_over_the_whole_string(chars):
+    # a string of three pieces and more, with escapes falling on the pieces' boundaries
+    unit = "".join(chars)
+    value = unit * (3 * jsonspan._PIECE // len(unit) + 1)
+    b = value.encode("utf-8", "surrogatepass")
+    assert jsonspan._two_char_escapes(value) == len(b) - len(b.translate(None, jsonspan._TWO_CHAR_ESCAPES))
+    text = "[" + json.dumps(value) + "]"
+    assert jsonspan._value_end(text, 1, value) == jsonspan._end(text, 1) == len(text) - 1
