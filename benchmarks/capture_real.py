@@ -1,7 +1,8 @@
 """Capture the real command outputs behind `headroom_cli/corpus_real.py` (the classes the real-session captures
 of issue 13 lost on), from the two capture workspaces: benchmarks/scenario_repo.py (this repository cloned at a
 fixed commit, a C library built with `make -k`, `npm ls` of the Node packages installed on this machine) and
-benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log).
+benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log) and
+benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log).
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
+import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_workspace  # noqa: E402
 
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def captures(scratch: Path) -> dict[str, str]:
     repo = scenario_repo.build(scratch / "r")
     click = scenario_workspace.build(scratch / "c")
+    ops = scenario_ops.build(scratch / "o")
     env = {"LC_ALL": "C.UTF-8"}  # gcc's quotes: ‘…’ as in a UTF-8 terminal
     out = {
         "git_show_commit": cm.run(f"git show {scenario_repo.SHOWN}", repo, env=env),
@@ -36,7 +39,11 @@ def captures(scratch: Path) -> dict[str, str]:
         "git_show_mechanical": cm.run("git show HEAD", click, env=env),
         "make_warnings": cm.run("make -k -C native", repo, env=env),
         "incident_log": cm.run("cat logs/incident-2026-11-30.log", click, env=env),
+        "git_show_rename": cm.run("git show HEAD", ops, env=env),
+        "importtime": cm.run(f"{sys.executable} -X importtime -c 'import rich.console'", ops, env=env),
     }
+    if Path("/var/log/dpkg.log").is_file():  # this machine's package log (Debian)
+        out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)
     if shutil.which("npm") and Path(scenario_repo.NPM_PREFIX, "lib", "node_modules").is_dir():
         # the agents installed on this machine (Node packages): a real dependency tree
         out["npm_ls_tree"] = cm.run(f"npm ls -g --all --prefix {scenario_repo.NPM_PREFIX}", repo, env=env)

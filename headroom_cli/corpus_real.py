@@ -4,7 +4,8 @@ The outputs in `corpus_data/real/` come from `benchmarks/capture_real.py`: `git 
 repository that adds functions and edits prose, `git log -p` over a file's history (a new file among them), `git
 show` of a mechanical commit (the same line added to every module, one behaviour change among them), `make -k`
 of a C library whose units all warn the same way and one of which does not compile, an incident log whose events
-are a few kinds logged by many services at many levels, and `npm ls --all` (a dependency tree). Each is put in the request
+are a few kinds logged by many services at many levels, `npm ls --all` (a dependency tree), `git show` of a
+rename done over many files, `python -X importtime` (a table between bars) and the tail of a machine's dpkg log. Each is put in the request
 shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -79,7 +80,40 @@ def _npm_ls_tree(W):
              "npm ls --all of the agents installed on a machine: 590 lines, 6 packages at the top", ["tree", "real"])
 
 
-_ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree)
+def _git_show_rename(W):
+    out = capture("git_show_rename")
+    body = anthropic_request("The last commit renamed cell_len to cell_width. Did it change any behaviour?",
+                             "git show HEAD", out, seed=47)
+    return W("real_git_show_rename", "anthropic", body,
+             [line_with(out, "+        return cached_cell_len(text, unicode_version) + (1 if"),
+              line_with(out, "-        return cached_cell_len(text, unicode_version)"),
+              line_with(out, "rename cell_len to cell_width")],
+             "git show of a rename over 11 files hiding one behaviour change", ["diff", "real"])
+
+
+def _importtime(W):
+    out = capture("importtime")
+    body = codex_request("Which imports make `import rich.console` slow?",
+                         "python -X importtime -c 'import rich.console'", out, seed=48)
+    rows = [ln for ln in out.splitlines()[1:] if ln.count("|") == 2]
+    slowest = max(rows, key=lambda ln: int(ln.split("|")[0].split(":")[1]))  # the largest self time
+    return W("real_importtime", "openai_responses", body,
+             [line_with(out, "| rich.console"), slowest, out.splitlines()[0]],
+             "python -X importtime: a table with columns between bars", ["table", "real"])
+
+
+def _dpkg_log(W):
+    out = capture("dpkg_log")
+    lines = out.splitlines()
+    body = chat_request("Which packages were installed last, and when?", "tail -n 400 /var/log/dpkg.log", out,
+                        seed=49)
+    last_install = next(ln for ln in reversed(lines) if " install " in ln)
+    return W("real_dpkg_log", "openai_chat", body, [lines[-1], last_install],
+             "tail of a machine's dpkg log: 400 events of a few kinds about many packages", ["log", "real"])
+
+
+_ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
+        _git_show_rename, _importtime, _dpkg_log)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

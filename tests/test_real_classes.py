@@ -1,6 +1,6 @@
 """The output classes real sessions lost on (issue 13): mechanical edits repeated over many hunks, long runs of
-added code in a diff, compiler logs whose units warn alike, logs of a few kinds of event from many services,
-dependency trees. Each test shows the cut on the real output of
+added code in a diff, renames, long commit messages, compiler logs whose units warn alike, a test runner's set-up
+lines, logs of a few kinds of event from many services or about many names, dependency trees, tables between bars. Each test shows the cut on the real output of
 `headroom_cli/corpus_real.py` (and that what the answer needs stays verbatim)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import build, diff, logs, tree
+from headroom_cli.compress.compressors import build, diff, logs, table, tree
 from headroom_cli.corpus_real import capture
 
 import test_compressors_samples as S
@@ -184,3 +184,88 @@ def test_a_tree_problem_deep_down_is_kept_with_its_branch():
     assert res is not None and all(n in res.text for n in needles)
     assert "├─┬ axios@" in res.text and "axios-dep2@" in res.text  # the invalid package's branch
     assert "express-dep0-sub0@" not in res.text  # a deep line nothing names
+
+
+def test_a_rename_over_many_files_is_shown_twice_and_the_change_inside_it_stays():
+    out = capture("git_show_rename")
+    res = diff.compress(out, Context(tool_input="git show HEAD",
+                                     preceding_text="The last commit renamed cell_len to cell_width. Did it change "
+                                                    "any behaviour?"))
+    assert res is not None
+    _consistent(out, res.text)
+    change = next(ln for ln in out.splitlines() if ln.startswith("+") and "endswith(\" \")" in ln)
+    assert change in res.text  # the behaviour change hidden in the rename
+    assert re.search(r"\[… \d+ hunks changing only cell_len to cell_width, in src/rich/", res.text)
+    renamed = [ln for ln in res.text.splitlines() if ln.startswith("+") and "cell_width" in ln]
+    assert len(renamed) < 0.3 * sum(1 for ln in out.splitlines() if ln.startswith("+") and "cell_width" in ln)
+    assert len(res.text) < 0.4 * len(out)
+
+
+def test_a_substitution_is_a_whole_word_change_that_explains_the_whole_line():
+    assert diff._substitution("x = cell_len(t)", "x = cell_width(t)") == ("cell_len", "cell_width")
+    assert diff._substitution("a = cell_len(t) + len(u)", "a = cell_width(t) + len(u)") == ("cell_len", "cell_width")
+    assert diff._substitution("return total", "return total + 1") is None  # an insertion, not a rename
+    assert diff._substitution("n = cell_len(x)", "n = cell_width(x) + 1") is None  # more than the rename
+
+
+def test_a_long_commit_message_keeps_its_head_and_the_lines_the_request_names():
+    out = capture("git_log_patch")
+    res = diff.compress(out, Context(tool_input="git log -p -3 -- headroom_cli/compress/terminal.py"))
+    assert res is not None
+    assert "    issue 13 items 2 and 4 (first piece): mixed output, terminal noise, agent envelopes, small results" \
+        in res.text
+    assert re.search(r"    \[… \d+ lines of the commit message omitted\]", res.text)
+    assert "    native codec stages; terminal: faster backspace handling" in res.text  # a short message: whole
+
+
+def test_a_pytest_runs_set_up_lines_go_and_its_failure_stays():
+    head = ("============================= test session starts ==============================\n"
+            "platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.7.0 -- /home/dev/.venv/bin/python\n"
+            "cachedir: .pytest_cache\nhypothesis profile 'default'\nrootdir: /home/dev/app\n"
+            "plugins: asyncio-1.5.0, anyio-4.16.0, hypothesis-6.170.17\n"
+            "asyncio: mode=Mode.STRICT, debug=False\ncollecting ... collected 60 items\n\n")
+    body = "".join(f"tests/test_a.py::test_{i} PASSED{' ' * 20}[{i:3d}%]\n" for i in range(59))
+    fail = ("tests/test_a.py::test_last FAILED\n\n=================================== FAILURES ====\n"
+            "____ test_last ____\n\n    def test_last():\n>       assert f() == 2\nE       assert 1 == 2\n\n"
+            "tests/test_a.py:9: AssertionError\n=========================== short test summary info ====\n"
+            "FAILED tests/test_a.py::test_last - assert 1 == 2\n========= 1 failed, 59 passed in 0.51s =========\n")
+    res = build.compress(head + body + fail, Context(tool_input="pytest -v"))
+    assert res is not None
+    assert "platform linux -- Python 3.11.7" in res.text and "E       assert 1 == 2" in res.text
+    for gone in ("cachedir:", "rootdir:", "plugins:", "hypothesis profile", "asyncio: mode"):
+        assert gone not in res.text
+
+
+def test_a_table_between_bars_keeps_its_largest_values():
+    out = capture("importtime")
+    assert router.detect(out, Context(tool_input="python -X importtime -c 'import rich.console'")) == "table"
+    res = table.compress(out, Context())
+    assert res is not None
+    rows = [ln for ln in out.splitlines()[1:] if ln.count("|") == 2]
+    for col in (0, 1):
+        top = sorted(rows, key=lambda ln: -int(ln.split("|")[col].split(":")[-1]))[:3]
+        assert all(r in res.text for r in top), col
+    assert out.splitlines()[0] in res.text
+    assert len(res.text) < 0.25 * len(out)
+
+
+def test_log_events_about_different_names_are_one_kind_and_the_end_is_kept_when_asked_for():
+    out = capture("dpkg_log")
+    lines = out.splitlines()
+    assert logs._event_kind("# # status installed libc#:am# #+#u#") == logs._event_kind("# # status installed zstd:am# #.#")
+    vague = logs.compress(out, Context(tool_input="tail -n 400 /var/log/dpkg.log"))
+    asked = logs.compress(out, Context(tool_input="tail -n 400 /var/log/dpkg.log",
+                                       preceding_text="Which packages were installed last, and when?"))
+    assert vague is not None and asked is not None
+    assert len(vague.text) < 0.1 * len(out)
+    last_install = next(ln for ln in reversed(lines) if " install " in ln)
+    assert last_install in asked.text and len(asked.text) < 0.4 * len(out)
+    # "last night" names a time, not the end of the log
+    night = logs.compress(out, Context(preceding_text="what did dpkg do last night?"))
+    assert len(night.text) == len(vague.text)
+
+
+def test_the_renamed_definition_itself_is_never_cut():
+    out = capture("git_show_rename")
+    res = diff.compress(out, Context(tool_input="git show HEAD"))
+    assert "-def cell_len(text: str" in res.text and "+def cell_width(text: str" in res.text

@@ -18,7 +18,7 @@ from .compressors import common, json_data, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "6"
+VERSION = "7"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -64,6 +64,17 @@ _CODE_BODY = re.compile(r"^(?:\s*\d+[→\t])?(?: {2,}|\t)\S.*[=(){}\[\];:]", re.
 # a column header: upper-case names, two or more spaces apart (kubectl, docker) or four+ names (ps aux)
 _TABLE_HEAD = re.compile(r"^[A-Z][A-Z0-9_()%/-]*(?: {2,}[A-Z%][A-Z0-9_ ()%/-]*){2,}\s*$|"
                          r"^\s*[A-Z%][A-Z0-9_()%/-]*(?: +[A-Z%][A-Z0-9_()%/-]*){3,}\s*$")
+
+
+def _pipe_table(lines: list[str]) -> bool:
+    """Columns between `|` bars (psql, markdown, `python -X importtime`): most sample lines hold the same
+    number (two or more) of bars."""
+    counts: dict[int, int] = {}
+    for ln in lines:
+        c = ln.count("|")
+        if c >= 2:
+            counts[c] = counts.get(c, 0) + 1
+    return bool(counts) and max(counts.values()) >= 0.7 * len(lines)
 
 
 _HINTS = (
@@ -219,6 +230,8 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "table"
     if nl >= 8 and tree.share(lines) >= 0.6:
         return "tree"
+    if nl >= 8 and _pipe_table(lines):
+        return "table"
     search_share = _share(lines, _SEARCH_LINE)
     if search_share >= (0.3 if hint == "search" else 0.6):
         return "search"

@@ -47,6 +47,10 @@ _PASS = re.compile(
     r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\))",
     re.M,
 )
+# A test runner's set-up lines (pytest's header after `platform …`): where its cache, root and plugins are, the
+# same on every run and never what a question is about. The `platform` line (the Python and pytest versions) stays.
+_PREAMBLE = re.compile(r"(?:cachedir|rootdir|configfile|testpaths|plugins|asyncio|benchmark|metadata|django|"
+                       r"timeout|xdist|Using --randomly-seed)(?::| mode=| = |=)\s|hypothesis profile '")
 # pytest -v node ids: colon-free parts joined by "::" (unambiguous, so matching stays linear)
 _PASS_PYTEST = re.compile(r"[^\s:]+(?:::[^\s:]+)+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")
 _FAIL_WORDS = ("✕", "×", "✗", "warning: unused")
@@ -88,6 +92,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # patterns, a passing line only the pass patterns, and the error/failure words are looked for only in
     # the lines nothing else claimed (one keyword scan over those lines joined).
     start_m, end_m, summary_m, pass_m = _START.match, _END.match, _SUMMARY.match, _PASS.match
+    preamble_m = _PREAMBLE.match
     pytest_m = _PASS_PYTEST.match if "::" in text else None  # pytest -v node ids
     cap = MATCH_CAP
     pending: list[int] = []
@@ -112,6 +117,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[i] = True
         elif (pytest_m is not None and pytest_m(s)) or pass_m(s):
             passing[i] = True
+        elif preamble_m(s):
+            pass  # the runner's set-up lines: one retrieval away
         else:
             pending.append(i)
     close(region)

@@ -11,7 +11,11 @@ serve the changes real commits are made of:
 - a long run of added (or removed) lines, a new file or function, when the diff is still over its
   budget: the run keeps its first lines, its definitions (`def`, `class`, `function`, …), the lines
   the request's terms name and its last line; each cut splits the hunk into hunks of their own, with
-  true headers, and a marker between them. Short hunks — where a behaviour change hides — are never cut.
+  true headers, and a marker between them. Short hunks — where a behaviour change hides — are never cut;
+- a long commit message (over budget): its first lines, the lines the request's terms name and its last line;
+- a rename over many lines (over budget): a removed line replaced by the same line but for one substitution
+  (`cell_len` -> `cell_width`) is shown for the substitution's first two pairs; the other pairs go, each run a
+  marker naming the substitution. A pair that changes anything else stays, and so does a renamed definition.
 """
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ _DEFINITION = re.compile(
 RUN_MIN = 16  # runs of added/removed lines at least this long may be cut (when over budget)
 _RUN_HEAD = 3  # lines kept at a cut run's start
 _REPEAT_FILES_SHOWN = 12  # files named in one marker of repeated changes
+_SUB_MIN, _SUB_SHOWN, _SUB_CHARS = 4, 2, 60  # a substitution on this many pairs of lines is a rename: shown twice
+_MSG_MAX, _MSG_HEAD = 12, 4  # a commit message longer than _MSG_MAX lines keeps its first _MSG_HEAD (over budget)
 
 
 def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
@@ -52,12 +58,13 @@ def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
 
 
 class _Hunk:
-    __slots__ = ("raw", "old_start", "new_start", "rest", "body", "path", "skip", "relevant", "repeat")
+    __slots__ = ("raw", "old_start", "new_start", "rest", "body", "path", "skip", "relevant", "repeat", "mech")
 
     def __init__(self, raw: str, old_start: int, new_start: int, rest: str, body: list, path: str, skip: bool):
         self.raw, self.old_start, self.new_start, self.rest, self.body = raw, old_start, new_start, rest, body
         self.path, self.skip = path, skip
         self.relevant = self.repeat = False
+        self.mech: dict[int, str] = {}  # body lines of a substitution seen often enough (see `_mark_substitutions`)
 
 
 def _parse(items: list[str], any_cr: bool) -> list[tuple[list[str], list[_Hunk]]] | None:
@@ -132,8 +139,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     cr = "\r" if lines.cr else ""
     out, dropped_gen = _render(sections, lines, ctx_lines, cr, None)
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
-    if estimate_tokens("\n".join(out), coarse=True) > budget and any(
-            _long_runs(h.body) for h in hunks if not h.skip and not h.repeat):
+    if estimate_tokens("\n".join(out), coarse=True) > budget and (_mark_substitutions(hunks) or any(
+            _long_runs(h.body) for h in hunks if not h.skip and not h.repeat) or any(
+            len(head) >= _MSG_MAX for head, _ in sections)):
         tr = selective_regex(ctx, text, len(items))
         out, dropped_gen = _render(sections, lines, ctx_lines, cr, tr or True)
     return _result(text, items, out, lines, ctx, key, dropped_gen)
@@ -154,29 +162,126 @@ def _mark_repeats(hunks: list[_Hunk]) -> None:
             seen.add(sig)
 
 
+_WORD_CHAR = re.compile(r"\w")
+_NAME = re.compile(r"[\w.:$-]+")
+
+
+def _substitution(old: str, new: str) -> tuple[str, str] | None:
+    """(a, b) when `new` is `old` with every `a` replaced by `b` (a and b whole words or spans of them), else
+    None: the change a rename makes to a line."""
+    if old == new:
+        return None
+    n = min(len(old), len(new))
+    p = 0
+    while p < n and old[p] == new[p]:
+        p += 1
+    q = 0
+    while q < n - p and old[-1 - q] == new[-1 - q]:
+        q += 1
+    if p + q >= len(old) or p + q >= len(new):
+        return None  # text inserted or removed, nothing replaced
+    while p > 0 and _WORD_CHAR.match(old[p - 1]):
+        p -= 1
+    while q > 0 and _WORD_CHAR.match(old[len(old) - q]):
+        q -= 1
+    a, b = old[p:len(old) - q], new[p:len(new) - q]
+    if not _NAME.fullmatch(a) or not _NAME.fullmatch(b) or len(a) > _SUB_CHARS or len(b) > _SUB_CHARS:
+        return None  # a rename replaces a name by a name
+    return (a, b) if old.replace(a, b) == new else None
+
+
+def _mark_substitutions(hunks: list[_Hunk]) -> bool:
+    """A rename done over many lines: each removed line followed, in the same place, by an added line that is the
+    same but for one substitution (`cell_len` -> `cell_width`). Once a substitution has been shown _SUB_SHOWN
+    times, its further pairs of lines are marked for cutting (`_Hunk.mech`); a pair that changes anything else
+    (a behaviour change inside the rename) never matches. Returns whether any pair was marked."""
+    pairs: list[tuple[_Hunk, int, int, tuple[str, str]]] = []
+    count: dict[tuple[str, str], int] = {}
+    for h in hunks:
+        if h.skip or h.repeat or h.relevant:
+            continue
+        body = h.body
+        k, n = 0, len(body)
+        while k < n:
+            if body[k][0] != "-":
+                k += 1
+                continue
+            a = k
+            while k < n and body[k][0] == "-":
+                k += 1
+            b = k
+            while k < n and body[k][0] == "+":
+                k += 1
+            if k - b != b - a:
+                continue
+            for i in range(b - a):
+                if _DEFINITION.match(body[a + i][1]):
+                    continue  # the renamed definition itself stays
+                sub = _substitution(body[a + i][1][1:].rstrip("\r"), body[b + i][1][1:].rstrip("\r"))
+                if sub is not None:
+                    pairs.append((h, a + i, b + i, sub))
+                    count[sub] = count.get(sub, 0) + 1
+    seen: dict[tuple[str, str], int] = {}
+    marked = False
+    for h, i, j, sub in pairs:
+        if count[sub] < _SUB_MIN:
+            continue
+        seen[sub] = seen.get(sub, 0) + 1
+        if seen[sub] > _SUB_SHOWN:
+            note = f"changing only {sub[0].strip()} to {sub[1].strip()}"
+            h.mech[i] = h.mech[j] = note
+            marked = True
+    return marked
+
+
+class _Left:
+    """A hunk (or a group of changes of one) left out, for the marker that names such runs: `what` says why."""
+    __slots__ = ("what", "path")
+
+    def __init__(self, what: str, path: str):
+        self.what, self.path = what, path
+
+
 def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[str], int]:
     """The output lines; `cut`: None (no run is cut) or the term regex (or True) for cutting long runs."""
     out: list[str] = []
     dropped_gen = 0
-    pending: list[str] = []  # files of the current run of repeated hunks
-    count = 0
+    pending: list[_Left] = []  # the current run of hunks left out
 
     def flush() -> None:
-        nonlocal count
-        if count:
-            files = list(dict.fromkeys(pending))
+        by: dict[str, list[str]] = {}
+        for x in pending:
+            by.setdefault(x.what, []).append(x.path)
+        for what, paths in by.items():
+            files = list(dict.fromkeys(paths))
             names = ", ".join(files[:_REPEAT_FILES_SHOWN])
             if len(files) > _REPEAT_FILES_SHOWN:
                 names += f" and {len(files) - _REPEAT_FILES_SHOWN} more files"
-            word = "hunk" if count == 1 else "hunks"
-            out.append(lines.marker_line(markers.gap(
-                f"{count} {word} repeating changes shown above, in {names}")))
+            word = "hunk" if len(paths) == 1 else "hunks"
+            out.append(lines.marker_line(markers.gap(f"{len(paths)} {word} {what}, in {names}")))
         pending.clear()
-        count = 0
 
     for head, hunks in sections:
-        all_repeat = bool(hunks) and all(h.repeat for h in hunks)
-        if all_repeat:
+        items: list = []  # the section's output: lines, and _Left for what is left out
+        for h in hunks:
+            if h.repeat:
+                items.append(_Left("repeating changes shown above", h.path or "?"))
+            elif h.skip:
+                plus = sum(1 for t, _ in h.body if t == "+")
+                minus = sum(1 for t, _ in h.body if t == "-")
+                dropped_gen += len(h.body) + 1
+                what = "deleted file" if minus and not plus else "generated file"
+                items.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
+            elif h.relevant and (cut is None or _run_cuts(h.body, cut, pointed=True) is None):
+                # a hunk the request points to: kept whole, with its own header
+                items.append(clip(h.raw)[0])
+                items.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in h.body])
+            elif h.relevant:  # … but for the definitions in its long runs that the request's terms do not name
+                items.extend(_recut(h.body, h.old_start, h.new_start, h.rest, len(h.body), cr, lines, cut, True))
+            else:
+                items.extend(_left(x, h.path) for x in _recut(h.body, h.old_start, h.new_start, h.rest, ctx_lines,
+                                                              cr, lines, cut, mech=h.mech if cut is not None else None))
+        if items and all(isinstance(x, _Left) for x in items):
             # the file's header lines go with its hunks; what precedes them (a commit's header) stays
             keep_head = []
             for raw in head:
@@ -185,33 +290,66 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
                 keep_head.append(raw)
             if keep_head:
                 flush()
-                out.extend(clip(raw)[0] for raw in keep_head)
+                out.extend(_head_lines(keep_head, lines, cut))
         else:
             if head:
                 flush()
-            out.extend(clip(raw)[0] for raw in head)
-        for h in hunks:
-            if h.repeat:
-                pending.append(h.path or "?")
-                count += 1
-                continue
-            flush()
-            if h.skip:
-                plus = sum(1 for t, _ in h.body if t == "+")
-                minus = sum(1 for t, _ in h.body if t == "-")
-                dropped_gen += len(h.body) + 1
-                what = "deleted file" if minus and not plus else "generated file"
-                out.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
-            elif h.relevant and (cut is None or _run_cuts(h.body, cut, pointed=True) is None):
-                # a hunk the request points to: kept whole, with its own header
-                out.append(clip(h.raw)[0])
-                out.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in h.body])
-            elif h.relevant:  # … but for the definitions in its long runs that the request's terms do not name
-                out.extend(_recut(h.body, h.old_start, h.new_start, h.rest, len(h.body), cr, lines, cut, True))
+            out.extend(_head_lines(head, lines, cut))
+        for x in items:
+            if isinstance(x, _Left):
+                pending.append(x)
             else:
-                out.extend(_recut(h.body, h.old_start, h.new_start, h.rest, ctx_lines, cr, lines, cut))
+                flush()
+                out.append(x)
     flush()
     return out, dropped_gen
+
+
+def _left(x, path: str):
+    """`_recut`'s item: a line as it is, a group of changes it left out (`("left", what)`) as a `_Left`."""
+    return _Left(x[1], path) if isinstance(x, tuple) else x
+
+
+def _head_lines(head: list[str], lines: Lines, cut) -> list[str]:
+    """A section's header lines; with `cut` (over budget), a long commit message (git's indented body after
+    `Date:`) keeps its first _MSG_HEAD lines, the lines the request's terms name and its last line."""
+    if cut is None or len(head) < _MSG_MAX:
+        return [clip(raw)[0] for raw in head]
+    tr = cut if cut is not True else None
+    out: list[str] = []
+    k, n = 0, len(head)
+    while k < n:
+        out.append(clip(head[k])[0])
+        if not head[k].startswith("Date:"):
+            k += 1
+            continue
+        # the message: the indented lines (and blank lines between them) after the Date line
+        a = k + 1
+        while a < n and not head[a].strip():
+            out.append(head[a])
+            a += 1
+        b = a
+        while b < n and (head[b].startswith("    ") or (not head[b].strip() and b + 1 < n
+                                                           and head[b + 1].startswith("    "))):
+            b += 1
+        if b - a <= _MSG_MAX:
+            out.extend(clip(raw)[0] for raw in head[a:b])
+        else:
+            keep = [j < a + _MSG_HEAD or j == b - 1 or (tr is not None and tr.search(head[j][:LONG_LINE]) is not None)
+                    for j in range(a, b)]
+            j = a
+            while j < b:
+                if keep[j - a]:
+                    out.append(clip(head[j])[0])
+                    j += 1
+                    continue
+                e = j
+                while e < b and not keep[e - a]:
+                    e += 1
+                out.append(lines.marker_line("    " + markers.gap(f"{e - j} lines of the commit message")))
+                j = e
+        k = b
+    return out
 
 
 def _relevant_hunks(items: list[str], ctx: Context) -> set[int]:
@@ -281,14 +419,20 @@ def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False) -> lis
 
 
 def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str,
-           lines: Lines, cut, pointed: bool = False) -> list[str]:
+           lines: Lines, cut, pointed: bool = False, mech: dict[int, str] | None = None) -> list:
     """The hunk re-cut with `c` lines of context around each group of changes (and, with `cut`, its long runs
     of added/removed lines cut, each cut splitting the hunk)."""
     changes = [k for k, (t, _) in enumerate(body) if t in "+-"]
     if not changes:
         return [_header(old_start, sum(1 for t, _ in body if t == " "), new_start,
                         sum(1 for t, _ in body if t == " "), rest) + cr] + [ln for _, ln in body]
-    drop = _run_cuts(body, cut, pointed=pointed) if cut is not None else None
+    cuts = _run_cuts(body, cut, pointed=pointed) if cut is not None else None
+    drop: list[str] | None = None  # per body line: why it is cut ("" where it is kept)
+    if cuts is not None or mech:
+        drop = ["" if not cuts or not cuts[k] else ("added" if body[k][0] == "+" else "removed")
+                for k in range(len(body))]
+        for k, note in (mech or {}).items():
+            drop[k] = drop[k] or note
     groups: list[list[int]] = [[changes[0], changes[0]]]
     for k in changes[1:]:
         # context lines between two changes; split when more than 2c of them would be dropped
@@ -314,6 +458,11 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
                 ctx_seen += 1
         o, nn = _advance(body, done, lo, o, nn)
         done = lo
+        if drop is not None and mech and all(
+                k in mech for k in range(lo, hi + 1) if body[k][0] in "+-"):
+            notes = {mech[k] for k in range(lo, hi + 1) if k in mech}
+            out.append(("left", notes.pop() if len(notes) == 1 else "changing only renamed words"))
+            continue  # the group's context goes with it (the next group's numbers count from `done`)
         if drop is None or not any(drop[lo:hi + 1]):
             out.extend(_piece(body, lo, hi + 1, o, nn, rest, cr))
             continue
@@ -330,11 +479,11 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
             if j > hi:
                 break
             e = j
-            while e <= hi and drop[e]:
+            while e <= hi and drop[e] == drop[j]:
                 e += 1
-            t = body[j][0]
-            out.append(lines.marker_line(markers.gap(
-                f"{e - j} {'added' if t == '+' else 'removed'} lines")))
+            note = drop[j]
+            what = f"{e - j} {note} lines" if note in ("added", "removed") else f"{e - j} lines {note}"
+            out.append(lines.marker_line(markers.gap(what)))
             o, nn = _advance(body, j, e, o, nn)
             k = e
         done = hi + 1  # (o, nn) are the numbers before it

@@ -393,17 +393,42 @@ def _errors_and_hits(items: list[Any], st: _State, flats: list[str]) -> tuple[li
     return words, keyed, sorted(chosen)
 
 
+# Fields that name or describe a record (an issue's title, a package's summary): an error word there ("Export
+# fails when …") is what the record is about, not a failure the call reports.
+_TITLE_KEYS = frozenset(("title", "name", "summary", "subject", "headline", "description", "desc", "body",
+                         "display_name", "displayName", "short_description"))
+
+
+def _beyond_titles(items: list[Any], idx: list[int]) -> list[int]:
+    """Of the items `idx` whose values hold an error word, those that hold one outside their title fields."""
+    out = []
+    for i in idx:
+        x = items[i]
+        if type(x) is not dict or not _TITLE_KEYS.intersection(x):
+            out.append(i)
+            continue
+        parts: list[str] = []
+        _flat({k: v for k, v in x.items() if k not in _TITLE_KEYS}, parts)
+        rest = " ".join(parts).replace("\n", " ").lower()
+        if any(keyword_lines(rest, ERROR_WORDS, [0])):
+            out.append(i)
+    return out
+
+
 def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: list[int] | None = None) -> list[int]:
     """Indices of items that report errors or match the context terms.
 
     With a ranking that has signal (`picked`), error *words* in more than a fifth of the items (a bug tracker's
     titles, "Priority: Critical" labels) are the listing's vocabulary rather than failures of the call, and do
-    not decide alone; a non-empty error field always does."""
+    not decide alone; a non-empty error field always does. Without it, an error word only in a record's title
+    fields (`_TITLE_KEYS`) does not decide either (from three such records on)."""
     if flats is None:
         flats = _flats(items)
     words, keyed, hits = _errors_and_hits(items, st, flats)
     if picked is not None and len(words) > max(3, len(items) // 5):
         words = []
+    elif len(words) > 2:
+        words = _beyond_titles(items, words)
     return sorted(set(words) | set(keyed) | set(hits))
 
 

@@ -33,6 +33,9 @@ _CONT = re.compile(
 _SUMMARY = re.compile(r"(?i)^\W*(?:summary|total|results?|completed|finished|done|exit(?:ed)? (?:code|status)|"
                       r"shutting down|stopped)\b")
 _TRACE_CAP = 120  # lines of one stack trace kept
+# words of a request about the latest events ("which were installed last?", "the most recent errors", "the last 20
+# lines"); "last" elsewhere ("last night", "the last column") names something else
+_RECENT = re.compile(r"(?i)\blast(?=\s*(?:[?.!,;:)]|$)|\s+\d)|\b(?:latest|most recent|recently|newest|lately)\b")
 _SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
 _HEAD, _TAIL = 2, 3
@@ -82,6 +85,9 @@ def _logfmt_templates(items: list[str], joined: str) -> list[str]:
 # services logged it at whichever level. The budget serves one line per kind (warnings: _SAME_WARN_CAP);
 # the other lines of a kind are one retrieval away. Errors are not served by kind: each error template stays.
 _STAMPISH = re.compile(r"[\W#_]*(?:[TZ][\W#_]*)*")
+# a name or a version: letters or numbers (`#` once normalised) with a separator or a number, no `=` (a key's value
+# stays), not a lone number
+_NAMEISH = re.compile(r"(?=[^=]*[A-Za-z#])(?=[^=]*[#:/.@_+~-])(?=[^=]*[A-Za-z:/.@_+~-])[^=\"'()\[\]{}<>]+")
 _LEVEL_TOKENS = frozenset(
     "trace debug info notice warn warning error err fatal critical crit severe i w e d f".split())
 
@@ -95,7 +101,9 @@ def _event_kind(t: str) -> str:
         k += 1
     if len(toks) - k >= 3:
         k += 1  # the component (a service, a logger, a host): the message follows it
-    return " ".join(toks[k:])
+    # the names an event is about (a package `libc6:amd64`, a path, a host) vary per line: the words around them
+    # say what happened
+    return " ".join("*" if _NAMEISH.fullmatch(t) else t for t in toks[k:])
 
 
 def _looks_jsonl(items: list[str]) -> bool:
@@ -282,6 +290,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         keep[k] = True
         kept_tpl.add(t)
         used += estimate_tokens(items[k], coarse=True) + 1
+    if kind_of is not None and _RECENT.search(ctx.preceding_text[-2000:]):
+        # the request asks about the latest events: the log's end, line by line, for a third of the budget
+        limit = min(budget, used + budget // 3)
+        for k in range(n - 1, -1, -1):
+            if used >= limit:
+                break
+            if not keep[k]:
+                keep[k] = True
+                used += estimate_tokens(items[k], coarse=True) + 1
     if keep_ratio(ctx) >= 0.6:
         # a generous ratio (or an error result): fill the budget with the remaining lines in order
         for k in range(n):

@@ -1,8 +1,9 @@
-"""Column tables (kubectl get, docker ps, ps aux, df): keep the header and the rows that stand out.
+"""Column tables (kubectl get, docker ps, ps aux, df; psql and markdown tables, `python -X importtime`, whose
+columns are between `|` bars): keep the header and the rows that stand out.
 
-Kept: the header, first and last rows, rows matching the context terms or reporting errors, and rows
-with a rare value in a low-cardinality column (a CrashLoopBackOff among Running pods, 14 restarts
-among zeros). Other rows collapse into counted in-place markers.
+Kept: the header, first and last rows, rows matching the context terms or reporting errors, the rows with
+the three largest values of each numeric column, and rows with a rare value in a low-cardinality column (a
+CrashLoopBackOff among Running pods, 14 restarts among zeros). Other rows collapse into counted in-place markers.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ _NUM = re.compile(r"-?\d+(?:\.\d+)?$")
 # skips other characters in C: the same splits, about twice as fast.
 _SPLIT = re.compile(r"\s(?:\s+|(?<=\t))")
 _HEAD, _TAIL = 2, 1
+_BARS = re.compile(r"\s*\|\s*")
+_TOP = 3  # rows kept for the largest values of each numeric column
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
@@ -35,7 +38,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     tr = selective_regex(ctx, text, n)
     header = items[0].strip()
     ncols = len(_SPLIT.split(header))
-    if ncols < 3 or "  " not in header:
+    bars = header.count("|")
+    if bars >= 2 and sum(1 for s in items[:50] if s.count("|") == bars) >= 0.7 * min(n, 50):
+        # columns between bars (psql, markdown, `python -X importtime`)
+        ncols = len(_BARS.split(header))
+        rows = [_BARS.split(s.strip()) for s in items]
+    elif ncols < 3 or "  " not in header:
         # single-space columns (ps aux): split on any whitespace, the last column keeps the rest
         ncols = max(1, len(header.split()))
         rows = [s.split(None, ncols - 1) for s in items]
@@ -61,6 +69,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     numeric = [c for c in range(ncols) if all(_NUM.match(r[c]) for r in (rows[i] for i in body[:10]) if c < len(r))]
     for j in column_outliers(_columns([rows[i] for i in body], ncols, set(numeric)), m):
         keep[body[j]] = True
+    # the largest values of each numeric column (the slowest import, the biggest process): what a question about
+    # a table of sizes or timings is most often after
+    # (a cell's number is its last word: `import time:   215`)
+    lasts = [[cell.rsplit(None, 1)[-1] if cell.strip() else "" for cell in rows[i]] for i in body]
+    for c in range(ncols):
+        if not all(c < len(r) and _NUM.match(r[c]) for r in lasts[:10]):
+            continue
+        vals = [(-float(r[c]), i) for r, i in zip(lasts, body) if c < len(r) and _NUM.match(r[c])]
+        for _, i in sorted(vals)[:_TOP]:
+            keep[i] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
         budget = int(estimate_tokens(text, coarse=True) * keep_ratio(ctx))
         used = sum(estimate_tokens(items[i], coarse=True) for i in range(n) if keep[i])
