@@ -195,8 +195,14 @@ async def test_a_local_proxy_keeps_the_loopback_host_check_and_knows_no_tokens(f
         s.wait_ready(20)
         assert (await post(s.url + "/v1/messages", {"Host": "gw.example"}))[0] == 403
         assert (await post(s.url + "/v1/messages"))[0] == 200  # no token needed on a local proxy
+        # a gateway's base URL pointed at it: refused, and the token does not travel on to the provider
+        t = table.add("alice")
+        status, body = await post(f"{s.url}/t/{t}/v1/messages", {tokens.HEADER: t})
+        assert status == 400 and "not a team gateway" in body["error"]["message"]
     finally:
         s.stop(grace=0.5)
+    assert len(fake.requests) == 1
+    assert tokens.HEADER not in fake.requests[0].headers
 
 
 def test_tokens_are_random_hashed_and_split_from_paths():

@@ -181,3 +181,33 @@ def test_team_commands_add_list_revoke(capsys):
 
     with pytest.raises(NotFound):
         program(["team", "revoke", "alice"])
+
+
+def test_team_stats_through_the_gateway_with_ones_own_token(gateway, backend, capsys):
+    import time
+    import urllib.request
+
+    from headroom_cli.errors import HeadroomError
+
+    gw, fake = gateway
+    alice, bob = team.add(backend, "alice", admin=True), team.add(backend, "bob")
+    for token in (alice, bob):
+        req = urllib.request.Request(f"{gw.url}/t/{token}/v1/messages", data=json.dumps(body_with(LOG)).encode(),
+                                     headers={**ANTH, "Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 200
+
+    def remote(token: str, *extra: str) -> dict:
+        assert program(["team", "stats", "--gateway", gw.url, "--token", token, "--json", *extra]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    for _ in range(500):  # the ledger's writer runs on its own thread
+        admin = remote(alice, "--since", "1d")
+        if len(admin.get("team", [])) == 2:
+            break
+        time.sleep(0.02)
+    assert {r["key"] for r in admin["team"]} == {"alice", "bob"}
+    member = remote(bob)
+    assert member["user"] == "bob" and "team" not in member and member["totals"]["requests"] >= 1
+    with pytest.raises(HeadroomError, match="refused this token"):
+        program(["team", "stats", "--gateway", gw.url, "--token", tokens.new_token()])

@@ -101,8 +101,10 @@ def register(app: typer.Typer) -> None:
             if not token:
                 raise UsageError("team stats --gateway needs your token",
                                  hint=f"set {config.GATEWAY_TOKEN_ENV} or pass --token")
-            data = logic.remote_stats(gateway, token)
+            data = logic.remote_stats(gateway, token, since=since)
             rows = data.get("team") or [{**(data.get("totals") or {}), "key": data.get("user")}]
+            if "team" not in data and not as_json:
+                output.echo(f"your figures only ({data.get('user')}): the team's need an admin's token", err=True)
         else:
             rows = logic.team_stats(_backend(store), since=parse_since(since))
             data = {"team": rows, "basis": "the store's ledger"}

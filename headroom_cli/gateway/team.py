@@ -66,11 +66,14 @@ def team_stats(backend: Any, *, since: float | None = None) -> list[dict]:
         ledger.close()
 
 
-def remote_stats(gateway_url: str, token: str) -> dict:
-    """The gateway's `/stats` for the holder of `token`: their figures, and the team's for an admin."""
+def remote_stats(gateway_url: str, token: str, *, since: str | None = None) -> dict:
+    """The gateway's `/stats` for the holder of `token`: their figures, and the team's for an admin (`since`:
+    as `headroom stats --since`, e.g. 7d)."""
+    from urllib.parse import quote
+
     from .client import call
 
-    return call(gateway_url, token, "/stats")
+    return call(gateway_url, token, "/stats" + (f"?since={quote(since)}" if since else ""))
 
 
 def when(created: float | None) -> str:

@@ -12,6 +12,7 @@ from .. import config, loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
+from ..gateway.auth import PATH_TOKEN_KEY
 from .gate import Gate
 from .health import Readiness, make_healthz
 from .own import make_handlers
@@ -72,6 +73,10 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
             return web.json_response({"error": why}, status=403)
         if gate is not None:
             return await gated(request, handler, resource, own)
+        if request.get(PATH_TOKEN_KEY) is not None:  # a gateway URL pointed at a local proxy: keep the token here
+            protocol, provider = routes.get(resource, (wires.PASSTHROUGH, None))
+            return fwd.refuse(request, protocol, provider, 400, "headroom: this is a local proxy, not a team "
+                              "gateway: drop the /t/<token> part of the base URL")
         if own is not None and not loopback.is_loopback_host(request.remote):
             return web.json_response({"error": "loopback callers only"}, status=403)
         if own == SECRET and not loopback.secret_matches(request.headers.get("Authorization"), settings.secret):

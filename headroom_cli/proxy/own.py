@@ -16,8 +16,16 @@ def make_handlers(settings, counters):
             from ..gateway import team
             from ..gateway.auth import ROLE_KEY, USER_KEY, Identity
 
+            from ..errors import UsageError
+            from ..stats.ledger import parse_since
+
             who = Identity(user=request[USER_KEY], role=request.get(ROLE_KEY) or "member")
-            figures = await asyncio.get_running_loop().run_in_executor(None, team.stats_for, settings.backend(), who)
+            try:
+                since = parse_since(request.query.get("since"))  # `?since=7d`, as `headroom stats --since`
+            except UsageError as e:
+                return web.json_response({"error": str(e)}, status=400)
+            figures = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: team.stats_for(settings.backend(), who, since=since))
             return web.json_response(figures)
         return web.json_response(counters.snapshot())
 

@@ -324,11 +324,12 @@ class ProxyServer:
                                      shutdown_timeout=2.0, auto_decompress=False,
                                      keepalive_timeout=2 * st.idle_timeout)  # a fallback: the watchdog closes first
         await self._runner.setup()
-        if st.gateway is not None:  # a token in the path prefix comes off before routing (proxy/gate.py)
-            from .gate import strip_token_prefix
+        # A gateway token in the path prefix comes off before routing (proxy/gate.py), on a local proxy too: there
+        # the guard refuses the request rather than send someone's token to the provider.
+        from .gate import strip_token_prefix
 
-            server = self._runner.server
-            server.request_factory = strip_token_prefix(server.request_factory)
+        server = self._runner.server
+        server.request_factory = strip_token_prefix(server.request_factory)
         # The listening server is ours (not a web.SockSite) so that each connection gets the watchdog;
         # it stops listening before the runner's cleanup closes the connections.
         self._server = await asyncio.get_running_loop().create_server(
