@@ -29,6 +29,16 @@ def register(app: typer.Typer) -> None:
                                                    "good; repeatable. Combine with --apply to update the files."),
         llm: bool = typer.Option(False, "--llm", help="Ask your own provider to phrase the rules (needs an API key; off "
                                  "by default)."),
+        share: bool = typer.Option(False, "--share", help="Contribute this repository's rules to your team (through "
+                                   "the gateway with your token; without one, to the local store)."),
+        gateway: Optional[str] = typer.Option(None, "--gateway", metavar="URL",
+                                              help="The team gateway for --share and --apply (default: config "
+                                                   "gateway_url)."),
+        token: Optional[str] = typer.Option(None, "--token", help="Your gateway token (better: env "
+                                            "HEADROOM_GATEWAY_TOKEN or config gateway_token)."),
+        repo: Optional[str] = typer.Option(None, "--repo", metavar="URL", help="The repository the team's rules are "
+                                           "kept under (default: the project's git remote)."),
+        no_team: bool = typer.Option(False, "--no-team", help="--diff/--apply: this machine's rules only."),
     ):
         """Find mistakes agents corrected in past sessions and turn them into short rules."""
         from ..errors import UsageError
@@ -68,6 +78,23 @@ def register(app: typer.Typer) -> None:
             phrasing.rephrase(result.found, store=rules)
             result = run.learn(project=proj, agent=agent, session_id=session_id, all_failures=all_failures,
                                since=since, homes=homes, targets=targets, store=rules)
+        shared = None
+        if share or ((diff or apply) and not no_team):
+            from ..learn import repo as repos
+            from ..learn import share as sharing
+
+            where = sharing.team_for(gateway, token)
+            which = repos.normalize_remote(repo) if repo else repos.normalize_remote(repos.remote_of(proj))
+            if share:
+                if not which:
+                    repos.repo_of(proj)  # raises: no remote to share the rules under
+                shared = sharing.share(where, which, result.rules)
+            if (diff or apply) and not no_team and which:
+                result.team = sharing.fetch(where, which)
+                result.changes = writer.plan(Path(result.project), result.rules,
+                                             targets or run.default_targets(agent), team=result.team)
+            if shared is not None:
+                shared = {**shared, "where": where.describe()}
         written = writer.apply(result.changes) if apply else []
         if forgotten and not as_json:
             from rich.markup import escape
@@ -77,12 +104,27 @@ def register(app: typer.Typer) -> None:
             for r in forgotten:
                 output.show(f"forgot: {escape(r.text)}", highlight=False, soft_wrap=True)
         if as_json:
-            _print_json(result, diff=diff, apply=apply, written=written, forgotten=forgotten)
+            _print_json(result, diff=diff, apply=apply, written=written, forgotten=forgotten, shared=shared)
         else:
-            _print_human(result, diff=diff, apply=apply, written=written)
+            if shared is not None:
+                _print_shared(shared)
+            if not (share and not (diff or apply)):
+                _print_human(result, diff=diff, apply=apply, written=written)
 
 
-def _print_json(result, *, diff: bool, apply: bool, written: list, forgotten: list) -> None:
+def _print_shared(shared: dict) -> None:
+    from rich.markup import escape
+
+    from . import output
+
+    n, new, ev = shared.get("rules", 0), shared.get("new_rules", 0), shared.get("new_evidence", 0)
+    output.show(escape(f"shared {n} rule{'s' if n != 1 else ''} of {shared.get('repo')} with {shared.get('where')} "
+                       f"as {shared.get('contributor')}: {new} new to the team, {ev} new piece"
+                       f"{'s' if ev != 1 else ''} of evidence"), highlight=False, soft_wrap=True)
+
+
+def _print_json(result, *, diff: bool, apply: bool, written: list, forgotten: list, shared: dict | None = None
+                ) -> None:
     import json
 
     out = {
@@ -100,6 +142,10 @@ def _print_json(result, *, diff: bool, apply: bool, written: list, forgotten: li
         out["written"] = [str(p) for p in written]
     if forgotten:
         out["forgotten"] = [r.key for r in forgotten]
+    if shared is not None:
+        out["shared"] = shared
+    if result.team:
+        out["team_rules"] = [r.key for r in result.team]
     from .output import echo
 
     echo(json.dumps(out, indent=2, ensure_ascii=False))
@@ -126,8 +172,11 @@ def _print_human(result, *, diff: bool, apply: bool, written: list) -> None:
             con.print("no changes")
     if apply:
         if written:
+            local = {r.key for r in result.rules}
+            t = sum(1 for r in result.team if r.key not in local)
+            extra = f" and {t} of your team's" if t else ""
             for p in written:
-                con.print(f"wrote {len(result.rules)} rule{'s' if len(result.rules) != 1 else ''} to {p}")
+                con.print(f"wrote {len(result.rules)} rule{'s' if len(result.rules) != 1 else ''}{extra} to {p}")
         else:
             con.print("no changes")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..storage.rules_file import STORE_VERSION, RulesFile, default_path, write_atomic  # noqa: F401 (shared)
+from ..shared_lessons import rank_key
 from .mining import Occurrence
 
 
@@ -57,7 +58,7 @@ class Rule:
 def rank(rules: Iterable[Rule]) -> list[Rule]:
     """Recurring lessons first (seen in more sessions, then by more agents, then more often); ties broken by key so
     the order never depends on the run."""
-    return sorted(rules, key=lambda r: (-len(r.sessions), -len(r.agents), -r.count, r.key))
+    return sorted(rules, key=lambda r: rank_key(r.key, r.evidence))
 
 
 def rule_from_json(key: str, r) -> Rule | None:

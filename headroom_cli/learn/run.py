@@ -42,6 +42,7 @@ class LearnResult:
     found: list[Rule] = field(default_factory=list)  # rules with evidence in the scanned sessions
     rules: list[Rule] = field(default_factory=list)  # every stored rule of the project (what files get)
     changes: list = field(default_factory=list)  # writer.FileChange per target
+    team: list[Rule] = field(default_factory=list)  # the team's rules for this repository (learn/share.py)
 
 
 def select_sessions(*, project: str, agent: str, session_id: str | None, all_failures: bool,

@@ -23,6 +23,9 @@ TITLE = "## Lessons from past sessions"
 NOTE = ("_Maintained by `headroom learn` from failed and corrected agent sessions; edits here are replaced on "
         "the next `--apply`. Drop a rule with `headroom learn --forget \"<rule>\" --apply`._")
 
+TEAM_TITLE = "### Shared by your team"
+TEAM_NOTE = "_Learned in other members' sessions of this repository (`headroom learn --share`)._"
+
 TARGET_FILES = {"claude": "CLAUDE.md", "agents": "AGENTS.md"}
 
 
@@ -36,9 +39,16 @@ def targets_for(target: str) -> list[str]:
     return [target]
 
 
-def render_section(rules: Iterable[Rule], newline: str = "\n") -> str:
+def render_section(rules: Iterable[Rule], newline: str = "\n", team: Iterable[Rule] = ()) -> str:
+    """The managed section: this machine's rules, then the team's for this repository that are not among them."""
+    rules = list(rules)
+    mine = {r.key for r in rules} | {" ".join(r.text.split()).lower() for r in rules}
+    shared = [r for r in team if r.key not in mine and " ".join(r.text.split()).lower() not in mine]
     lines = [BEGIN, TITLE, "", NOTE, ""]
     lines += [f"- {' '.join(r.text.split())}" for r in rules]
+    if shared:
+        lines += ([""] if rules else []) + [TEAM_TITLE, "", TEAM_NOTE, ""]
+        lines += [f"- {' '.join(r.text.split())}" for r in shared]
     lines.append(END)
     return newline.join(lines)
 
@@ -48,19 +58,20 @@ def _newline_of(text: str) -> str:
     return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
 
 
-def update_text(old: str | None, rules: list[Rule], *, where: str = "file") -> str:
+def update_text(old: str | None, rules: list[Rule], *, where: str = "file", team: list[Rule] | None = None) -> str:
     """The file's new text: the managed section replaced or appended; everything else as it was."""
+    team = team or []
     if old is None or old == "":
-        return render_section(rules) + "\n" if rules else (old or "")
+        return render_section(rules, team=team) + "\n" if rules or team else (old or "")
     nl = _newline_of(old)
     nb, ne = old.count(BEGIN), old.count(END)
     if nb == 0 and ne == 0:
-        if not rules:
+        if not rules and not team:
             return old  # nothing to say: don't add an empty section
         sep = nl if old.endswith("\n") else nl + nl
         if old.endswith(nl + nl):
             sep = ""
-        return old + sep + render_section(rules, nl) + nl
+        return old + sep + render_section(rules, nl, team) + nl
     b = old.find(BEGIN)
     e = old.find(END, b + len(BEGIN)) if b >= 0 else -1
     if nb != 1 or ne != 1 or b < 0 or e < 0:
@@ -68,7 +79,7 @@ def update_text(old: str | None, rules: list[Rule], *, where: str = "file") -> s
                             f"({nb} begin, {ne} end marker{'s' if ne != 1 else ''})",
                             hint=f"keep exactly one `{BEGIN}` … `{END}` pair, or delete both lines "
                                  "(and the lines between them) to start over")
-    return old[:b] + render_section(rules, nl) + old[e + len(END):]
+    return old[:b] + render_section(rules, nl, team) + old[e + len(END):]
 
 
 @dataclass
@@ -107,13 +118,14 @@ def _read(path: Path) -> str | None:
         raise HeadroomError(f"{path} is a directory") from None
 
 
-def plan(project: Path, rules: list[Rule], targets: Iterable[str]) -> list[FileChange]:
-    """What --apply would write, one entry per target file (changed or not)."""
+def plan(project: Path, rules: list[Rule], targets: Iterable[str], team: list[Rule] | None = None) -> list[FileChange]:
+    """What --apply would write, one entry per target file (changed or not); `team`: the team's rules for this
+    repository, written after this machine's."""
     out = []
     for t in targets:
         path = Path(project) / TARGET_FILES[t]
         old = _read(path)
-        out.append(FileChange(path=path, old=old, new=update_text(old, rules, where=str(path))))
+        out.append(FileChange(path=path, old=old, new=update_text(old, rules, where=str(path), team=team)))
     return out
 
 

@@ -15,6 +15,8 @@ from .forward import Forwarder
 from ..gateway.auth import PATH_TOKEN_KEY
 from .gate import Gate
 from .health import Readiness, make_healthz
+from .lessons import PATH as LESSONS_PATH
+from .lessons import make_lessons_handler
 from .own import make_handlers
 from .settings import REQUEST_USER, ProxySettings
 
@@ -41,7 +43,7 @@ PROVIDER_ROUTES = (
 # headroom's own routes: those that serve originals or figures need the proxy's secret (a gateway: a user's token).
 OPEN, SECRET = "open", "secret"
 OWN_ROUTES = {"/healthz": OPEN, "/health": OPEN, "/": OPEN, "/stats": SECRET, "/v1/retrieve/{key}": SECRET,
-              "/mcp": SECRET}
+              "/mcp": SECRET, "/headroom/lessons": SECRET}
 
 
 def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
@@ -151,6 +153,9 @@ def make_app(settings: ProxySettings) -> web.Application:
     r.add_get("/", index, allow_head=False)
     r.add_get("/stats", stats)
     r.add_get("/v1/retrieve/{key}", retrieve)
+    lessons = make_lessons_handler(settings)  # a team's shared lessons (learn --share / --apply)
+    r.add_get(LESSONS_PATH, lessons, allow_head=False)
+    r.add_post(LESSONS_PATH, lessons)
     try:  # `/mcp` for agents, before the catch-all; the proxy runs without it
         from ..mcp.http import add_mcp_routes
         from ..mcp.tools import ToolContext
