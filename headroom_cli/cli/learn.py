@@ -159,7 +159,7 @@ def _print_human(result, *, diff: bool, apply: bool, written: list) -> None:
     if not (diff or apply):
         _print_rules(con, result)
         return
-    if n == 0 and not result.rules:
+    if n == 0 and not result.rules and not result.team:
         con.print(_no_sessions(result))
         return
     root = Path(result.project)
