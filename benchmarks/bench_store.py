@@ -66,6 +66,9 @@ def main() -> int:
             b.close()
     finally:
         server.stop()
+        import shutil
+
+        shutil.rmtree(server.base, ignore_errors=True)
     return 0
 
 

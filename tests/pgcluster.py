@@ -34,6 +34,36 @@ def find_binary(name: str) -> str | None:
     return None
 
 
+PREFIX = "headroom-pg-"
+
+
+def sweep_orphans(pg_ctl: str, as_postgres: bool) -> None:
+    """Stop and delete the clusters of test sessions that died without their teardown (killed by a timeout): each
+    cluster names the process that started it (owner.pid); one whose process is gone is an orphan."""
+    for d in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            pid = int((d / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner recorded)
+        if pid == os.getpid() or _alive(pid):
+            continue
+        if (d / "data" / "postmaster.pid").exists():
+            cmd = [pg_ctl, "-D", str(d / "data"), "-m", "immediate", "-w", "stop"]
+            subprocess.run(["runuser", "-u", "postgres", "--", *cmd] if as_postgres else cmd,
+                           capture_output=True, timeout=60)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,7 +96,9 @@ def start_server(*, durable: bool = False) -> PgServer:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; `apt-get install postgresql` "
                     "(or run `.ci/run`, which installs them)")
     as_postgres = os.geteuid() == 0
-    base = Path(tempfile.mkdtemp(prefix="headroom-pg-"))
+    sweep_orphans(pg_ctl, as_postgres)
+    base = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (base / "owner.pid").write_text(str(os.getpid()))
     if as_postgres:  # initdb refuses root: the cluster is the postgres user's
         shutil.chown(base, "postgres", "postgres")
     server = PgServer("127.0.0.1", free_port(), base, pg_ctl, as_postgres)
