@@ -84,7 +84,7 @@ def test_original_stored_by_one_proxy_is_retrieved_through_another(pg_url):
 
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute("SELECT session_id, path, status, retrievals, user_name, tokens_before > tokens_after "
-                            "FROM headroom.requests ORDER BY id").fetchall()
+                            "FROM headroom.requests ORDER BY ts").fetchall()  # rows are written asynchronously
         stored = conn.execute("SELECT owner, size FROM headroom.originals WHERE key = %s", (keys[0],)).fetchall()
         spans = conn.execute("SELECT session_id, started < ended FROM headroom.sessions ORDER BY started").fetchall()
     assert len(rows) == 2 and rows[0][0] != rows[1][0]  # one row per proxy process, each its own session
