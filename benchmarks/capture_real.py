@@ -42,8 +42,9 @@ def captures(scratch: Path) -> dict[str, str]:
         "git_show_rename": cm.run("git show HEAD", ops, env=env),
         "importtime": cm.run(f"{sys.executable} -X importtime -c 'import rich.console'", ops, env=env),
     }
-    if Path("/var/log/dpkg.log").is_file():  # this machine's package log (Debian)
+    if Path("/var/log/dpkg.log").is_file():  # this machine's package log and table (Debian)
         out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)
+        out["dpkg_table"] = cm.run("dpkg -l | head -200", ops, env=env)
     if shutil.which("npm") and Path(scenario_repo.NPM_PREFIX, "lib", "node_modules").is_dir():
         # the agents installed on this machine (Node packages): a real dependency tree
         out["npm_ls_tree"] = cm.run(f"npm ls -g --all --prefix {scenario_repo.NPM_PREFIX}", repo, env=env)

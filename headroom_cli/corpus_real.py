@@ -5,7 +5,8 @@ repository that adds functions and edits prose, `git log -p` over a file's histo
 show` of a mechanical commit (the same line added to every module, one behaviour change among them), `make -k`
 of a C library whose units all warn the same way and one of which does not compile, an incident log whose events
 are a few kinds logged by many services at many levels, `npm ls --all` (a dependency tree), `git show` of a
-rename done over many files, `python -X importtime` (a table between bars) and the tail of a machine's dpkg log. Each is put in the request
+rename done over many files, `python -X importtime` (a table between bars), the tail of a machine's dpkg log and
+its `dpkg -l` (a table under a legend). Each is put in the request
 shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -112,8 +113,15 @@ def _dpkg_log(W):
              "tail of a machine's dpkg log: 400 events of a few kinds about many packages", ["log", "real"])
 
 
+def _dpkg_table(W):
+    out = capture("dpkg_table")
+    body = anthropic_request("Which version of cmake is installed?", "dpkg -l | head -200", out, seed=50)
+    return W("real_dpkg_table", "anthropic", body, [line_with(out, "ii  cmake "), line_with(out, "||/ Name")],
+             "dpkg -l: a legend of three lines, a header, a rule, 195 rows", ["table", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
-        _git_show_rename, _importtime, _dpkg_log)
+        _git_show_rename, _importtime, _dpkg_log, _dpkg_table)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

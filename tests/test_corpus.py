@@ -19,7 +19,8 @@ EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff",
             "stdlib_read", "rereads", "range_reread", "persisted_output",  # these four: corpus_reads.py
             # corpus_real: the classes real sessions lost on, from real command outputs
             "real_git_show_commit", "real_git_log_patch", "real_git_show_mechanical", "real_make_warnings",
-            "real_incident_log", "real_npm_ls_tree", "real_git_show_rename", "real_importtime", "real_dpkg_log"}
+            "real_incident_log", "real_npm_ls_tree", "real_git_show_rename", "real_importtime", "real_dpkg_log",
+            "real_dpkg_table"}
 
 
 def test_workloads_cover_the_brief():

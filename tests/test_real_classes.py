@@ -269,3 +269,23 @@ def test_the_renamed_definition_itself_is_never_cut():
     out = capture("git_show_rename")
     res = diff.compress(out, Context(tool_input="git show HEAD"))
     assert "-def cell_len(text: str" in res.text and "+def cell_width(text: str" in res.text
+
+
+def test_a_table_under_a_legend_is_a_table_and_keeps_the_legend_header_and_asked_row():
+    out = capture("dpkg_table")
+    ctx = Context(tool_input="dpkg -l | head -200", preceding_text="Which version of cmake is installed?")
+    assert router.detect(out, ctx) == "table"
+    res = table.compress(out, ctx)
+    assert res is not None
+    lines = out.splitlines()
+    for ln in lines[:5]:  # the legend, the header and its rule
+        assert ln in res.text
+    assert next(ln for ln in lines if ln.startswith("ii  cmake ")) in res.text
+    assert len(res.text) < 0.15 * len(out)
+
+
+def test_a_legend_is_found_only_above_a_header_of_column_names():
+    rows = [f"ii  pkg{i}  1.{i}  all  thing {i}" for i in range(8)]
+    assert table.header_at(["Desired=Unknown", "| Status=Not", "||/ Name      Version      Architecture Description",
+                            "+++-====", *rows]) == 2
+    assert table.header_at(["some prose here", "More prose That Is Capitalised", *rows]) == 0

@@ -14,11 +14,11 @@ from . import markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import common, json_data, tree
+from .compressors import common, json_data, table, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "7"
+VERSION = "8"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -231,6 +231,8 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     if nl >= 8 and tree.share(lines) >= 0.6:
         return "tree"
     if nl >= 8 and _pipe_table(lines):
+        return "table"
+    if nl >= 12 and table.header_at(lines[:6] + [""] * 6) > 0:
         return "table"
     search_share = _share(lines, _SEARCH_LINE)
     if search_share >= (0.3 if hint == "search" else 0.6):

@@ -1,9 +1,10 @@
 """Column tables (kubectl get, docker ps, ps aux, df; psql and markdown tables, `python -X importtime`, whose
 columns are between `|` bars): keep the header and the rows that stand out.
 
-Kept: the header, first and last rows, rows matching the context terms or reporting errors, the rows with
-the three largest values of each numeric column, and rows with a rare value in a low-cardinality column (a
-CrashLoopBackOff among Running pods, 14 restarts among zeros). Other rows collapse into counted in-place markers.
+Kept: the header (and a legend above it, as `dpkg -l` prints), first and last rows, rows the request points to
+(its terms, or BM25 over the rows), rows reporting errors, the rows with the three largest values of each
+numeric column, and rows with a rare value in a low-cardinality column (a CrashLoopBackOff among Running pods, 14
+restarts among zeros). Other rows collapse into counted in-place markers.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from operator import itemgetter
 from typing import Iterator
 
+from .. import relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .json_data import column_outliers
@@ -27,6 +29,20 @@ _SPLIT = re.compile(r"\s(?:\s+|(?<=\t))")
 _HEAD, _TAIL = 2, 1
 _BARS = re.compile(r"\s*\|\s*")
 _TOP = 3  # rows kept for the largest values of each numeric column
+_NAMED_ROWS = 3  # a request's word found in at most this many rows keeps them
+# a header of capitalised column names (two gaps of two or more spaces at least), after a legend of a few lines
+_TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*")
+_RULE = re.compile(r"[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$")  # a line of dashes or equals under a header
+
+
+def header_at(items: list[str]) -> int:
+    """Where the header is: the first line, or a line of capitalised names two spaces apart among the first six
+    that has a rule or rows of as many columns under it."""
+    for k in range(1, min(6, len(items) - 5)):
+        s = items[k].rstrip()
+        if _TITLE_HEAD.fullmatch(s) and len(re.findall(r"\S {2,}\S", s)) >= 2:
+            return k
+    return 0
 
 
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
@@ -36,7 +52,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if n < 8:
         return None
     tr = selective_regex(ctx, text, n)
-    header = items[0].strip()
+    h = header_at(items)  # lines before the header (a legend, as `dpkg -l` prints) stay as they are
+    header = items[h].strip()
     ncols = len(_SPLIT.split(header))
     bars = header.count("|")
     if bars >= 2 and sum(1 for s in items[:50] if s.count("|") == bars) >= 0.7 * min(n, 50):
@@ -49,12 +66,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         rows = [s.split(None, ncols - 1) for s in items]
     else:
         rows = [_SPLIT.split(s.strip()) for s in items]
-    body = [i for i in range(1, n) if items[i] and not items[i].isspace()]  # non-blank rows
+    body = [i for i in range(h + 1, n) if items[i] and not items[i].isspace() and not _RULE.match(items[i])]
     m = len(body)
     if m < 6:
         return None
-    keep = [False] * n
-    keep[0] = True
+    keep = [i <= h or bool(_RULE.match(items[i])) for i in range(n)]  # the legend, header and rules
     for i in body[:_HEAD] + body[-_TAIL:]:
         keep[i] = True
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
@@ -65,6 +81,24 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for i in body:
         if is_err[i] or is_hit[i]:
             keep[i] = True
+    # the rows the request points to (BM25 over the rows: "which version of cmake?" names a row in words)
+    query = relevance.query_terms(ctx)
+    if query is not None:
+        distinct: list[int] = []
+        picked = relevance.pick(relevance.rank([items[i] for i in body], query, distinct=distinct),
+                                distinct=distinct, query=query)
+        for j in picked or ():
+            keep[body[j]] = True
+        # a word of the request that names a few rows only ("cmake" among 195 packages) names those rows
+        low = [items[i].lower() for i in body]
+        for stem, w in zip(query.stems, query.weights):
+            if w < 1.0 or len(stem) < 3:
+                continue  # (a word of the command only: `dpkg` in `dpkg -l`)
+            rx = re.compile(r"(?<![a-z0-9])" + re.escape(stem))
+            hits = [j for j, t in enumerate(low) if rx.search(t)]
+            if 1 <= len(hits) <= _NAMED_ROWS:
+                for j in hits:
+                    keep[body[j]] = True
     # outliers: numeric values far from their column's mean, rare values of low-cardinality columns
     numeric = [c for c in range(ncols) if all(_NUM.match(r[c]) for r in (rows[i] for i in body[:10]) if c < len(r))]
     for j in column_outliers(_columns([rows[i] for i in body], ncols, set(numeric)), m):
