@@ -162,6 +162,9 @@ SETTINGS: dict[str, Setting] = {
                 "Where originals, the ledger, learned rules and gateway tokens live: empty for the files in the "
                 "user dirs (SQLite), or a postgresql:// URL for a team's shared store.", flag="--store",
                 example="postgresql://headroom@db.example/headroom"),
+        Setting("durable_records", "HEADROOM_DURABLE_RECORDS", False,
+                "`headroom proxy` commits each request's ledger row before the answer ends (several instances "
+                "on one store: a killed instance loses no answered request's row).", bool),
         Setting("log_level", "HEADROOM_LOG_LEVEL", "WARNING", "Log level of headroom's own log."),
         Setting("debug", "HEADROOM_DEBUG", False, "Debug logging (never includes credentials).", bool),
         # A team gateway (README "A team gateway"): `headroom proxy` in gateway mode, and `wrap --gateway`.

@@ -106,8 +106,15 @@ def _kind(flow: Flow) -> str | None:
     return "api_error" if flow.provider == upstream.ANTHROPIC else None
 
 
-async def answer_whole(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict, body: bytes) -> web.Response:
-    """Send a complete (not streamed) answer now, so the figures are reported once the client has it."""
+BeforeEnd = Callable[[], Awaitable[None]]  # what must be done before the client's answer is complete
+
+
+async def answer_whole(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict, body: bytes,
+                       before_end: BeforeEnd | None = None) -> web.Response:
+    """Send a complete (not streamed) answer now, so the figures are reported once the client has it
+    (durable records: `before_end` commits the record first)."""
+    if before_end is not None:
+        await before_end()
     resp = web.Response(status=up.status, reason=up.reason, headers=hdrs, body=body)
     flow.response = resp
     try:
@@ -121,17 +128,21 @@ async def answer_whole(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict
 
 async def stream_answer(flow: Flow, up: aiohttp.ClientResponse, hdrs: CIMultiDict,
                         pump: Callable[[web.StreamResponse], Awaitable[None]],
-                        current: Callable[[], aiohttp.ClientResponse] | None = None) -> web.StreamResponse:
+                        current: Callable[[], aiohttp.ClientResponse] | None = None,
+                        before_end: BeforeEnd | None = None) -> web.StreamResponse:
     """Open the client's stream with `up`'s status and run `pump`, which writes the answer into it.
     A client that goes away is recorded; an upstream that breaks off (`current()`: the upstream
     response being read, `up` by default) cuts the client connection, since the status is gone
-    already and a clean end would pass for a complete answer."""
+    already and a clean end would pass for a complete answer. `before_end` (durable records) runs
+    before the stream's end is sent: a stream is complete for the client only at its end."""
     rec = flow.record
     resp = web.StreamResponse(status=up.status, reason=up.reason, headers=hdrs)
     flow.response = resp
     try:
         await resp.prepare(flow.request)
         await pump(resp)
+        if before_end is not None:
+            await before_end()
         await resp.write_eof()
     except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
         rec.error = rec.error or "client disconnected"
@@ -154,11 +165,13 @@ async def relay(flow: Flow, up: aiohttp.ClientResponse, reporter: Reporter) -> w
     sniff = sniffer_for(flow.protocol) if up.status < 400 else SafeSniffer(NullSniffer())
     log.debug("upstream answered %d %s for %s", up.status, up.headers.get("Content-Type", ""), flow.request.path)
 
+    before_end = reporter.before_end(flow, lambda: sniff)
     if not flow.record.streamed and up.content_length is not None:
         data = await read_whole(flow, up)
         sniff.feed(data)
-        resp: web.StreamResponse = await answer_whole(flow, up, hdrs, data)
-        reporter.finish(flow, sniff)
+        resp: web.StreamResponse = await answer_whole(flow, up, hdrs, data, before_end)
+        if not flow.reported:
+            reporter.finish(flow, sniff)
         return resp
 
     async def pump(resp: web.StreamResponse) -> None:
@@ -166,8 +179,9 @@ async def relay(flow: Flow, up: aiohttp.ClientResponse, reporter: Reporter) -> w
             sniff.feed(chunk)
             await resp.write(chunk)
 
-    resp = await stream_answer(flow, up, hdrs, pump)
-    reporter.finish(flow, sniff)
+    resp = await stream_answer(flow, up, hdrs, pump, before_end=before_end)
+    if not flow.reported:
+        reporter.finish(flow, sniff)
     return resp
 
 
@@ -201,9 +215,40 @@ class Reporter:
         """A request's hot phase (arrival until the upstream answered): no figures are counted meanwhile."""
         return self.after.hot()
 
+    def before_end(self, flow: Flow, sniff: Callable[[], SafeSniffer],
+                   usage: Callable[[], Usage | None] = lambda: None) -> BeforeEnd | None:
+        """With durable records (`settings.durable_records`, a ledger that can write at once): what commits
+        the request's record, exact figures included, before the client's answer is complete. `sniff()` and
+        `usage()` give the sniffer and summed usage as they are at that moment. None otherwise."""
+        if not self.settings.durable_records or not callable(getattr(self.settings.on_record, "record_now", None)):
+            return None
+
+        async def commit() -> None:
+            self._note_finish(flow, sniff(), usage())
+            flow.reported = True
+            rec, figures = flow.record, flow.figures
+            await asyncio.get_running_loop().run_in_executor(None, self._count_and_commit, rec, figures)
+
+        return commit
+
+    def _count_and_commit(self, rec: RequestRecord, figures: Figures | None) -> None:
+        if figures is not None:
+            self._fill(rec, figures)
+        rec.error = redact.text(rec.error)
+        self.counters.add(rec)
+        try:
+            self.settings.on_record.record_now(rec)  # type: ignore[union-attr]
+        except Exception:
+            log.debug("durable record failed", exc_info=True)
+
     def finish(self, flow: Flow, sniff: SafeSniffer, usage: Usage | None = None) -> None:
         """The client has its answer: note usage, model and duration, then report (exact token
-        figures are slow, tiktoken: they are counted off the loop first)."""
+        figures are slow, tiktoken: they are counted off the loop first). Not called for a record
+        committed before the answer's end (`before_end`: then `flow.reported`)."""
+        self._note_finish(flow, sniff, usage)
+        self.report_counted(flow)
+
+    def _note_finish(self, flow: Flow, sniff: SafeSniffer, usage: Usage | None) -> None:
         rec = flow.record
         rec.usage, model = sniff.finish()
         if usage is not None:
@@ -213,7 +258,6 @@ class Reporter:
             model = m.group(1).decode("utf-8", "replace") if m else ""
         rec.model = model
         rec.duration_ms = (time.perf_counter() - flow.t0) * 1000
-        self.report_counted(flow)
 
     def report_counted(self, flow: Flow) -> None:
         """Report the flow's record, its token figures filled in first (off the loop) when it has any."""
@@ -228,6 +272,11 @@ class Reporter:
                           fallback=lambda: self.report(rec))
 
     def _count_and_report(self, rec: RequestRecord, figures: Figures) -> None:
+        self._fill(rec, figures)
+        self.report(rec)
+
+    @staticmethod
+    def _fill(rec: RequestRecord, figures: Figures) -> None:
         try:
             figures(rec)
             from ..compress.tokens import encoding_name
@@ -235,7 +284,6 @@ class Reporter:
             rec.encoding = encoding_name()
         except Exception:
             log.debug("token figures failed", exc_info=True)
-        self.report(rec)
 
     def report(self, rec: RequestRecord) -> None:
         rec.error = redact.text(rec.error)  # the last step before the ledger: no URL secret gets there

@@ -128,8 +128,10 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                     break
                 first = merge_responses(protocol, first, nxt_json)
                 final, merged_any = nxt_json, True
-            resp = await answer_whole(flow, up, hdrs, dumps(first) if merged_any else data)
-            reporter.finish(flow, sniff, usage=usage)
+            resp = await answer_whole(flow, up, hdrs, dumps(first) if merged_any else data,
+                                      reporter.before_end(flow, lambda: sniff, lambda: usage))
+            if not flow.reported:  # (committed already with durable records)
+                reporter.finish(flow, sniff, usage=usage)
             return resp
 
         current = up
@@ -161,8 +163,10 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 current = nxt
                 sniff = sniffer_for(protocol)
 
-        resp = await stream_answer(flow, up, hdrs, pump, current=lambda: current)
-        reporter.finish(flow, sniff, usage=usage)  # last round's sniffer: its model
+        resp = await stream_answer(flow, up, hdrs, pump, current=lambda: current,
+                                   before_end=reporter.before_end(flow, lambda: sniff, lambda: usage))
+        if not flow.reported:  # (committed already with durable records)
+            reporter.finish(flow, sniff, usage=usage)  # last round's sniffer: its model
         return resp
     finally:
         for r in responses_to_release:

@@ -97,6 +97,9 @@ class ProxySettings:
     # drain_delay seconds the proxy stops listening; requests in flight get drain_timeout seconds to finish.
     drain_timeout: float = 30.0
     drain_delay: float = 0.0
+    # Durable records (a fleet on a shared store): an answer's end waits until its ledger row is committed, so
+    # an instance killed at any moment loses no answered request's row. Off: rows are written after the answer.
+    durable_records: bool = False
     # Called after every request with its figures (ledger, live counters). Exceptions are swallowed.
     on_record: Callable[[RequestRecord], None] | None = None
     # Where originals, the ledger and tokens live (`--store URL`, config `store`; "" = the user dirs' SQLite
@@ -131,6 +134,7 @@ class ProxySettings:
             "drain_timeout": config.get("drain_timeout"),
             "drain_delay": config.get("drain_delay"),
             "store_url": config.get("store") or "",
+            "durable_records": config.get("durable_records"),
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)

@@ -52,6 +52,21 @@ class Recorder:
         self._ensure_thread()
         self._q.put(rec)
 
+    def record_now(self, rec: RequestRecord) -> bool:
+        """Write `rec` before returning (durable records: the proxy holds the end of an answer until its row
+        is committed, so a killed process loses no answered request's row). A ledger that cannot be written
+        now leaves the row to the writer thread, queued like any other; False then."""
+        if not rec.ts:
+            rec.ts = time.time()
+        try:
+            self.ledger.record_many([rec])
+        except Exception:
+            log.warning("could not write a request to the ledger at once; queued", exc_info=True)
+            self(rec)
+            return False
+        self.recorded += 1
+        return True
+
     def _ensure_thread(self) -> None:
         if self._thread is None:
             with self._start_lock:

@@ -15,15 +15,23 @@ import tempfile
 import time
 from pathlib import Path
 
-# Both Anthropic's and OpenAI's SDKs read an error's message from this shape (and retry a 503).
-NO_INSTANCE_503 = (
-    "HTTP/1.0 503 Service Unavailable\r\n"
-    "Cache-Control: no-cache\r\n"
-    "Connection: close\r\n"
-    "Content-Type: application/json\r\n"
-    "\r\n"
-    '{"type":"error","error":{"type":"overloaded_error","message":'
-    '"no headroom instance is available behind the load balancer; retry shortly"}}\n')
+# The balancer's own answers, in the shape both Anthropic's and OpenAI's SDKs read an error's message from (and
+# retry on): no instance healthy (503), an instance that failed after the request was sent to it (502: a POST
+# is not replayed, the client retries), or took too long (504). `X-Headroom-Balancer` tells them from an
+# instance's answers.
+def error_file(status: int, reason: str, message: str) -> str:
+    kind = "overloaded_error" if status == 503 else "api_error"
+    return (f"HTTP/1.0 {status} {reason}\r\nCache-Control: no-cache\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nX-Headroom-Balancer: {status}\r\n\r\n"
+            f'{{"type":"error","error":{{"type":"{kind}","message":"{message}"}}}}\n')
+
+
+ERROR_FILES = {
+    502: error_file(502, "Bad Gateway", "the headroom instance handling this request failed; retry"),
+    503: error_file(503, "Service Unavailable",
+                    "no headroom instance is available behind the load balancer; retry shortly"),
+    504: error_file(504, "Gateway Timeout", "the headroom instance did not answer in time; retry"),
+}
 
 
 def haproxy_binary() -> str | None:
@@ -37,10 +45,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def config_text(ports: list[int], *, listen_port: int, sock: Path, errorfile: Path, check_ms: int = 300,
-                timeout_s: int = 120) -> str:
+def config_text(ports: list[int], *, listen_port: int, sock: Path, errorfiles: dict[int, Path],
+                check_ms: int = 300, timeout_s: int = 120) -> str:
     """The HAProxy configuration: no request logging (paths can carry a gateway token: /t/<token>/…)."""
     servers = "\n".join(f"    server p{i} 127.0.0.1:{p} check" for i, p in enumerate(ports))
+    errors = "\n".join(f"    errorfile {status} {path}" for status, path in sorted(errorfiles.items()))
     return f"""global
     maxconn 2048
     stats socket {sock} mode 600 level admin
@@ -56,7 +65,7 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response
-    errorfile 503 {errorfile}
+{errors}
 
 frontend headroom
     bind 127.0.0.1:{listen_port}
@@ -94,11 +103,13 @@ class Balancer:
         if exe is None:
             raise FileNotFoundError("haproxy")
         self.dir = Path(tempfile.mkdtemp(prefix="headroom-lb-"))
-        errorfile = self.dir / "503.http"
-        errorfile.write_text(NO_INSTANCE_503)
+        errorfiles = {}
+        for status, text in ERROR_FILES.items():
+            errorfiles[status] = self.dir / f"{status}.http"
+            errorfiles[status].write_text(text)
         self.port = free_port()
         cfg = self.dir / "haproxy.cfg"
-        cfg.write_text(config_text(self.ports, listen_port=self.port, sock=self.socket_path, errorfile=errorfile,
+        cfg.write_text(config_text(self.ports, listen_port=self.port, sock=self.socket_path, errorfiles=errorfiles,
                                    check_ms=self.check_ms))
         check = subprocess.run([exe, "-c", "-q", "-f", str(cfg)], capture_output=True, text=True)
         if check.returncode != 0:
