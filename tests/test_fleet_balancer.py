@@ -45,19 +45,40 @@ def test_round_robin_over_healthy_instances_and_a_draining_one_is_taken_out(bala
         assert {get_json(lb.port, "/healthz")[1]["session_id"] for _ in range(3)} == {b.settings.session_id}
 
 
-def test_no_healthy_instance_gets_a_provider_shaped_503(balancer, proxy_for, monkeypatch):  # noqa: F811
-    from headroom_cli.proxy import health
-
-    def down():
-        raise ConnectionError("store down")
-
-    monkeypatch.setattr(health, "ping_default_store", down)
+def test_no_instance_alive_gets_a_provider_shaped_503(balancer, proxy_for):  # noqa: F811
     with FakeProvider().in_thread() as fake:
         a = proxy_for(fake)
         lb = balancer([a.port])
-        assert lb.wait_states({"p0": "DOWN"}), lb.servers()
+        assert lb.wait_states({"p0": "UP"}), lb.servers()
+        a.drain(5)
+        assert lb.wait_states({"p0": "DOWN", "live:p0": "DOWN"}), lb.servers()
         status, doc = post(lb.url)
         assert status == 503
         assert doc["type"] == "error" and doc["error"]["type"] == "overloaded_error"
         assert "no headroom instance" in doc["error"]["message"]
         assert fake.requests == []
+
+
+def test_every_store_down_routes_by_livez_and_a_store_that_answers_wins(balancer, proxy_for, monkeypatch):  # noqa: F811
+    """The shared database down for all: the balancer still reaches the instances (by /livez), which answer
+    without the store; one instance whose store answers gets all the traffic again."""
+    from headroom_cli.proxy import health
+
+    down = {"on": True}
+    real = health.ping_default_store
+
+    def ping():
+        if down["on"]:
+            raise ConnectionError("store down")
+        real()
+
+    monkeypatch.setattr(health, "ping_default_store", ping)
+    with FakeProvider().in_thread() as fake:
+        a, b = proxy_for(fake), proxy_for(fake)
+        lb = balancer([a.port, b.port])
+        assert lb.wait_states({"p0": "DOWN", "p1": "DOWN", "live:p0": "UP", "live:p1": "UP"}), lb.servers()
+        assert [post(lb.url)[0] for _ in range(4)] == [200] * 4  # answered by the instances, not refused
+        assert {get_json(lb.port, "/healthz")[0] for _ in range(2)} == {503}
+        down["on"] = False
+        assert lb.wait_states({"p0": "UP", "p1": "UP"}), lb.servers()
+        assert {get_json(lb.port, "/healthz")[0] for _ in range(2)} == {200}

@@ -14,7 +14,7 @@ from .counters import SessionCounters
 from .forward import Forwarder
 from ..gateway.auth import PATH_TOKEN_KEY
 from .gate import Gate
-from .health import Readiness, make_healthz
+from .health import Readiness, make_healthz, make_livez
 from .lessons import PATH as LESSONS_PATH
 from .lessons import make_lessons_handler
 from .own import make_handlers
@@ -42,8 +42,8 @@ PROVIDER_ROUTES = (
 )
 # headroom's own routes: those that serve originals or figures need the proxy's secret (a gateway: a user's token).
 OPEN, SECRET = "open", "secret"
-OWN_ROUTES = {"/healthz": OPEN, "/health": OPEN, "/": OPEN, "/stats": SECRET, "/v1/retrieve/{key}": SECRET,
-              "/mcp": SECRET, "/headroom/lessons": SECRET}
+OWN_ROUTES = {"/healthz": OPEN, "/health": OPEN, "/livez": OPEN, "/": OPEN, "/stats": SECRET,
+              "/v1/retrieve/{key}": SECRET, "/mcp": SECRET, "/headroom/lessons": SECRET}
 
 
 def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
@@ -149,6 +149,7 @@ def make_app(settings: ProxySettings) -> web.Application:
     r = app.router
     r.add_get("/healthz", healthz)
     r.add_get("/health", healthz)  # the name people try first: answered here, not forwarded upstream (502)
+    r.add_get("/livez", make_livez(settings, readiness))  # serving, the store not checked: a balancer's fallback
     # A browser or `curl` on the proxy's URL gets what this is; HEAD / (Claude Code's probe) still goes upstream.
     r.add_get("/", index, allow_head=False)
     r.add_get("/stats", stats)

@@ -6,7 +6,7 @@ store is unreachable, so a balancer that checks it sends new requests to the oth
 pinged on every check (a balancer checks about once a second per instance): one primary-key lookup, or the
 store's own `ping()` where it has one; at most one ping runs at a time, and a check waits at most
 `PING_TIMEOUT` seconds for it. The reason a check failed is logged, never put in the answer (a store's error
-text can name its host; the route is open to the balancer).
+text can name its host; the route is open to the balancer). `/livez` leaves the store out: 200 unless draining.
 """
 from __future__ import annotations
 
@@ -84,6 +84,19 @@ class StoreCheck:
             log.warning("health check: store of originals unreachable (%s)", reason)
         self._last_failure = reason
         return reason
+
+
+def make_livez(settings: Any, readiness: Readiness):
+    """`/livez`: 200 while the instance serves (its store not checked), 503 while it drains. A balancer whose
+    instances all fail `/healthz` (the shared database is down) can still route by this one: the instances then
+    answer what they can without the store (docs: README, "Several instances behind a load balancer")."""
+
+    async def livez(request: web.Request) -> web.Response:
+        doc = {"ok": not readiness.draining, "service": "headroom", "version": __version__,
+               "session_id": settings.session_id, "state": readiness.state}
+        return web.json_response(doc, status=503 if readiness.draining else 200)
+
+    return livez
 
 
 def make_healthz(settings: Any, readiness: Readiness, store_check: StoreCheck | None = None):

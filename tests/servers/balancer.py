@@ -1,6 +1,7 @@
 """A real load balancer (HAProxy, from the distribution's packages) in front of N `headroom proxy` instances on
 loopback, as a team would run one: round robin, health checks on /healthz, a connection refused retried on
-another instance, and a provider-shaped 503 when no instance is healthy.
+another instance, and a provider-shaped 503 when no instance is alive. When every instance fails /healthz (the
+shared database is down) it routes by /livez instead: the instances answer what they can without the store.
 
 `Balancer(ports).start()` writes the configuration into a temporary directory, starts `haproxy` in the
 foreground and waits until its runtime socket answers; `stop()` ends it. `servers()` reads each instance's state
@@ -69,12 +70,22 @@ defaults
 
 frontend headroom
     bind 127.0.0.1:{listen_port}
+    # the shared database down for every instance: route by /livez instead, the instances answer what they can
+    use_backend proxies_without_store if {{ nbsrv(proxies) eq 0 }}
     default_backend proxies
 
 backend proxies
     balance roundrobin
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost
+    http-check expect status 200
+    default-server inter {check_ms}ms fastinter {check_ms}ms downinter {check_ms}ms fall 1 rise 1
+{servers}
+
+backend proxies_without_store
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /livez ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
     default-server inter {check_ms}ms fastinter {check_ms}ms downinter {check_ms}ms fall 1 rise 1
 {servers}
@@ -139,14 +150,15 @@ class Balancer:
         return out.decode()
 
     def servers(self) -> dict[str, str]:
-        """Each instance's state as HAProxy sees it: p0 … → UP, DOWN, MAINT (with the check's detail)."""
+        """Each instance's state as HAProxy sees it: p0 … → UP, DOWN, MAINT by /healthz; live:p0 … by /livez."""
         lines = self.command("show stat").splitlines()
         head = lines[0].lstrip("# ").split(",")
         states = {}
         for line in lines[1:]:
             row = dict(zip(head, line.split(",")))
-            if row.get("pxname") == "proxies" and row.get("svname", "").startswith("p"):
-                states[row["svname"]] = row.get("status", "")
+            if row.get("svname", "").startswith("p"):
+                name = row["svname"] if row.get("pxname") == "proxies" else f"live:{row['svname']}"
+                states[name] = row.get("status", "")
         return states
 
     def wait_states(self, want: dict[str, str], *, tries: int = 200) -> bool:
