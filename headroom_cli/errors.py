@@ -17,6 +17,12 @@ class NotFound(HeadroomError):
     """Something asked for by name is not there (a stored original, a rule)."""
 
 
+class StoreUnavailable(HeadroomError):
+    """The store cannot be reached or used right now (database down, refused, timed out). The proxy answers
+    what it can without it (fail open); a team gateway's health check reports it (503). Here, not in storage/,
+    so that the ledger's writer (stats/) can tell it apart without importing the backends."""
+
+
 class AgentNotFound(HeadroomError):
     """The agent's program is not on PATH."""
 

@@ -65,14 +65,14 @@ def test_every_store_down_routes_by_livez_and_a_store_that_answers_wins(balancer
     from headroom_cli.proxy import health
 
     down = {"on": True}
-    real = health.ping_default_store
+    real = health.ping_store
 
-    def ping():
+    def ping(settings):
         if down["on"]:
             raise ConnectionError("store down")
-        real()
+        real(settings)
 
-    monkeypatch.setattr(health, "ping_default_store", ping)
+    monkeypatch.setattr(health, "ping_store", ping)
     with FakeProvider().in_thread() as fake:
         a, b = proxy_for(fake), proxy_for(fake)
         lb = balancer([a.port, b.port])

@@ -78,14 +78,14 @@ def test_healthz_says_draining_during_the_drain_delay_and_a_second_signal_stops_
 def test_healthz_answers_503_while_the_store_is_unreachable_and_recovers(monkeypatch, proxy_for):
     from headroom_cli.proxy import health
 
-    down, real = {"on": False}, health.ping_default_store
+    down, real = {"on": False}, health.ping_store
 
-    def ping():
+    def ping(settings):
         if down["on"]:
             raise ConnectionError("store down")
-        real()
+        real(settings)
 
-    monkeypatch.setattr(health, "ping_default_store", ping)
+    monkeypatch.setattr(health, "ping_store", ping)
     with FakeProvider().in_thread() as fake:
         server = proxy_for(fake)
         assert get_json(server.port, "/healthz")[0] == 200
@@ -104,7 +104,7 @@ def test_healthz_does_not_wait_forever_for_a_hung_store(monkeypatch, proxy_for):
     from headroom_cli.proxy import health
 
     release = threading.Event()
-    monkeypatch.setattr(health, "ping_default_store", lambda: release.wait(30))
+    monkeypatch.setattr(health, "ping_store", lambda settings: release.wait(30))
     monkeypatch.setattr(health, "PING_TIMEOUT", 0.2)
     try:
         with FakeProvider().in_thread() as fake:

@@ -34,6 +34,7 @@ FAILURE = "headroom_mcp_failure"
 _KNOWN_METHODS = frozenset({"initialize", "ping", "tools/list", "tools/call"})
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = (
     -32700, -32600, -32601, -32602, -32603)
+STORE_UNAVAILABLE = -32001  # a server error of JSON-RPC's reserved range: the store cannot be reached (HTTP 503)
 
 
 def add_mcp_routes(app, path: str = "/mcp", *, tool_context: tools.ToolContext | None = None,
@@ -115,9 +116,10 @@ class McpHandler:
         reply = await self._dispatch(msg, header_version, request)
         if reply is None:
             return web.Response(status=202)  # notification or response: accepted, no body
-        status = 400 if reply.get("error", {}).get("code") in (INVALID_REQUEST,) else 200
+        code = reply.get("error", {}).get("code")
+        status = 400 if code in (INVALID_REQUEST,) else 503 if code == STORE_UNAVAILABLE else 200
         if status >= 400:
-            request[FAILURE] = f"MCP: {reply['error']['message']}, JSON-RPC {INVALID_REQUEST}"
+            request[FAILURE] = f"MCP: {reply['error']['message']}, JSON-RPC {code}"
         return _json_response(reply, status=status)
 
     async def _dispatch(self, msg: Any, header_version: str | None, request: Any = None) -> dict | None:
@@ -167,11 +169,17 @@ class McpHandler:
         if self.only is not None and name not in self.only:
             return _error(rid, INVALID_PARAMS, f"unknown tool {name!r}")
         loop = asyncio.get_running_loop()
-        ctx = self.context_for(request) if self.context_for is not None and request is not None else self.tool_context
+        from ..storage import StoreUnavailable
+
         try:  # SQLite and the engine block: keep them off the proxy's event loop
+            ctx = (self.context_for(request) if self.context_for is not None and request is not None
+                   else self.tool_context)
             outcome = await loop.run_in_executor(None, tools.call_tool, name, args, ctx)
         except (tools.UnknownTool, tools.InvalidArguments) as e:
             return _error(rid, INVALID_PARAMS, str(e))
+        except StoreUnavailable:  # answered 503 (see _post): the caller may retry; the original is not "missing"
+            log.warning("MCP %s answered 503: the store of originals is unreachable", name)
+            return _error(rid, STORE_UNAVAILABLE, "the store of originals is unreachable right now; retry shortly")
         return _result(rid, outcome.to_mcp())
 
 

@@ -153,9 +153,11 @@ def call_tool(name: str, arguments: dict | None, ctx: ToolContext | None = None)
     if fn is None:
         raise UnknownTool(f"Unknown tool: {name!r}", hint=f"tools: {', '.join(TOOL_NAMES)}")
     _check_args(name, args)
+    from ..storage import StoreUnavailable
+
     try:
         return fn(args, ctx)
-    except (UnknownTool, InvalidArguments):
+    except (UnknownTool, InvalidArguments, StoreUnavailable):  # the store down: the transport answers 503
         raise
     except HeadroomError as e:
         msg = str(e) + (f" ({e.hint})" if e.hint else "")

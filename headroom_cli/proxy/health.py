@@ -3,8 +3,8 @@
 `/healthz` (= `/health`) answers 200 while this instance should get traffic: it serves and its store of
 originals answers. It answers 503 while the instance drains (after SIGTERM: `Readiness.drain`) or while the
 store is unreachable, so a balancer that checks it sends new requests to the other instances. The store is
-pinged on every check (a balancer checks about once a second per instance): one primary-key lookup, or the
-store's own `ping()` where it has one; at most one ping runs at a time, and a check waits at most
+pinged on every check (a balancer checks about once a second per instance: the backend's `ping()`, one
+round trip); at most one ping runs at a time, and a check waits at most
 `PING_TIMEOUT` seconds for it. The reason a check failed is logged, never put in the answer (a store's error
 text can name its host; the route is open to the balancer). `/livez` leaves the store out: 200 unless draining.
 """
@@ -23,7 +23,6 @@ log = logging.getLogger("headroom.proxy")
 
 SERVING, DRAINING = "serving", "draining"
 PING_TIMEOUT = 2.0
-_ABSENT_KEY = "0" * 24  # a key no original gets in practice (a sha256 prefix of 24 zeros): the lookup misses
 
 
 class Readiness:
@@ -42,23 +41,16 @@ class Readiness:
             self.state, self.since = DRAINING, time.time()
 
 
-def ping_default_store() -> None:
-    """Raise if the store of originals does not answer (its own `ping()`, else a lookup that misses)."""
-    from ..ccr.store import default_store
-
-    store = default_store()
-    ping = getattr(store, "ping", None)
-    if callable(ping):
-        ping()
-    else:
-        store.get(_ABSENT_KEY)
+def ping_store(settings: Any) -> None:
+    """Raise (StoreUnavailable) if the proxy's store does not answer: its backend's `ping()`."""
+    settings.backend().ping()
 
 
 class StoreCheck:
     """Pings the store off the event loop, one ping at a time: checks arriving while one runs share it."""
 
-    def __init__(self, ping: Callable[[], Any] | None = None, timeout: float | None = None):
-        self.ping = ping if ping is not None else ping_default_store
+    def __init__(self, ping: Callable[[], Any], timeout: float | None = None):
+        self.ping = ping
         self.timeout = timeout if timeout is not None else PING_TIMEOUT
         self._running: asyncio.Future | None = None
         self._last_failure = ""
@@ -100,7 +92,8 @@ def make_livez(settings: Any, readiness: Readiness):
 
 
 def make_healthz(settings: Any, readiness: Readiness, store_check: StoreCheck | None = None):
-    check = store_check if store_check is not None else StoreCheck()
+    # `ping_store` looked up at each check (tests replace it)
+    check = store_check if store_check is not None else StoreCheck(lambda: ping_store(settings))
 
     async def healthz(request: web.Request) -> web.Response:
         doc = {"ok": True, "service": "headroom", "version": __version__, "session_id": settings.session_id,

@@ -3,9 +3,15 @@
 the app's guard (app.py), for every route alike."""
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from .._version import __version__
+
+log = logging.getLogger("headroom.proxy")
+# What a caller is told when the store of originals cannot be reached (the cause goes to the log only).
+STORE_DOWN = "the store of originals is unreachable right now, so no original can be given back"
 
 
 def make_handlers(settings, counters):
@@ -36,15 +42,19 @@ def make_handlers(settings, counters):
         from .. import config
         from ..ccr.store import retrieve as ccr_retrieve
         from ..errors import NotFound
+        from ..storage import StoreUnavailable
         from .settings import REQUEST_USER
 
         key = request.match_info["key"]
-        store = settings.originals(request.get(REQUEST_USER) or config.LOCAL_USER)
-
         try:
+            store = settings.originals(request.get(REQUEST_USER) or config.LOCAL_USER)
             text = await asyncio.get_running_loop().run_in_executor(None, ccr_retrieve, key, store)
         except NotFound as e:
             return web.json_response({"error": str(e), "hint": e.hint}, status=404)
+        except StoreUnavailable:
+            log.warning("retrieval answered 503: the store of originals is unreachable")
+            return web.json_response({"error": STORE_DOWN, "hint": "retry shortly"}, status=503,
+                                     headers={"Retry-After": "1"})
         if "application/json" in request.headers.get("Accept", ""):
             return web.json_response({"key": key, "text": text})
         return web.Response(text=text, content_type="text/plain", charset="utf-8")

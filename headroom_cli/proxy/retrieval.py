@@ -27,16 +27,35 @@ log = logging.getLogger("headroom.proxy")
 
 
 def lookup_for(flow: Flow) -> Callable[[str], str | None]:
-    """How this request's retrieve calls find originals: in the proxy's store, among its user's only."""
+    """How this request's retrieve calls find originals: in the proxy's store, among its user's only. A store
+    that cannot be reached raises `StoreUnavailable` (the model must not be told the original does not exist)."""
+    from ..storage import StoreUnavailable
 
     def lookup(key: str) -> str | None:
         try:
             return flow.settings.originals(flow.user).get(key)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.warning("store of originals unavailable for retrieval", exc_info=True)
             return None
 
     return lookup
+
+
+STORE_DOWN = ("headroom: the store of originals is unreachable right now, so the original the model asked for "
+              "cannot be given back; retry shortly")
+
+
+def _advance(splicer, body, lookup, flow: Flow):
+    """The splicer's next body and the calls it answered; a store that cannot be reached: Refused(503)."""
+    from ..storage import StoreUnavailable
+
+    try:
+        return splicer.advance(body, lookup)
+    except StoreUnavailable:
+        log.warning("a retrieve call answered 503: the store of originals is unreachable")
+        raise Refused(503, STORE_DOWN, kind="api_error" if flow.provider == "anthropic" else None) from None
 
 
 def _sse(data: dict, event: str = "") -> bytes:
@@ -112,7 +131,7 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 first = None
             final, merged_any = first, False
             while isinstance(final, dict) and splicer.take_response(final):
-                body, answered = splicer.advance(body, _lookup)
+                body, answered = _advance(splicer, body, _lookup, flow)  # nothing sent yet: a 503 can be
                 rec.retrievals += answered
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:
@@ -151,7 +170,12 @@ async def relay_with_retrieval(flow: Flow, up: aiohttp.ClientResponse, session: 
                 add_usage(usage, sniff.finish()[0])
                 if not splicer.wants_round():
                     return
-                body, answered = splicer.advance(body, _lookup)
+                try:
+                    body, answered = _advance(splicer, body, _lookup, flow)
+                except Refused as r:  # the stream has begun: its status is gone, an error event ends it
+                    await resp.write(stream_error(protocol, r.message))
+                    rec.status, rec.error, rec.outcome = r.status, "store of originals unreachable", UPSTREAM_BROKE
+                    return
                 rec.retrievals += answered
                 nxt = await next_round(body)
                 if nxt is None or nxt.status >= 400:

@@ -2,7 +2,8 @@
 
 Called on the proxy's event loop once per request, so it must not block: it stamps the record and
 hands it to a small writer thread that inserts into the ledger in batches. A ledger that cannot be
-written (read-only disk, locked too long) costs us the row and a log line, never the request.
+written (read-only disk, locked too long) costs us the row and a log line, never the request; a store that
+is unreachable for a while (StoreUnavailable: its database restarting) has its rows kept and written later.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class Recorder:
         self.recorded = 0  # rows written
         self.dropped = 0  # rows lost to ledger errors
         self._closed = False
+        self._failing = False  # the last write found the store unreachable: the writer retries until it is back
+        self._woken = threading.Event()  # close() ends a retry's wait
 
     @property
     def ledger(self):
@@ -58,10 +61,14 @@ class Recorder:
         now leaves the row to the writer thread, queued like any other; False then."""
         if not rec.ts:
             rec.ts = time.time()
+        if self._failing:  # the store is away: the writer thread retries; the answer need not wait for it
+            self(rec)
+            return False
         try:
             self.ledger.record_many([rec])
-        except Exception:
-            log.warning("could not write a request to the ledger at once; queued", exc_info=True)
+        except Exception as e:
+            self._failing = _retryable(e)
+            log.warning("could not write a request to the ledger at once (%s); queued", type(e).__name__)
             self(rec)
             return False
         self.recorded += 1
@@ -92,17 +99,42 @@ class Recorder:
                     batch.append(nxt)
             if batch:
                 try:
-                    self.ledger.record_many(batch)
-                    self.recorded += len(batch)
-                except Exception:
-                    self.dropped += len(batch)
-                    log.warning("could not write %d request(s) to the ledger", len(batch), exc_info=True)
+                    self._write(batch)
                 finally:
                     for _ in batch:
                         self._q.task_done()
             if stop:
                 self._q.task_done()
                 return
+
+    def _write(self, batch: list[RequestRecord]) -> None:
+        """Write a batch; while the store is unreachable (StoreUnavailable: a database restarting), keep it and
+        try again with a growing pause (up to MAX_PAUSE s) until it is back, the process stops, or MAX_PENDING
+        rows wait; any other failure costs the rows."""
+        pause = 0.2
+        while True:
+            try:
+                self.ledger.record_many(batch)
+            except Exception as e:
+                if _retryable(e) and not self._closed and self._q.qsize() + len(batch) <= self.MAX_PENDING:
+                    if not self._failing:
+                        log.warning("the ledger's store is unreachable: %d request(s) kept until it is back",
+                                    len(batch))
+                    self._failing = True
+                    self._woken.wait(pause)
+                    pause = min(pause * 2, self.MAX_PAUSE)
+                    continue
+                self.dropped += len(batch)
+                log.warning("could not write %d request(s) to the ledger", len(batch), exc_info=True)
+                return
+            if self._failing:
+                log.warning("the ledger's store answers again")
+            self._failing = False
+            self.recorded += len(batch)
+            return
+
+    MAX_PENDING = 100_000  # rows kept in memory while the store is away (beyond: dropped, counted)
+    MAX_PAUSE = 2.0
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every record handed over so far is written (or timeout). True if drained."""
@@ -120,6 +152,7 @@ class Recorder:
         if self._closed:
             return
         self._closed = True
+        self._woken.set()
         if self._thread is not None:
             self._q.put(_STOP)
             self._thread.join(timeout)
@@ -128,3 +161,10 @@ class Recorder:
                 self._ledger.close()
             except Exception:
                 pass
+
+
+def _retryable(e: BaseException) -> bool:
+    """A failure that passes when the store is back (the database restarting), rather than a bad row."""
+    from ..errors import StoreUnavailable
+
+    return isinstance(e, StoreUnavailable)

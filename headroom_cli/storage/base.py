@@ -11,16 +11,12 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import config
-from ..errors import HeadroomError
+from ..errors import HeadroomError, StoreUnavailable  # noqa: F401  (StoreUnavailable: defined with the others)
 
 LOCAL_USER = config.LOCAL_USER  # who owns what a request without a gateway token stores
 MEMBER, ADMIN = "member", "admin"
 ROLES = (MEMBER, ADMIN)  # an admin may see the team's figures; a member only their own
 
-
-class StoreUnavailable(HeadroomError):
-    """The store cannot be reached or used right now (database down, refused, timed out). The proxy answers
-    what it can without it (fail open); a team gateway's health check reports it (503)."""
 
 
 def redact_url(url: str) -> str:

@@ -130,14 +130,27 @@ class PostgresBackend(Backend):
                                 hint="check that PostgreSQL runs and the URL (host, port, database, user) is right; "
                                      "`headroom doctor` checks the connection")
 
+    # While the database is known to be unreachable (the last attempt failed), a caller waits this long at most
+    # for a connection instead of `timeout`: a proxy request must not hang 10 s on each store call of an outage.
+    DOWN_WAIT = 0.5
+    _down = False
+
+    def _wait(self, timeout: float | None) -> float | None:
+        return min(timeout or self.timeout, self.DOWN_WAIT) if self._down else timeout
+
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[psycopg.Connection]:
         """A pooled connection (autocommit); StoreUnavailable instead of the driver's connection errors."""
         try:
-            with self.pool.connection(timeout=timeout) as conn:
+            with self.pool.connection(timeout=self._wait(timeout)) as conn:
                 yield conn
         except UNAVAILABLE as e:
+            self._down = True
             raise self._unavailable(e) from None
+        except StoreUnavailable:  # raised by the caller's statement (a connection that died under it)
+            self._down = True
+            raise
+        self._down = False
 
     # How long an operation waits for a pooled connection: a request on the hot path must not hang for the whole
     # connect timeout while the database is down (the proxy forwards the request uncompressed instead).
@@ -148,11 +161,14 @@ class PostgresBackend(Backend):
         database leaves the pool's idle connections broken). Only for idempotent work."""
         wait = min(self.timeout, self.WAIT)
         try:
-            with self.pool.connection(timeout=wait) as conn:
-                return fn(conn)
+            with self.pool.connection(timeout=self._wait(wait)) as conn:
+                result = fn(conn)
+            self._down = False
+            return result
         except psycopg.OperationalError:
             self.pool.check()  # drop the broken idle connections
         except PoolTimeout as e:
+            self._down = True
             raise self._unavailable(e) from None
         with self.connection(timeout=wait) as conn:
             try:
