@@ -190,6 +190,7 @@ class Outcome:
     retrieved_sha: str = ""  # what the model's retrieve call got back, by the fake's account
     error: str = ""
     seconds: float = 0.0
+    stream_error: bool = False  # a stream that ended in an error event (the instance's answer, status gone)
 
 
 async def one_request(session, url: str, client: int, turn: int, *, stream: bool, headers: dict,
@@ -206,6 +207,9 @@ async def one_request(session, url: str, client: int, turn: int, *, stream: bool
         if out.status == 200:
             if stream:
                 out.answered, said = "message_stop" in doc, _stream_text(doc)
+                out.stream_error = "event: error" in doc
+                if out.stream_error:
+                    out.error = doc[-300:]
             else:
                 content = json.loads(doc).get("content") or []
                 out.answered, said = True, "".join(b.get("text", "") for b in content if isinstance(b, dict))
@@ -240,7 +244,7 @@ ANTHROPIC_HEADERS = {"x-api-key": "sk-fleet", "anthropic-version": "2023-06-01",
 
 
 async def run_clients(url: str, clients: int, turns: int, *, headers_for=None, on_done=None,
-                      stream_every: int = 2, timeout: float = 60) -> list[Outcome]:
+                      stream_every: int = 2, timeout: float = 60, first_turn: int = 0) -> list[Outcome]:
     """`clients` concurrent clients, each sending `turns` requests in a row (bounded loops, loopback only).
     `headers_for(client)`: its headers (a gateway token); `on_done(outcome)`: called after each request."""
     import aiohttp
@@ -250,7 +254,7 @@ async def run_clients(url: str, clients: int, turns: int, *, headers_for=None, o
     async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
         async def client(c: int) -> None:
             h = {**ANTHROPIC_HEADERS, **(headers_for(c) if headers_for else {})}
-            for t in range(turns):
+            for t in range(first_turn, first_turn + turns):
                 o = await one_request(session, url, c, t, stream=(c % stream_every == 0), headers=h)
                 results.append(o)
                 if on_done is not None:
