@@ -24,14 +24,20 @@ def make_handlers(settings, counters):
 
             from ..errors import UsageError
             from ..stats.ledger import parse_since
+            from ..storage import StoreUnavailable
 
             who = Identity(user=request[USER_KEY], role=request.get(ROLE_KEY) or "member")
             try:
                 since = parse_since(request.query.get("since"))  # `?since=7d`, as `headroom stats --since`
             except UsageError as e:
                 return web.json_response({"error": str(e)}, status=400)
-            figures = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: team.stats_for(settings.backend(), who, since=since))
+            try:
+                figures = await asyncio.get_running_loop().run_in_executor(
+                    None, lambda: team.stats_for(settings.backend(), who, since=since))
+            except StoreUnavailable:  # the figures are in the store
+                log.warning("stats answered 503: the store is unreachable")
+                return web.json_response({"error": "the store is unreachable right now; retry shortly"},
+                                         status=503, headers={"Retry-After": "1"})
             return web.json_response(figures)
         return web.json_response(counters.snapshot())
 
