@@ -1,6 +1,7 @@
 """Several `headroom proxy` instances behind a load balancer (issue 21): requests per second and the latency
 headroom adds, for one instance on the default SQLite store, one instance on a PostgreSQL store, and three
-instances on that PostgreSQL store behind HAProxy. Every request carries a 400-line log as its tool result,
+instances on that PostgreSQL store behind HAProxy (the PostgreSQL setups with durable records, as a fleet runs;
+one more without them, to show what they cost). Every request carries a 400-line log as its tool result,
 unique to the request, so every one is compressed and stores its original. Each setup serves the same load
 (`--clients` concurrent clients x `--requests` each, half of them streamed) in interleaved rounds; the figures
 are the medians over rounds. "Added" latency = a percentile of the latency through the setup minus the same
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         if store:
             fleet_env = {"HEADROOM_DURABLE_RECORDS": "1"}
             setups["1 instance, PostgreSQL"] = proxy("pg1", "--store", store, env=fleet_env).url
+            # what durable records cost: the same, its rows written after the answers (the local default)
+            setups["1 instance, PostgreSQL, rows after answers"] = proxy("pg1b", "--store", store).url
             three = [proxy(f"pg3-{i}", "--store", store, env=fleet_env) for i in range(3)]
             lb = Balancer([p.port for p in three]).start()
             cleanup.append(lb.stop)
@@ -165,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{a.clients} clients x {a.requests} requests per round, {a.rounds} interleaved rounds, "
           f"{os.cpu_count()} CPUs shared by everything; medians over rounds")
-    print(f"{'setup':36} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10} {'load':>5}")
+    print(f"{'setup':44} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10} {'load':>5}")
     for row in out:
-        print(f"{row['setup']:36} {row['rps']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
+        print(f"{row['setup']:44} {row['rps']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
               f"{row.get('added_p50_ms', 0):10.1f} {row.get('added_p99_ms', 0):10.1f} {row['load_avg']:5.1f}"
               + (f"  ({row['failed']} failed)" if row["failed"] else ""))
     for n in notes:
