@@ -211,3 +211,20 @@ def test_team_stats_through_the_gateway_with_ones_own_token(gateway, backend, ca
     assert member["user"] == "bob" and "team" not in member and member["totals"]["requests"] >= 1
     with pytest.raises(HeadroomError, match="refused this token"):
         program(["team", "stats", "--gateway", gw.url, "--token", tokens.new_token()])
+
+
+def test_gateway_mode_and_allowed_hosts_from_the_environment(monkeypatch):
+    from headroom_cli.cli.proxy import build_settings, open_gateway_mode
+
+    team.add(open_store(), "alice", admin=True)
+    monkeypatch.setenv("HEADROOM_ALLOW_HOSTS", "gw.example, GW2.example,")
+    s = build_settings(host="0.0.0.0", port=0)
+    open_gateway_mode(s)
+    assert s.gateway is not None and s.allowed_hosts == ("gw.example", "gw2.example")
+    s = build_settings(host="127.0.0.1", port=0)
+    open_gateway_mode(s)  # a local proxy: the variable does not apply
+    assert s.gateway is None and s.allowed_hosts == ()
+    monkeypatch.setenv("HEADROOM_GATEWAY_AUTH", "1")
+    s = build_settings(host="127.0.0.1", port=0)
+    open_gateway_mode(s, allow_host=["only.example"])  # the flag beats the variable
+    assert s.gateway is not None and s.allowed_hosts == ("only.example",)

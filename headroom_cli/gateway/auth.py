@@ -20,8 +20,6 @@ __all__ = ["ADMIN", "MEMBER", "ROLES", "Identity", "Authenticator", "presented",
 USER_KEY, ROLE_KEY = "headroom_user", "headroom_role"
 # Whose the ledger row of a request refused for its token is: no user's (a name `team add` cannot give: brackets).
 UNAUTHENTICATED = "(no valid token)"
-# Where the proxy keeps the token a request carried in its path prefix (removed from the path before routing).
-PATH_TOKEN_KEY = "headroom_path_token"
 
 
 @dataclass(frozen=True)

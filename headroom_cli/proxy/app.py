@@ -12,8 +12,7 @@ from .. import config, loopback, wires
 from ..config import RETRIEVE_TOOL
 from .counters import SessionCounters
 from .forward import Forwarder
-from ..gateway.auth import PATH_TOKEN_KEY
-from .gate import Gate
+from .gate import PATH_TOKEN, Gate
 from .health import Readiness, make_healthz, make_livez
 from .lessons import PATH as LESSONS_PATH
 from .lessons import make_lessons_handler
@@ -75,7 +74,7 @@ def make_guard(settings: ProxySettings, fwd: Forwarder, routes: dict):
             return web.json_response({"error": why}, status=403)
         if gate is not None:
             return await gated(request, handler, resource, own)
-        if request.get(PATH_TOKEN_KEY) is not None:  # a gateway URL pointed at a local proxy: keep the token here
+        if request.get(PATH_TOKEN) is not None:  # a gateway URL pointed at a local proxy: keep the token here
             protocol, provider = routes.get(resource, (wires.PASSTHROUGH, None))
             return fwd.refuse(request, protocol, provider, 400, "headroom: this is a local proxy, not a team "
                               "gateway: drop the /t/<token> part of the base URL")

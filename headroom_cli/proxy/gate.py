@@ -18,10 +18,14 @@ from ..gateway import auth, tokens
 
 log = logging.getLogger("headroom.proxy")
 
+# Where a request keeps the token its path prefix carried (taken off its path before routing).
+PATH_TOKEN: Any = (web.RequestKey("headroom_path_token", str) if hasattr(web, "RequestKey")  # aiohttp ≥ 3.12
+                   else "headroom_path_token")
+
 
 def strip_token_prefix(make: Callable[..., web.BaseRequest]) -> Callable[..., web.BaseRequest]:
     """Wrap an aiohttp `Server.request_factory`: a request whose target starts with `/t/<token>` is made
-    without it, the token kept in the request's state (`auth.PATH_TOKEN_KEY`) for the guard."""
+    without it, the token kept in the request's state (`PATH_TOKEN`) for the guard."""
 
     def factory(message: Any, payload: Any, protocol: Any, writer: Any, task: Any, *args: Any, **kw: Any):
         token = None
@@ -36,7 +40,7 @@ def strip_token_prefix(make: Callable[..., web.BaseRequest]) -> Callable[..., we
                 message = message._replace(path=target, url=yarl.URL(target, encoded=True))
         request = make(message, payload, protocol, writer, task, *args, **kw)
         if token is not None:
-            request[auth.PATH_TOKEN_KEY] = token
+            request[PATH_TOKEN] = token
         return request
 
     return factory
@@ -65,7 +69,7 @@ class Gate:
     async def identify(self, request: web.Request, *, own_route: bool) -> auth.Identity | None:
         """The request's user, or None (no token, or one nobody holds). On a hit the identity is left on the
         request (`auth.USER_KEY`, `auth.ROLE_KEY`) for the handlers."""
-        token = auth.presented(path_token=request.get(auth.PATH_TOKEN_KEY), headers=request.headers,
+        token = auth.presented(path_token=request.get(PATH_TOKEN), headers=request.headers,
                                own_route=own_route)
         if token is None:
             return None
@@ -79,7 +83,7 @@ class Gate:
 
 def unauthorized_reason(request: web.Request) -> str:
     """Why a request was refused, without the token it carried (if any)."""
-    carried = request.get(auth.PATH_TOKEN_KEY) or request.headers.get(tokens.HEADER)
+    carried = request.get(PATH_TOKEN) or request.headers.get(tokens.HEADER)
     if carried:
         return "headroom gateway: this token is not valid (revoked, or never issued); ask your admin for one"
     return (f"headroom gateway: a user token is required: put it in the base URL (https://<gateway>/t/<token>) "
