@@ -166,6 +166,20 @@ def test_missing_tool_with_no_paths_then_the_next_read():
     assert got == [("missing_tool|helm", "`helm` is not installed here: read the manifests in `deploy/k8s/` instead.")]
 
 
+def test_missing_tool_prefers_the_related_call_to_the_next_one():
+    got = lessons(sh("helm template deploy/k8s", NOT_FOUND.format("helm"), 127),
+                  tool("Read", "# shipyard", file_path="/p/README.md"),
+                  tool("Read", "kind: Service", file_path="/p/deploy/k8s/service.yaml"))
+    assert got == [("missing_tool|helm", "`helm` is not installed here: read the manifests in `deploy/k8s/` instead.")]
+
+
+def test_asking_for_help_after_a_failure_corrects_nothing():
+    assert lessons(sh("python3 tools/check.py", "config value 'region' missing", 1),
+                   sh("python3 tools/check.py --help", "usage: check.py [-h] [--region R]")) == []
+    assert lessons(sh("kubectl rollout status deploy/api", "Error from server (NotFound)", 1),
+                   sh("kubectl rollout status deploy/api --help", "Show the status of the rollout.")) == []
+
+
 def test_missing_tool_replaced_by_another_program():
     got = lessons(sh("rg -n TODO src", "zsh: command not found: rg", 127), sh("grep -rn TODO src", "src/a.py:3: TODO"))
     assert got == [("missing_tool|rg", "`rg` is not installed here: use `grep` instead.")]

@@ -129,7 +129,7 @@ def worked_around_tool(f: ToolCall, later: Iterable[ToolCall], ok: Callable[[Too
     name = missing_program(f)
     if not name:
         return None
-    first = True
+    candidates, first = [], None
     for a in later:
         if a.index - f.index > window:
             break
@@ -137,13 +137,19 @@ def worked_around_tool(f: ToolCall, later: Iterable[ToolCall], ok: Callable[[Too
             if _INSTALL.search(a.command) or ok(a):
                 break  # installed, or there after all: not a missing-tool lesson
             continue  # the same missing program again (or looked up with `which`)
-        if not ok(a):
-            first = False
-            continue
-        lesson = missing_tool_rule(name, f, a, project, next_call=first)
-        first = False
+        if first is None:
+            first = a
+        if ok(a):
+            candidates.append(a)
+    # a related call anywhere in the window first; else, when the failed command named no path, the very next call
+    for a in candidates:
+        lesson = missing_tool_rule(name, f, a, project)
         if lesson:
             return lesson, a
+    if first is not None and first in candidates and not touched_paths(f, project):
+        lesson = missing_tool_rule(name, f, first, project, next_call=True)
+        if lesson:
+            return lesson, first
     return None
 
 

@@ -345,6 +345,15 @@ def avoids_the_failure(kind: str, f: ToolCall, s: ToolCall, project: str) -> boo
     return False
 
 
+# options that ask a program about itself: a run with them works whatever was wrong
+_ASKING = {"-h", "--help", "-help", "--version", "-V", "--usage", "-?", "--dry-run"}
+
+
+def asks_instead(kind: str, key: str) -> bool:
+    """`check.py` failed, `check.py --help` worked: the help answered, nothing was corrected."""
+    return kind == "flag_add" and key.rsplit("|", 1)[-1].split()[0].split("=")[0] in _ASKING
+
+
 def failure_fixes(session: Session) -> list[Occurrence]:
     out: list[Occurrence] = []
     calls = session.tool_calls
@@ -383,7 +392,8 @@ def failure_fixes(session: Session) -> list[Occurrence]:
             if edited:
                 break  # files changed in between (a test written, a bug fixed): the edit did it, not the new input
             lesson = _shell_lesson(f, s, err, project) if f.tool == SHELL else _path_lesson(f, s, project)
-            if lesson and not (not usage and avoids_the_failure(lesson[0], f, s, project)):
+            if lesson and not (not usage and avoids_the_failure(lesson[0], f, s, project)) \
+                    and not asks_instead(lesson[0], lesson[1]):
                 found = lesson, s
             break
         if found is None and usage:  # worked around with another tool or program
