@@ -35,6 +35,11 @@ _TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*"
 _RULE = re.compile(r"[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$")  # a line of dashes or equals under a header
 
 
+def _last_word(cell: str) -> str:
+    k = cell.rfind(" ")
+    return cell[k + 1:] if k >= 0 else cell
+
+
 def header_at(items: list[str]) -> int:
     """Where the header is: the first line, or a line of capitalised names two spaces apart among the first six
     that has a rule or rows of as many columns under it."""
@@ -94,8 +99,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for stem, w in zip(query.stems, query.weights):
             if w < 1.0 or len(stem) < 3:
                 continue  # (a word of the command only: `dpkg` in `dpkg -l`)
+            cand = [j for j, t in enumerate(low) if stem in t]  # C substring scans; the word start checked after
+            if not cand or len(cand) > 4 * _NAMED_ROWS:
+                continue
             rx = re.compile(r"(?<![a-z0-9])" + re.escape(stem))
-            hits = [j for j, t in enumerate(low) if rx.search(t)]
+            hits = [j for j in cand if rx.search(low[j])]
             if 1 <= len(hits) <= _NAMED_ROWS:
                 for j in hits:
                     keep[body[j]] = True
@@ -105,12 +113,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         keep[body[j]] = True
     # the largest values of each numeric column (the slowest import, the biggest process): what a question about
     # a table of sizes or timings is most often after
-    # (a cell's number is its last word: `import time:   215`)
-    lasts = [[cell.rsplit(None, 1)[-1] if cell.strip() else "" for cell in rows[i]] for i in body]
+    # (a cell's number is its last word: `import time:   215`; columns whose first ten cells all end in one)
+    head_rows = [rows[i] for i in body[:10]]
     for c in range(ncols):
-        if not all(c < len(r) and _NUM.match(r[c]) for r in lasts[:10]):
+        if not all(c < len(r) and _NUM.match(_last_word(r[c])) for r in head_rows):
             continue
-        vals = [(-float(r[c]), i) for r, i in zip(lasts, body) if c < len(r) and _NUM.match(r[c])]
+        vals = []
+        for i in body:
+            r = rows[i]
+            if c < len(r):
+                v = _last_word(r[c])
+                if _NUM.match(v):
+                    vals.append((-float(v), i))
         for _, i in sorted(vals)[:_TOP]:
             keep[i] = True
     if ctx.is_error or keep_ratio(ctx) >= 0.6:
