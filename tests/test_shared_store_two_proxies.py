@@ -33,7 +33,8 @@ def post(url: str, body: dict) -> dict:
     req = urllib.request.Request(url + "/v1/messages", method="POST", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json", "x-api-key": "k",
                                           "anthropic-version": "2023-06-01"})
-    with urllib.request.urlopen(req, timeout=30) as r:
+    # a bound against a hang, not a speed check: a first request under load (warm-up, pool) took >30 s once
+    with urllib.request.urlopen(req, timeout=120) as r:
         assert r.status == 200
         return json.loads(r.read())
 
