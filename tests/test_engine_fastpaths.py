@@ -124,3 +124,11 @@ def test_jsonspan_counts_escapes_in_pieces_as_over_the_whole_string(chars):
     assert jsonspan._two_char_escapes(value) == len(b) - len(b.translate(None, jsonspan._TWO_CHAR_ESCAPES))
     text = "[" + json.dumps(value) + "]"
     assert jsonspan._value_end(text, 1, value) == jsonspan._end(text, 1) == len(text) - 1
+
+
+@FAST
+@given(st.lists(st.text(alphabet="ab \n\r", max_size=6), max_size=12))
+def test_ranking_joins_units_as_the_per_unit_form(units):
+    from headroom_cli.compress import relevance
+
+    assert relevance._joined(units) == "\n".join(u.replace("\n", " ") if "\n" in u else u for u in units)

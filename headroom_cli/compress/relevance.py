@@ -193,6 +193,15 @@ def _ending(stem_: str, rest: str) -> bool:
     return rest[:1] == stem_[-1:] and rest[1:] in _SUFFIXES and stem_.isalpha()
 
 
+def _joined(texts: Sequence[str]) -> str:
+    """The units as one text, one line each (a newline inside a unit becomes a space). Units are mostly lines
+    already: then the plain join is it, which one count of its newlines tells (in C, not a test per unit)."""
+    joined = "\n".join(texts)
+    if joined.count("\n") == len(texts) - 1:
+        return joined
+    return "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
+
+
 def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dict[int, dict[int, int]]:
     """Occurrences of each query stem in each text: {unit: {stem index: count}}, units without any left out.
 
@@ -201,7 +210,7 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
     the next stem of a compound). Building a word list of the whole text would cost more than all the
     scans together (one object per word)."""
     if lowered is None:
-        lowered = "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts).lower()
+        lowered = _joined(texts).lower()
     joined = lowered
     n = len(texts)
     find = joined.find
@@ -263,7 +272,7 @@ def rank(units: Sequence[str], query: Query | None, lowered: str | None = None,
 
 
 def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
-                weights: Sequence[float], lowered: Sequence[str] | None = None,
+                weights: Sequence[float], lowered: Sequence[str | None] | None = None,
                 distinct: list[int] | None = None) -> list[float]:
     """BM25F: `fields[c][u]` is unit u's text of field class c (weight `weights[c]`); every class lists
     every unit ("" where it has none). Term frequencies are weighted per class and normalised by the

@@ -145,7 +145,7 @@ def _high_texts(items: list[Any]) -> list[str]:
     for k in keys:
         vals = list(map(dict.get, items, repeat(k, n)))
         if k in _HIGH_KEYS:
-            cols.append([_high_value(y) if y is not None else "" for y in vals])
+            cols.append(_high_column(vals))
         else:
             sub = [y for y in vals[:50] if type(y) is dict]
             if not sub:
@@ -156,10 +156,17 @@ def _high_texts(items: list[Any]) -> list[str]:
                     if kk in _HIGH_KEYS:
                         inner.setdefault(kk, None)
             for kk in inner:
-                cols.append([_high_value(y.get(kk)) if type(y) is dict else "" for y in vals])
+                cols.append(_high_column([y.get(kk) if type(y) is dict else None for y in vals]))
     if not cols:
         return [""] * n
     return [" ".join(row) for row in zip(*cols)] if len(cols) > 1 else cols[0]
+
+
+def _high_column(vals: list[Any]) -> list[str]:
+    """`_high_value` of each value ("" for None); a column of strings (the common case) in one pass."""
+    if set(map(type, vals)) == {str}:
+        return [y[:500] for y in vals] if max(map(len, vals)) > 500 else vals
+    return [_high_value(y) if y is not None else "" for y in vals]
 
 
 def _is_number(x: Any) -> bool:
@@ -367,11 +374,12 @@ _ERROR_KEYS = frozenset(("error", "err", "errors", "exception", "failure", "fail
                          "error_message", "errorMessage", "stacktrace", "traceback"))
 
 
-def _errors_and_hits(items: list[Any], st: _State, flats: list[str]) -> tuple[list[int], list[int], list[int]]:
+def _errors_and_hits(items: list[Any], st: _State, flats: list[str],
+                     low: str) -> tuple[list[int], list[int], list[int]]:
     """(items whose values read like errors, items with a non-empty error field, items matching the context
-    terms). Terms matching more than a fifth of the items say nothing about which to keep and are ignored."""
+    terms). Terms matching more than a fifth of the items say nothing about which to keep and are ignored.
+    `low`: the flats joined by newlines, lower-cased (`_lowered`)."""
     # one C-speed keyword scan over all items' values joined, one line per item
-    low = "\n".join(flats).lower()
     err = keyword_lines(low, ERROR_WORDS, line_starts(flats))
     words = [i for i, e in enumerate(err) if e]
     keyed = [i for i, x in enumerate(items) if type(x) is dict and _ERROR_KEYS.intersection(x)
@@ -415,7 +423,8 @@ def _beyond_titles(items: list[Any], idx: list[int]) -> list[int]:
     return out
 
 
-def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: list[int] | None = None) -> list[int]:
+def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: list[int] | None = None,
+          low: str | None = None) -> list[int]:
     """Indices of items that report errors or match the context terms.
 
     With a ranking that has signal (`picked`), error *words* in more than a fifth of the items (a bug tracker's
@@ -424,7 +433,7 @@ def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: 
     fields (`_TITLE_KEYS`) does not decide either (from three such records on)."""
     if flats is None:
         flats = _flats(items)
-    words, keyed, hits = _errors_and_hits(items, st, flats)
+    words, keyed, hits = _errors_and_hits(items, st, flats, _lowered(flats) if low is None else low)
     if picked is not None and len(words) > max(3, len(items) // 5):
         words = []
     elif len(words) > 2:
@@ -432,13 +441,19 @@ def _must(items: list[Any], st: _State, flats: list[str] | None = None, picked: 
     return sorted(set(words) | set(keyed) | set(hits))
 
 
-def _relevant(st: _State, items: list[Any], flats: list[str]) -> list[int] | None:
+def _lowered(flats: list[str]) -> str:
+    """The flats as one text, a line each, lower-cased: what the error words and the ranking scan (once)."""
+    return "\n".join(flats).lower()
+
+
+def _relevant(st: _State, items: list[Any], flats: list[str], low: str | None = None) -> list[int] | None:
     """The items the request points to (BM25F over their values, titles, names and messages weighing
-    more), or None when the ranking has no clear signal."""
+    more), or None when the ranking has no clear signal. `low`: `_lowered(flats)`, when known."""
     if st.query is None:
         return None
     distinct: list[int] = []
-    scores = relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS, distinct=distinct)
+    scores = relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS, distinct=distinct,
+                                   lowered=(None, low) if low is not None else None)
     return relevance.pick(scores, distinct=distinct, query=st.query)
 
 
@@ -624,7 +639,8 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if st.ratio >= 0.6:
         head, tail = head * 3, tail * 3
     flats = _flats(v) if records or scalars else None
-    picked = _relevant(st, v, flats) if flats is not None else None
+    low = _lowered(flats) if flats is not None else None
+    picked = _relevant(st, v, flats, low) if flats is not None else None
     if picked is not None and st.ratio < 0.6:
         # The ranking has signal: the items the request points to replace the head/tail sample (a generous
         # ratio keeps both).
@@ -634,7 +650,7 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     for i in picked or ():
         keep[i] = True
     whole = set(picked or ())
-    must_all = _must(v, st, flats, picked)
+    must_all = _must(v, st, flats, picked, low)
     must = [i for i in must_all if not keep[i]]
     # Records in bulk: error records that repeat every error value of another become one line after the
     # first of them (its values verbatim, every member's id, the fields in which they differ).
@@ -698,8 +714,9 @@ def _as_is(x: Any) -> bool:
 
 
 def _shrink_fields(v: dict, st: _State, depth: int) -> dict:
-    """An object's members shrunk (`_shrink` called only for the values it may change)."""
-    return {k: x if _as_is(x) else _shrink(x, st, depth + 1) for k, x in v.items()}
+    """An object's members shrunk (`_shrink` called only for the values it may change: `_as_is`, inlined)."""
+    return {k: x if type(x) in _SCALARS or (type(x) is str and len(x) <= _LONG_STR) else _shrink(x, st, depth + 1)
+            for k, x in v.items()}
 
 
 def _shrink_item(x: Any, st: _State, depth: int, whole: bool) -> Any:
@@ -721,7 +738,8 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     n = len(keys)
     head, tail = (_HEAD, _TAIL) if st.ratio < 0.6 else (_HEAD * 3, _TAIL * 3)
     flats = _flats(vals)
-    picked = _relevant(st, vals, flats)
+    low = _lowered(flats)
+    picked = _relevant(st, vals, flats, low)
     if picked is not None and st.ratio < 0.6:  # signal: the entries it picks replace the head/tail sample
         keep = [False] * n
     else:
@@ -730,7 +748,7 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
         keep[i] = True
     whole = set(picked or ())
     tr = st.tr
-    for i in _must(vals, st, flats, picked):
+    for i in _must(vals, st, flats, picked, low):
         keep[i] = True
     if tr is not None:
         for i, k in enumerate(keys):
