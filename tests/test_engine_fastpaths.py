@@ -132,3 +132,74 @@ def test_ranking_joins_units_as_the_per_unit_form(units):
     from headroom_cli.compress import relevance
 
     assert relevance._joined(units) == "\n".join(u.replace("\n", " ") if "\n" in u else u for u in units)
+
+
+_VOCAB = [f"    value = compute(item_{i}, limit={i * 7})" for i in range(8)] + ["", "    }", "short"]
+
+
+def _reread_blocks(seed: int, numbered: bool) -> list[str]:
+    """Blocks read from one source of repetitive lines (a handful of distinct lines, so anchors sit in many
+    places): ranges of it, some lines edited, as an agent re-reads a file it changed."""
+    import random
+
+    r = random.Random(seed)
+    source = [r.choice(_VOCAB) for _ in range(r.randrange(40, 160))]
+    blocks = []
+    for _ in range(r.randrange(2, 5)):
+        a = r.randrange(len(source) // 3)
+        lines = source[a:a + r.randrange(20, 150)]
+        for _ in range(r.randrange(3)):
+            if lines:
+                lines[r.randrange(len(lines))] = r.choice(_VOCAB) + " # edited"
+        if numbered:
+            lines = [f"{a + n + 1:6}\t{x}" for n, x in enumerate(lines)]
+        blocks.append("\n".join(lines) + "\n")
+    return blocks
+
+
+def _references(texts: list[str], numbered: bool) -> list:
+    from headroom_cli.ccr.store import key_for
+    from headroom_cli.compress import rereads
+    from headroom_cli.compress.base import Context
+
+    index = rereads.Index()
+    out = []
+    for n, t in enumerate(texts):
+        key = key_for(t)  # (the parse cache is keyed by it)
+        out.append(index.match(key, t, n, Context(), numbers=numbered))
+        index.add(t, f"the Read of f{n}", n, numbers=numbered, key=key)
+    return out
+
+
+@FAST
+@given(st.integers(0, 2**32), st.booleans())
+def test_rereads_rule_out_short_runs_as_the_full_walk_does(seed, numbered):
+    """`rereads._may_run` skips candidates that cannot reach MIN_LINES; the references are the ones the full
+    walk of every candidate gives."""
+    import pytest
+
+    from headroom_cli.compress import rereads
+
+    texts = _reread_blocks(seed, numbered)
+    fast = _references(texts, numbered)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rereads, "_may_run", lambda *a: True)
+        full = _references(texts, numbered)
+    assert fast == full
+
+
+def test_reread_blocks_do_hold_references():
+    """Guard against a vacuous comparison above: most generated sessions have a block with references."""
+    with_refs = sum(any(_references(_reread_blocks(seed, seed % 2 == 0), seed % 2 == 0)) for seed in range(60))
+    assert with_refs >= 30, with_refs
+
+
+def test_a_run_of_exactly_the_minimum_lines_is_still_a_reference():
+    """The shortest run that is kept (MIN_LINES lines, long enough) survives the rule that skips shorter ones."""
+    from headroom_cli.compress import rereads
+
+    run = [f"    shared line {i} " + "x" * 120 for i in range(rereads.MIN_LINES)]
+    first = "\n".join(["head a"] + run + ["tail a"]) + "\n"
+    second = "\n".join(["head b"] + run + ["tail b"]) + "\n"
+    out = _references([first, second], False)
+    assert out[0] is None and out[1] is not None and f"lines 2–{rereads.MIN_LINES + 1} not repeated" in out[1]

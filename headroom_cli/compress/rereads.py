@@ -204,6 +204,8 @@ class Index:
             if c in common:
                 for t, p in parsed:
                     for j in p.anchors.get(c, ()):
+                        if not _may_run(new, i, p, j):
+                            continue  # shorter than MIN_LINES: it could never be the run that is kept
                         k = _extend(new, i, p, j)
                         if best is None or k > best[2]:
                             best = (t, p, k, j)
@@ -220,6 +222,17 @@ class Index:
         if not runs:
             return None
         return "\n".join(out)
+
+
+def _may_run(new: Parsed, i: int, old: Parsed, j: int) -> bool:
+    """Could the run from new[i] and old[j] reach MIN_LINES lines? A run is kept only from that length, so its
+    first MIN_LINES lines must be equal on both sides: the last of them compared first, then all of them as
+    one list comparison (in C), before `_extend` walks them one by one (anchor lines such as a repeated log
+    line sit in many places of many blocks)."""
+    a, b = i + MIN_LINES - 1, j + MIN_LINES - 1
+    nc, oc = new.content, old.content
+    return (a < len(nc) and b < len(oc) and nc[a] == oc[b]
+            and nc[i:i + MIN_LINES] == oc[j:j + MIN_LINES])
 
 
 def _extend(new: Parsed, i: int, old: Parsed, j: int) -> int:
