@@ -203,9 +203,7 @@ class Index:
             best = None
             if c in common:
                 for t, p in parsed:
-                    for j in p.anchors.get(c, ()):
-                        if not _may_run(new, i, p, j):
-                            continue  # shorter than MIN_LINES: it could never be the run that is kept
+                    for j in _candidates(new, i, p, c):
                         k = _extend(new, i, p, j)
                         if best is None or k > best[2]:
                             best = (t, p, k, j)
@@ -224,15 +222,17 @@ class Index:
         return "\n".join(out)
 
 
-def _may_run(new: Parsed, i: int, old: Parsed, j: int) -> bool:
-    """Could the run from new[i] and old[j] reach MIN_LINES lines? A run is kept only from that length, so its
-    first MIN_LINES lines must be equal on both sides: the last of them compared first, then all of them as
-    one list comparison (in C), before `_extend` walks them one by one (anchor lines such as a repeated log
-    line sit in many places of many blocks)."""
-    a, b = i + MIN_LINES - 1, j + MIN_LINES - 1
+def _candidates(new: Parsed, i: int, old: Parsed, c: str) -> list[int] | tuple:
+    """The positions of anchor line `c` in `old` from which a run with new[i] could reach MIN_LINES lines. A run
+    is kept only from that length, so its first MIN_LINES lines must be equal on both sides: the last of them
+    compared first, then all of them as one list comparison (in C). `_extend` then walks only these (anchor
+    lines such as a repeated log line sit in many places of many blocks; most of them start no run)."""
     nc, oc = new.content, old.content
-    return (a < len(nc) and b < len(oc) and nc[a] == oc[b]
-            and nc[i:i + MIN_LINES] == oc[j:j + MIN_LINES])
+    if i + MIN_LINES > len(nc):
+        return ()
+    ahead, head, last = nc[i + MIN_LINES - 1], nc[i:i + MIN_LINES], len(oc) - MIN_LINES
+    return [j for j in old.anchors.get(c, ())
+            if j <= last and oc[j + MIN_LINES - 1] == ahead and oc[j:j + MIN_LINES] == head]
 
 
 def _extend(new: Parsed, i: int, old: Parsed, j: int) -> int:
