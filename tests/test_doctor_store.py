@@ -38,6 +38,20 @@ def test_an_old_store_file_is_reported_with_the_fix(capsys):
     assert store_checks(capsys)["migrations"]["status"] == "ok"
 
 
+def test_store_files_created_but_not_yet_migrated_are_not_pending(capsys):
+    # A proxy starting beside doctor creates the SQLite files (empty, user_version 0) a moment before it migrates
+    # them: a file with no tables yet is new, and is created current, not "1 pending".
+    cache = config.ensure_dir(config.paths().cache_dir)
+    data = config.ensure_dir(config.paths().data_dir)
+    for path in (cache / "originals.sqlite3", data / "ledger.db"):
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=WAL")  # writes the header: a real, empty database
+        db.close()
+        assert path.stat().st_size > 0
+    checks = store_checks(capsys)
+    assert checks["migrations"]["status"] == "ok", checks["migrations"]
+
+
 def test_postgres_store_migrations_and_connection(capsys, monkeypatch, pg_url):
     from headroom_cli.storage import forget_open_stores
     from headroom_cli.storage.postgres import PostgresBackend

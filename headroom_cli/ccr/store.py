@@ -88,9 +88,11 @@ def pending_migrations(path: str | os.PathLike) -> list[str]:
     conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
     try:
         v = conn.execute("PRAGMA user_version").fetchone()[0]
+        # No table yet: a file another process has just created and is about to migrate, created current.
+        new = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='originals'").fetchone() is None
     finally:
         conn.close()
-    return [] if v >= SCHEMA_VERSION else [f"originals schema {v} → {SCHEMA_VERSION}"]
+    return [] if v >= SCHEMA_VERSION or new else [f"originals schema {v} → {SCHEMA_VERSION}"]
 
 
 def default_ttl() -> int:

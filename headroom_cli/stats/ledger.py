@@ -140,7 +140,9 @@ def pending(db: sqlite3.Connection) -> list[str]:
     """The migrations not yet applied to `db` (read only)."""
     try:
         done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-    except sqlite3.OperationalError:  # no table yet: a new ledger
+    except sqlite3.OperationalError:  # no table yet: a new ledger, or one another process is about to migrate
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone() is None:
+            return []  # nothing in it yet: created current on first use
         done = set()
     return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done]
 
