@@ -6,7 +6,10 @@ show` of a mechanical commit (the same line added to every module, one behaviour
 of a C library whose units all warn the same way and one of which does not compile, an incident log whose events
 are a few kinds logged by many services at many levels, `npm ls --all` (a dependency tree), `git show` of a
 rename done over many files, `python -X importtime` (a table between bars), the tail of a machine's dpkg log and
-its `dpkg -l` (a table under a legend). Each is put in the request
+its `dpkg -l` (a table under a legend). Two more came from the held-out check (`benchmarks/capture_heldout.py`),
+moved here after the fixes they taught: `git log --stat -3` of a git-inited copy of the installed rich sources after
+real edits (the asked commit's stat block was cut) and `node --test` of a small module whose one failure repeats
+(six cases, each printed twice: weak savings as text). Each is put in the request
 shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -120,8 +123,23 @@ def _dpkg_table(W):
              "dpkg -l: a legend of three lines, a header, a rule, 195 rows", ["table", "real"])
 
 
+def _git_log_stat(W):
+    out = capture("git_log_stat")
+    body = chat_request("How many files did the cell_width rename touch?", "git log --stat -3", out, seed=51)
+    return W("real_git_log_stat", "openai_chat", body, [line_with(out, " 10 files changed"), " rich/console.py    |"],
+             "git log --stat of three commits, asked about one: its stat block", ["log", "real"])
+
+
+def _node_test(W):
+    out = capture("node_test")
+    body = codex_request("Run the JS unit tests; anything failing?", "node --test lib.test.mjs", out, seed=52, code=1)
+    return W("real_node_test", "openai_responses", body,
+             ['slugify("ÆON Flux") #5', line_with(out, "ℹ fail 6"), "+ 'on-flux'", "- 'aeon-flux'"],
+             "node --test (spec reporter): one failure hit by six cases, each printed twice", ["build", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
-        _git_show_rename, _importtime, _dpkg_log, _dpkg_table)
+        _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -18,7 +18,7 @@ from .compressors import common, json_data, table, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "8"
+VERSION = "9"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -39,7 +39,8 @@ _BUILD_STRONG = re.compile(
     r"(?:Tests|Test Suites):\s+\d|test result: |running \d+ tests?$|--- (?:PASS|FAIL): |=== RUN |"
     r"(?:ok|FAIL|---)\s+\S+\s+[\d.]+s$|npm ERR! |make(?:\[\d+\])?: |\s*(?:PASS|FAIL) \S+\.(?:js|ts|jsx|tsx)\b|"
     r"error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: (?:error|warning): |\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
-    r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+)",
+    r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+|"
+    r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$)",
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)

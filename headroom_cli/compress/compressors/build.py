@@ -23,21 +23,21 @@ kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name,
 _START = re.compile(
     r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
     r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
-    r"npm ERR! |error(?:\[E\d+\])?: )",
+    r"npm ERR! |error(?:\[E\d+\])?: |[ \t]*✖ )",
     re.M,
 )
 # (a compiler's `path:line:col: error: …` is not a region's start: `_diagnostics` keeps it with its excerpt and
 # notes, and the next unit's compile lines are not part of it)
 _END = re.compile(
     r"^(?:=+ |[ \t\r]*(?:PASS|FAIL) \S|Test Suites:|test result: |=== (?:RUN|PAUSE|CONT) |[ \t\r]*--- PASS: |ok[ \t\r]+\S|"
-    r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S)",
+    r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S|[ \t]*[✔▶ℹ] |test at \S+:\d+:\d+[ \t\r]*$)",
     re.M,
 )
 _SUMMARY = re.compile(
     r"^(?:=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+[ \t\r]*$|(?:Tests|Test Suites|Snapshots|Time):[ \t]|"
     r"test result: |(?:ok|FAIL)[ \t]+\S+[ \t]+[\d.]+s|(?:FAIL|PASS)[ \t\r]*$|FAIL[ \t]|npm ERR! |make(?:\[\d+\])?: \*\*\*|"
     r"error: could not compile|[ \t]*Finished |Ran \d+ tests? in|(?:OK|FAILED)(?: \(.*\))?[ \t\r]*$|"
-    r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items)",
+    r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items|ℹ (?:tests|pass|fail|cancelled|skipped|todo) \d)",
     re.M,
 )
 _PASS = re.compile(
@@ -53,7 +53,11 @@ _PREAMBLE = re.compile(r"(?:cachedir|rootdir|configfile|testpaths|plugins|asynci
                        r"timeout|xdist|Using --randomly-seed)(?::| mode=| = |=)\s|hypothesis profile '")
 # pytest -v node ids: colon-free parts joined by "::" (unambiguous, so matching stays linear)
 _PASS_PYTEST = re.compile(r"[^\s:]+(?:::[^\s:]+)+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")
-_FAIL_WORDS = ("✕", "×", "✗", "warning: unused")
+_FAIL_WORDS = ("✕", "×", "✗", "✖", "warning: unused")
+# A failure whose output (all but its first line, the test's name) repeats an earlier failure's byte for byte
+# (one bug hit by many cases; node's runner printing every failure again under "failing tests:") keeps its
+# first line; the repeated lines are one retrieval away. Distinct outputs always stay.
+_SAME_FAILURE_MIN = 3  # lines of output below the name, from which a repeat is left out
 # Compiler diagnostics (gcc, clang, go vet, many linters): `path:line[:col]: level: message`, then the source
 # excerpt gcc/clang print under it (`   11 |     code`, `      |   ^~~`). A warning repeated with the same
 # message in many places is kept for its first _SAME_DIAG_CAP places, excerpt and all; the other
@@ -81,7 +85,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     neutral: list[int] = []
     region: list[int] | None = None
 
+    regions: list[list[int]] = []
+
     def close(reg: list[int] | None) -> None:
+        if reg:
+            regions.append(reg)
         if reg and len(reg) > head_cap + _REGION_TAIL:
             for k in reg[head_cap:-_REGION_TAIL]:
                 keep[k] = False
@@ -131,6 +139,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                     keep[i + 1] = True
             else:
                 neutral.append(i)
+    repeat = _repeated_failures(items, regions, keep)
     repeated = _diagnostics(items, keep) if ": warning" in text or ": error" in text else {}
     if repeated:
         gone = set().union(*(r[1] for r in repeated.values()))
@@ -153,7 +162,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             if not keep[k]:
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
-    out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing)
+    out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
+                                   other_notes=(("repeated failure output", repeat),) if any(repeat) else ())
     if not dropped and not clipped:
         return None
     for (level, msg), (places, _) in repeated.items():
@@ -162,6 +172,28 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: {shown}")))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
+
+
+def _repeated_failures(items: list[str], regions: list[list[int]], keep: list[bool]) -> list[bool]:
+    """Leave out the output of failure regions that repeats an earlier region's output exactly (`_SAME_FAILURE_MIN`);
+    returns the lines left out so."""
+    again = [False] * len(items)
+    seen: set[str] = set()
+    for reg in regions:
+        body = [k for k in reg[1:] if keep[k]]
+        while body and not items[body[-1]].strip():
+            body.pop()
+        if len(body) < _SAME_FAILURE_MIN:
+            continue
+        # the output as printed, indentation aside (node indents a failure less under "failing tests:")
+        sig = "\n".join(items[k].strip() for k in body)
+        if sig not in seen:
+            seen.add(sig)
+            continue
+        for k in body:
+            keep[k] = False
+            again[k] = True
+    return again
 
 
 def _diagnostics(items: list[str], keep: list[bool]) -> dict[tuple[str, str], tuple[list[str], set[int]]]:

@@ -66,11 +66,13 @@ def clip(line: str) -> tuple[str, bool]:
 
 
 def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: str = "",
-           gap_members: Sequence[bool] | None = None) -> tuple[list[str], int, bool]:
+           gap_members: Sequence[bool] | None = None,
+           other_notes: Sequence[tuple[str, Sequence[bool]]] = ()) -> tuple[list[str], int, bool]:
     """Kept lines in order, each run of dropped lines replaced by one in-place gap marker.
 
     Returns (output lines, lines dropped, any kept line clipped). A run whose lines are all `gap_members`
-    gets `gap_note` as extra words in its marker (e.g. "passing")."""
+    gets `gap_note` as extra words in its marker (e.g. "passing"); else the note of the first `other_notes` pair
+    (note, members) whose members hold the whole run."""
     out: list[str] = []
     items = lines.items
     dropped = 0
@@ -94,6 +96,8 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
         cnt = j - i
         dropped += cnt
         note = gap_note if gap_members is not None and all(gap_members[i:j]) else ""
+        if not note and other_notes:
+            note = next((nt for nt, members in other_notes if all(members[i:j])), "")
         word = unit if cnt != 1 else unit.rstrip("s")
         out.append(lines.marker_line(markers.gap(f"{cnt} {note + ' ' if note else ''}{word}")))
         i = j

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bisect import bisect_right
 from collections import Counter
 from itertools import compress as select
 
@@ -104,6 +105,50 @@ def _event_kind(t: str) -> str:
     # the names an event is about (a package `libc6:amd64`, a path, a host) vary per line: the words around them
     # say what happened
     return " ".join("*" if _NAMEISH.fullmatch(t) else t for t in toks[k:])
+
+
+# Multi-line records: output made of records that each open with a header line of one template, whose next line
+# has one template too (`git log`: "commit <sha>", then "Author: …"; `git log --stat` the same, with its stat block
+# before the next header). A line the request points to brings its whole record, up to `_RECORD_CAP` lines: what
+# a commit changed is in the lines under its message, not beside it. Only the records of the best picked lines
+# come whole (`_RECORD_SHARE` of the best score, at most `_MAX_RECORDS`): a request that shares a word with many
+# commits points at the one it names, not at all of them.
+_RECORD_CAP = 40
+_MIN_RECORDS = 2
+_MAX_RECORDS = 3
+_RECORD_SHARE = 0.75
+
+
+def _records_of(picked: list[int], tpl: list[str], items: list[str],
+                score: list[float] | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the records around the best picked lines, when the block is made of such records."""
+    n = len(items)
+    first = next((i for i in range(min(n, 20)) if items[i].strip()), None)
+    if first is None or items[first][:1].isspace():
+        return []
+    head = tpl[first]
+    starts = [i for i in range(first, n) if tpl[i] == head]
+    if len(starts) < _MIN_RECORDS or n < 3 * len(starts):
+        return []
+    nxt = {tpl[i + 1] for i in starts if i + 1 < n}
+    if len(nxt) != 1 or head in nxt:
+        return []  # the header is a line that happens to repeat, not what every record opens with
+    best: dict[int, float] = {}  # record -> the best score of a picked line in it
+    for i in picked:
+        j = bisect_right(starts, i) - 1
+        if j >= 0:
+            x = score[i] if score is not None else 1.0
+            best[j] = max(best.get(j, 0.0), x)
+    if not best:
+        return []
+    top = max(best.values())
+    chosen = sorted(sorted(best, key=lambda j: (-best[j], j))[:_MAX_RECORDS])
+    out = []
+    for j in chosen:
+        a, b = starts[j], starts[j + 1] if j + 1 < len(starts) else n
+        if best[j] >= _RECORD_SHARE * top and b - a <= _RECORD_CAP:
+            out.append((a, b))
+    return out
 
 
 def _looks_jsonl(items: list[str]) -> bool:
@@ -222,6 +267,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for i in picked or ():
         for k in range(max(0, i - near), min(n, i + near + 1)):
             keep[k] = True
+    if picked:
+        # a picked line inside a multi-line record (a commit of `git log`, its `--stat` block) brings the record
+        for a, b in _records_of(picked, tpl, items, score):
+            for k in range(a, b):
+                keep[k] = True
     err_seen: dict[str, list[int]] = {}
     for i in select(rng, is_err):
         err_seen.setdefault(tpl[i], []).append(i)

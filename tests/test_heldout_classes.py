@@ -1,0 +1,87 @@
+"""Failure classes found by the held-out check (benchmarks/heldout_check.py) on workloads the engine was never tuned
+on, each fixed as a class: multi-line records (a commit of `git log --stat` brings its stat block when the request
+points at it), node's test runner (detected as test output; a failure whose output repeats an earlier one's keeps
+its name only). The real outputs are corpus captures (`headroom_cli/corpus_data/real/`)."""
+from __future__ import annotations
+
+from headroom_cli.compress import router
+from headroom_cli.compress.base import Context
+from headroom_cli.compress.compressors import build, logs
+from headroom_cli.corpus_real import capture
+
+
+def test_a_commit_the_request_names_keeps_its_stat_block():
+    out = capture("git_log_stat")  # three commits; the last (the import of 101 files) fills most of it
+    ctx = Context(tool_input='{"command": "git log --stat -3"}',
+                  preceding_text="How many files did the cell_width rename touch?")
+    res = logs.compress(out, ctx)
+    assert res is not None and res.lossy
+    record = out[:out.index("\n\ncommit ")]  # the rename commit, header to summary line
+    assert record in res.text
+    assert " 10 files changed, 36 insertions(+), 31 deletions(-)" in res.text
+    assert len(res.text) < 0.6 * len(out)
+
+
+def test_records_need_one_header_every_record_opens_with():
+    # a log whose first line's template repeats, but whose next lines differ, is not made of records
+    lines = []
+    for i in range(120):
+        lines.append(f"2026-12-01T10:{i % 60:02d}:00Z INFO worker-{i % 3} heartbeat ok")
+        lines.append(f"2026-12-01T10:{i % 60:02d}:01Z INFO api request {['GET', 'PUT', 'POST'][i % 3]} /v1/x/{i} 200")
+        if i == 70:
+            lines.append("2026-12-01T10:10:02Z INFO billing quota refreshed for tenant zebra-77")
+    text = "\n".join(lines) + "\n"
+    tpl = [logs.template(s) for s in text.split("\n")[:-1]]
+    picked = [next(i for i, s in enumerate(text.split("\n")) if "zebra-77" in s)]
+    assert logs._records_of(picked, tpl, text.split("\n")[:-1]) == []
+    res = logs.compress(text, Context(preceding_text="When was the quota refreshed for tenant zebra-77?"))
+    assert res is not None and "zebra-77" in res.text
+    assert res.text.count("\n") < 30  # the picked line with its neighbours, not a span of the log
+
+
+def test_git_log_records_found_by_their_header():
+    items = capture("git_log_stat").split("\n")
+    tpl = [logs.template(s) for s in items]
+    msg = next(i for i, s in enumerate(items) if "rename cell_len to cell_width" in s)
+    ((a, b),) = logs._records_of([msg], tpl, items)
+    assert a == 0 and items[b].startswith("commit ") and " files changed" in items[b - 2]
+
+
+def test_node_test_runner_output_is_test_output():
+    out = capture("node_test")
+    assert router.detect(out, Context(tool_input='{"cmd": "node --test lib.test.mjs"}')) == "build"
+    assert router.detect(out, Context()) == "build"  # by its content alone
+
+
+def test_a_failure_repeated_byte_for_byte_is_shown_once_with_every_name():
+    out = capture("node_test")
+    res = build.compress(out, Context(tool_input="node --test lib.test.mjs"))
+    assert res is not None and res.lossy
+    for k in range(6):  # every failing case is named, inline and in the summary
+        assert res.text.count(f'✖ slugify("ÆON Flux") #{k} ') == 2
+    assert res.text.count("+ 'on-flux'") == 1 and res.text.count("- 'aeon-flux'") == 1
+    assert "repeated failure output lines omitted" in res.text
+    for line in ("ℹ tests 121", "ℹ pass 115", "ℹ fail 6", "✖ failing tests:"):
+        assert line in res.text
+    assert len(res.text) < 0.3 * len(out)
+
+
+def test_distinct_failure_outputs_all_stay():
+    # parametrized cases failing with different values: each assertion is an answer of its own
+    parts = ["============================= test session starts ==============================",
+             "collected 40 items", ""]
+    parts += [f"tests/test_round.py::test_round[{i}] PASSED" for i in range(34)]
+    parts += ["", "=================================== FAILURES ==================================="]
+    for i in range(6):
+        parts += [f"_______________________________ test_round[{34 + i}] _______________________________", "",
+                  "    def test_round(case):", ">       assert round_half(case.x) == case.want",
+                  f"E       assert {i}.{i + 4} == {i}.{i + 5}", "", "tests/test_round.py:12: AssertionError"]
+    parts += ["=========================== short test summary info ============================"]
+    parts += [f"FAILED tests/test_round.py::test_round[{34 + i}] - assert {i}.{i + 4} == {i}.{i + 5}" for i in range(6)]
+    parts += ["========================= 6 failed, 34 passed in 0.31s ========================="]
+    text = "\n".join(parts) + "\n"
+    res = build.compress(text, Context(tool_input="pytest -v"))
+    assert res is not None
+    for i in range(6):
+        assert f"E       assert {i}.{i + 4} == {i}.{i + 5}" in res.text
+    assert "repeated failure output" not in res.text
