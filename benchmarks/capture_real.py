@@ -42,6 +42,11 @@ def captures(scratch: Path) -> dict[str, str]:
         "git_show_rename": cm.run("git show HEAD", ops, env=env),
         "importtime": cm.run(f"{sys.executable} -X importtime -c 'import rich.console'", ops, env=env),
     }
+    # (added for the second round of real-session classes: git log without patches, grep over compiled files)
+    out["git_log_oneline"] = cm.run("git log --oneline -25", repo, env=env)
+    out["git_log_stat_ops"] = cm.run("git log --stat -3", ops, env=env)
+    cm.run(f"{sys.executable} -m compileall -q headroom_cli", repo, env=env)  # __pycache__, as after a test run
+    out["grep_binary"] = cm.run("grep -rn estimate_tokens headroom_cli", repo, env=env)
     if Path("/var/log/dpkg.log").is_file():  # this machine's package log and table (Debian)
         out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)
         out["dpkg_table"] = cm.run("dpkg -l | head -200", ops, env=env)
@@ -54,13 +59,20 @@ def captures(scratch: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "headroom_cli" / "corpus_data" / "real")
+    ap.add_argument("--only", default="", help="comma-separated names: write only these (the others' files stay as "
+                                                "they were captured)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="headroom-real-") as d:
         got = captures(Path(d))
+    if args.only:
+        got = {k: v for k, v in got.items() if k in args.only.split(",")}
+        got_all = sorted(set(json.loads((args.out / "MANIFEST.json").read_text())) | set(got))
+    else:
+        got_all = sorted(got)
     for name, text in got.items():
         (args.out / f"{name}.txt").write_bytes(text.encode("utf-8"))
-    (args.out / "MANIFEST.json").write_text(json.dumps(sorted(got), indent=1) + "\n")
+    (args.out / "MANIFEST.json").write_text(json.dumps(got_all, indent=1) + "\n")
     print(json.dumps({k: len(v) for k, v in got.items()}, indent=1))
     return 0
 

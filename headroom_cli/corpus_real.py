@@ -138,8 +138,41 @@ def _node_test(W):
              "node --test (spec reporter): one failure hit by six cases, each printed twice", ["build", "real"])
 
 
+def _git_log_oneline(W):
+    out = capture("git_log_oneline")
+    body = codex_request("The terminal tests fail since this morning: which recent commit touched terminal "
+                         "handling?", "git log --oneline -25", out, seed=55)
+    lines = out.splitlines()
+    return W("real_git_log_oneline", "openai_responses", body,
+             [line_with(out, "faster backspace handling"), lines[7].split()[0], lines[12].split()[0],
+              lines[-1].split()[0]],
+             "git log --oneline of 25 commits with long subjects (real, this repository)", ["gitlog", "real"])
+
+
+def _git_log_stat_ops(W):
+    out = capture("git_log_stat_ops")
+    body = anthropic_request("What did the last commits change? Which files grew the most?", "git log --stat -3",
+                             out, seed=54)
+    return W("real_git_log_stat_ops", "anthropic", body,
+             ["rename cell_len to cell_width", line_with(out, " 102 files changed"),
+              line_with(out, "src/rich/_emoji_codes.py "), line_with(out, " 11 files changed")],
+             "git log --stat: a rename over 11 files, then the vendoring commit's stat of 102 files",
+             ["gitlog", "real"])
+
+
+def _grep_binary(W):
+    out = capture("grep_binary")
+    body = chat_request("Where is estimate_tokens defined, and who calls it?", "grep -rn estimate_tokens headroom_cli",
+                        out, seed=53)
+    return W("real_grep_binary", "openai_chat", body,
+             [line_with(out, "tokens.py:78:def estimate_tokens("), "headroom_cli/compress/pipeline.py"],
+             "grep -rn over a package with compiled __pycache__ files: 'binary file matches' among the hits",
+             ["search", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
-        _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test)
+        _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
+        _git_log_stat_ops, _grep_binary)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

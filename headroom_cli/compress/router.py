@@ -14,11 +14,11 @@ from . import markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import common, json_data, table, tree
+from .compressors import common, gitlog, json_data, table, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "9"
+VERSION = "10"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -28,7 +28,7 @@ _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
 # What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
-KINDS = ("json", "jsonl", "diff", "build", "search", "log", "table", "tree", "code", "text")
+KINDS = ("json", "jsonl", "diff", "gitlog", "build", "search", "log", "table", "tree", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
@@ -187,6 +187,13 @@ def _count_upto(lines: list[str], rx: re.Pattern, cap: int) -> int:
     return c
 
 
+def _is_gitlog(head: str, lines: list[str], ctx: Context) -> bool:
+    """git log output without patches (a `git log -p` is a diff): see `compressors.gitlog.looks`."""
+    if not head.startswith("commit ") and "git" not in ctx.tool_input:
+        return False
+    return not _has_hunk(head) and gitlog.looks(lines, ctx.tool_input[:2000])
+
+
 def detect(text: str, ctx: Context | None = None) -> str:
     """The block's kind: json, jsonl, diff, build, search, log, table, tree, code, text (or "empty")."""
     return _detect(text, ctx or Context())[0]
@@ -206,6 +213,8 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
         return "build", _NO_DOC
     if hint == "diff" and _has_diff(head) and _has_hunk(head):
         return "diff", _NO_DOC
+    if _is_gitlog(head, lines, ctx):
+        return "gitlog", _NO_DOC
     if hint == "log" and _ends(text)[0] not in ("{", "[") and _log_share(lines, joined) >= 0.5:
         return "log", _NO_DOC
     if hint == "code" and _count_upto([_unprefixed(ln) for ln in lines], _CODE_LINE, 2) >= 2:

@@ -45,6 +45,9 @@ _DEFINITION = re.compile(
     r"(?:public|private|protected|static)\s[^=;]*\()")
 RUN_MIN = 16  # runs of added/removed lines at least this long may be cut (when over budget)
 _RUN_HEAD = 3  # lines kept at a cut run's start
+# Prose documentation: over budget, its hunks the request does not point to become one marker per run
+_DOC = re.compile(r"(?:\.(?:md|markdown|rst|adoc|asciidoc)|(?:^|/)(?:CHANGELOG|CHANGES|HISTORY|NEWS)(?:\.\w+)?)$",
+                  re.I)
 _REPEAT_FILES_SHOWN = 12  # files named in one marker of repeated changes
 _SUB_MIN, _SUB_SHOWN, _SUB_CHARS = 4, 2, 60  # a substitution on this many pairs of lines is a rename: shown twice
 _MSG_MAX, _MSG_HEAD = 12, 4  # a commit message longer than _MSG_MAX lines keeps its first _MSG_HEAD (over budget)
@@ -141,7 +144,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     if estimate_tokens("\n".join(out), coarse=True) > budget and (_mark_substitutions(hunks) or any(
             _long_runs(h.body) for h in hunks if not h.skip and not h.repeat) or any(
-            len(head) >= _MSG_MAX for head, _ in sections)):
+            len(head) >= _MSG_MAX for head, _ in sections) or _doc_hunks(sections, True)):
         tr = selective_regex(ctx, text, len(items))
         out, dropped_gen = _render(sections, lines, ctx_lines, cr, tr or True)
     return _result(text, items, out, lines, ctx, key, dropped_gen)
@@ -236,10 +239,10 @@ def _mark_substitutions(hunks: list[_Hunk]) -> bool:
 
 class _Left:
     """A hunk (or a group of changes of one) left out, for the marker that names such runs: `what` says why."""
-    __slots__ = ("what", "path")
+    __slots__ = ("what", "path", "plus", "minus")
 
-    def __init__(self, what: str, path: str):
-        self.what, self.path = what, path
+    def __init__(self, what: str, path: str, plus: int = 0, minus: int = 0):
+        self.what, self.path, self.plus, self.minus = what, path, plus, minus
 
 
 def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[str], int]:
@@ -258,13 +261,20 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
             if len(files) > _REPEAT_FILES_SHOWN:
                 names += f" and {len(files) - _REPEAT_FILES_SHOWN} more files"
             word = "hunk" if len(paths) == 1 else "hunks"
+            if what == _DOC_WHAT:  # the documentation's own lines, counted
+                xs = [x for x in pending if x.what == what]
+                what += f" (+{sum(x.plus for x in xs)} -{sum(x.minus for x in xs)} lines)"
             out.append(lines.marker_line(markers.gap(f"{len(paths)} {word} {what}, in {names}")))
         pending.clear()
 
+    docs = _doc_hunks(sections, cut)
     for head, hunks in sections:
         items: list = []  # the section's output: lines, and _Left for what is left out
         for h in hunks:
-            if h.repeat:
+            if id(h) in docs:
+                items.append(_Left(_DOC_WHAT, h.path or "?", sum(1 for t, _ in h.body if t == "+"),
+                                   sum(1 for t, _ in h.body if t == "-")))
+            elif h.repeat:
                 items.append(_Left("repeating changes shown above", h.path or "?"))
             elif h.skip:
                 plus = sum(1 for t, _ in h.body if t == "+")
@@ -305,14 +315,55 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
     return out, dropped_gen
 
 
+_DOC_WHAT = "changing documentation"
+
+
+def _doc_hunks(sections, cut) -> set[int]:
+    """With `cut` (over budget): the hunks (their ids) of prose documentation files (`_DOC`) that the request
+    does not point to — neither ranked relevant nor their path named by its terms — when the diff also changes
+    other files (a documentation-only diff keeps its hunks)."""
+    if cut is None:
+        return set()
+    hunks = [h for _, hs in sections for h in hs if not h.skip]
+    if all(_DOC.search(h.path) for h in hunks):
+        return set()
+    tr = cut if cut is not True else None
+    return {id(h) for h in hunks if _DOC.search(h.path) and not h.relevant and not h.repeat
+            and (tr is None or tr.search(h.path) is None)}
+
+
 def _left(x, path: str):
     """`_recut`'s item: a line as it is, a group of changes it left out (`("left", what)`) as a `_Left`."""
     return _Left(x[1], path) if isinstance(x, tuple) else x
 
 
+_INDEX = re.compile(r"index [0-9a-f]{4,}\.\.[0-9a-f]{4,}(?: [0-7]{6})?\r?$")
+
+
+def _file_lines(head: list[str]) -> list[str]:
+    """A section's header lines without what a file's `diff --git a/X b/Y` line already says: its `index` line
+    (the blob hashes) and the `--- a/X` / `+++ b/Y` lines naming the same paths. A new, deleted, renamed or
+    re-moded file keeps its lines saying so (`new file mode`, `--- /dev/null`, `rename from`, …)."""
+    out: list[str] = []
+    a = b = None
+    for raw in head:
+        s = raw.rstrip("\r")
+        g = _GIT.match(s)
+        if g:
+            a, b = g.group(1), g.group(2)
+        elif a is not None and (_INDEX.match(s) or s == f"--- a/{a}" or s == f"+++ b/{b}"):
+            continue
+        elif not _FILE_HEAD.match(s):
+            a = b = None  # a line of another kind ends the file's header
+        out.append(raw)
+    return out
+
+
 def _head_lines(head: list[str], lines: Lines, cut) -> list[str]:
-    """A section's header lines; with `cut` (over budget), a long commit message (git's indented body after
-    `Date:`) keeps its first _MSG_HEAD lines, the lines the request's terms name and its last line."""
+    """A section's header lines (`_file_lines`); with `cut` (over budget), a long commit message (git's
+    indented body after `Date:`) keeps its first _MSG_HEAD lines, the lines the request's terms name and its
+    last line."""
+    head = _file_lines(head)
     if cut is None or len(head) < _MSG_MAX:
         return [clip(raw)[0] for raw in head]
     tr = cut if cut is not True else None

@@ -25,6 +25,8 @@ _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P
 _GREP_FAST = re.compile(r"(?P<path>[^\s:](?:[^:\n-]++|-(?!\d+-))*+)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
 _SEP = re.compile(r"^--\s*$")
+# grep's own word that a binary file matched (GNU grep 3.5+, then older greps): no line of it to show
+_BINARY = re.compile(r"(?:\S*grep: .+: binary file matches|Binary file .+ matches)\r?$")
 _NAMES_IN_MARKER = 20
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
 # (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
@@ -103,7 +105,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         return None
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 100)
     per_file_lines = max(2, int(n * keep_ratio(ctx)) // len(files))
-    keep = [file_of[i] is None for i in range(n)]  # headers, separators, unparsed lines stay
+    # headers, separators, unparsed lines stay; grep's binary-file notices go when there are several (counted
+    # in the marker of their gap)
+    binary = [file_of[i] is None and _BINARY.match(items[i]) is not None for i in range(n)]
+    if sum(binary) < 2:
+        binary = [False] * n
+    keep = [file_of[i] is None and not binary[i] for i in range(n)]
     used = sum(estimate_tokens(items[i], coarse=True) + 1 for i in range(n) if keep[i])
     first_idx = {f: idx[0] for f, idx in files.items()}
     # relevance: the result lines the request points to (path and content ranked) are kept, and their
@@ -179,6 +186,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         dropped += j - i
         whole = [f for f in gap_files if not any(keep[k] for k in files[f])]
         what = f"{j - i} line{'s' if j - i != 1 else ''}"
+        bins = sum(binary[i:j])
+        if bins:
+            what += f" ({'all' if bins == j - i else bins} grep's 'binary file matches')"
         if whole:
             names = ", ".join(f"{f} ({gap_files[f]})" for f in whole[:_NAMES_IN_MARKER])
             more = f", +{len(whole) - _NAMES_IN_MARKER} more" if len(whole) > _NAMES_IN_MARKER else ""
