@@ -41,13 +41,14 @@ from headroom_cli.ccr.store import default_store  # noqa: E402
 from headroom_cli.compress.api import CompressConfig, compress_request  # noqa: E402
 from headroom_cli.compress.memo import Memo  # noqa: E402
 from headroom_cli.compress.protocols import sites  # noqa: E402
+from headroom_cli.corpus_heldout import journal  # noqa: E402  (taught: moved into the corpus)
 from headroom_cli.corpus_reads import claude_body, numbered  # noqa: E402
 from headroom_cli.corpus_records import chat_request, claude_request, codex_request, compact  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "heldout_data"
 SMALL_BOUND = 1000  # o200k tokens: below this no lossy cut (issue 13; the engine's bound is 1,200 estimated)
 # dev workloads moved into the corpus after a fix learnt from them (corpus_real: real_git_log_stat, real_node_test)
-TAUGHT = {"git_log_stat", "node_test"}
+TAUGHT = {"git_log_stat", "node_test", "journal_oom", "pip_inspect_named"}
 
 
 def data(name: str) -> str:
@@ -313,44 +314,6 @@ def w_payment_events() -> W:
 
 
 # ------------------------------------------------------------------------------------------ synthetic: logs
-_UNITS = ("cron", "sshd", "systemd", "nginx", "postgres", "dockerd", "kubelet", "chronyd", "CRON")
-
-
-def journal(r: random.Random, n: int = 2800) -> tuple[str, list[str]]:
-    out = []
-    t_at = r.randrange(n // 2, n - 100)
-    needles = []
-    for i in range(n):
-        h, m, s = 1 + i * 4 // n, (i * 7) % 60, (i * 13) % 60
-        ts = f"Dec 02 {h:02d}:{m:02d}:{s:02d} web-07"
-        u = r.choice(_UNITS)
-        pid = r.randint(300, 40000)
-        msg = {"cron": f"(root) CMD (/usr/lib/sysstat/sa1 1 1)",
-               "CRON": f"pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
-               "sshd": f"Accepted publickey for deploy from 10.8.{r.randint(0, 9)}.{r.randint(1, 250)} port "
-                       f"{r.randint(30000, 60000)} ssh2: ED25519 SHA256:{r.getrandbits(60):015x}",
-               "systemd": r.choice(("Started Session {} of User deploy.".format(r.randint(100, 9999)),
-                                    "logrotate.service: Deactivated successfully.",
-                                    "Finished Daily apt download activities.")),
-               "nginx": f"2026/12/02 {h:02d}:{m:02d}:{s:02d} [warn] {pid}#0: *{r.randint(1, 10**6)} an upstream "
-                        f"response is buffered to a temporary file",
-               "postgres": f"[{pid}] LOG:  checkpoint complete: wrote {r.randint(10, 900)} buffers",
-               "dockerd": f"time=\"2026-12-02T{h:02d}:{m:02d}:{s:02d}Z\" level=info msg=\"ignoring event\" "
-                          f"container={r.getrandbits(64):016x} module=libcontainerd",
-               "kubelet": f"I1202 {h:02d}:{m:02d}:{s:02d}.{r.randint(0, 999999):06d} {pid} "
-                          f"kubelet_volumes.go:160] \"Cleaned up orphaned pod volumes dir\"",
-               "chronyd": f"Selected source 169.254.169.123"}[u]
-        out.append(f"{ts} {u}[{pid}]: {msg}" if u not in ("systemd",) else f"{ts} systemd[1]: {msg}")
-        if i == t_at:
-            lines = [f"{ts} kernel: Out of memory: Killed process 48213 (search-indexer) total-vm:9123456kB, "
-                     f"anon-rss:7811232kB, file-rss:0kB, shmem-rss:0kB, UID:998 pgtables:15640kB oom_score_adj:0",
-                     f"{ts} systemd[1]: search-indexer.service: Main process exited, code=killed, status=9/KILL",
-                     f"{ts} systemd[1]: search-indexer.service: Failed with result 'oom-kill'."]
-            out.extend(lines)
-            needles = lines
-    return "\n".join(out) + "\n", needles
-
-
 def w_journal() -> W:
     r = random.Random(7106)
     out, needles = journal(r)
@@ -504,6 +467,18 @@ def w_pip_inspect() -> W:
              kind="json listing (real pip inspect), one item by paraphrase")
 
 
+def w_pip_inspect_named() -> W:
+    from headroom_cli.corpus_real import PIP_QUESTIONS
+
+    out = data("pip_inspect.txt")
+    recs = {m["name"]: m for m in json.loads(out)}
+    cmd = ("pip inspect --local | jq '[.installed[].metadata | {name, version, summary, requires_python, "
+           "requires_dist}]'")
+    body = claude_request(PIP_QUESTIONS, "Checking the installed packages.", cmd, out, seed=7215)
+    return W("pip_inspect_named", "anthropic", body, ['"tenacity"', '"rich"'], item=compact(recs["tenacity"]),
+             kind="json listing (real pip inspect), two items by name in a many-question request")
+
+
 def w_ls_stdlib() -> W:
     out = data("ls_stdlib.txt")
     body = claude_request("When was tarfile.py last modified and how big is it?", "Listing the stdlib folder.",
@@ -580,7 +555,7 @@ def w_small_json() -> W:
 
 BUILDERS = (w_npm_search, w_k8s_events, w_ci_runs, w_tickets, w_payment_events, w_journal, w_nginx, w_go_test,
             w_pytest_real, w_node_test, w_git_log_p, w_git_diff_small, w_git_log_stat, w_grep_proxy, w_grep_defs,
-            w_pip_inspect, w_ls_stdlib, w_ls_small, w_app_log, w_read_shutil, w_read_tarfile, w_read_argparse_codex,
+            w_pip_inspect, w_pip_inspect_named, w_ls_stdlib, w_ls_small, w_app_log, w_read_shutil, w_read_tarfile, w_read_argparse_codex,
             w_small_json)
 
 

@@ -13,7 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from . import corpus_mixed, corpus_reads, corpus_real, corpus_records
+from . import corpus_heldout, corpus_mixed, corpus_reads, corpus_real, corpus_records
 
 __all__ = ["Workload", "workloads", "workload", "session_body"]
 
@@ -452,7 +452,8 @@ _BUILDERS = (_w_code_search, _w_sre, _w_json_api, _w_pytest, _w_diff, _w_source,
              *(lambda b=b: Workload(**b()) for b in corpus_records.BUILDERS),  # issue 13: records, relevance
              *corpus_mixed.builders(Workload),  # mixed output and small results, from real command outputs
              *corpus_reads.builders(Workload),  # issue 14: how agents read
-             *corpus_real.builders(Workload))  # issue 13: classes real sessions lost on, from real outputs
+             *corpus_real.builders(Workload),  # issue 13: classes real sessions lost on, from real outputs
+             *(lambda b=b: Workload(**b()) for b in corpus_heldout.BUILDERS))  # taught by the held-out check
 
 
 def workloads() -> list[Workload]:

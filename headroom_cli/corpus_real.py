@@ -9,7 +9,9 @@ rename done over many files, `python -X importtime` (a table between bars), the 
 its `dpkg -l` (a table under a legend). Two more came from the held-out check (`benchmarks/capture_heldout.py`),
 moved here after the fixes they taught: `git log --stat -3` of a git-inited copy of the installed rich sources after
 real edits (the asked commit's stat block was cut) and `node --test` of a small module whose one failure repeats
-(six cases, each printed twice: weak savings as text). Each is put in the request
+(six cases, each printed twice: weak savings as text), and `pip inspect` through a jq projection asked, inside a
+request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
+Each is put in the request
 shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -170,9 +172,28 @@ def _grep_binary(W):
              ["search", "real"])
 
 
+PIP_QUESTIONS = ("Before the release, a few checks. Which commit touched the retry logic last week, and did its tests "
+                 "pass? Is the proxy still reading NO_PROXY from the environment? Which version of tenacity is "
+                 "installed, and which Python does rich require? Also, does anything still depend on the old "
+                 "charset detector? Finally, list what the build backend needs.")
+
+
+def _pip_inspect_named(W):
+    import json
+
+    recs = {m["name"]: m for m in json.loads(capture("pip_inspect"))}
+    out = json.dumps(list(recs.values()), ensure_ascii=False, separators=(",", ":")) + "\n"  # what `jq -c` prints
+    body = anthropic_request(PIP_QUESTIONS, "pip inspect --local | jq -c '[.installed[].metadata | {name, version, "
+                             "summary, requires_python, requires_dist}]'", out, seed=56)
+    return W("real_pip_inspect_named", "anthropic", body,
+             [json.dumps(recs[k], separators=(",", ":")) for k in ("tenacity", "rich")],
+             "pip inspect of 112 packages, two named in a request of many questions: kept whole", ["json", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
-        _git_log_stat_ops, _grep_binary)
+        _git_log_stat_ops, _grep_binary,
+        _pip_inspect_named)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -85,3 +85,58 @@ def test_distinct_failure_outputs_all_stay():
     for i in range(6):
         assert f"E       assert {i}.{i + 4} == {i}.{i + 5}" in res.text
     assert "repeated failure output" not in res.text
+
+
+def test_dates_and_a_range_of_times_in_the_call_are_not_terms():
+    from headroom_cli.compress.compressors.common import terms
+
+    ctx = Context(tool_input='{"command": "journalctl --since \'2026-12-02 01:00\' --until \'2026-12-02 05:00\'"}',
+                  preceding_text="The search indexer on web-07 died after 2am on 2026-12-02. Why? Look at 03:14:07.")
+    got = {t.lower() for t in terms(ctx)}
+    assert not any(t.startswith("2026") for t in got), got
+    assert "01:00" not in got and "05:00" not in got
+    assert "03:14:07" in got and "web-07" in got  # a time the user names is still one
+
+
+def test_a_journal_read_over_a_dated_range_keeps_the_event_not_the_dated_lines():
+    from headroom_cli import corpus
+    from headroom_cli.compress.protocols import sites
+
+    w = corpus.workload("heldout_journal_oom")
+    (s,) = sites(w.body, w.protocol)
+    ctx = Context(tool_name=s.tool_name, tool_input=s.tool_input, preceding_text=s.preceding_text)
+    res = logs.compress(s.text, ctx)
+    assert res is not None
+    for n in w.needles:
+        assert n in res.text
+    # dockerd stamps its messages with the range's date: those lines are not what the request points to
+    assert res.text.count("dockerd[") < 10
+    assert len(res.text) < 0.03 * len(s.text)
+
+
+def test_records_the_request_names_among_many_questions_are_kept_whole():
+    import json
+
+    from headroom_cli.compress.compressors import json_data
+    from headroom_cli.corpus_real import PIP_QUESTIONS
+
+    out = capture("pip_inspect")
+    recs = {m["name"]: m for m in json.loads(out)}
+    ctx = Context(tool_input='{"command": "pip inspect --local | jq ..."}', preceding_text=PIP_QUESTIONS)
+    res = json_data.compress(out, ctx)
+    assert res is not None and res.lossy
+    for name in ("tenacity", "rich"):  # named in one question among six; other records mention "rich" in requires
+        assert json_data.dumps(recs[name]) in res.text
+    assert len(res.text) < 0.15 * len(out)
+
+
+def test_a_name_shared_by_many_records_names_none_and_short_names_do_not_count():
+    from headroom_cli.compress.compressors import json_data
+    from headroom_cli.compress.compressors.json_data import _State, _named
+
+    items = [{"name": "web", "id": i, "zone": f"z{i % 5}"} for i in range(40)]
+    items.append({"name": "billing-ledger", "id": 7001, "zone": "z9"})
+    st = _State(Context(preceding_text="Why is web slow, and what about billing-ledger and id 12? (see 7001)"), "k")
+    # "web" names 40 records (none of them), "12" is too short to be an id; "billing-ledger" and 7001 name one
+    assert _named(items, st) == [40]
+    assert json_data.compress("[]", Context()) is None

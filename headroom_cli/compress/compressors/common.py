@@ -142,13 +142,20 @@ def _add(out: dict[str, str], t: str) -> None:
         out.setdefault(t.lower(), t)
 
 
+# A date (`2026-12-02`, `2026/12/02T01:00`) stamps every line of its day: never a term. A time of day in a call's
+# arguments (`--since '2026-12-02 01:00'`) is a range's bound, not a line the request points to.
+_DATE = re.compile(r"\d{4}[-/]\d\d[-/]\d\d(?:[T ]?\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?)?")
+_TIME = re.compile(r"\d\d?:\d\d(?::\d\d(?:\.\d+)?)?")
+
+
 @functools.lru_cache(maxsize=256)
 def _terms(tool_input: str, preceding: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     strong: dict[str, str] = {}
     weak: dict[str, str] = {}
-    sources = input_strings(tool_input[:8000]) + [preceding[:4000] + "\n" + preceding[-4000:] if len(preceding) > 8000
-                                             else preceding]
-    for s in sources:
+    inputs = input_strings(tool_input[:8000])
+    sources = inputs + [preceding[:4000] + "\n" + preceding[-4000:] if len(preceding) > 8000 else preceding]
+    for n_src, s in enumerate(sources):
+        from_input = n_src < len(inputs)
         for m in _QUOTED.finditer(s):
             q = m.group(1) or m.group(2) or m.group(3) or ""
             if _REGEX_META.search(q):
@@ -156,11 +163,11 @@ def _terms(tool_input: str, preceding: str) -> tuple[tuple[str, ...], tuple[str,
                 for piece in _REGEX_META.split(q):
                     if len(piece.strip()) >= 3:
                         _add(strong, piece)
-            elif not q.startswith("-"):
+            elif not q.startswith("-") and not _DATE.fullmatch(q.strip()):
                 _add(strong, q)
         for m in _TOKEN.finditer(s):
             t = m.group(0).strip(".:/")
-            if _strong_token(t):
+            if _strong_token(t) and not _DATE.fullmatch(t) and not (from_input and _TIME.fullmatch(t)):
                 _add(strong, t)
         for m in _WORD.finditer(s):
             w = m.group(0)

@@ -8,9 +8,11 @@ which counts as lossless when nothing was dropped.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import operator
+import re
 from collections import Counter
 from itertools import repeat
 from typing import Any, Iterable
@@ -369,6 +371,90 @@ def _grouped(vals: list[Any], by: Any, depth: int) -> _Leaf:
     return texts, sizes, empty
 
 
+# Fields that name a record. A record whose name or id the request spells out whole ("which pydantic does mcp
+# require?" over a listing of packages, "PR 4211", "the pod ledger-writer-7f9c") is the item asked about, however
+# many other records mention the word (agno's "agno[mcp]"): it is kept whole even where the ranking finds no
+# clear signal in a long request. One level down too (`package.name`, `metadata.name`). A value that names more
+# than `_NAMED_SAME` records names none of them; more than `_NAMED_CAP` named records in all: none is.
+_NAME_KEYS = frozenset(("name", "id", "key", "slug", "number", "login", "username", "ref", "sku", "shortId",
+                        "short_id", "identifier", "full_name", "fullName", "package", "handle", "tag"))
+_NAMED_SAME = 3
+_NAMED_CAP = 12
+_REQUEST_CHARS = 4000
+_NAME_TOKEN = re.compile(r"[a-z0-9][a-z0-9_.\-/@:#+]*[a-z0-9]")
+_SPACES = re.compile(r"[^a-z0-9_.\-/@:#+]+")
+
+
+_MAX_GRAM = 4  # names of up to four words ("Priya Natarajan", "Move the WAL checkpointer")
+
+
+@functools.lru_cache(maxsize=64)
+def _request_words(preceding: str) -> frozenset:
+    """What in the request could spell a record's name, lower-case: its name-like tokens (`node-pty`,
+    `ledger-writer-7f9c`, `4211`) and its runs of up to `_MAX_GRAM` words."""
+    text = preceding if len(preceding) <= 2 * _REQUEST_CHARS else \
+        preceding[:_REQUEST_CHARS] + "\n" + preceding[-_REQUEST_CHARS:]
+    low = text.lower()
+    out = set(_NAME_TOKEN.findall(low))
+    seq = [w.strip(".:") for w in _SPACES.sub(" ", low).split()]
+    for k in range(2, _MAX_GRAM + 1):
+        out.update(map(" ".join, zip(*(seq[j:] for j in range(k)))))
+    return frozenset(out)
+
+
+def _named(items: list[Any], st: _State) -> list[int]:
+    """Records (dicts) whose name-like field (`_NAME_KEYS`, top level or one object down) the request spells out.
+    Each column is matched in C (its values lower-cased, intersected with the request's words); only a column
+    with a match is walked."""
+    if not st.ctx.preceding_text or not all(type(x) is dict for x in items):
+        return []
+    words = _request_words(st.ctx.preceding_text)
+    if not words:
+        return []
+    n = len(items)
+    cols: list[list[Any]] = []
+    keys: dict[str, None] = {}
+    for r in items[:50]:
+        for k in r:
+            keys.setdefault(k, None)
+    for k in keys:
+        if k in _NAME_KEYS:
+            cols.append(list(map(dict.get, items, repeat(k, n))))
+        elif type(items[0].get(k)) is dict:
+            vals = list(map(dict.get, items, repeat(k, n)))
+            inner = {kk: None for y in vals[:50] if type(y) is dict for kk in y if kk in _NAME_KEYS}
+            for kk in inner:
+                cols.append([y.get(kk) if type(y) is dict else None for y in vals])
+    found: dict[str, list[int]] = {}
+    for vals in cols:
+        types = set(map(type, vals))
+        if types <= {str, type(None)}:
+            low = [x.lower() if x is not None else "" for x in vals] if type(None) in types else \
+                list(map(str.lower, vals))
+        elif types <= {int, type(None)}:
+            low = [str(x) if x is not None else "" for x in vals]
+        else:
+            low = [_name_value(x) or "" for x in vals]
+        hits = words.intersection(low)
+        if not hits:
+            continue
+        for i, v in enumerate(low):
+            if v in hits and _name_value(vals[i]) is not None:
+                found.setdefault(v, []).append(i)
+    named = sorted({i for m in found.values() if len(m) <= _NAMED_SAME for i in m})
+    return named if len(named) <= _NAMED_CAP else []
+
+
+def _name_value(x: Any) -> str | None:
+    """A scalar field's value as the request would spell it (lower-case), or None when it cannot name a record."""
+    t = type(x)
+    if t is str:
+        return x.lower() if 3 <= len(x) <= 80 else None
+    if t is int:
+        return str(x) if x >= 100 or x <= -100 else None
+    return None
+
+
 # Keys whose non-empty value is itself the report of a failure (`"error": null` reports none).
 _ERROR_KEYS = frozenset(("error", "err", "errors", "exception", "failure", "failure_reason", "fault",
                          "error_message", "errorMessage", "stacktrace", "traceback"))
@@ -650,6 +736,10 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     for i in picked or ():
         keep[i] = True
     whole = set(picked or ())
+    if records:
+        for i in _named(v, st):  # a record the request names by its name or id: kept whole, ranking or not
+            keep[i] = True
+            whole.add(i)
     must_all = _must(v, st, flats, picked, low)
     must = [i for i in must_all if not keep[i]]
     # Records in bulk: error records that repeat every error value of another become one line after the
