@@ -560,6 +560,200 @@ BUILDERS = (w_npm_search, w_k8s_events, w_ci_runs, w_tickets, w_payment_events, 
 
 
 
+
+# ------------------------------------------------------------------------------------------ dev, second batch
+def repo_list(r: random.Random, n: int = 150) -> tuple[str, dict]:
+    topics = ("api", "web", "infra", "data", "ml", "docs", "sdk", "cli", "ops", "auth")
+    repos = []
+    t_at = r.randrange(30, n - 30)
+    for i in range(n):
+        a, b = r.sample(topics, 2)
+        name = f"{a}-{b}-{r.choice(('service', 'tools', 'lib', 'config', 'charts'))}"
+        desc = f"{a.upper()} {r.choice(('helpers', 'service', 'pipelines', 'dashboards', 'templates'))} for {b}"
+        if i == t_at:
+            name, desc = "netmods", "Terraform modules for VPCs, subnets, NAT gateways and peering"
+        repos.append({"name": name, "nameWithOwner": f"acme/{name}", "description": desc,
+                      "isPrivate": r.random() < 0.7, "isArchived": r.random() < 0.1,
+                      "primaryLanguage": {"name": r.choice(("Go", "Python", "HCL", "TypeScript", "Rust"))},
+                      "pushedAt": f"2026-{r.randint(1, 11):02d}-{r.randint(1, 28):02d}T12:00:00Z",
+                      "stargazerCount": r.randint(0, 90), "url": f"https://github.com/acme/{name}"})
+    return json.dumps(repos, indent=2), repos[t_at]
+
+
+def d_repo_list() -> W:
+    r = random.Random(7301)
+    out, target = repo_list(r)
+    q = "Which of our repos has the Terraform code for the VPC and subnet setup? When was it last pushed?"
+    body = chat_request(q, "gh repo list acme --limit 150 --json name,nameWithOwner,description,isPrivate,isArchived,"
+                           "primaryLanguage,pushedAt,stargazerCount,url", out, seed=7301)
+    return W("repo_list", "openai_chat", body, [target["pushedAt"]], item=compact(target),
+             kind="json listing, one repo by what it holds")
+
+
+def tls_log(r: random.Random, n: int = 1800) -> tuple[str, list[str]]:
+    out = []
+    t_at = r.randrange(n // 2, n - 50)
+    needles = []
+    for i in range(n):
+        ts = f"2026-12-02T06:{i * 60 // n:02d}:{(i * 17) % 60:02d}.{r.randint(0, 999):03d}Z"
+        k = r.random()
+        if k < 0.7:
+            out.append(f"{ts} INFO  gateway upstream=orders-api status=200 dur={r.randint(3, 90)}ms")
+        elif k < 0.95:
+            out.append(f"{ts} ERROR gateway upstream=orders-api error=\"read tcp 10.2.0.{r.randint(2, 250)}:"
+                       f"{r.randint(30000, 60000)}->10.2.9.14:443: read: connection reset by peer\"")
+        else:
+            out.append(f"{ts} WARN  gateway retrying upstream=orders-api attempt={r.randint(2, 4)}")
+        if i == t_at:
+            line = (f"{ts} ERROR gateway upstream=partner-billing error=\"x509: certificate has expired or is not "
+                    f"yet valid: current time 2026-12-02T06:31:07Z is after 2026-12-01T23:59:59Z\"")
+            out.append(line)
+            needles = [line]
+    return "\n".join(out) + "\n", needles
+
+
+def d_tls_log() -> W:
+    r = random.Random(7302)
+    out, needles = tls_log(r)
+    q = "Calls to the partner billing API have been failing since this morning with a TLS handshake problem. Why?"
+    body = codex_request(q, "kubectl logs deploy/gateway --since=1h", out, seed=7302)
+    return W("tls_log", "openai_responses", body, needles, kind="log, one error among many errors")
+
+
+def jest_out(r: random.Random, n: int = 60) -> tuple[str, list[str]]:
+    out = []
+    needles = []
+    fail_at = r.randrange(10, n - 10)
+    for i in range(n):
+        f = f"src/{r.choice(('cart', 'search', 'auth', 'profile'))}/{r.choice(('utils', 'hooks', 'api', 'store'))}{i}.test.ts"
+        if i == fail_at:
+            out += [f"FAIL {f}", "  ● cart totals › applies the member discount before tax", "",
+                    "    expect(received).toBe(expected) // Object.is equality", "",
+                    "    Expected: 90.75", "    Received: 92.5", "",
+                    "      40 |     const total = computeTotal(cart, { member: true });",
+                    "    > 41 |     expect(total).toBe(90.75);", "         |                   ^",
+                    "      42 |   });", "", f"      at Object.<anonymous> ({f}:41:19)", ""]
+            needles = [f"FAIL {f}", "  ● cart totals › applies the member discount before tax", "    Received: 92.5"]
+        else:
+            out.append(f"PASS {f}")
+            for j in range(r.randint(2, 6)):
+                out.append(f"  ✓ {r.choice(('renders', 'handles', 'returns', 'rejects'))} case {j} ({r.randint(1, 40)} ms)")
+    out += ["", "Test Suites: 1 failed, 59 passed, 60 total", f"Tests:       1 failed, {r.randint(200, 300)} passed",
+            "Snapshots:   0 total", "Time:        14.218 s", "Ran all test suites."]
+    needles.append("Test Suites: 1 failed, 59 passed, 60 total")
+    return "\n".join(out) + "\n", needles
+
+
+def d_jest() -> W:
+    r = random.Random(7303)
+    out, needles = jest_out(r)
+    body = claude_request("Run the frontend tests and fix whatever fails.", "Running jest.", "npx jest --verbose",
+                          "Exit code 1\n" + out, seed=7303)
+    return W("jest_verbose", "anthropic", body, needles, kind="test output (jest), one failure")
+
+
+def kubectl_describe(r: random.Random) -> tuple[str, list[str]]:
+    out = ["Name:             ledger-writer-6d9f7c8b5-x2kqp", "Namespace:        prod", "Priority:         0",
+           "Service Account:  ledger-writer", "Node:             ip-10-4-12-77.ec2.internal/10.4.12.77",
+           "Start Time:       Tue, 01 Dec 2026 08:12:44 +0000", "Labels:           app=ledger-writer",
+           "                  pod-template-hash=6d9f7c8b5", "Annotations:      kubectl.kubernetes.io/restartedAt: 2026-12-01T08:12:40Z",
+           "Status:           Pending", "IP:", "IPs:              <none>", "Controlled By:    ReplicaSet/ledger-writer-6d9f7c8b5",
+           "Containers:", "  writer:", "    Container ID:", "    Image:          registry.internal/ledger-writer:v3.14.2",
+           "    Image ID:", "    Port:           8080/TCP", "    Host Port:      0/TCP", "    State:          Waiting",
+           "      Reason:       ContainerCreating", "    Ready:          False", "    Restart Count:  0",
+           "    Limits:", "      cpu:     2", "      memory:  2Gi", "    Requests:", "      cpu:        500m",
+           "      memory:     1Gi", "    Environment:"]
+    out += [f"      {k}:  {v}" for k, v in (("LEDGER_DSN", "<set to the key 'dsn' in secret 'ledger-db'>"),
+                                            ("LOG_LEVEL", "info"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:4317"))]
+    out += ["    Mounts:", "      /etc/ledger/tls from ledger-tls (ro)",
+            "      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-8x2lq (ro)",
+            "Conditions:", "  Type              Status", "  Initialized       True", "  Ready             False",
+            "  ContainersReady   False", "  PodScheduled      True", "Volumes:", "  ledger-tls:",
+            "    Type:        Secret (a volume populated by a Secret)", "    SecretName:  ledger-writer-tls",
+            "    Optional:    false", "  kube-api-access-8x2lq:", "    Type:                    Projected",
+            "QoS Class:                   Burstable", "Node-Selectors:              <none>",
+            "Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s", "Events:",
+            "  Type     Reason       Age                 From               Message",
+            "  ----     ------       ----                ----               -------"]
+    for k in range(40):
+        out.append(f"  Warning  FailedMount  {3 * k + 2}m (x{r.randint(2, 9)} over {3 * k + 40}m)  kubelet  "
+                   f"MountVolume.SetUp failed for volume \"ledger-tls\" : secret \"ledger-writer-tls\" not found")
+    out.append("  Normal   Scheduled    122m                default-scheduler  Successfully assigned prod/"
+               "ledger-writer-6d9f7c8b5-x2kqp to ip-10-4-12-77.ec2.internal")
+    return "\n".join(out) + "\n", ["    SecretName:  ledger-writer-tls",
+                                   out[-2].split("kubelet  ")[1], "      Reason:       ContainerCreating"]
+
+
+def d_describe() -> W:
+    r = random.Random(7304)
+    out, needles = kubectl_describe(r)
+    body = codex_request("Why is the ledger writer pod stuck?", "kubectl describe pod -n prod ledger-writer-6d9f7c8b5-x2kqp",
+                         out, seed=7304)
+    return W("kubectl_describe", "openai_responses", body, needles, kind="kubectl describe, repeated events")
+
+
+def csv_orders(r: random.Random, n: int = 1500) -> tuple[str, str]:
+    names = ("Ada Park", "Bo Chen", "Cy Ruiz", "Di Okafor", "Ed Vos", "Flo Haas", "Gus Ivanov", "Hana Sato",
+             "Ivo Marek", "Jin Woo")
+    out = ["order_id,customer,email,sku,qty,unit_price,currency,placed_at,status"]
+    t_at = r.randrange(n // 2, n - 10)
+    target = ""
+    for i in range(n):
+        c = r.choice(names) if i != t_at else "Noor Haddad"
+        st = r.choice(("paid", "shipped", "delivered")) if i != t_at else "disputed"
+        line = (f"{100000 + i},{c},{c.split()[0].lower()}@example.com,SKU-{r.randint(1000, 9999)},{r.randint(1, 5)},"
+                f"{r.randint(5, 300)}.{r.randint(0, 99):02d},EUR,2026-11-{r.randint(1, 30):02d}T{r.randint(0, 23):02d}:00:00Z,{st}")
+        out.append(line)
+        if i == t_at:
+            target = line
+    return "\n".join(out) + "\n", target
+
+
+def d_csv() -> W:
+    r = random.Random(7305)
+    out, target = csv_orders(r)
+    body = chat_request("Noor Haddad says her order was disputed by mistake. Which order is it and what did she buy?",
+                        "psql -c \"\\copy (select * from orders where placed_at > now() - interval '30 days') to stdout csv header\"",
+                        out, seed=7305)
+    return W("csv_orders", "openai_chat", body, [target, out.split("\n")[0]], kind="csv rows, one by a person's name")
+
+
+def tf_text_plan(r: random.Random, n: int = 90) -> tuple[str, list[str]]:
+    out = ["Terraform used the selected providers to generate the following execution plan. Resource actions are",
+           "indicated with the following symbols:", "  ~ update in-place", "-/+ destroy and then create replacement",
+           "", "Terraform will perform the following actions:", ""]
+    t_at = r.randrange(20, n - 10)
+    needles = []
+    for i in range(n):
+        nm = f"module.edge.aws_security_group_rule.ingress_{i}"
+        if i == t_at:
+            block = ["  # module.data.aws_db_instance.orders_primary must be replaced",
+                     "-/+ resource \"aws_db_instance\" \"orders_primary\" {",
+                     "      ~ arn                   = \"arn:aws:rds:eu-west-1:123456789012:db:orders-primary\" -> (known after apply)",
+                     "      ~ storage_encrypted     = false -> true # forces replacement",
+                     "        # (41 unchanged attributes hidden)", "    }", ""]
+            out += block
+            needles = [block[0], block[3]]
+            continue
+        out += [f"  # {nm} will be updated in-place", f"  ~ resource \"aws_security_group_rule\" \"ingress_{i}\" {{",
+                f"      ~ description = \"allow {r.choice(('https', 'ssh', 'grpc'))} from office\" -> \"allow from vpn\"",
+                f"        id          = \"sgrule-{r.getrandbits(32)}\"", "        # (8 unchanged attributes hidden)",
+                "    }", ""]
+    out.append(f"Plan: 1 to add, {n - 1} to change, 1 to destroy.")
+    needles.append(out[-1])
+    return "\n".join(out) + "\n", needles
+
+
+def d_tf_text() -> W:
+    r = random.Random(7306)
+    out, needles = tf_text_plan(r)
+    body = claude_request("Is this plan safe to apply? Anything destructive?", "Planning.", "terraform plan -no-color",
+                          out, seed=7306)
+    return W("terraform_text_plan", "anthropic", body, needles, kind="terraform plan text, one replacement")
+
+
+DEV2 = (d_repo_list, d_tls_log, d_jest, d_describe, d_csv, d_tf_text)
+
 # ------------------------------------------------------------------------------------------ the untouched set
 # Written and captured before any fix of this round, and never looked into while fixing: the honest measure.
 def dependabot_alerts(r: random.Random, n: int = 90) -> tuple[str, dict]:
@@ -920,7 +1114,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", nargs="*", default=["dev", "taught", "untouched"])
     ap.add_argument("--summary", action="store_true", help="totals only, no row per workload")
     a = ap.parse_args(argv)
-    ws = [b() for b in BUILDERS]
+    ws = [b() for b in BUILDERS + DEV2]
     for w in ws:
         w.set = "taught" if w.name in TAUGHT else "dev"
     finals = [b() for b in FINAL]
