@@ -163,3 +163,15 @@ def test_a_long_git_log_stat_over_budget_shows_each_commit_in_brief():
     assert res.text.count("Author: ") < 5 and "the author, date and stat lines of" in res.text
     assert all(n in res.text for n in w.needles)
     assert len(res.text) < 0.3 * len(out)
+
+
+def test_a_term_every_commit_holds_points_to_none():
+    commits = "".join(
+        f"commit {i:040x}\nAuthor: Dana Reyes <dana@example.org>\nDate:   Mon Nov 30 10:{i:02d}:00 2026 +0000\n\n"
+        f"    export_csv: change number {i}, " + "a long explanation of this change " * 8 + f"\n\n    more about {i}\n\n"
+        for i in range(1, 31))
+    res = router.compress_block(commits, Context(tool_input="git log -n 30",
+                                                 preceding_text="What changed in export_csv this week?"))
+    assert res is not None and res.lossy and res.compressor == "gitlog"
+    assert all(f"commit {i:040x}" in res.text for i in range(1, 31))
+    assert len(res.text) < 0.5 * len(commits)

@@ -71,16 +71,20 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     else:
         units = [(i, i + 1) for i in range(n)]
         medium = False
-    tr = selective_regex(ctx, text, n)
+    # a term in more than a fifth of the commits (their author, the path every commit touches) points to none
+    tr = selective_regex(ctx, text, len(units))
     query = relevance.query_terms(ctx)
-    pointed: set[int] = set()
+    picked: set[int] = set()
     if query is not None:
-        picked = relevance.pick(relevance.rank(["\n".join(items[a:b]) for a, b in units], query), query=query)
-        pointed.update(picked or ())
+        picked.update(relevance.pick(relevance.rank(["\n".join(items[a:b]) for a, b in units], query),
+                                     query=query) or ())
+    named: set[int] = set()
     if tr is not None:
         # (a stat line naming a term keeps that line, not its whole commit)
-        pointed.update(k for k, (a, b) in enumerate(units)
-                       if any(not _STAT.match(items[i]) and tr.search(items[i]) for i in range(a, b)))
+        named.update(k for k, (a, b) in enumerate(units)
+                     if any(not _STAT.match(items[i]) and tr.search(items[i]) for i in range(a, b)))
+    # commits the terms name are kept whole while they are a few; the ranking's picks always are
+    pointed = picked | named if len(named) <= max(3, len(units) // 5) else picked
     out: list[str] = []
     cut_chars = cut_lines = briefed = 0
     if not medium:
