@@ -175,3 +175,34 @@ def test_a_term_every_commit_holds_points_to_none():
     assert res is not None and res.lossy and res.compressor == "gitlog"
     assert all(f"commit {i:040x}" in res.text for i in range(1, 31))
     assert len(res.text) < 0.5 * len(commits)
+
+
+def _ps_aux() -> tuple[str, str]:
+    """A `ps aux` table as procps prints it: the header two spaces apart in places, the rows' VSZ and RSS one
+    space apart once they are wide (its real shape, from this machine's `ps aux`); the largest RSS row."""
+    import random
+
+    r = random.Random(5)
+    rows = ["USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"]
+    big = ""
+    for pid in range(1, 90):
+        vsz, rss = r.randrange(1000, 600000), r.randrange(0, 90000)
+        cmd = r.choice(["[kworker/0:1-events]", "bash", "/usr/sbin/sshd -D", "python -m http.server 8000",
+                        "node /srv/app/server.js --port 3000"])
+        if pid == 61:
+            rss, vsz, cmd = 912344, 2539288, "java -Xmx4g -jar /opt/search/indexer.jar"
+        line = f"{'root':<8} {pid * 37:>6} {r.random() * 3:>4.1f} {rss / 24e4:>4.1f} {vsz:>6} {rss:>5} ?        " \
+               f"{r.choice(['S', 'Ss', 'I', 'Sl']):<4} 07:37   0:0{pid % 10} {cmd}"
+        rows.append(line)
+        if pid == 61:
+            big = line
+    return "\n".join(rows) + "\n", big
+
+
+def test_a_ps_aux_table_keeps_the_process_using_the_most_memory():
+    out, big = _ps_aux()
+    assert "  912344" not in big and " 2539288 912344 " in big  # one space between VSZ and RSS
+    res = router.compress_block(out, Context(tool_input="ps aux",
+                                             preceding_text="Which process uses the most memory?"))
+    assert res is not None and res.lossy and res.compressor == "table"
+    assert big in res.text

@@ -71,6 +71,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         rows = [s.split(None, ncols - 1) for s in items]
     else:
         rows = [_SPLIT.split(s.strip()) for s in items]
+        ws = _one_space_cells(items, h, ncols)
+        if ws:
+            ncols, rows = ws, [s.split(None, ws - 1) for s in items]
     body = [i for i in range(h + 1, n) if items[i] and not items[i].isspace() and not _RULE.match(items[i])]
     m = len(body)
     if m < 6:
@@ -140,6 +143,25 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not dropped and not clipped:
         return None
     return Result(finish(lines, out, f"{dropped} of {m} rows", block_key(text, key), ctx), True, name, "table")
+
+
+def _one_space_cells(items: list[str], h: int, ncols: int) -> int:
+    """The number of columns when the rows' cells are split on any whitespace, or 0. `ps aux` aligns its header
+    with two spaces here and there but its rows' numbers one space apart ("24304 19792"): split on two spaces,
+    the rows fall into more cells than the header's (and other cells), and every numeric column is misread. Then,
+    when nearly every row has a word for each header name (the last column keeps the rest of the row, as
+    `ps`' COMMAND does), the header's names are the columns."""
+    counts: dict[int, int] = {}
+    rows = [s for s in items[h + 1:h + 51] if s.strip() and not _RULE.match(s)]
+    for s in rows:
+        c = len(_SPLIT.split(s.strip()))
+        counts[c] = counts.get(c, 0) + 1
+    if not counts or max(counts, key=lambda c: (counts[c], c)) == ncols:
+        return 0  # the rows split like their header: cells may hold single spaces (docker's "2 hours ago")
+    names = len(items[h].split())
+    if names < 3 or sum(1 for s in rows if len(s.split()) >= names) < 0.9 * len(rows):
+        return 0
+    return names
 
 
 def _columns(rows: list[list[str]], ncols: int, numeric: set[int]) -> Iterator[list]:
