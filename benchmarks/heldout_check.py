@@ -41,14 +41,16 @@ from headroom_cli.ccr.store import default_store  # noqa: E402
 from headroom_cli.compress.api import CompressConfig, compress_request  # noqa: E402
 from headroom_cli.compress.memo import Memo  # noqa: E402
 from headroom_cli.compress.protocols import sites  # noqa: E402
-from headroom_cli.corpus_heldout import journal  # noqa: E402  (taught: moved into the corpus)
+from headroom_cli import corpus_heldout  # noqa: E402  (taught workloads: moved into the corpus)
+from headroom_cli.corpus_heldout import journal  # noqa: E402
 from headroom_cli.corpus_reads import claude_body, numbered  # noqa: E402
 from headroom_cli.corpus_records import chat_request, claude_request, codex_request, compact  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "heldout_data"
 SMALL_BOUND = 1000  # o200k tokens: below this no lossy cut (issue 13; the engine's bound is 1,200 estimated)
 # dev workloads moved into the corpus after a fix learnt from them (corpus_real: real_git_log_stat, real_node_test)
-TAUGHT = {"git_log_stat", "node_test", "journal_oom", "pip_inspect_named"}
+TAUGHT = {"git_log_stat", "node_test", "journal_oom", "pip_inspect_named", "kubectl_describe", "csv_orders",
+          "pytest_one_of_many"}
 
 
 def data(name: str) -> str:
@@ -652,72 +654,6 @@ def d_jest() -> W:
     return W("jest_verbose", "anthropic", body, needles, kind="test output (jest), one failure")
 
 
-def kubectl_describe(r: random.Random) -> tuple[str, list[str]]:
-    out = ["Name:             ledger-writer-6d9f7c8b5-x2kqp", "Namespace:        prod", "Priority:         0",
-           "Service Account:  ledger-writer", "Node:             ip-10-4-12-77.ec2.internal/10.4.12.77",
-           "Start Time:       Tue, 01 Dec 2026 08:12:44 +0000", "Labels:           app=ledger-writer",
-           "                  pod-template-hash=6d9f7c8b5", "Annotations:      kubectl.kubernetes.io/restartedAt: 2026-12-01T08:12:40Z",
-           "Status:           Pending", "IP:", "IPs:              <none>", "Controlled By:    ReplicaSet/ledger-writer-6d9f7c8b5",
-           "Containers:", "  writer:", "    Container ID:", "    Image:          registry.internal/ledger-writer:v3.14.2",
-           "    Image ID:", "    Port:           8080/TCP", "    Host Port:      0/TCP", "    State:          Waiting",
-           "      Reason:       ContainerCreating", "    Ready:          False", "    Restart Count:  0",
-           "    Limits:", "      cpu:     2", "      memory:  2Gi", "    Requests:", "      cpu:        500m",
-           "      memory:     1Gi", "    Environment:"]
-    out += [f"      {k}:  {v}" for k, v in (("LEDGER_DSN", "<set to the key 'dsn' in secret 'ledger-db'>"),
-                                            ("LOG_LEVEL", "info"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:4317"))]
-    out += ["    Mounts:", "      /etc/ledger/tls from ledger-tls (ro)",
-            "      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-8x2lq (ro)",
-            "Conditions:", "  Type              Status", "  Initialized       True", "  Ready             False",
-            "  ContainersReady   False", "  PodScheduled      True", "Volumes:", "  ledger-tls:",
-            "    Type:        Secret (a volume populated by a Secret)", "    SecretName:  ledger-writer-tls",
-            "    Optional:    false", "  kube-api-access-8x2lq:", "    Type:                    Projected",
-            "QoS Class:                   Burstable", "Node-Selectors:              <none>",
-            "Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s", "Events:",
-            "  Type     Reason       Age                 From               Message",
-            "  ----     ------       ----                ----               -------"]
-    for k in range(40):
-        out.append(f"  Warning  FailedMount  {3 * k + 2}m (x{r.randint(2, 9)} over {3 * k + 40}m)  kubelet  "
-                   f"MountVolume.SetUp failed for volume \"ledger-tls\" : secret \"ledger-writer-tls\" not found")
-    out.append("  Normal   Scheduled    122m                default-scheduler  Successfully assigned prod/"
-               "ledger-writer-6d9f7c8b5-x2kqp to ip-10-4-12-77.ec2.internal")
-    return "\n".join(out) + "\n", ["    SecretName:  ledger-writer-tls",
-                                   out[-2].split("kubelet  ")[1], "      Reason:       ContainerCreating"]
-
-
-def d_describe() -> W:
-    r = random.Random(7304)
-    out, needles = kubectl_describe(r)
-    body = codex_request("Why is the ledger writer pod stuck?", "kubectl describe pod -n prod ledger-writer-6d9f7c8b5-x2kqp",
-                         out, seed=7304)
-    return W("kubectl_describe", "openai_responses", body, needles, kind="kubectl describe, repeated events")
-
-
-def csv_orders(r: random.Random, n: int = 1500) -> tuple[str, str]:
-    names = ("Ada Park", "Bo Chen", "Cy Ruiz", "Di Okafor", "Ed Vos", "Flo Haas", "Gus Ivanov", "Hana Sato",
-             "Ivo Marek", "Jin Woo")
-    out = ["order_id,customer,email,sku,qty,unit_price,currency,placed_at,status"]
-    t_at = r.randrange(n // 2, n - 10)
-    target = ""
-    for i in range(n):
-        c = r.choice(names) if i != t_at else "Noor Haddad"
-        st = r.choice(("paid", "shipped", "delivered")) if i != t_at else "disputed"
-        line = (f"{100000 + i},{c},{c.split()[0].lower()}@example.com,SKU-{r.randint(1000, 9999)},{r.randint(1, 5)},"
-                f"{r.randint(5, 300)}.{r.randint(0, 99):02d},EUR,2026-11-{r.randint(1, 30):02d}T{r.randint(0, 23):02d}:00:00Z,{st}")
-        out.append(line)
-        if i == t_at:
-            target = line
-    return "\n".join(out) + "\n", target
-
-
-def d_csv() -> W:
-    r = random.Random(7305)
-    out, target = csv_orders(r)
-    body = chat_request("Noor Haddad says her order was disputed by mistake. Which order is it and what did she buy?",
-                        "psql -c \"\\copy (select * from orders where placed_at > now() - interval '30 days') to stdout csv header\"",
-                        out, seed=7305)
-    return W("csv_orders", "openai_chat", body, [target, out.split("\n")[0]], kind="csv rows, one by a person's name")
-
-
 def tf_text_plan(r: random.Random, n: int = 90) -> tuple[str, list[str]]:
     out = ["Terraform used the selected providers to generate the following execution plan. Resource actions are",
            "indicated with the following symbols:", "  ~ update in-place", "-/+ destroy and then create replacement",
@@ -752,7 +688,142 @@ def d_tf_text() -> W:
     return W("terraform_text_plan", "anthropic", body, needles, kind="terraform plan text, one replacement")
 
 
+def _taught(f):
+    return lambda: (lambda d: W(d["name"].removeprefix("heldout_"), d["protocol"], d["body"], d["needles"],
+                                kind=d["description"]))(f())
+
+
+d_describe, d_csv, d_pytest_many_fail = (_taught(f) for f in (corpus_heldout.w_describe, corpus_heldout.w_csv,
+                                                              corpus_heldout.w_pytest_many_fail))
 DEV2 = (d_repo_list, d_tls_log, d_jest, d_describe, d_csv, d_tf_text)
+
+
+# ------------------------------------------------------------------------------------------ dev, third batch
+def d_warn_among_errors() -> W:
+    r = random.Random(7401)
+    out = []
+    needle = ""
+    for i in range(2200):
+        ts = f"2026-12-02 07:{i * 60 // 2200:02d}:{(i * 13) % 60:02d},{r.randint(0, 999):03d}"
+        k = r.random()
+        if k < 0.12:
+            out.append(f"{ts} ERROR [celery.worker] Task thumbnails.render[{r.getrandbits(64):016x}] raised "
+                       f"unexpected: TimeoutError('render took longer than 30s')")
+        elif k < 0.2:
+            out.append(f"{ts} ERROR [payments.client] POST https://psp.example/v1/charges failed: 503 Service "
+                       f"Unavailable (attempt {r.randint(1, 3)}/3)")
+        else:
+            out.append(f"{ts} INFO  [web.access] {r.choice(('GET', 'POST'))} /api/{r.choice(('cart', 'orders', 'me'))} "
+                       f"200 {r.randint(2, 400)}ms")
+        if i == 1500:
+            needle = (f"{ts} WARNING [db.pool] connection pool exhausted (size=20, overflow=10, waiting=57); "
+                      f"requests will queue")
+            out.append(needle)
+    body = claude_request("Every request to the API got slow at about 07:40 — not failing, just slow. What happened?",
+                          "Reading the app log.", "tail -n 2500 /var/log/app/app.log", "\n".join(out) + "\n",
+                          seed=7401)
+    return W("warn_among_errors", "anthropic", body, [needle], kind="incident log, the warning among errors")
+
+
+def d_json_log_exc() -> W:
+    r = random.Random(7402)
+    out = []
+    needles = []
+    for i in range(900):
+        rec = {"ts": f"2026-12-02T05:{i * 60 // 900:02d}:{i % 60:02d}Z", "level": "info", "logger": "api",
+               "msg": "request done", "path": r.choice(("/v1/cart", "/v1/items", "/v1/me")),
+               "status": 200, "ms": r.randint(2, 200)}
+        if i % 97 == 13:
+            rec.update(level="error", msg="upstream timeout", status=504)
+        if i == 640:
+            exc = ("Traceback (most recent call last):\n  File \"/app/api/export.py\", line 212, in build_report\n"
+                   "    rows = fetch_rows(tenant_id, since)\n  File \"/app/api/export.py\", line 97, in fetch_rows\n"
+                   "    return cursor.fetchmany(size=PAGE)\npsycopg.errors.QueryCanceled: canceling statement due to "
+                   "statement timeout")
+            rec = {"ts": "2026-12-02T05:42:41Z", "level": "error", "logger": "api.export", "msg": "report failed",
+                   "tenant": "initech", "exc_info": exc}
+            needles = [json.dumps(rec["exc_info"])[1:-1].split("\\n")[-1], '"tenant": "initech"'.replace(" ", "")]
+        out.append(json.dumps(rec, separators=(",", ":")))
+    body = codex_request("Initech's monthly report export failed this morning. What's the exception?",
+                         "kubectl logs deploy/api --since=3h", "\n".join(out) + "\n", seed=7402)
+    return W("json_log_exc", "openai_responses", body, needles, kind="ndjson log, exception in a field")
+
+
+def d_cargo() -> W:
+    r = random.Random(7404)
+    out = ["   Compiling walrus v0.4.2 (/home/dev/walrus)", "    Finished test [unoptimized + debuginfo] target(s) in 8.21s",
+           "     Running unittests src/lib.rs (target/debug/deps/walrus-3f1c2a9e0b7d4c55)", "", "running 240 tests"]
+    for i in range(240):
+        nm = f"wal::tests::{r.choice(('append', 'replay', 'seek', 'rotate'))}_{i}"
+        out.append(f"test {nm} ... {'FAILED' if i == 177 else 'ok'}")
+    out += ["", "failures:", "", "---- wal::tests::rotate_177 stdout ----",
+            "thread 'wal::tests::rotate_177' panicked at src/wal.rs:311:9:",
+            "assertion `left == right` failed: segment not fsynced before rotate", "  left: 4095", " right: 4096",
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace", "", "", "failures:",
+            "    wal::tests::rotate_177", "",
+            "test result: FAILED. 239 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.42s", "",
+            "error: test failed, to rerun pass `--lib`"]
+    body = chat_request("cargo test is red, what broke?", "cargo test", "\n".join(out) + "\n", seed=7404)
+    return W("cargo_test", "openai_chat", body,
+             ["thread 'wal::tests::rotate_177' panicked at src/wal.rs:311:9:",
+              "assertion `left == right` failed: segment not fsynced before rotate",
+              "test result: FAILED. 239 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.42s"],
+             kind="test output (cargo)")
+
+
+def d_big_diff() -> W:
+    r = random.Random(7405)
+    out = []
+    needles = []
+    for f in range(36):
+        path = f"src/{r.choice(('api', 'core', 'db', 'util'))}/mod_{f}.py"
+        out += [f"diff --git a/{path} b/{path}", f"index {r.getrandbits(28):07x}..{r.getrandbits(28):07x} 100644",
+                f"--- a/{path}", f"+++ b/{path}"]
+        for h in range(3):
+            ln = r.randint(10, 400)
+            out.append(f"@@ -{ln},7 +{ln},7 @@ def helper_{f}_{h}(ctx):")
+            out += [f"     value_{j} = ctx.get('k{j}')" for j in range(3)]
+            if f == 22 and h == 1:
+                a, b = "-    timeout = settings.get('export_timeout', 30)", \
+                    "+    timeout = settings.get('export_timeout', 300)"
+                out += [a, b]
+                needles = [a, b]
+                out[-3 - 3] = f"@@ -{ln},7 +{ln},7 @@ def export_report(ctx, tenant):"
+                needles.append(out[-3 - 3])
+            else:
+                out += [f"-    log.debug('step {h} of {f}')", f"+    log.debug('step %s of %s', {h}, {f})"]
+            out += [f"     return value_{j}" for j in range(2)]
+    body = codex_request("Did anything in this branch change the export report's timeout?", "git diff main...HEAD",
+                         "\n".join(out) + "\n", seed=7405)
+    return W("big_diff_export", "openai_responses", body, needles, kind="diff, one asked change among 108 hunks")
+
+
+def d_grep_context() -> W:
+    out = data("grep_defs_rich.txt").split("\n")
+    # grep -rn -C1 style: group separators and context lines
+    ctx_out = []
+    for i, ln in enumerate(out[:600]):
+        if not ln:
+            continue
+        path, num, rest = ln.split(":", 2)
+        ctx_out += [f"{path}-{int(num) - 1}-", ln, f"{path}-{int(num) + 1}-        \"\"\"{rest.strip()[4:30]}\"\"\"", "--"]
+    text = "\n".join(ctx_out) + "\n"
+    target = next(l for l in ctx_out if "def export_html(" in l)
+    body = claude_request("Where is export_html defined in rich, and what does its docstring say?", "Searching.",
+                          "grep -rn -C1 'def ' rich", text, seed=7406)
+    return W("grep_context", "anthropic", body, [target], kind="search results with context lines")
+
+
+def d_read_typing() -> W:
+    path, lines = _stdlib("typing.py")
+    needles = [ln.strip() for ln in lines if ln.startswith("def get_type_hints(")] + \
+              [ln.strip() for ln in lines if ln.strip().startswith("def _eval_type(")]
+    body = claude_body("How does typing.get_type_hints resolve string annotations? Read the stdlib source.",
+                       [("Read", {"file_path": path}, numbered(lines))], seed=74)
+    return W("read_typing", "anthropic", body, needles, kind="stdlib read (real file), one function")
+
+
+DEV3 = (d_warn_among_errors, d_json_log_exc, d_pytest_many_fail, d_cargo, d_big_diff, d_grep_context, d_read_typing)
 
 # ------------------------------------------------------------------------------------------ the untouched set
 # Written and captured before any fix of this round, and never looked into while fixing: the honest measure.
@@ -1114,7 +1185,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", nargs="*", default=["dev", "taught", "untouched"])
     ap.add_argument("--summary", action="store_true", help="totals only, no row per workload")
     a = ap.parse_args(argv)
-    ws = [b() for b in BUILDERS + DEV2]
+    ws = [b() for b in BUILDERS + DEV2 + DEV3]
     for w in ws:
         w.set = "taught" if w.name in TAUGHT else "dev"
     finals = [b() for b in FINAL]

@@ -140,3 +140,69 @@ def test_a_name_shared_by_many_records_names_none_and_short_names_do_not_count()
     # "web" names 40 records (none of them), "12" is too short to be an id; "billing-ledger" and 7001 name one
     assert _named(items, st) == [40]
     assert json_data.compress("[]", Context()) is None
+
+
+def _site(name):
+    from headroom_cli import corpus
+    from headroom_cli.compress import terminal
+    from headroom_cli.compress.protocols import sites
+
+    w = corpus.workload(name)
+    (s,) = sites(w.body, w.protocol)
+    ctx = Context(tool_name=s.tool_name, tool_input=s.tool_input, preceding_text=s.preceding_text)
+    return w, terminal.envelope(s.text)[1], ctx
+
+
+def test_many_failures_keep_how_each_failed_and_the_named_one_whole():
+    w, out, ctx = _site("heldout_pytest_one_of_many")
+    res = build.compress(out, ctx)
+    assert res is not None and res.lossy
+    named = out[out.index("test_refund_rounding_partial ___"):out.index("AssertionError: assert Decimal")]
+    assert named in res.text  # the failure the request names: its source lines too
+    for k in range(25):
+        if k != 17:
+            assert f"E       assert {k + 1} == {k}" in res.text and f"tests/test_misc.py:{40 + k}: AssertionError" \
+                in res.text
+    assert "failure context lines omitted" in res.text
+    assert len(res.text) < 0.45 * len(out)
+
+
+def test_indented_entries_of_an_errors_own_template_are_not_its_trace():
+    w, out, ctx = _site("heldout_kubectl_describe")
+    res = logs.compress(out, Context())
+    assert res is not None
+    assert res.text.count("FailedMount") <= 8  # of 40: the first three and the last, with their neighbours
+
+
+def test_repeated_error_rows_of_a_table_are_capped():
+    from headroom_cli.compress.compressors import table
+
+    rows = ["NAME                 READY   STATUS             RESTARTS   AGE"]
+    rows += [f"web-{i:04d}             1/1     Running            0          {i}d" for i in range(60)]
+    rows += [f"worker-{i:04d}          0/1     Error              {i + 3}          {i}m" for i in range(30)]
+    rows.append("ledger-0001          0/1     CrashLoopBackOff   41         3h")
+    res = table.compress("\n".join(rows) + "\n", Context(tool_input="kubectl get pods"))
+    assert res is not None
+    assert res.text.count(" Error ") <= 6 and "CrashLoopBackOff" in res.text  # of 30; plus the top restarts
+
+
+def test_kubectl_describe_and_logs_are_not_hinted_as_tables():
+    w, out, ctx = _site("heldout_kubectl_describe")
+    assert router.detect(out, ctx) != "table"
+    res = router.compress_block(out, ctx)
+    assert res is not None
+    for n in w.needles:
+        assert n in res.text
+    assert router._hint(Context(tool_input="kubectl logs deploy/api --since=1h")) == "log"
+    assert router._hint(Context(tool_input="kubectl get pods -A")) == "table"
+
+
+def test_text_lines_repeating_a_template_give_the_budget_to_new_lines():
+    from headroom_cli.compress.compressors import text
+
+    w, out, ctx = _site("heldout_csv_orders")
+    res = text.compress(out, ctx)
+    assert res is not None
+    for n in w.needles:
+        assert n in res.text
+    assert len(res.text) < 0.1 * len(out)

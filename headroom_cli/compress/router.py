@@ -83,7 +83,10 @@ _HINTS = (
     ("search", re.compile(r"\b(?:grep|rg|ag|ack|git grep)\b|\bGrep\b")),
     ("build", re.compile(r"\b(?:pytest|jest|vitest|cargo (?:test|build|check)|go (?:test|build|vet)|"
                          r"npm (?:test|run|ci|install)|make|tox|mvn|gradle|tsc)\b")),
-    ("table", re.compile(r"\b(?:kubectl|docker|ps aux|df -h)\b")),
+    # (`kubectl logs` prints a log; `kubectl describe` sections of fields and an events table: no table hint)
+    ("log", re.compile(r"\b(?:kubectl|docker(?: compose)?) logs\b")),
+    ("table", re.compile(r"\b(?:kubectl (?!describe\b|logs\b)|docker (?!logs\b|compose logs\b|inspect\b)|"
+                         r"ps aux|df -h)")),
     ("log", re.compile(r"\b(?:journalctl|tail|logs?)\b")),
     # a file read of source code (reaches the router only when it is not protected: installed code, issue 14)
     ("code", re.compile(r"^(?:\w+__)*(?:Read|read_file|ReadFile|view|view_file|open_file|read)\s+\S.*\.(?:"

@@ -146,6 +146,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         neutral = [k for k in neutral if k not in gone]
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
+    brief = [False] * n
+    if used > budget and len(regions) >= _MANY_FAILURES:
+        brief = _brief_failures(items, regions, keep, ctx, is_hit)
+        used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
     # other lines while the budget lasts, in order; a line that repeats a kept one but for its numbers and ids
     # (`cc -c src/stage_07.c -o build/stage_07.o` after stage_06's) is one retrieval away
     fill = neutral
@@ -163,7 +167,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
-                                   other_notes=(("repeated failure output", repeat),) if any(repeat) else ())
+                                   other_notes=(("repeated failure output", repeat), ("failure context", brief)))
     if not dropped and not clipped:
         return None
     for (level, msg), (places, _) in repeated.items():
@@ -172,6 +176,44 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: {shown}")))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
+
+
+# Many failures over budget (25 failed tests, each with its test's source): each failure the request does not
+# name keeps what says how it failed — its name, the failing line (`>`), the error lines (`E`, error words), where
+# it failed (`path:line: …`) — and its source lines around them are one retrieval away. A failure the request
+# names (its name in the request's terms, or ranked clearly first among the failures' names) stays whole.
+_MANY_FAILURES = 4
+_SALIENT = re.compile(r"[ \t]*(?:>|E[ \t]|\S+:\d+:|\s*(?:[\w.]+(?:Error|Exception)|assert(?:ion)?)\b|"
+                      r"thread '|panicked at|Expected|Received|\s*at )")
+
+
+def _brief_failures(items: list[str], regions: list[list[int]], keep: list[bool], ctx: Context,
+                    is_hit: list[bool] | None) -> list[bool]:
+    """Leave out the context lines of the failure regions the request does not name; returns those lines."""
+    from .. import relevance
+
+    fails = [reg for reg in regions if not items[reg[0]].lstrip().startswith("=") and len(reg) > 4]
+    brief = [False] * len(items)
+    if len(fails) < _MANY_FAILURES:
+        return brief
+    named: set[int] = set()
+    if is_hit is not None:
+        named.update(j for j, reg in enumerate(fails) if is_hit[reg[0]])
+    query = relevance.query_terms(ctx)
+    if query is not None:
+        heads = [items[reg[0]] for reg in fails]
+        distinct: list[int] = []
+        scores = relevance.rank(heads, query, distinct=distinct)
+        named.update(relevance.pick(scores, distinct=distinct, query=query) or ())
+    salient = _SALIENT.match
+    for j, reg in enumerate(fails):
+        if j in named:
+            continue
+        for k in reg[1:]:
+            if keep[k] and items[k].strip() and not salient(items[k][:MATCH_CAP]):
+                keep[k] = False
+                brief[k] = True
+    return brief
 
 
 def _repeated_failures(items: list[str], regions: list[list[int]], keep: list[bool]) -> list[bool]:

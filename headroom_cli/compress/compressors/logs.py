@@ -276,8 +276,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for i in select(rng, is_err):
         err_seen.setdefault(tpl[i], []).append(i)
         # a stack trace / continuation follows: keep it with the error
+        # (an indented line of the error's own template is a sibling entry, not its trace: `kubectl describe`'s
+        # events, a table's rows)
         j = i + 1
-        while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]):
+        while j < n and j - i <= _TRACE_CAP and items[j].strip() and _CONT.match(items[j][:_SCAN]) \
+                and tpl[j] != tpl[i]:
             keep[j] = True
             j += 1
     warn = [i for i in select(rng, is_warn) if not is_err[i]]

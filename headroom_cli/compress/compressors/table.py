@@ -16,7 +16,7 @@ from .. import relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .json_data import column_outliers
-from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines, line_starts,
+from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines, line_starts, template,
                       regex_lines, render, selective_regex)
 
 name = "table"
@@ -29,6 +29,7 @@ _SPLIT = re.compile(r"\s(?:\s+|(?<=\t))")
 _HEAD, _TAIL = 2, 1
 _BARS = re.compile(r"\s*\|\s*")
 _TOP = 3  # rows kept for the largest values of each numeric column
+_SAME_ERROR_CAP = 3  # rows of one error template kept (plus the last)
 _NAMED_ROWS = 3  # a request's word found in at most this many rows keeps them
 # a header of capitalised column names (two gaps of two or more spaces at least), after a legend of a few lines
 _TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*")
@@ -86,8 +87,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     lower = joined.lower()
     is_err = keyword_lines(lower, ERROR_WORDS, starts)
     is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else is_err
+    # rows reporting errors; of rows that repeat one error but for numbers and ids (the same event every few
+    # minutes), the first `_SAME_ERROR_CAP` and the last
+    capped: set[int] = set()
+    occ: dict[str, list[int]] = {}
     for i in body:
-        if is_err[i] or is_hit[i]:
+        if is_err[i]:
+            occ.setdefault(template(items[i]), []).append(i)
+    for rows_of in occ.values():
+        if len(rows_of) > _SAME_ERROR_CAP + 1:
+            capped.update(rows_of[_SAME_ERROR_CAP:-1])
+    for i in body:
+        if (is_err[i] and i not in capped) or (tr is not None and is_hit[i]):
             keep[i] = True
     # the rows the request points to (BM25 over the rows: "which version of cmake?" names a row in words)
     query = relevance.query_terms(ctx)

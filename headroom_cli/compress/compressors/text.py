@@ -12,7 +12,7 @@ from .. import markers
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import (ERROR_RE, WARN_RE, Lines, block_key, clip, finish, keep_ratio, render,
-                      selective_regex, weak_regex)
+                      selective_regex, templates, weak_regex)
 
 name = "text"
 kinds = ("text",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -21,6 +21,7 @@ _HEADING = re.compile(r"^\s{0,3}(?:#{1,6} |[A-Z][A-Z0-9 _-]{3,60}:?\s*$|[A-Z][^.
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _SENT_LINE = 600  # lines longer than this are shortened sentence by sentence
 _SENT_MAX = 200_000  # beyond this a line is only clipped (bounded work)
+_SAME_TEMPLATE_CAP = 3
 
 
 def _shorten(line: str, tr: re.Pattern | None, ratio: float) -> str | None:
@@ -88,6 +89,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     seen: dict[str, int] = {}
     dup = [False] * n
     first_in_para = True
+    # a line that repeats an earlier one but for its numbers and ids (the same event every few minutes) scores
+    # nothing from its `_SAME_TEMPLATE_CAP + 1`-th occurrence on, unless the request's terms are in it: the
+    # budget goes to the lines that say something new
+    tpl = templates([x[:1000] for x in items])
+    tpl_count: dict[str, int] = {}
     for i, s in enumerate(items):
         st = s.strip()
         if not st:
@@ -101,7 +107,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         seen[norm] = i
         sc = 1
         head = s[:1000]
-        if tr is not None and tr.search(head):
+        hit = tr is not None and tr.search(head)
+        c = tpl_count[tpl[i]] = tpl_count.get(tpl[i], 0) + 1
+        if c > _SAME_TEMPLATE_CAP and not hit:
+            first_in_para = False
+            continue
+        if hit:
             sc += 10
         if wr is not None and wr.search(head):
             sc += 2
