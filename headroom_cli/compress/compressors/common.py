@@ -72,35 +72,55 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
 
     Returns (output lines, lines dropped, any kept line clipped). A run whose lines are all `gap_members`
     gets `gap_note` as extra words in its marker (e.g. "passing"); else the note of the first `other_notes` pair
-    (note, members) whose members hold the whole run."""
+    (note, members) whose members hold the whole run. A lone dropped line no longer than its marker
+    would be stays (the marker would save nothing).
+
+    Run by run: the ends of the runs are found with `list.index` (in C), so the Python work is per run, not
+    per line."""
     out: list[str] = []
     items = lines.items
+    n = len(items)
+    keep = keep if type(keep) is list else list(keep)
     dropped = 0
     clipped_any = False
-    i, n = 0, len(items)
-    # a lone dropped line no longer than its marker would be stays (the marker would save nothing)
-    keep = list(keep)
-    for k in range(n):
-        if not keep[k] and len(items[k]) <= _LONE and (k == 0 or keep[k - 1]) and (k == n - 1 or keep[k + 1]):
-            keep[k] = True
+    find = keep.index
+    i = 0
     while i < n:
-        if keep[i]:
-            line, c = clip(items[i])
-            clipped_any |= c
-            out.append(line)
-            i += 1
-            continue
+        # a run of kept lines, and the lone short dropped lines between them, from i to j
         j = i
-        while j < n and not keep[j]:
-            j += 1
-        cnt = j - i
+        while True:
+            try:
+                j = find(False, j)
+            except ValueError:
+                j = n
+                break
+            if len(items[j]) <= _LONE and (j + 1 == n or keep[j + 1]):
+                j += 1  # a lone short line stays (its neighbours are kept, or it is at an end)
+                continue
+            break
+        if j > i:
+            run = items[i:j]
+            if max(map(len, run)) > LONG_LINE:
+                for line in run:
+                    line, c = clip(line)
+                    clipped_any |= c
+                    out.append(line)
+            else:
+                out += run
+        if j >= n:
+            break
+        # a run of dropped lines from j to i
+        try:
+            i = find(True, j)
+        except ValueError:
+            i = n
+        cnt = i - j
         dropped += cnt
-        note = gap_note if gap_members is not None and all(gap_members[i:j]) else ""
+        note = gap_note if gap_members is not None and all(gap_members[j:i]) else ""
         if not note and other_notes:
-            note = next((nt for nt, members in other_notes if all(members[i:j])), "")
+            note = next((nt for nt, members in other_notes if all(members[j:i])), "")
         word = unit if cnt != 1 else unit.rstrip("s")
         out.append(lines.marker_line(markers.gap(f"{cnt} {note + ' ' if note else ''}{word}")))
-        i = j
     return out, dropped, clipped_any
 
 
@@ -291,6 +311,25 @@ def _find_lines(text: str, subs: Iterable[str], starts: list[int], *, word_start
             hit[k] = True
             pos = starts[k + 1] if k + 1 < n else end
     return hit
+
+
+def rows_with(text: str, sub: str, starts: list[int], limit: int) -> list[int] | None:
+    """The lines (ascending) of `text` (lines starting at `starts`) holding `sub` (no newline in it), or None
+    when more than `limit` do: one `str.find` scan, jumping to the next line after a hit, stopping early."""
+    out: list[int] = []
+    n = len(starts)
+    end = len(text)
+    find = text.find
+    i = find(sub)
+    while i >= 0:
+        k = bisect_right(starts, i) - 1
+        out.append(k)
+        if len(out) > limit:
+            return None
+        if k + 1 >= n:
+            break
+        i = find(sub, starts[k + 1], end)
+    return out
 
 
 def regex_lines(rx: re.Pattern, text: str, starts: list[int], lower: str | None = None) -> list[bool]:

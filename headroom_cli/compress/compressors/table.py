@@ -17,7 +17,7 @@ from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .json_data import column_outliers
 from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines, line_starts, template,
-                      regex_lines, render, selective_regex)
+                      regex_lines, render, rows_with, selective_regex)
 
 name = "table"
 kinds = ("table",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -51,6 +51,26 @@ def header_at(items: list[str]) -> int:
     return 0
 
 
+def _rules(items: list[str], h: int) -> list[bool]:
+    """Per line: is it a rule (`_RULE`) below the header? Only a line whose first character may start one is
+    tried (a row starts with its first cell)."""
+    out = [False] * len(items)
+    m = _RULE.match
+    for i in range(h + 1, len(items)):
+        s = items[i]
+        if s[:1] in _RULE_FIRST and m(s):
+            out[i] = True
+    return out
+
+
+_RULE_FIRST = frozenset("+|=- ")  # (and "" is not in it: an empty line is no rule)
+
+
+def _line(text: str, starts: list[int], j: int) -> str:
+    end = starts[j + 1] - 1 if j + 1 < len(starts) else len(text)
+    return text[starts[j]:end]
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -75,11 +95,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         ws = _one_space_cells(items, h, ncols)
         if ws:
             ncols, rows = ws, [s.split(None, ws - 1) for s in items]
-    body = [i for i in range(h + 1, n) if items[i] and not items[i].isspace() and not _RULE.match(items[i])]
+    rule = _rules(items, h)
+    body = [i for i in range(h + 1, n) if items[i] and not rule[i] and not items[i].isspace()]
     m = len(body)
     if m < 6:
         return None
-    keep = [i <= h or bool(_RULE.match(items[i])) for i in range(n)]  # the legend, header and rules
+    keep = [i <= h or rule[i] for i in range(n)]  # the legend, header and rules
     for i in body[:_HEAD] + body[-_TAIL:]:
         keep[i] = True
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
@@ -104,20 +125,26 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     query = relevance.query_terms(ctx)
     if query is not None:
         distinct: list[int] = []
-        picked = relevance.pick(relevance.rank([items[i] for i in body], query, distinct=distinct),
-                                distinct=distinct, query=query)
+        units = [items[i] for i in body]
+        low_body = "\n".join(units).lower()  # (lines hold no "\n")
+        picked = relevance.pick(relevance.rank(units, query, low_body, distinct), distinct=distinct, query=query)
         for j in picked or ():
             keep[body[j]] = True
         # a word of the request that names a few rows only ("cmake" among 195 packages) names those rows
-        low = [items[i].lower() for i in body]
+        low_starts: list[int] | None = None
         for stem, w in zip(query.stems, query.weights):
             if w < 1.0 or len(stem) < 3:
                 continue  # (a word of the command only: `dpkg` in `dpkg -l`)
-            cand = [j for j, t in enumerate(low) if stem in t]  # C substring scans; the word start checked after
-            if not cand or len(cand) > 4 * _NAMED_ROWS:
+            if stem not in low_body:
+                continue
+            if low_starts is None:  # (lower-casing may change a line's length)
+                low_starts = line_starts(low_body.split("\n") if not low_body.isascii() else units)
+            # the rows holding the stem (one C scan; the word start checked after), past 4 * _NAMED_ROWS: too many
+            cand = rows_with(low_body, stem, low_starts, 4 * _NAMED_ROWS)
+            if cand is None:
                 continue
             rx = re.compile(r"(?<![a-z0-9])" + re.escape(stem))
-            hits = [j for j in cand if rx.search(low[j])]
+            hits = [j for j in cand if rx.search(_line(low_body, low_starts, j))]
             if 1 <= len(hits) <= _NAMED_ROWS:
                 for j in hits:
                     keep[body[j]] = True
@@ -129,6 +156,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # a table of sizes or timings is most often after
     # (a cell's number is its last word: `import time:   215`; columns whose first ten cells all end in one)
     head_rows = [rows[i] for i in body[:10]]
+    num = _NUM.match
     for c in range(ncols):
         if not all(c < len(r) and _NUM.match(_last_word(r[c])) for r in head_rows):
             continue
@@ -136,8 +164,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for i in body:
             r = rows[i]
             if c < len(r):
-                v = _last_word(r[c])
-                if _NUM.match(v):
+                v = r[c]
+                k = v.rfind(" ")  # (`_last_word`, inline)
+                if k >= 0:
+                    v = v[k + 1:]
+                if v.isdecimal() or num(v):  # (all decimal digits: `_NUM` matches, no regex needed)
                     vals.append((-float(v), i))
         for _, i in sorted(vals)[:_TOP]:
             keep[i] = True
