@@ -107,3 +107,146 @@ def test_rule_lines_of_a_table_match_the_rule_pattern_on_every_line():
         assert table._rules(items, h) == ref
         seen.append(1)
     _exercised(check)
+
+
+# ---------------------------------------------------------------- relevance: the ranking's scan and sums
+
+from bisect import bisect_right  # noqa: E402
+from itertools import accumulate  # noqa: E402
+import math  # noqa: E402
+from typing import Sequence  # noqa: E402
+
+from headroom_cli.compress import relevance  # noqa: E402
+from headroom_cli.compress.relevance import Query  # noqa: E402
+
+
+def _scan_reference(query: Query, texts: Sequence[str], lowered: str | None = None) -> dict[int, dict[int, int]]:
+    """Occurrences of each query stem in each text: {unit: {stem index: count}}, units without any left out.
+
+    Linear and cheap: the texts joined (one per line) and lower-cased; each stem is found with `str.find`
+    (a C scan), and only where it starts a word does Python look at the rest of that word (a suffix, or
+    the next stem of a compound). Building a word list of the whole text would cost more than all the
+    scans together (one object per word)."""
+    if lowered is None:
+        lowered = relevance._joined(texts).lower()
+    joined = lowered
+    n = len(texts)
+    find = joined.find
+    rest_at = relevance._REST.match
+    stems = query.stems
+    # Each stem costs a scan of the text: a big block is scanned for the request's most telling stems only
+    # (its own words before the call's, longer before shorter), at most about `relevance._SCAN_CHARS` in all.
+    limit = max(relevance._MIN_STEMS, relevance._SCAN_CHARS // max(1, len(joined)))
+    chosen = range(len(stems)) if len(stems) <= limit else sorted(
+        sorted(range(len(stems)), key=lambda i: (-query.weights[i], -len(stems[i]), i))[:limit])
+    # A stem found in more than a quarter of the units (counted in C before any Python loop) says little
+    # about which unit matters, and walking its every occurrence would cost the most: it is left out.
+    cap = n // 4 + 20
+    starts: list[int] | None = None
+    tf: dict[int, dict[int, int]] = {}
+    for i in chosen:
+        s = stems[i]
+        pos = find(s)
+        if pos < 0:
+            continue
+        if joined.count(s, pos) > cap:
+            continue
+        size = len(s)
+        found: list[tuple[int, tuple[int, ...]]] = []
+        while pos >= 0:
+            if pos == 0 or not joined[pos - 1].isalnum():
+                rest = rest_at(joined, pos + size).group()
+                if relevance._ending(s, rest):
+                    found.append((pos, (i,)))
+                else:
+                    for j in query.then[i]:
+                        y = stems[j]
+                        if rest.startswith(y) and relevance._ending(y, rest[len(y):]):
+                            found.append((pos, (i, j)))
+                            break
+            pos = find(s, pos + size)
+        if not found:
+            continue
+        if starts is None:  # line starts in the lower-cased text (lower-casing may change a length)
+            parts = joined.split("\n") if not joined.isascii() else texts
+            starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))[:-1]
+        for p, idx in found:
+            u = bisect_right(starts, p) - 1
+            d = tf.get(u)
+            if d is None:
+                d = tf[u] = {}
+            for t in idx:
+                d[t] = d.get(t, 0) + 1
+    return tf
+
+
+def _rank_fields_reference(fields: Sequence[Sequence[str]], query: Query | None,
+                weights: Sequence[float], lowered: Sequence[str | None] | None = None,
+                distinct: list[int] | None = None) -> list[float]:
+    """BM25F: `fields[c][u]` is unit u's text of field class c (weight `weights[c]`); every class lists
+    every unit ("" where it has none). Term frequencies are weighted per class and normalised by the
+    length of the unit's text in that class against the class's average, before saturation."""
+    n = len(fields[0]) if fields else 0
+    out = [0.0] * n
+    if not n or not query:
+        return out
+    total: dict[int, dict[int, float]] = {}
+    for c, texts in enumerate(fields):
+        tf = _scan_reference(query, texts, lowered[c] if lowered is not None else None)
+        if not tf:
+            continue
+        avg = (sum(map(len, texts)) / n) or 1.0
+        w = weights[c]
+        for u, d in tf.items():
+            norm = w / (1 - relevance._B + relevance._B * len(texts[u]) / avg)
+            tot = total.get(u)
+            if tot is None:
+                tot = total[u] = {}
+            for t, f in d.items():
+                tot[t] = tot.get(t, 0.0) + f * norm
+    df = [0] * len(query.stems)
+    for d in total.values():
+        for t in d:
+            df[t] += 1
+    idf = [math.log(1 + (n - x + 0.5) / (x + 0.5)) * qw for x, qw in zip(df, query.weights)]
+    for u, d in total.items():
+        out[u] = sum(idf[t] * f * (relevance._K1 + 1) / (f + relevance._K1) for t, f in d.items())
+    if distinct is not None:
+        # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words
+        heavy = [2 if any(c.isdigit() for c in t) else 1 for t in query.stems]
+        distinct[:] = [0] * n
+        for u, d in total.items():
+            distinct[u] = sum(heavy[t] for t in d)
+    return out
+
+
+
+_vocab = ["row", "rows", "group", "groups", "rowgroups", "parquet", "parquetreader", "reader", "segfault",
+          "segfaulting", "running", "run", "v2", "10142", "İ", "\u212a", "x", " ", "-", "_", ".", "\n", "Row", "job",
+          "jobs", "nightly", "batch"]
+_unit = st.lists(st.sampled_from(_vocab), max_size=10).map("".join)
+_request = st.lists(st.sampled_from(["row groups", "parquet reader", "segfaulting", "run", "v2", "10142",
+                                     "nightly batch job", "the", "job"]), min_size=1, max_size=5).map(" ".join)
+
+
+def test_ranking_scan_and_sums_match_the_old_forms():
+    @seed(1304)
+    @RUNS
+    @given(st.lists(_unit, min_size=1, max_size=30), st.lists(_unit, min_size=1, max_size=30), _request,
+           st.sampled_from(["", "grep -rn parquet src", '{"pattern": "rowgroups"}']))
+    def check(seen, units, second, request, tool_input):
+        query = relevance._query(tool_input, request)
+        if query is None:
+            return
+        lines = [u.replace("\n", " ") for u in units]
+        assert relevance._scan(query, units) == _scan_reference(query, units)
+        for fields, weights in (((lines,), (1.0,)), ((lines, (second * 30)[:len(lines)]), (2.0, 1.0))):
+            d_new: list[int] = []
+            d_old: list[int] = []
+            new = relevance.rank_fields(fields, query, weights, distinct=d_new)
+            old = _rank_fields_reference(fields, query, weights, distinct=d_old)
+            assert new == old and d_new == d_old  # the same floats, bit for bit
+        low = "\n".join(lines).lower()
+        assert relevance.rank(lines, query, low) == _rank_fields_reference((lines,), query, (1.0,), (low,))
+        seen.append(1)
+    _exercised(check)

@@ -226,6 +226,7 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
     cap = n // 4 + 20
     starts: list[int] | None = None
     tf: dict[int, dict[int, int]] = {}
+    endings = _ENDINGS
     for i in chosen:
         s = stems[i]
         pos = find(s)
@@ -234,31 +235,46 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
         if joined.count(s, pos) > cap:
             continue
         size = len(s)
-        found: list[tuple[int, tuple[int, ...]]] = []
+        then = query.then[i]
+        found: list[int] = []  # where the stem starts a word that counts as it
+        pairs: list[tuple[int, int]] | None = None  # (where, next stem) of compounds ("rowgroups")
         while pos >= 0:
             if pos == 0 or not joined[pos - 1].isalnum():
                 rest = rest_at(joined, pos + size).group()
-                if _ending(s, rest):
-                    found.append((pos, (i,)))
+                if rest in endings or _ending(s, rest):  # (the first test is `_ending`'s own, inline)
+                    found.append(pos)
                 else:
-                    for j in query.then[i]:
+                    for j in then:
                         y = stems[j]
                         if rest.startswith(y) and _ending(y, rest[len(y):]):
-                            found.append((pos, (i, j)))
+                            if pairs is None:
+                                pairs = []
+                            pairs.append((pos, j))
                             break
             pos = find(s, pos + size)
-        if not found:
+        if not found and not pairs:
             continue
         if starts is None:  # line starts in the lower-cased text (lower-casing may change a length)
             parts = joined.split("\n") if not joined.isascii() else texts
             starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))[:-1]
-        for p, idx in found:
+        if pairs is None:
+            for p in found:
+                u = bisect_right(starts, p) - 1
+                d = tf.get(u)
+                if d is None:
+                    tf[u] = {i: 1}
+                else:
+                    d[i] = d.get(i, 0) + 1
+            continue
+        # a compound counts for both stems; occurrences are taken in the order of the text
+        for p, j in sorted([(p, -1) for p in found] + pairs):
             u = bisect_right(starts, p) - 1
             d = tf.get(u)
             if d is None:
                 d = tf[u] = {}
-            for t in idx:
-                d[t] = d.get(t, 0) + 1
+            d[i] = d.get(i, 0) + 1
+            if j >= 0:
+                d[j] = d.get(j, 0) + 1
     return tf
 
 
@@ -281,6 +297,8 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     out = [0.0] * n
     if not n or not query:
         return out
+    if len(fields) == 1:
+        return _rank_one(fields[0], query, weights[0], lowered[0] if lowered is not None else None, distinct, out)
     total: dict[int, dict[int, float]] = {}
     for c, texts in enumerate(fields):
         tf = _scan(query, texts, lowered[c] if lowered is not None else None)
@@ -303,12 +321,55 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     for u, d in total.items():
         out[u] = sum(idf[t] * f * (_K1 + 1) / (f + _K1) for t, f in d.items())
     if distinct is not None:
-        # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words
-        heavy = [2 if any(c.isdigit() for c in t) else 1 for t in query.stems]
+        heavy = _heavy(query.stems)
         distinct[:] = [0] * n
         for u, d in total.items():
             distinct[u] = sum(heavy[t] for t in d)
     return out
+
+
+_K1_1 = _K1 + 1
+
+
+def _rank_one(texts: Sequence[str], query: Query, w: float, lowered: str | None, distinct: list[int] | None,
+              out: list[float]) -> list[float]:
+    """`rank_fields` of one field class: the same sums (each unit's weighted frequency is its one class's,
+    `0.0 + f * norm` there), without merging classes; a unit holding one stem (the common case) without a
+    generator."""
+    n = len(texts)
+    tf = _scan(query, texts, lowered)
+    df = [0] * len(query.stems)
+    for d in tf.values():
+        for t in d:
+            df[t] += 1
+    idf = [math.log(1 + (n - x + 0.5) / (x + 0.5)) * qw for x, qw in zip(df, query.weights)]
+    if tf:
+        avg = (sum(map(len, texts)) / n) or 1.0
+        for u, d in tf.items():
+            norm = w / (1 - _B + _B * len(texts[u]) / avg)
+            if len(d) == 1:
+                for t, f in d.items():
+                    f = f * norm
+                    out[u] = idf[t] * f * _K1_1 / (f + _K1)
+            else:
+                out[u] = sum(idf[t] * f * _K1_1 / (f + _K1) for t, f in [(t, f * norm) for t, f in d.items()])
+    if distinct is not None:
+        heavy = _heavy(query.stems)
+        distinct[:] = [0] * n
+        for u, d in tf.items():
+            if len(d) == 1:
+                for t in d:
+                    distinct[u] = heavy[t]
+            else:
+                distinct[u] = sum(heavy[t] for t in d)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _heavy(stems: tuple[str, ...]) -> tuple[int, ...]:
+    """Per stem, how much it counts in `distinct`: an id-like stem (with a digit: "10142", "v2") is specific
+    enough to count as two words."""
+    return tuple(2 if any(c.isdigit() for c in t) else 1 for t in stems)
 
 
 # A ranking has signal when a few units stand clearly above the rest: the best cut in the sorted scores

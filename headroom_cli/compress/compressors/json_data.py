@@ -14,7 +14,7 @@ import math
 import operator
 import re
 from collections import Counter
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, Iterable
 
 from .. import markers, relevance
@@ -139,10 +139,7 @@ def _high_texts(items: list[Any]) -> list[str]:
     n = len(items)
     if not all(type(x) is dict for x in items):
         return [x if type(x) is str else "" for x in items]
-    keys: dict[str, None] = {}
-    for r in items[:50]:
-        for k in r:
-            keys.setdefault(k, None)
+    keys = dict.fromkeys(chain.from_iterable(items[:50]))  # the keys in order of first appearance
     cols: list[list[str]] = []
     for k in keys:
         vals = list(map(dict.get, items, repeat(k, n)))
@@ -183,10 +180,7 @@ def outliers(recs: list[dict]) -> set[int]:
     n = len(recs)
     if n < 12:
         return set()
-    fields: dict[str, None] = {}
-    for r in recs[:50]:
-        for k in r:
-            fields.setdefault(k, None)
+    fields = dict.fromkeys(chain.from_iterable(recs[:50]))  # the keys in order of first appearance
     if set(map(type, recs)) == {dict}:  # plain dicts (parsed JSON): each column gathered in C
         return column_outliers((list(map(dict.get, recs, repeat(f, n))) for f in list(fields)[:40]), n)
     return column_outliers(([r.get(f) for r in recs] for f in list(fields)[:40]), n)
