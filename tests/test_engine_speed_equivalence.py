@@ -239,7 +239,12 @@ def test_ranking_scan_and_sums_match_the_old_forms():
         if query is None:
             return
         lines = [u.replace("\n", " ") for u in units]
-        assert relevance._scan(query, units) == _scan_reference(query, units)
+        absent: set[int] = set()
+        assert relevance._scan(query, units, None, absent) == _scan_reference(query, units)
+        low = relevance._joined(units).lower()
+        assert absent == {i for i, t in enumerate(query.stems) if t not in low}
+        many = units * 12  # stems past the few found one by one, and past the cap
+        assert relevance._scan(query, many) == _scan_reference(query, many)
         for fields, weights in (((lines,), (1.0,)), ((lines, (second * 30)[:len(lines)]), (2.0, 1.0))):
             d_new: list[int] = []
             d_old: list[int] = []

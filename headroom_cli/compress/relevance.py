@@ -179,6 +179,7 @@ def query_terms(ctx: Context) -> Query | None:
 
 
 _SCAN_CHARS = 3_000_000
+_FEW = 16  # occurrences of a stem found one by one before the rest are counted (under the smallest cap, 20)
 _MIN_STEMS = 8
 
 # What may follow a stem in a word that counts as that stem ("" too; a doubled final consonant first:
@@ -202,8 +203,10 @@ def _joined(texts: Sequence[str]) -> str:
     return "\n".join(t.replace("\n", " ") if "\n" in t else t for t in texts)
 
 
-def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dict[int, dict[int, int]]:
+def _scan(query: Query, texts: Sequence[str], lowered: str | None = None,
+          absent: set[int] | None = None) -> dict[int, dict[int, int]]:
     """Occurrences of each query stem in each text: {unit: {stem index: count}}, units without any left out.
+    `absent`: filled with the stems looked for and found nowhere in the text.
 
     Linear and cheap: the texts joined (one per line) and lower-cased; each stem is found with `str.find`
     (a C scan), and only where it starts a word does Python look at the rest of that word (a suffix, or
@@ -231,14 +234,27 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
         s = stems[i]
         pos = find(s)
         if pos < 0:
-            continue
-        if joined.count(s, pos) > cap:
+            if absent is not None:
+                absent.add(i)
             continue
         size = len(s)
+        # its occurrences (as `count` counts them: without overlaps); past a few, the rest are counted in C
+        # first, and a stem over the cap is not walked further
+        occ = [pos]
+        nxt = find(s, pos + size)
+        while nxt >= 0 and len(occ) < _FEW:
+            occ.append(nxt)
+            nxt = find(s, nxt + size)
+        if nxt >= 0:
+            if len(occ) + joined.count(s, nxt) > cap:
+                continue
+            while nxt >= 0:
+                occ.append(nxt)
+                nxt = find(s, nxt + size)
         then = query.then[i]
         found: list[int] = []  # where the stem starts a word that counts as it
         pairs: list[tuple[int, int]] | None = None  # (where, next stem) of compounds ("rowgroups")
-        while pos >= 0:
+        for pos in occ:
             if pos == 0 or not joined[pos - 1].isalnum():
                 rest = rest_at(joined, pos + size).group()
                 if rest in endings or _ending(s, rest):  # (the first test is `_ending`'s own, inline)
@@ -251,7 +267,6 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
                                 pairs = []
                             pairs.append((pos, j))
                             break
-            pos = find(s, pos + size)
         if not found and not pairs:
             continue
         if starts is None:  # line starts in the lower-cased text (lower-casing may change a length)
@@ -279,12 +294,15 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None) -> dic
 
 
 def rank(units: Sequence[str], query: Query | None, lowered: str | None = None,
-         distinct: list[int] | None = None) -> list[float]:
+         distinct: list[int] | None = None, absent: set[int] | None = None) -> list[float]:
     """BM25 score of each unit (a line of text) against `query`; all zeros without a query. `lowered`: the
     units joined with "\n" and lower-cased, when the caller has it already (no unit may hold a "\n");
-    `distinct`: filled with how many different query stems each unit holds (an id-like one counts twice)."""
-    return rank_fields((units,), query, weights=(1.0,), lowered=(lowered,) if lowered is not None else None,
-                       distinct=distinct)
+    `distinct`: filled with how many different query stems each unit holds (an id-like one counts twice);
+    `absent`: filled with the stems looked for and found nowhere in the units (a caller's own scan can skip them)."""
+    out = [0.0] * len(units)
+    if not units or not query:
+        return out
+    return _rank_one(units, query, 1.0, lowered, distinct, out, absent)
 
 
 def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
@@ -332,12 +350,12 @@ _K1_1 = _K1 + 1
 
 
 def _rank_one(texts: Sequence[str], query: Query, w: float, lowered: str | None, distinct: list[int] | None,
-              out: list[float]) -> list[float]:
+              out: list[float], absent: set[int] | None = None) -> list[float]:
     """`rank_fields` of one field class: the same sums (each unit's weighted frequency is its one class's,
     `0.0 + f * norm` there), without merging classes; a unit holding one stem (the common case) without a
     generator."""
     n = len(texts)
-    tf = _scan(query, texts, lowered)
+    tf = _scan(query, texts, lowered, absent)
     df = [0] * len(query.stems)
     for d in tf.values():
         for t in d:

@@ -64,7 +64,9 @@ _DIGIT_LETTERS = str.maketrans("0123456789\x01", "ghijklmnop=")  # no hex letter
 
 def _looks_logfmt(items: list[str]) -> bool:
     head = [s for s in items[:20] if s.strip()]
-    return len(head) >= 3 and sum(1 for s in head if len(_LOGFMT_PAIR.findall(s[:_SCAN])) >= 3) >= 0.8 * len(head)
+    # (three pairs hold three "=" at least: a line with fewer is counted out without the regex)
+    return len(head) >= 3 and sum(1 for s in head if s.count("=", 0, _SCAN) >= 3
+                                  and len(_LOGFMT_PAIR.findall(s[:_SCAN])) >= 3) >= 0.8 * len(head)
 
 
 def _logfmt_templates(items: list[str], joined: str) -> list[str]:
@@ -314,11 +316,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 warned[kd] += 1
             keep[k] = True
             used += estimate_tokens(items[k], coarse=True) + 1
-    drop_idx = [k for k in rng if not keep[k]]
+    drop_idx = [k for k, x in enumerate(keep) if not x]
     drop_tpl = [tpl[k] for k in drop_idx]
     count = Counter(drop_tpl)
     first = dict(zip(reversed(drop_tpl), reversed(drop_idx)))  # later pairs win: the first occurrence
-    kept_tpl = {tpl[k] for k in range(n) if keep[k]}
+    kept_tpl = set(select(tpl, keep))
     if score is not None:
         best: dict = {}
         for k, t in zip(drop_idx, drop_tpl):

@@ -127,7 +127,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # file of the best-ranked line is served first (a line counts when it holds two words of the request).
     if query is not None and len(query.stems) >= 3:
         score = [x if d >= 2 else 0.0 for x, d in zip(score, distinct)]
-    top = max(range(n), key=lambda i: (score[i], -i)) if n and max(score) > 0 else None
+    best = max(score) if n else 0.0
+    top = score.index(best) if best > 0 else None  # (the first line of the best score)
     chosen = {file_of[i] for i in picked or () if file_of[i] is not None}
     if top is not None and file_of[top] is not None:
         chosen.add(file_of[top])

@@ -127,15 +127,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         distinct: list[int] = []
         units = [items[i] for i in body]
         low_body = "\n".join(units).lower()  # (lines hold no "\n")
-        picked = relevance.pick(relevance.rank(units, query, low_body, distinct), distinct=distinct, query=query)
+        absent: set[int] = set()  # stems the ranking found nowhere in the rows: not looked for again
+        picked = relevance.pick(relevance.rank(units, query, low_body, distinct, absent), distinct=distinct,
+                                query=query)
         for j in picked or ():
             keep[body[j]] = True
         # a word of the request that names a few rows only ("cmake" among 195 packages) names those rows
         low_starts: list[int] | None = None
-        for stem, w in zip(query.stems, query.weights):
+        for k, (stem, w) in enumerate(zip(query.stems, query.weights)):
             if w < 1.0 or len(stem) < 3:
                 continue  # (a word of the command only: `dpkg` in `dpkg -l`)
-            if stem not in low_body:
+            if k in absent or stem not in low_body:
                 continue
             if low_starts is None:  # (lower-casing may change a line's length)
                 low_starts = line_starts(low_body.split("\n") if not low_body.isascii() else units)
