@@ -91,7 +91,9 @@ def replay(texts: list[str], protocol: str) -> list[str]:
 
     out: list[str] = []
     with FakeProvider(script=lambda req: Text("ok")).in_thread() as fake:
-        settings = ProxySettings(anthropic_upstream=fake.url, openai_upstream=fake.url + "/v1")
+        # REPLAY_RATIO: another compress_ratio than the default's, to see what the knob changes
+        ratio = {"compress_ratio": float(os.environ["REPLAY_RATIO"])} if os.environ.get("REPLAY_RATIO") else {}
+        settings = ProxySettings(anthropic_upstream=fake.url, openai_upstream=fake.url + "/v1", **ratio)
         with ProxyServer(settings) as proxy:
             for text in texts:
                 n = len(fake.model_requests)
