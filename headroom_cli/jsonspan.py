@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 # -- serialising ------------------------------------------------------------------------------------
@@ -46,6 +47,30 @@ class NotStrict(ValueError):
 
 def _no_constant(name: str) -> Any:
     raise NotStrict(f"{name} is not JSON (RFC 8259)")
+
+
+class InexactNumber(ValueError):
+    """A JSON number a float cannot hold: more digits than a double keeps, or beyond its range."""
+
+
+def exact_float(text: str) -> float:
+    """`parse_float` for `json.loads` where parsed numbers are written out again: the float of `text`, or
+    InexactNumber when `json.dumps` would write another number (its repr, read as a decimal, differs from
+    `text`: `0.1234567890123456789` as `0.12345678901234568`, `1e400` as `Infinity`). A mantissa of fewer than
+    16 characters (at most 15 significant digits) always fits, so only longer ones are compared (exactly, as
+    decimals). Not looked for, as `compressors.json_data._long_number` cannot see them either: a short
+    mantissa below a double's range (`1e-400` reads as 0.0, a subnormal keeps fewer digits)."""
+    f = float(text)
+    if f - f == 0.0:  # (nan for inf)
+        if len(text) < 16:
+            return f
+        k = text.find("e")
+        if k < 0:
+            k = text.find("E")
+        mantissa = (len(text) if k < 0 else k) - (text[0] == "-")
+        if mantissa < 16 or Decimal(repr(f)) == Decimal(text):
+            return f
+    raise InexactNumber(f"the number {text[:40]} does not fit a float exactly")
 
 
 def loads(text: str) -> Any:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..jsonspan import exact_float
 from .base import Context, Registry, Result
 from .compressors import json_data
 from .tokens import estimate_tokens
@@ -40,11 +41,9 @@ MIN_JSONL_LINES = 5  # this many one-line JSON objects in a row are JSON lines
 VERBATIM_TOKENS = 200  # stretches between JSON regions shorter than this (coarse estimate) are kept as they are
 _MAX_FAILURES = 64  # openers that did not parse: past this many, stop looking (bounded work on odd text)
 
-try:  # orjson parses a candidate span at C speed; the stdlib's scanner finds where a value ends
-    import orjson as _orjson
-except ImportError:  # pragma: no cover
-    _orjson = None
-_scan = json.JSONDecoder().raw_decode
+# A candidate span is parsed by `json_data.loads` (orjson at C speed when installed, numbers kept exact); the
+# stdlib's scanner finds where a value ends (refusing, like `loads`, a number a float cannot hold).
+_scan = json.JSONDecoder(parse_float=exact_float).raw_decode
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,7 @@ class Region:
     foreign: tuple[str, ...] = ()  # text another stream wrote into the document (kept, after its compressed form)
 
 
-def _loads(s: str) -> Any:
-    if _orjson is not None:
-        return _orjson.loads(s)
-    return json.loads(s)
+_loads = json_data.loads
 
 
 def _parse_at(text: str, i: int, eol: int) -> tuple[Any, int, tuple[str, ...]] | None:
@@ -145,7 +141,7 @@ def _repair(text: str, i: int, j: int, pos: int) -> tuple[Any, int, tuple[str, .
         except ValueError:
             try:
                 json.loads(span)
-                return None  # orjson and json disagree: leave it alone
+                return None  # json reads what `loads` refuses (orjson and json disagree, an inexact number)
             except json.JSONDecodeError as e:
                 p = e.pos
             except (ValueError, RecursionError):

@@ -7,6 +7,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ...jsonspan import exact_float
+
 # Context is bounded: compressors need the gist (what was asked, what was searched), and hashing stays cheap.
 MAX_CONTEXT_CHARS = 2000
 MAX_INPUT_CHARS = 1000
@@ -176,8 +178,8 @@ def unwrap_json_output(text: str) -> tuple[str, Callable[[str], str]] | None:
     """Older Codex sends `{"output": "...", "metadata": {...}}` as the tool output string."""
     if not text.startswith('{"output"'):
         return None
-    try:
-        obj = json.loads(text)
+    try:  # (its other values are written out again: a number a float cannot hold leaves the string as it is)
+        obj = json.loads(text, parse_float=exact_float)
     except ValueError:
         return None
     if not isinstance(obj, dict) or not isinstance(obj.get("output"), str):
