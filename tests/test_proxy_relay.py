@@ -454,6 +454,31 @@ async def test_pipeline_failure_fails_open(fake, proxy, client, records, monkeyp
         assert json.loads(await r.read())["failopen"] == 1
 
 
+async def test_a_body_nested_too_deep_to_parse_is_a_pass_through_not_a_failure(fake, proxy, client, records):
+    """A body the parser cannot take (nesting deeper than the interpreter's recursion: json raises RecursionError,
+    not ValueError) is not ours to judge, like any body that is not JSON: forwarded as the client's own bytes, and
+    its row is a plain pass-through, not a compression failure (no error, not counted as fail-open)."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    body = b'{"model": "claude-sonnet-x", "max_tokens": 10, "metadata": ' + deep + b', "messages": []}'
+    resp, _ = await post(client, proxy.url + "/v1/messages", body, ANTH_HEADERS)
+    assert resp.status == 200 and fake.requests[-1].raw == body
+    await settled(records, 1)
+    assert (records[-1].status, records[-1].error, records[-1].outcome) == (200, "", "")
+    async with client.get(proxy.url + "/stats", headers=bearer(proxy)) as r:
+        assert json.loads(await r.read())["failopen"] == 0
+
+
+async def test_a_tool_result_nested_too_deep_to_parse_is_forwarded_without_an_error(fake, proxy, client, records):
+    """The same inside a tool result: a deeply nested JSON text is not compressible, not a compressor failure."""
+    doc = anth_body(stream=False, tool_result=True)
+    doc["messages"][-1]["content"][0]["content"] = "[" * 50_000 + "]" * 50_000
+    body = dumps(doc)
+    resp, _ = await post(client, proxy.url + "/v1/messages", body, ANTH_HEADERS)
+    assert resp.status == 200 and fake.requests[-1].raw == body
+    await settled(records, 1)
+    assert (records[-1].error, records[-1].outcome) == ("", "")
+
+
 async def test_websocket_on_responses_is_declined(fake, proxy):
     async with aiohttp.ClientSession() as s:
         with pytest.raises(aiohttp.WSServerHandshakeError) as ei:

@@ -148,8 +148,8 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
         return Transformed(body=body)
     try:
         data, text = _parse(body)
-    except ValueError:
-        return Transformed(body=body)  # not JSON: not ours to judge, the provider will answer
+    except (ValueError, RecursionError):  # (RecursionError: nested deeper than the parser recurses)
+        return Transformed(body=body)  # not JSON we can read: not ours to judge, the provider will answer
     if not isinstance(data, dict):
         return Transformed(body=body)
     counting = rctx.path.endswith("/count_tokens")
