@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
             config.set_user_config("cache_ttl", int(ttl))
             out["ttl"] = int(ttl)
             if not as_json:
-                con.print(f"Originals stored from now on are kept {_duration(ttl)} ({ttl} s).")
+                con.print(f"Originals stored from now on are kept {_duration(ttl)} ({ttl} s); "
+                          "a proxy that is running applies it from its next start.")
                 if config.get("cache_ttl") != int(ttl):  # HEADROOM_CACHE_TTL in the environment wins
                     con.print(f"[yellow]note:[/] {config.SETTINGS['cache_ttl'].env} is set and overrides this.")
         store = open_store()

@@ -49,6 +49,9 @@ class Forwarder:
         self.in_flight = 0  # requests between arrival and the end of their relay
         # Bodies above this pass through untouched: compressing them would cost more time than it saves.
         self.compress_max_bytes = int(settings.compress_max_bytes or config.get("compress_max_bytes"))
+        # The config the requests need is read here, once per start (a changed config.toml needs a restart):
+        # a request reads no file and resolves no directory (tests/test_proxy_config_reads.py).
+        settings.read_at_start()
 
     async def client_ctx(self, app: web.Application):
         """aiohttp cleanup_ctx: one client session per app, created on its loop."""

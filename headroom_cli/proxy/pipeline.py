@@ -161,7 +161,7 @@ def transform_request(body: bytes, rctx: RequestContext) -> Transformed:
         from ..compress.api import CompressConfig, compress_request
 
         cfg = CompressConfig(ratio=s.compress_ratio, marker_tool=s.marker_tool, marker_hint=s.marker_hint,
-                             protect_tools=s.protect_tools, ttl=s.cache_ttl, store=_UserOriginals(s, rctx.user),
+                             protect_tools=s.protect_tools, ttl=s.originals_ttl(), store=_UserOriginals(s, rctx.user),
                              documents=("off" if not s.compress_documents else
                                         "lossless" if s.retrieval == "off" else "retrievable"))
         res = compress_request(new, rctx.protocol, cfg)

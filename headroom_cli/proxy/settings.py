@@ -106,6 +106,10 @@ class ProxySettings:
     # files), and the backend opened from it (`backend()`; tests may hand one in).
     store_url: str = ""
     store: Any = field(default=None, repr=False)
+    # What the proxy reads once when it starts (`read_at_start`), never per request: the originals' lifetime
+    # (`cache_ttl`, else the persisted default: config.toml) and each user's view of the store (the user dirs).
+    _ttl: int | None = field(default=None, init=False, repr=False, compare=False)
+    _views: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def backend(self):
         """The `storage.Backend` this proxy keeps its state in (opened on first use, shared per URL)."""
@@ -116,8 +120,32 @@ class ProxySettings:
         return self.store
 
     def originals(self, user: str = config.LOCAL_USER):
-        """The store of originals as `user` sees it."""
-        return self.backend().originals(user)
+        """The store of originals as `user` sees it, opened once per user (finding the SQLite store resolves
+        the user dirs: not again on every request)."""
+        view = self._views.get(user)
+        if view is None:
+            view = self._views.setdefault(user, self.backend().originals(user))
+        return view
+
+    def originals_ttl(self) -> int:
+        """The lifetime of the originals this proxy stores: `cache_ttl`, else the persisted default
+        (`headroom cache --ttl`, config.toml; `ccr.store.default_ttl` reads the file), read once. A change of
+        the config applies from the proxy's next start."""
+        if self._ttl is None:
+            if self.cache_ttl is not None:
+                self._ttl = int(self.cache_ttl)
+            else:
+                from ..ccr.store import default_ttl
+
+                self._ttl = default_ttl()
+        return self._ttl
+
+    def read_at_start(self) -> None:
+        """What a proxy reads once when it starts (`Forwarder`): the lifetime of originals, read again; the
+        users' views of the store, found again on first use. Config changes need a restart."""
+        self._ttl = None
+        self._views = {}
+        self.originals_ttl()
 
     @classmethod
     def from_config(cls, **overrides: Any) -> ProxySettings:
