@@ -255,3 +255,42 @@ def test_ranking_scan_and_sums_match_the_old_forms():
         assert relevance.rank(lines, query, low) == _rank_fields_reference((lines,), query, (1.0,), (low,))
         seen.append(1)
     _exercised(check)
+
+
+# ---------------------------------------------------------------- table cells, detection shares
+
+_table_piece = st.sampled_from(["NAME", "pod-1", "Running", "2 hours ago", "1/1", "0", " ", "  ", "   ", "     ",
+                                "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x00", "\xa0", "\u2003", "é", "-", "|"])
+_table_row = st.lists(_table_piece, max_size=10).map("".join)
+
+
+def test_table_cells_split_by_spaces_match_the_whitespace_split():
+    from headroom_cli.compress.compressors import table
+
+    @seed(1304)
+    @RUNS
+    @given(st.lists(_table_row, min_size=1, max_size=12), st.booleans(), st.booleans())
+    def check(seen, items, plain, trailing):
+        if plain:  # (most draws would hold a tab or a control somewhere: half of them only spaces)
+            items = ["".join(c for c in s if c in " -|/" or c.isalnum() and c.isascii()) for s in items]
+        text = "\n".join(items) + ("\n" if trailing else "")
+        assert table._cells(items, text) == [table._SPLIT.split(s.strip()) for s in items]
+        seen.append(1)
+    _exercised(check)
+
+
+def test_detection_share_stopping_early_matches_the_whole_count():
+    import re
+
+    from headroom_cli.compress import router
+
+    rx = re.compile(r"a|b\d")
+
+    @seed(1305)
+    @RUNS
+    @given(st.lists(st.sampled_from(["a", "b1", "b", "x", "", "ab"]), max_size=90),
+           st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.5, 0.6, 0.7, 0.8, 1.0, 1 / 3, 2 / 3]))
+    def check(seen, lines, share):
+        assert router._share_at_least(lines, rx, share) == (router._share(lines, rx) >= share)
+        seen.append(1)
+    _exercised(check)

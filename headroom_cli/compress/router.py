@@ -122,6 +122,26 @@ def _share(lines: list[str], rx: re.Pattern) -> float:
     return sum(1 for ln in lines if m(ln)) / len(lines)
 
 
+def _share_at_least(lines: list[str], rx: re.Pattern, share: float) -> bool:
+    """`_share(lines, rx) >= share`, stopping as soon as the rest of the lines cannot change the answer (the
+    share only grows with the hits: a count that reaches it, or one that cannot even with every line left)."""
+    n = len(lines)
+    if not n:
+        return 0.0 >= share
+    m = rx.match
+    hits = 0
+    left = n
+    for ln in lines:
+        left -= 1
+        if m(ln):
+            hits += 1
+            if hits / n >= share:
+                return True
+        elif (hits + left) / n < share:
+            return False
+    return hits / n >= share
+
+
 def _unprefixed(line: str) -> str:
     m = _NUM_PREFIX.match(line)
     return (line[m.end():] if m else line).lstrip()
@@ -210,7 +230,7 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
     head, lines = _sample(text)
     joined, nl = "\n".join(lines), len(lines)
     # The hinted kind is tried first with the full (not lowered) bar: a cheap shortcut, content still decides.
-    if hint == "search" and nl >= 3 and _share(lines, _SEARCH_LINE) >= 0.6:
+    if hint == "search" and nl >= 3 and _share_at_least(lines, _SEARCH_LINE, 0.6):
         return "search", _NO_DOC
     if hint == "build" and _count_upto(lines, _BUILD_STRONG, 3) >= 3:
         return "build", _NO_DOC
@@ -232,7 +252,7 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
 
 def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str) -> str:
     nl = len(lines)
-    if nl >= 3 and _share(lines, _JSONL) >= 0.8:
+    if nl >= 3 and _share_at_least(lines, _JSONL, 0.8):
         return "jsonl"
     if _has_diff(head) and (hint == "diff" or _has_hunk(head)):
         return "diff"
@@ -247,10 +267,9 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "table"
     if nl >= 12 and table.header_at(lines[:6] + [""] * 6) > 0:
         return "table"
-    search_share = _share(lines, _SEARCH_LINE)
-    if search_share >= (0.3 if hint == "search" else 0.6):
+    if _share_at_least(lines, _SEARCH_LINE, 0.3 if hint == "search" else 0.6):
         return "search"
-    if hint == "search" and len(lines) >= 3 and _share(lines, _RG_HEADING) >= 0.5:
+    if hint == "search" and len(lines) >= 3 and _share_at_least(lines, _RG_HEADING, 0.5):
         return "search"
     if _log_share(lines, joined) >= (0.3 if hint == "log" else 0.5):
         return "log"

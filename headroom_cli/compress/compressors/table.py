@@ -91,8 +91,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         ncols = max(1, len(header.split()))
         rows = [s.split(None, ncols - 1) for s in items]
     else:
-        rows = [_SPLIT.split(s.strip()) for s in items]
-        ws = _one_space_cells(items, h, ncols)
+        rows = _cells(items, text)
+        ws = _one_space_cells(items, h, ncols, rows)
         if ws:
             ncols, rows = ws, [s.split(None, ws - 1) for s in items]
     rule = _rules(items, h)
@@ -189,16 +189,31 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     return Result(finish(lines, out, f"{dropped} of {m} rows", block_key(text, key), ctx), True, name, "table")
 
 
-def _one_space_cells(items: list[str], h: int, ncols: int) -> int:
+# Where a text's only whitespace is the space (ASCII, no tab, no other control), `_SPLIT` splits a stripped row
+# where two or more spaces are: this pattern, which starts with a literal (the engine skips to spaces in C).
+_SPACES = re.compile("  +")
+_OTHER_SPACE = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"  # the ASCII whitespace of `\s` and `str.strip` besides " ", "\n"
+
+
+def _cells(items: list[str], text: str) -> list[list[str]]:
+    """`_SPLIT.split(s.strip())` for every row: the same cells, by `_SPACES` where the block allows it."""
+    if text.isascii() and not any(c in text for c in _OTHER_SPACE):
+        split = _SPACES.split
+        return [split(s.strip()) for s in items]
+    return [_SPLIT.split(s.strip()) for s in items]
+
+
+def _one_space_cells(items: list[str], h: int, ncols: int, cells: list[list[str]]) -> int:
     """The number of columns when the rows' cells are split on any whitespace, or 0. `ps aux` aligns its header
     with two spaces here and there but its rows' numbers one space apart ("24304 19792"): split on two spaces,
     the rows fall into more cells than the header's (and other cells), and every numeric column is misread. Then,
     when nearly every row has a word for each header name (the last column keeps the rest of the row, as
     `ps`' COMMAND does), the header's names are the columns."""
     counts: dict[int, int] = {}
-    rows = [s for s in items[h + 1:h + 51] if s.strip() and not _RULE.match(s)]
-    for s in rows:
-        c = len(_SPLIT.split(s.strip()))
+    sel = [i for i in range(h + 1, min(len(items), h + 51)) if items[i].strip() and not _RULE.match(items[i])]
+    rows = [items[i] for i in sel]
+    for i in sel:
+        c = len(cells[i])  # (`cells[i]` is `_SPLIT.split(items[i].strip())`)
         counts[c] = counts.get(c, 0) + 1
     if not counts or max(counts, key=lambda c: (counts[c], c)) == ncols:
         return 0  # the rows split like their header: cells may hold single spaces (docker's "2 hours ago")
