@@ -13,14 +13,19 @@ the context (N, ×1.25). So the cut pays when the share p of such results that g
 
 This prints C measured on real request bodies (o200k over each whole body as sent, the issue's basis; the shared
 real-request captures, plus any `--sessions` directories of `*.jsonl` request bodies), the retrieve call's tokens,
-s by size on the corpus and on real tool results, p* by N, and how many real Codex outputs each bound would leave
-lossy (Codex cuts every output to ~10 KB, its own estimate of 2,500 tokens).
+s by size on the corpus and on real tool results, p* by N, how many real Codex outputs each bound would leave
+lossy (Codex cuts every output to ~10 KB, its own estimate of 2,500 tokens), and what a 46-line `ls -la` ("list
+the files": it must come back whole) counts on the real directories of this machine (/usr, /etc, /opt, /var/lib
+and this interpreter's prefix, each directory with at least 44 entries, `__pycache__` left out, `ls -la` cut to
+its first 46 lines), with the share of them each bound keeps whole.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -67,12 +72,29 @@ def tool_results(body: dict) -> list[tuple[str, str]]:
     return out
 
 
+def listings(count, limit: int = 300) -> list[int]:
+    """Tokens of a 46-line `ls -la` ("total", ".", "..", 43 entries) of real directories here, sorted."""
+    dirs = []
+    for root in ("/usr", "/etc", "/opt", "/var/lib", sys.prefix):
+        for dp, dn, fn in os.walk(root):
+            if len(dn) + len(fn) >= 44 and "__pycache__" not in dp:
+                dirs.append(dp)
+    dirs = sorted(set(dirs))
+    dirs = dirs[::max(1, len(dirs) // limit)][:limit]  # spread over the tree, deterministic
+    out = []
+    for d in dirs:
+        lines = subprocess.run(["ls", "-la", d], capture_output=True, text=True).stdout.splitlines(True)[:46]
+        if len(lines) == 46:
+            out.append(count("".join(lines)))
+    return sorted(out)
+
+
 def measure(extra: list[str]) -> dict:
     from headroom_cli import corpus
     from headroom_cli.compress import router, terminal
     from headroom_cli.compress.base import Context
     from headroom_cli.compress.protocols import sites
-    from headroom_cli.compress.tokens import SMALL_RESULT_TOKENS, estimate_tokens
+    from headroom_cli.compress.tokens import SMALL_RESULT_TOKENS
 
     enc_name, count = encoder()
     contexts, results = [], {}
@@ -115,15 +137,20 @@ def measure(extra: list[str]) -> dict:
         fetch = 0.1 * c_med + OUTPUT_PRICE * call + 1.25 * n + 0.1 * LATER_TURNS * n
         table.append({"n": n, "saved": round(saved), "retrieval": round(fetch), "p_star": round(saved / (saved + fetch), 3)})
     codex = [t for t, who in results.items() if who == "codex"]
-    codex_sizes = [estimate_tokens(terminal.envelope(t)[1]) for t in codex]
+    codex_sizes = [count(terminal.clean(terminal.envelope(t)[1])) for t in codex]
+    ls = listings(count)
+    bounds = sorted({1000, 1200, SMALL_RESULT_TOKENS, 1600})
     return {
         "encoding": enc_name, "requests": len(contexts), "context_median": c_med,
         "context_range": [min(contexts), max(contexts)] if contexts else None, "retrieve_call_tokens": call,
         "saved_share_by_size": {b: {"n": len(v), "median": round(statistics.median(v), 3)} for b, v in shares.items()},
         "saved_share_used": round(s_small, 3), "later_turns": LATER_TURNS, "break_even": table,
-        "bound_estimate_tokens": SMALL_RESULT_TOKENS,
+        "bound_tokens": SMALL_RESULT_TOKENS,
         "codex_outputs": len(codex),
-        "codex_lossy_at": {b: sum(1 for x in codex_sizes if x >= b) for b in (1000, 1200, 2500, 3000)},
+        "codex_lossy_at": {b: sum(1 for x in codex_sizes if x >= b) for b in (1000, 1400, 2500, 3000)},
+        "ls_la_46": {"directories": len(ls), "min": ls[0], "median": statistics.median(ls),
+                     "p95": statistics.quantiles(ls, n=20)[-1], "max": ls[-1],
+                     "whole_at": {b: round(sum(1 for x in ls if x < b) / len(ls), 3) for b in bounds}} if ls else None,
     }
 
 
@@ -143,8 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"break-even share of results fetched back (a result re-sent on {m['later_turns']} later turns):")
     for row in m["break_even"]:
         print(f"  N={row['n']:>5}: cut saves {row['saved']:>6,}, a retrieval costs {row['retrieval']:>6,} -> p* = {row['p_star']:.2f}")
-    print(f"real Codex outputs: {m['codex_outputs']}; still cut at a bound of (estimate tokens) "
-          + ", ".join(f"{b:,}: {n}" for b, n in m["codex_lossy_at"].items()))
+    print(f"real Codex outputs: {m['codex_outputs']}; still cut at a bound of "
+          + ", ".join(f"{b:,}: {n}" for b, n in m["codex_lossy_at"].items()) + f" (the engine's: {m['bound_tokens']:,})")
+    ls = m["ls_la_46"]
+    if ls:
+        print(f"46-line `ls -la` of {ls['directories']} real directories: {ls['min']:,}-{ls['max']:,} tokens, median "
+              f"{ls['median']:,}, 95th percentile {ls['p95']:,.0f}; kept whole at a bound of "
+              + ", ".join(f"{b:,}: {100 * v:.0f} %" for b, v in ls["whole_at"].items()))
     return 0
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from headroom_cli.compress import router, terminal
+from headroom_cli.compress import router, terminal, tokens
 from headroom_cli.compress.api import CompressConfig, compress_request
 from headroom_cli.compress.base import Context
 from headroom_cli.compress.memo import Memo
-from headroom_cli.compress.tokens import SMALL_RESULT_TOKENS, estimate_tokens, lossy_allowed
+from headroom_cli.compress.tokens import SMALL_RESULT_TOKENS, count_tokens, estimate_tokens, lossy_allowed
+
+FIXTURES = Path(__file__).parent / "fixtures" / "small_results"
 
 KINDS = ("log", "build", "search", "table", "diff", "json", "text", "ls")
 
@@ -36,8 +39,15 @@ def _line(kind: str, i: int, r: random.Random) -> str:
     return ""
 
 
+def _size(t: str, lo: int) -> int:
+    """The exact count, once the estimate says it may be near `lo` (the estimate is at least 0.6x the exact count:
+    below lo/2 by the estimate, below lo exactly)."""
+    e = estimate_tokens(t)
+    return e if e < 0.5 * lo else count_tokens(t)
+
+
 def _block(kind: str, r: random.Random, lo: int, hi: int) -> str | None:
-    """An output of `kind` whose estimate is in [lo, hi), or None when a line step jumps over the range."""
+    """An output of `kind` whose exact count (the rule's) is in [lo, hi), or None when a line step jumps over it."""
     head = {"build": ["============================= test session starts ==============================",
                       "collected 400 items", ""],
             "table": ["NAME                     READY   STATUS    RESTARTS   AGE"],
@@ -51,7 +61,7 @@ def _block(kind: str, r: random.Random, lo: int, hi: int) -> str | None:
         while True:
             recs.append({"id": len(recs), "name": f"item-{r.randrange(10 ** 6)}", "status": "ok"})
             t = json.dumps(recs, indent=2)
-            e = estimate_tokens(t)
+            e = _size(t, lo)
             if e >= hi:
                 return None
             if e >= lo:
@@ -62,7 +72,7 @@ def _block(kind: str, r: random.Random, lo: int, hi: int) -> str | None:
         lines.append(_line(kind, i, r))
         i += 1
         t = "\n".join(lines + tail) + "\n"
-        e = estimate_tokens(t)
+        e = _size(t, lo)
         if e >= hi:
             return None
         if e >= lo:
@@ -154,3 +164,65 @@ def test_small_result_decisions_are_deterministic(kind):
     a = router.compress_block(text, Context(tool_input="run"))
     b = router.Router().compress(text, Context(tool_input="run"))
     assert (a is None) == (b is None) and (a is None or a.text == b.text)
+
+
+def _claude_turn(question: str, command: str, output: str) -> dict:
+    return {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash",
+                                           "input": {"command": command}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": output}]}]}
+
+
+def test_test_output_the_estimate_overcounts_is_below_the_bound_and_comes_back_whole():
+    # real `pytest -v` output: padded lines and rule lines, which BPE packs far tighter than the estimate thinks
+    out = (FIXTURES / "pytest_v.txt").read_text(encoding="utf-8")
+    assert count_tokens(out) < SMALL_RESULT_TOKENS <= estimate_tokens(out)  # small, but the estimate says not
+    assert _cut_by_its_compressor(out)  # what its compressor would do without the bound
+    assert not lossy_allowed(out)
+    res = router.compress_block(out, Context(tool_input="pytest -v"))
+    assert res is None or not res.lossy
+    body = _claude_turn("run the tests", "python -m pytest -v", out)
+    r = compress_request(body, "anthropic", CompressConfig(memo=Memo()))
+    assert r.body["messages"][2]["content"][0]["content"] == out and not r.keys
+
+
+def _listing_over_the_bound(tmp_path, argv: list[str]) -> str:
+    """A real `ls -la` of files created here, grown until its exact count passes the bound by 10 %."""
+    r = random.Random(13)
+    for i in range(400):
+        name = f"{r.choice(['report', 'invoice', 'ledger', 'export'])}_{20261100 + i}.{r.choice(['csv', 'json', 'md'])}"
+        (tmp_path / name).write_text("x" * r.randrange(10, 90000))
+        if i >= 40 and i % 4 == 0:
+            out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+            if count_tokens(out) >= 1.1 * SMALL_RESULT_TOKENS:
+                return out
+    raise AssertionError("the listing never reached the bound")
+
+
+def test_a_listing_over_the_bound_the_estimate_undercounts_is_cut(tmp_path):
+    argv = ["ls", "-la"]
+    out = _listing_over_the_bound(tmp_path, argv)
+    assert estimate_tokens(out) < SMALL_RESULT_TOKENS <= count_tokens(out)  # not small, but the estimate says so
+    assert lossy_allowed(out)
+    res = router.compress_block(out, Context(tool_input=" ".join(argv)))
+    assert res is not None and res.lossy
+
+
+def test_the_exact_count_is_asked_only_where_the_estimate_is_ambiguous(monkeypatch):
+    asked = []
+    monkeypatch.setattr(tokens, "count_tokens_cached", lambda t: asked.append(t) or count_tokens(t))
+    clear = "ok " * 40 + "\n"
+    tiny = clear * 2  # the estimate far below the bound
+    huge = clear * 400  # far above it
+    assert not lossy_allowed(tiny) and lossy_allowed(huge) and not asked
+    near = (FIXTURES / "pytest_v.txt").read_text(encoding="utf-8")
+    assert not lossy_allowed(near) and asked == [near]
+
+
+def test_without_an_encoding_the_estimate_decides(monkeypatch):
+    monkeypatch.setattr(tokens, "_enc", False)
+    monkeypatch.setattr(tokens, "_enc_name", tokens.ESTIMATE)
+    assert tokens.encoding_name() == tokens.ESTIMATE
+    out = (FIXTURES / "pytest_v.txt").read_text(encoding="utf-8")
+    assert lossy_allowed(out) == (estimate_tokens(out) >= SMALL_RESULT_TOKENS)

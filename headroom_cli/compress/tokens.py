@@ -5,10 +5,11 @@ Exact counts use tiktoken with a BPE file that is already on disk — never a do
 2. else a `cl100k_base` / `o200k_base` the user's tiktoken cache already holds;
 3. else `estimate_tokens`, and `encoding_name()` says "estimate".
 
-Exact counting is slow (~4 MB/s), so it stays off the hot path: `estimate_tokens` is what accept decisions use,
+Exact counting is slow (~10 MB/s), so it stays off the hot path: `estimate_tokens` is what accept decisions use,
 and `count_tokens_cached` memoises counts by content hash so repeated history is counted once.
 `big_enough` is the one minimum-size rule: the pipeline and the router both ask it, each with its own minimum;
-`lossy_allowed` is the small-result rule: below SMALL_RESULT_TOKENS only lossless rewrites.
+`lossy_allowed` is the small-result rule: below SMALL_RESULT_TOKENS exact tokens only lossless rewrites (the one
+decision that counts exactly, and only where the estimate is ambiguous).
 """
 from __future__ import annotations
 
@@ -114,28 +115,52 @@ MIN_TOKENS = 100  # the pipeline's, per request (CompressConfig.min_tokens): sma
 ROUTER_MIN_TOKENS = 200  # the router's own, with the coarse estimate: smaller blocks it keeps as they are
 
 
-# Below this many tokens (the default estimate of the command's output, envelope and terminal noise removed) a tool
-# result gets lossless rewrites only (router). A lossy cut of N tokens saves ~0.65 N (measured on results of
-# 500-2,500 tokens), as a cache write now and a cache read on every later turn; if the model fetches the original,
-# that is lost and a model turn is spent: the whole context re-read (median 29 K o200k tokens over 88 real Claude
-# Code and Codex request bodies, x0.1 as cache reads), the call (~60 output tokens, ~5x input price) and the
-# original added to the context. `benchmarks/small_results.py` measures it: the cut of a 1,000-token result pays
-# only while fewer than 21 % of such results are fetched back (14 % at 500, 29 % at 2,500), and small outputs are
-# the ones a task asks for whole ("list the files": read in full, or wrongly answered from a part). The estimate
-# undercounts listings: a 46-line `ls -la` is 1,180-1,330 o200k tokens but 775-990 by the estimate (six real
-# directories), so the bound is 1,200 by the estimate: ~1,200 o200k for prose and code, ~1,550 for listings, and
-# such an `ls -la` stays whole with a margin. Much higher would make Codex lossless-only: it cuts every output to
-# ~10 KB (its estimate: 2,500 tokens), and half of its real outputs arrive at that size.
-SMALL_RESULT_TOKENS = 1200
-# estimate_tokens counts every character at least 1/4.3 token: a text this long is never small
-_NEVER_SMALL_CHARS = int(SMALL_RESULT_TOKENS * 4.3) + 1
+# Below this many tokens (exact: the offline encoding, cl100k; o200k is 0.92-1.05x cl100k on real tool output) of
+# the command's output (envelope and terminal noise removed) a tool result gets lossless rewrites only (router).
+# Why small results at all: a lossy cut of N tokens saves ~0.7 N (measured on results of 500-2,500 tokens), as a
+# cache write now and a cache read on every later turn; if the model fetches the original, that is lost and a model
+# turn is spent: the whole context re-read (median 36 K o200k tokens over 112 real Claude Code and Codex request
+# bodies, x0.1 as cache reads), the call (~60 output tokens, ~5x input price) and the original added.
+# `benchmarks/small_results.py` measures it: the cut of a 1,000-token result pays only while fewer than 20 % of
+# such results are fetched back (24 % at 1,500; 28 and 32 % over the 16 shared request fixtures alone, median
+# 16 K), and small outputs are the ones a task asks for whole ("list the files": read in full, or wrongly
+# answered from a part).
+# Why 1,400: a 46-line `ls -la` (the "list the files" case) must stay whole with a margin, and a lower bound cuts
+# it. `benchmarks/small_results.py` lists 300 real directories of this machine (/usr, /etc, /opt, /var/lib, the
+# venv; `__pycache__` left out; `ls -la` cut to its first 46 lines): 1,061-2,318 o200k tokens, median 1,207,
+# 95th percentile 1,416; kept whole at a bound of 1,000: none, 1,200: 44 %, 1,400: 94 %, 1,600: 98 % (the old
+# bound, 1,200 by the estimate: 98 %, but it cut a `pytest -v` run of 1,143 o200k). Hand-picked ones (/usr/bin,
+# /etc, /usr/lib/python3.11, site-packages/rich, numpy, _pytest, ...) are 1,134-1,327 o200k. Much higher would
+# make Codex lossless-only: it cuts every output to ~10 KB (about 2,500 tokens).
+SMALL_RESULT_TOKENS = 1400
+# Exact counting costs ~0.06-0.1 ms a KB (benchmarks/bench_small_rule.py), so it is asked only where the estimate
+# cannot tell, and only of a block a compressor would cut. Measured against cl100k (real outputs of 300-4,000
+# tokens from the session captures and the corpus; the 46-line listings above), the estimate is 0.61x (listings:
+# `ls -la`, `ps -eo`, `grep -n` of dpkg.log) to 1.49x (`pytest -v`: padded lines, rule lines; 1.94x once, on a
+# 378-token pytest output) the exact count. Below _SURELY_SMALL (estimate) a result is small, from
+# _SURELY_NOT_SMALL on it is not (each ~10 % past the measured range), in between the exact count decides. What
+# the estimate overcounts by more than 1.65x can still be cut below the bound (runs of one punctuation character:
+# `pytest -q`'s dots of thousands of passing tests, 7 tokens a line, 47 by the estimate).
+_SURELY_SMALL = int(SMALL_RESULT_TOKENS * 0.55)
+_SURELY_NOT_SMALL = int(SMALL_RESULT_TOKENS * 1.65)
+# estimate_tokens counts every character at least 1/4.3 token: a text this long is surely not small
+_NEVER_SMALL_CHARS = int(_SURELY_NOT_SMALL * 4.3) + 1
 
 
 def lossy_allowed(text: str) -> bool:
-    """May a lossy cut touch `text` (the command's output)? Only from SMALL_RESULT_TOKENS on (estimate)."""
+    """May a lossy cut touch `text` (the command's output)? Only from SMALL_RESULT_TOKENS on: counted exactly
+    (`count_tokens_cached`) where the estimate is ambiguous, by the estimate elsewhere and when no encoding is
+    available offline (`encoding_name()` is "estimate"). Deterministic for a given encoding."""
     if len(text) >= _NEVER_SMALL_CHARS:
         return True
-    return estimate_tokens(text) >= SMALL_RESULT_TOKENS
+    est = estimate_tokens(text)
+    if est < _SURELY_SMALL:
+        return False
+    if est >= _SURELY_NOT_SMALL:
+        return True
+    if _load() is False:
+        return est >= SMALL_RESULT_TOKENS
+    return count_tokens_cached(text) >= SMALL_RESULT_TOKENS
 
 
 def big_enough(text: str, min_tokens: int, *, coarse: bool = False) -> int | None:
