@@ -41,13 +41,15 @@ from headroom_cli.ccr.store import default_store  # noqa: E402
 from headroom_cli.compress.api import CompressConfig, compress_request  # noqa: E402
 from headroom_cli.compress.memo import Memo  # noqa: E402
 from headroom_cli.compress.protocols import sites  # noqa: E402
+from headroom_cli.compress import terminal  # noqa: E402
+from headroom_cli.compress.tokens import SMALL_RESULT_TOKENS  # noqa: E402
 from headroom_cli import corpus_heldout  # noqa: E402  (taught workloads: moved into the corpus)
 from headroom_cli.corpus_heldout import journal  # noqa: E402
 from headroom_cli.corpus_reads import claude_body, numbered  # noqa: E402
 from headroom_cli.corpus_records import chat_request, claude_request, codex_request, compact  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "heldout_data"
-SMALL_BOUND = 1000  # o200k tokens: below this no lossy cut (issue 13; the engine's bound is 1,200 estimated)
+SMALL_BOUND = SMALL_RESULT_TOKENS  # below this no lossy cut (issue 13): the engine's bound, on the output it judges
 # dev workloads moved into the corpus after a fix learnt from them (corpus_real: real_git_log_stat, real_node_test)
 TAUGHT = {"git_log_stat", "node_test", "journal_oom", "pip_inspect_named", "kubectl_describe", "csv_orders",
           "pytest_one_of_many"}
@@ -1155,10 +1157,14 @@ def measure(w: W) -> dict:
     lost = [n for n in w.needles if n not in text]
     one_away = [n for n in lost if any(n in o for o in originals)]
     lossy = any(b.lossy for b in r.blocks)
+    # the small-result rule's own question, per cut block: the command's output inside the envelope, terminal noise
+    # removed (what `tokens.lossy_allowed` judges), in o200k tokens
+    small_cuts = [n for n in (o200k.count(terminal.clean(terminal.envelope(store.get(b.key) or "")[1]))
+                              for b in r.blocks if b.lossy and b.key) if n < SMALL_BOUND]
     row = {"workload": w.name, "kind": w.kind, "protocol": w.protocol, "tokens_before": tb, "tokens_after": ta,
            "saved_pct": round(100 * (tb - ta) / tb, 1) if tb else 0.0, "needles": len(w.needles),
            "verbatim": len(verbatim), "lost": lost, "one_retrieval": len(one_away), "lossy": lossy,
-           "small": tb < SMALL_BOUND, "small_cut": lossy and tb < SMALL_BOUND,
+           "small": tb < SMALL_BOUND, "small_cut": bool(small_cuts), "small_cut_tokens": small_cuts,
            "body_before": o200k.count(json.dumps(w.body)), "body_after": o200k.count(json.dumps(r.body)),
            "compressors": r.compressors, "set": w.set}
     if w.item is not None:
