@@ -21,14 +21,41 @@ def _exercised(check, minimum: int = 300) -> None:
     assert len(seen) >= minimum, f"only {len(seen)} examples exercised"
 
 
-def _render_reference(lines, keep, unit="lines", gap_note="", gap_members=None, other_notes=()):
-    """`common.render` as it was: a pass marking lone short lines kept, then one step per line."""
+def _coalesce_reference(items, keep, protect=None):
+    """`common.coalesce` line by line: short cheap gaps between kept lines kept, then lone unprotected kept lines
+    between two gaps dropped."""
+    n = len(items)
+    keep = list(keep)
+    if n < 3:
+        return keep
+    k = 0
+    while k < n:
+        if keep[k]:
+            k += 1
+            continue
+        e = k
+        while e < n and not keep[e]:
+            e += 1
+        if k > 0 and e < n and e - k <= 2 and sum(len(items[x]) + 1 for x in range(k, e)) <= len(
+                markers.gap(f"{e - k} lines")) + 1:
+            for x in range(k, e):
+                keep[x] = True
+        k = e
+    if protect is not None:
+        for k in range(1, n - 1):
+            if keep[k] and not keep[k - 1] and not keep[k + 1] and not protect[k]:
+                keep[k] = False
+    return keep
+
+
+def _render_reference(lines, keep, unit="lines", gap_note="", gap_members=None, other_notes=(), protect=None):
+    """`common.render` as it was: gaps coalesced, a pass marking lone short lines kept, then one step per line."""
     out = []
     items = lines.items
     dropped = 0
     clipped_any = False
     i, n = 0, len(items)
-    keep = list(keep)
+    keep = _coalesce_reference(items, keep, protect)
     for k in range(n):
         if not keep[k] and len(items[k]) <= common._LONE and (k == 0 or keep[k - 1]) and (k == n - 1 or keep[k + 1]):
             keep[k] = True
@@ -72,6 +99,9 @@ def test_render_by_runs_matches_the_line_by_line_form():
             assert common.render(lines, keep, unit, note, gm) == _render_reference(lines, keep, unit, note, gm)
             assert (common.render(lines, keep, unit, note, gm, other)
                     == _render_reference(lines, keep, unit, note, gm, other))
+            if gm is not None:  # (the members as the protected lines: any mask will do)
+                assert (common.render(lines, keep, unit, note, gm, other, protect=gm)
+                        == _render_reference(lines, keep, unit, note, gm, other, protect=gm))
         seen.append(1)
     _exercised(check)
 

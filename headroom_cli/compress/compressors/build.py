@@ -153,6 +153,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # other lines while the budget lasts, in order; a line that repeats a kept one but for its numbers and ids
     # (`cc -c src/stage_07.c -o build/stage_07.o` after stage_06's) is one retrieval away
     fill = neutral
+    protect = list(keep)  # what the failures, errors, summaries and the request's terms keep: never coalesced away
     if len(neutral) > _HEAD:
         seen_tpl: set[str] = set()
         novel, again = [], []
@@ -161,13 +162,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             (novel if j < _HEAD or t not in seen_tpl else again).append(k)
             seen_tpl.add(t)
         fill = novel
+    for k in fill[:_HEAD]:
+        protect[k] = True  # the output's first lines (what ran) stay as well
     for j, k in enumerate(fill):
         if j < _HEAD or used < budget:
             if not keep[k]:
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
-                                   other_notes=(("repeated failure output", repeat), ("failure context", brief)))
+                                   other_notes=(("repeated failure output", repeat), ("failure context", brief)),
+                                   protect=protect)
     if not dropped and not clipped:
         return None
     for (level, msg), (places, _) in repeated.items():

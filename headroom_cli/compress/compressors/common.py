@@ -65,22 +65,76 @@ def clip(line: str) -> tuple[str, bool]:
     return body[:CLIP_HEAD] + markers.gap(f"{cut} chars") + body[-CLIP_TAIL:] + cr, True
 
 
+_SHORT_GAP = 2  # lines: a gap this short is kept as text when its lines cost less than its marker
+
+
+def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | None = None) -> list[bool]:
+    """Fewer, cheaper gaps (in place; returns `keep`). Two rules, each where a marker costs more than it saves:
+
+    - a gap of at most _SHORT_GAP dropped lines between kept lines whose text is no longer than the marker that
+      would replace it (`[… 2 lines omitted]`) is kept: the text costs no more and says more;
+    - with `protect` (per line: kept for a reason the request or the output gives — a term of the question, an
+      error, a header naming where the rest is), a kept line standing alone between two gaps that is not
+      protected is dropped: its gaps merge into one marker, which saves the line and a marker.
+
+    Lines are never reordered and a protected line is never dropped."""
+    n = len(items)
+    if n < 3:
+        return keep
+    find = keep.index
+    # 1. short gaps between kept lines, kept when cheaper than their marker
+    i = 0
+    while True:
+        try:
+            j = find(False, i)
+        except ValueError:
+            break
+        try:
+            e = find(True, j)
+        except ValueError:
+            break  # a gap running to the end: one marker either way
+        if 0 < j and e - j <= _SHORT_GAP:
+            cost = sum(len(items[k]) + 1 for k in range(j, e))
+            if cost <= len(markers.gap(f"{e - j} lines")) + 1:
+                keep[j:e] = [True] * (e - j)
+        i = e
+    if protect is None:
+        return keep
+    # 2. lone unprotected kept lines between two gaps (run by run)
+    i = 0
+    while True:
+        try:
+            j = find(True, i)
+        except ValueError:
+            break
+        try:
+            e = find(False, j)
+        except ValueError:
+            break  # the last run reaches the end: no gap after it
+        if e - j == 1 and j > 0 and not protect[j]:
+            keep[j] = False
+        i = e
+    return keep
+
+
 def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: str = "",
            gap_members: Sequence[bool] | None = None,
-           other_notes: Sequence[tuple[str, Sequence[bool]]] = ()) -> tuple[list[str], int, bool]:
+           other_notes: Sequence[tuple[str, Sequence[bool]]] = (),
+           protect: Sequence[bool] | None = None) -> tuple[list[str], int, bool]:
     """Kept lines in order, each run of dropped lines replaced by one in-place gap marker.
 
     Returns (output lines, lines dropped, any kept line clipped). A run whose lines are all `gap_members`
     gets `gap_note` as extra words in its marker (e.g. "passing"); else the note of the first `other_notes` pair
     (note, members) whose members hold the whole run. A lone dropped line no longer than its marker
-    would be stays (the marker would save nothing).
+    would be stays (the marker would save nothing), and the gaps are first made fewer and cheaper by `coalesce`
+    (with `protect`, the lines that must stay).
 
     Run by run: the ends of the runs are found with `list.index` (in C), so the Python work is per run, not
     per line."""
     out: list[str] = []
     items = lines.items
     n = len(items)
-    keep = keep if type(keep) is list else list(keep)
+    keep = coalesce(items, list(keep), protect)
     dropped = 0
     clipped_any = False
     find = keep.index

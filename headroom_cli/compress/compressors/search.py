@@ -11,7 +11,7 @@ import re
 from .. import markers, relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (LONG_LINE, Lines, block_key, clip, finish, keep_ratio, line_starts,
+from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, keep_ratio, line_starts,
                       selective_regex, substring_lines)
 
 name = "search"
@@ -111,6 +111,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if sum(binary) < 2:
         binary = [False] * n
     keep = [file_of[i] is None and not binary[i] for i in range(n)]
+    # what must stay when gaps are coalesced: headers/unparsed lines, the lines the request points to
+    # (ranked, a term in them) and definitions; the rest is a sample of the file's matches
+    protect = [f is None for f in file_of]
     used = sum(estimate_tokens(items[i], coarse=True) + 1 for i in range(n) if keep[i])
     first_idx = {f: idx[0] for f, idx in files.items()}
     # relevance: the result lines the request points to (path and content ranked) are kept, and their
@@ -121,7 +124,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     picked = relevance.pick(score, distinct=distinct, query=query) if query is not None else None
     for i in picked or ():
         if file_of[i] is not None and not keep[i]:
-            keep[i] = True
+            keep[i] = protect[i] = True
             used += estimate_tokens(items[i], coarse=True) + 1
     # Without a clear gap the ranking still orders: within a file the best-ranked lines come first, and the
     # file of the best-ranked line is served first (a line counts when it holds two words of the request).
@@ -160,8 +163,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl.add(t)
             keep[i] = True
+            protect[i] = important
             taken += 1
             used += estimate_tokens(items[i], coarse=True) + 1
+    coalesce(items, keep, protect)
     # drop separators and headings of files with nothing kept
     for i in range(n):
         if file_of[i] is not None:
