@@ -261,7 +261,7 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
             if len(files) > _REPEAT_FILES_SHOWN:
                 names += f" and {len(files) - _REPEAT_FILES_SHOWN} more files"
             word = "hunk" if len(paths) == 1 else "hunks"
-            if what == _DOC_WHAT:  # the documentation's own lines, counted
+            if what in (_DOC_WHAT, _TEST_WHAT):  # the documentation's (tests') own lines, counted
                 xs = [x for x in pending if x.what == what]
                 what += f" (+{sum(x.plus for x in xs)} -{sum(x.minus for x in xs)} lines)"
             out.append(lines.marker_line(markers.gap(f"{len(paths)} {word} {what}, in {names}")))
@@ -272,7 +272,7 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
         items: list = []  # the section's output: lines, and _Left for what is left out
         for h in hunks:
             if id(h) in docs:
-                items.append(_Left(_DOC_WHAT, h.path or "?", sum(1 for t, _ in h.body if t == "+"),
+                items.append(_Left(docs[id(h)], h.path or "?", sum(1 for t, _ in h.body if t == "+"),
                                    sum(1 for t, _ in h.body if t == "-")))
             elif h.repeat:
                 items.append(_Left("repeating changes shown above", h.path or "?"))
@@ -316,20 +316,35 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
 
 
 _DOC_WHAT = "changing documentation"
+_TEST_WHAT = "changing tests"
+# Test files (pytest, unittest, Go, Rust, JS/TS specs, Java/Kotlin/C# conventions)
+_TEST = re.compile(r"(?:^|/)(?:tests?|__tests__|spec|testing)/|(?:^|/)test_[^/]*$|_test\.\w+$|"
+                   r"\.(?:test|spec)\.\w+$|(?:^|/)\w+Tests?\.(?:java|kt|cs|swift)$|(?:^|/)conftest\.py$")
 
 
-def _doc_hunks(sections, cut) -> set[int]:
-    """With `cut` (over budget): the hunks (their ids) of prose documentation files (`_DOC`) that the request
-    does not point to — neither ranked relevant nor their path named by its terms — when the diff also changes
-    other files (a documentation-only diff keeps its hunks)."""
+def _doc_hunks(sections, cut) -> dict[int, str]:
+    """With `cut` (over budget): the hunks (their ids → what the marker says) of prose documentation files
+    (`_DOC`) and of test files (`_TEST`) that the request does not point to — neither ranked relevant nor their
+    path named by its terms — when the diff also changes other files (a documentation-only or test-only diff
+    keeps its hunks). In a commit of code and its tests, the code's change is what a question about the commit
+    reads; the tests' hunks are counted in one marker per run, one retrieval away. A test file with a hunk the
+    request points to keeps all its hunks."""
     if cut is None:
-        return set()
+        return {}
     hunks = [h for _, hs in sections for h in hs if not h.skip]
-    if all(_DOC.search(h.path) for h in hunks):
-        return set()
     tr = cut if cut is not True else None
-    return {id(h) for h in hunks if _DOC.search(h.path) and not h.relevant and not h.repeat
-            and (tr is None or tr.search(h.path) is None)}
+    out: dict[int, str] = {}
+    for rx, what in ((_DOC, _DOC_WHAT), (_TEST, _TEST_WHAT)):
+        tests = what == _TEST_WHAT
+        mine = [h for h in hunks if rx.search(h.path) and not (tests and _DOC.search(h.path))]
+        if not mine or len(mine) == len(hunks) or (tests and all(rx.search(h.path) or _DOC.search(h.path)
+                                                                 for h in hunks)):
+            continue  # nothing of that kind, or the diff has nothing else (no code, for the tests)
+        pointed = {h.path for h in mine if h.relevant} if tests else set()
+        for h in mine:
+            if not h.relevant and not h.repeat and h.path not in pointed and (tr is None or tr.search(h.path) is None):
+                out[id(h)] = what
+    return out
 
 
 def _left(x, path: str):
@@ -524,8 +539,10 @@ def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: st
             while j <= hi and not drop[j]:
                 j += 1
             if j > k:
-                # the pieces after a cut repeat no section heading (it is the first piece's)
-                out.extend(_piece(body, k, j, o, nn, rest if k == lo else "", cr))
+                # the pieces after a cut repeat no section heading (it is the first piece's); a piece the cuts
+                # left with context lines only (no change of its own) goes: a header and context say nothing
+                if any(body[x][0] in "+-" for x in range(k, j)):
+                    out.extend(_piece(body, k, j, o, nn, rest if k == lo else "", cr))
                 o, nn = _advance(body, k, j, o, nn)
             if j > hi:
                 break

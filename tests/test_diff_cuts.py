@@ -1,0 +1,113 @@
+"""Diff cuts past the budget (issue 13: a commit's diff sent 2,690 of 5,217 tokens in a real review session): the
+tests' hunks of a commit of code and tests that the request does not point to are counted in one marker, and a
+piece the cuts leave with context lines only goes."""
+from __future__ import annotations
+
+import re
+
+from headroom_cli.compress.base import Context
+from headroom_cli.compress.compressors import diff
+
+
+def _test_hunk(start: int, name: str) -> list[str]:
+    body = [f"+def test_{name}():",
+            f'+    """The {name} case, as a reader of the module meets it."""',
+            "+    recs = _records(200)",
+            '+    doc = json.dumps({"total": 200, "page": 1, "items": recs}, indent=2)',
+            "+    body = _codex_cut(doc)",
+            "+    rs = regions.split(body)",
+            "+    assert rs is not None",
+            "+    head = rs[0].doc",
+            '+    assert head["total"] == 200 and head["items"]',
+            '+    assert len(head["items"]) < 200 and head["items"] == recs[:len(head["items"])]',
+            "+",
+            "+"]
+    return [f"@@ -{start},0 +{start + 1},{len(body)} @@"] + body
+
+
+def _commit(question_names_tests: bool = False) -> str:
+    out = ["commit e198b5776eac140e975fd0dbeb6f0bda8f7dbb04",
+           "Author: dev <dev@example.invalid>",
+           "Date:   Wed Dec 2 02:11:36 2026 +0000",
+           "",
+           "    regions: a document an agent cut in the middle becomes two documents",
+           "",
+           "diff --git a/pkg/regions.py b/pkg/regions.py",
+           "index 1111111..2222222 100644",
+           "--- a/pkg/regions.py",
+           "+++ b/pkg/regions.py",
+           "@@ -84,4 +84,4 @@ def _parse_at(text: str, i: int, eol: int) -> tuple[Any, int, tuple[str, ...]] | None:",
+           "     except json.JSONDecodeError as e:",
+           "-        if j - i >= MIN_JSON_CHARS and e.pos < j:",
+           "+        if j - i >= MIN_JSON_CHARS and e.pos < j and not _CUT.search(text, i, j):",
+           "             return _repair(text, i, j, e.pos)",
+           "         return None",
+           "diff --git a/tests/test_regions.py b/tests/test_regions.py",
+           "index 3333333..4444444 100644",
+           "--- a/tests/test_regions.py",
+           "+++ b/tests/test_regions.py"]
+    for k, name in enumerate(["cut_listing", "cut_envelope", "one_line_listing", "no_marker", "tail_only",
+                              "head_only", "nested_arrays", "strings_cut"]):
+        out += _test_hunk(150 + 20 * k, name)
+    return "\n".join(out) + "\n"
+
+
+def test_a_commits_test_hunks_the_request_does_not_name_are_one_marker():
+    text = _commit()
+    ctx = Context(tool_input='{"command": "git show e198b57"}',
+                  preceding_text="What did commit e198b57 change in the regions module (_parse_at)?")
+    res = diff.compress(text, ctx)
+    assert res is not None
+    assert "+        if j - i >= MIN_JSON_CHARS and e.pos < j and not _CUT.search(text, i, j):" in res.text
+    assert "-        if j - i >= MIN_JSON_CHARS and e.pos < j:" in res.text
+    assert "@@ -84,4 +84,4 @@" in res.text
+    assert re.search(r"\[… 8 hunks changing tests \(\+96 -0 lines\), in tests/test_regions\.py omitted\]", res.text)
+    assert "def test_cut_listing" not in res.text
+    assert "key=" in res.text
+
+
+def test_test_hunks_stay_when_the_request_names_the_test_file():
+    text = _commit()
+    ctx = Context(tool_input='{"command": "git show e198b57"}',
+                  preceding_text="What did commit e198b57 add to tests/test_regions.py?")
+    res = diff.compress(text, ctx)
+    assert res is None or "changing tests" not in res.text
+
+
+def _rename() -> str:
+    """A rename over many lines (`cell_len` -> `cell_width`), git show's shape; one hunk renames a definition and
+    then a use, with a blank context line after it."""
+    out = ["diff --git a/src/rich/text.py b/src/rich/text.py", "index 1..2 100644", "--- a/src/rich/text.py",
+           "+++ b/src/rich/text.py"]
+    for k in range(6):
+        s = 40 + 30 * k
+        out += [f"@@ -{s},3 +{s},3 @@ class Text(JupyterMixin):",
+                f"         width_{k} = self.measure()",
+                f"-        total_{k} = cell_len(self.plain) + pad_{k}",
+                f"+        total_{k} = cell_width(self.plain) + pad_{k}",
+                f"         return total_{k}"]
+    out += ["@@ -224,8 +224,8 @@ class Text(JupyterMixin):",
+            "     @property",
+            "-    def cell_len(self) -> int:",
+            "+    def cell_width(self) -> int:",
+            '         """Get the number of cells required to render this text."""',
+            "-        return cell_len(self.plain) if self._cache is None else self._cache",
+            "+        return cell_width(self.plain) if self._cache is None else self._cache",
+            "",
+            "     @property",
+            "     def spans(self) -> list:"]
+    return "\n".join(out) + "\n"
+
+
+def test_no_hunk_piece_is_left_with_context_lines_only():
+    text = _rename()
+    res = diff.compress(text, Context(tool_input='{"command": "git show HEAD"}', preceding_text="what changed?"))
+    assert res is not None
+    out = res.text.split("\n")
+    assert "+    def cell_width(self) -> int:" in out
+    for k, line in enumerate(out):
+        if line.startswith("@@ "):
+            e = k + 1
+            while e < len(out) and not out[e].startswith(("@@ ", "[…", "diff --git")):
+                e += 1
+            assert any(ln[:1] in "+-" and ln for ln in out[k + 1:e]), out[k:e + 1]
