@@ -324,3 +324,24 @@ def test_detection_share_stopping_early_matches_the_whole_count():
         assert router._share_at_least(lines, rx, share) == (router._share(lines, rx) >= share)
         seen.append(1)
     _exercised(check)
+
+
+def test_detection_sample_lines_match_the_line_by_line_form():
+    from headroom_cli.compress import router
+
+    def reference(text):
+        head = text[:router._SAMPLE_CHARS]
+        parts = head.split("\n", router._SAMPLE_LINES)[:router._SAMPLE_LINES]
+        if "\r" in head:
+            return head, [ln[:500].rstrip("\r") for ln in parts if ln.strip()]
+        return head, [ln[:500] for ln in parts if ln and not ln.isspace()]
+
+    @seed(1306)
+    @RUNS
+    @given(st.lists(st.one_of(st.sampled_from(["", " ", "\t", "  x", "line", "\r", "a\r", "\x0b", "\u2003"]),
+                              st.integers(490, 520).map(lambda k: "v" * k)), max_size=100))
+    def check(seen, lines):
+        text = "\n".join(lines)
+        assert router._sample(text) == reference(text)
+        seen.append(1)
+    _exercised(check)

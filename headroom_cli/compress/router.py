@@ -110,6 +110,9 @@ def _sample(text: str) -> tuple[str, list[str]]:
     parts = head.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES]
     if "\r" in head:
         return head, [ln[:500].rstrip("\r") for ln in parts if ln.strip()]
+    if max(map(len, parts)) <= 500:  # no line to cut (the common case): blank lines left out in C
+        lines = list(filter(None, parts))
+        return head, [ln for ln in lines if not ln.isspace()] if any(map(str.isspace, lines)) else lines
     return head, [ln[:500] for ln in parts if ln and not ln.isspace()]  # the same, without per-line rstrip
 
 
