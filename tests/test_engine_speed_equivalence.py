@@ -345,3 +345,53 @@ def test_detection_sample_lines_match_the_line_by_line_form():
         assert router._sample(text) == reference(text)
         seen.append(1)
     _exercised(check)
+
+
+# ---------------------------------------------------------------- substring scans from the rarest character
+
+_scan_text = st.lists(st.sampled_from(["fail", "failed", "x", "q", "e", " ", "\n", "timed out", "time", "d o", "é", "İ",
+                                       "err", "error", "or", "3", "-", "ja", "jq", "zz"]), max_size=40).map("".join)
+_scan_word = st.sampled_from(["fail", "timed out", "error", "q", "zz", "jq", "ror", "e", "é", "d o", "3", "x-e",
+                              "ailed", "İ", "aaaa"])
+
+
+def test_find_first_matches_str_find():
+    @seed(1307)
+    @RUNS
+    @given(_scan_text, _scan_word, st.integers(0, 60))
+    def check(seen, text, word, start):
+        assert relevance.find_first(text, word, start) == text.find(word, start)
+        seen.append(1)
+    _exercised(check)
+
+
+def _find_lines_reference(text, subs, starts, *, word_start):
+    """`common._find_lines` as it was: one `str.find` scan per string from the text's start."""
+    n = len(starts)
+    hit = [False] * n
+    end = len(text)
+    for w in subs:
+        pos = 0
+        while True:
+            i = text.find(w, pos)
+            if i < 0:
+                break
+            if word_start and i > 0 and text[i - 1].isalpha():
+                pos = i + 1
+                continue
+            k = bisect_right(starts, i) - 1
+            hit[k] = True
+            pos = starts[k + 1] if k + 1 < n else end
+    return hit
+
+
+def test_keyword_lines_from_the_rarest_character_match_the_old_scan():
+    @seed(1308)
+    @RUNS
+    @given(_scan_text, st.lists(_scan_word, max_size=6), st.booleans())
+    def check(seen, text, words, word_start):
+        starts = common.line_starts(text.split("\n"))
+        assert (common._find_lines(text, words, starts, word_start=word_start)
+                == _find_lines_reference(text, words, starts, word_start=word_start))
+        seen.append(1)
+    _exercised(check)

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 from ...ccr.store import key_for
 from .. import markers
 from ..base import Context
-from ..relevance import input_strings
+from ..relevance import find_first, input_strings
 
 _LONE = 24  # chars: a marker line costs about this much
 LONG_LINE = 2000  # lines longer than this are clipped (head + tail) when kept
@@ -353,17 +353,14 @@ def _find_lines(text: str, subs: Iterable[str], starts: list[int], *, word_start
     hit = [False] * n
     end = len(text)
     for w in subs:
-        pos = 0
-        while True:
-            i = text.find(w, pos)
-            if i < 0:
-                break
+        i = find_first(text, w) if w else 0  # (most words are in no line: the first scan is most of the work)
+        while i >= 0:
             if word_start and i > 0 and text[i - 1].isalpha():
-                pos = i + 1
+                i = text.find(w, i + 1)
                 continue
             k = bisect_right(starts, i) - 1
             hit[k] = True
-            pos = starts[k + 1] if k + 1 < n else end
+            i = text.find(w, starts[k + 1] if k + 1 < n else end)
     return hit
 
 
