@@ -35,6 +35,13 @@ def test_a_lone_unprotected_line_between_gaps_goes_and_the_gaps_merge():
     assert out == [items[0], "[… 7 lines omitted]", items[8]]
 
 
+def test_a_pair_of_unprotected_lines_between_gaps_goes_but_not_a_longer_run():
+    items = [f"line {i} " + "x" * 30 for i in range(14)]
+    keep = [True, False, False, True, True, False, False, True, True, True, False, False, False, True]
+    out = _render("\n".join(items), keep, protect=[True] + [False] * 12 + [True])
+    assert out == [items[0], "[… 6 lines omitted]", items[7], items[8], items[9], "[… 3 lines omitted]", items[13]]
+
+
 def test_a_lone_protected_line_stays():
     items = [f"line {i} " + "x" * 30 for i in range(9)]
     keep = [True, False, False, False, True, False, False, False, True]
@@ -60,10 +67,16 @@ def _grep_imports() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _lone_unpointed(out: list[str], term: str) -> list[str]:
-    """Kept result lines standing alone between two gap markers that hold no term of the question."""
-    return [out[k] for k in range(1, len(out) - 1)
-            if _GAP.match(out[k - 1]) and _GAP.match(out[k + 1]) and not _GAP.match(out[k]) and term not in out[k]]
+def _lone_unpointed(out: list[str], term: str) -> list[list[str]]:
+    """Runs of one or two kept result lines between two gap markers, none holding a term of the question."""
+    runs = []
+    for k in range(1, len(out) - 1):
+        for w in (1, 2):
+            run = out[k:k + w]
+            if (len(run) == w and k + w < len(out) and _GAP.match(out[k - 1]) and _GAP.match(out[k + w])
+                    and not any(_GAP.match(x) or term in x for x in run)):
+                runs.append(run)
+    return runs
 
 
 def test_search_drops_lone_sample_lines_between_gaps_and_keeps_what_the_question_names():

@@ -22,8 +22,8 @@ def _exercised(check, minimum: int = 300) -> None:
 
 
 def _coalesce_reference(items, keep, protect=None):
-    """`common.coalesce` line by line: short cheap gaps between kept lines kept, then lone unprotected kept lines
-    between two gaps dropped."""
+    """`common.coalesce` line by line: short cheap gaps between kept lines kept, then short runs of unprotected kept
+    lines between two gaps dropped."""
     n = len(items)
     keep = list(keep)
     if n < 3:
@@ -42,9 +42,18 @@ def _coalesce_reference(items, keep, protect=None):
                 keep[x] = True
         k = e
     if protect is not None:
-        for k in range(1, n - 1):
-            if keep[k] and not keep[k - 1] and not keep[k + 1] and not protect[k]:
-                keep[k] = False
+        k = 1
+        while k < n:
+            if not keep[k] or keep[k - 1]:
+                k += 1
+                continue
+            e = k
+            while e < n and keep[e]:
+                e += 1
+            if e < n and e - k <= common._LONE_RUN and not any(protect[k:e]):
+                for x in range(k, e):
+                    keep[x] = False
+            k = e
     return keep
 
 

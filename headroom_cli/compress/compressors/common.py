@@ -66,6 +66,7 @@ def clip(line: str) -> tuple[str, bool]:
 
 
 _SHORT_GAP = 2  # lines: a gap this short is kept as text when its lines cost less than its marker
+_LONE_RUN = 2  # kept lines: a run this short between two gaps, nothing in it protected, goes (the gaps merge)
 
 
 def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | None = None) -> list[bool]:
@@ -74,8 +75,9 @@ def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | N
     - a gap of at most _SHORT_GAP dropped lines between kept lines whose text is no longer than the marker that
       would replace it (`[… 2 lines omitted]`) is kept: the text costs no more and says more;
     - with `protect` (per line: kept for a reason the request or the output gives — a term of the question, an
-      error, a header naming where the rest is), a kept line standing alone between two gaps that is not
-      protected is dropped: its gaps merge into one marker, which saves the line and a marker.
+      error, a header naming where the rest is), a short run of kept lines (at most _LONE_RUN) standing alone
+      between two gaps, none of them protected, is dropped: its gaps merge into one marker, which saves the
+      lines and a marker.
 
     Lines are never reordered and a protected line is never dropped."""
     n = len(items)
@@ -100,7 +102,7 @@ def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | N
         i = e
     if protect is None:
         return keep
-    # 2. lone unprotected kept lines between two gaps (run by run)
+    # 2. short runs of unprotected kept lines between two gaps (run by run)
     i = 0
     while True:
         try:
@@ -111,8 +113,8 @@ def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | N
             e = find(False, j)
         except ValueError:
             break  # the last run reaches the end: no gap after it
-        if e - j == 1 and j > 0 and not protect[j]:
-            keep[j] = False
+        if e - j <= _LONE_RUN and j > 0 and not any(protect[j:e]):
+            keep[j:e] = [False] * (e - j)
         i = e
     return keep
 
