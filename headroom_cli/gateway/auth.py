@@ -14,10 +14,9 @@ from typing import Callable, Mapping, Protocol
 from ..storage.base import ADMIN, MEMBER, ROLES
 from . import tokens
 
-__all__ = ["ADMIN", "MEMBER", "ROLES", "Identity", "Authenticator", "presented", "USER_KEY", "ROLE_KEY"]
+__all__ = ["ADMIN", "MEMBER", "ROLES", "Identity", "Authenticator", "presented"]
 
 # Where the proxy's guard leaves the identity on an (aiohttp) request, for the handlers behind it.
-USER_KEY, ROLE_KEY = "headroom_user", "headroom_role"
 # Whose the ledger row of a request refused for its token is: no user's (a name `team add` cannot give: brackets).
 UNAUTHENTICATED = "(no valid token)"
 

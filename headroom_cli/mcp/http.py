@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from .. import __version__
-from ..gateway.auth import USER_KEY
+from ..request_keys import MCP_FAILURE as FAILURE, USER as USER_KEY
 from ..loopback import is_loopback_host, origin_allowed
 from . import tools
 
@@ -27,9 +27,9 @@ INSTRUCTIONS = (
     "key to get the exact original."
 )
 
-# Where a handler notes what went wrong with a request (aiohttp requests hold per-request state): the proxy's
-# guard writes a ledger row for it (proxy/app.py). Answers of 400 and above are failures too.
-FAILURE = "headroom_mcp_failure"
+# FAILURE (request_keys.MCP_FAILURE): where a handler notes what went wrong with a request (aiohttp requests hold
+# per-request state): the proxy's guard writes a ledger row for it (proxy/app.py). Answers of 400 and above are
+# failures too.
 
 _KNOWN_METHODS = frozenset({"initialize", "ping", "tools/list", "tools/call"})
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = (

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import yarl
 from aiohttp import web
 
+from .. import request_keys
 from ..gateway import auth, tokens
 
 log = logging.getLogger("headroom.proxy")
@@ -61,14 +62,14 @@ class Gate:
                 return None
         except Exception as e:  # the store is down: nobody gets in, and the reason is logged without the token
             log.warning("gateway: cannot check a token, the store did not answer (%s)", type(e).__name__)
-            request[auth.USER_KEY] = auth.UNAUTHENTICATED
+            request[request_keys.USER] = auth.UNAUTHENTICATED
             return 503, "headroom gateway: cannot check tokens right now (its store does not answer); retry shortly"
-        request[auth.USER_KEY] = auth.UNAUTHENTICATED
+        request[request_keys.USER] = auth.UNAUTHENTICATED
         return 401, unauthorized_reason(request)
 
     async def identify(self, request: web.Request, *, own_route: bool) -> auth.Identity | None:
         """The request's user, or None (no token, or one nobody holds). On a hit the identity is left on the
-        request (`auth.USER_KEY`, `auth.ROLE_KEY`) for the handlers."""
+        request (`request_keys.USER`, `request_keys.ROLE`) for the handlers."""
         token = auth.presented(path_token=request.get(PATH_TOKEN), headers=request.headers,
                                own_route=own_route)
         if token is None:
@@ -77,7 +78,7 @@ class Gate:
         if who is None:  # the store may be a database across the network: asked off the event loop
             who = await asyncio.get_running_loop().run_in_executor(None, self.authenticator.identify, token)
         if who is not None:
-            request[auth.USER_KEY], request[auth.ROLE_KEY] = who.user, who.role
+            request[request_keys.USER], request[request_keys.ROLE] = who.user, who.role
         return who
 
 

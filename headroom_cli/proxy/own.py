@@ -20,13 +20,14 @@ def make_handlers(settings, counters):
             import asyncio
 
             from ..gateway import team
-            from ..gateway.auth import ROLE_KEY, USER_KEY, Identity
+            from ..gateway.auth import Identity
+            from ..request_keys import ROLE, USER
 
             from ..errors import UsageError
             from ..stats.ledger import parse_since
             from ..storage import StoreUnavailable
 
-            who = Identity(user=request[USER_KEY], role=request.get(ROLE_KEY) or "member")
+            who = Identity(user=request[USER], role=request.get(ROLE) or "member")
             try:
                 since = parse_since(request.query.get("since"))  # `?since=7d`, as `headroom stats --since`
             except UsageError as e:

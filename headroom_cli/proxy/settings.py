@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import config
-from ..gateway.auth import USER_KEY
+from .. import request_keys
 
 if TYPE_CHECKING:
     from ..stats.records import RequestRecord
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Where a request's user is kept on the aiohttp request (`request[REQUEST_USER]`): the gateway's authentication
 # sets it from the token; absent, the request is the local user's (config.LOCAL_USER).
-REQUEST_USER = USER_KEY  # "headroom_user": the gateway sets it (proxy/gate.py), MCP reads it too (gateway/auth.py)
+REQUEST_USER = request_keys.USER  # the gateway sets it (proxy/gate.py), MCP reads it too
 
 
 def new_session_id() -> str:
