@@ -8,7 +8,7 @@ import functools
 import re
 from bisect import bisect_right
 from itertools import accumulate, compress as select
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ...ccr.store import key_for
 from .. import markers
@@ -80,43 +80,36 @@ def coalesce(items: Sequence[str], keep: list[bool], protect: Sequence[bool] | N
       lines and a marker.
 
     Lines are never reordered and a protected line is never dropped."""
-    n = len(items)
-    if n < 3:
+    if len(items) < 3:
         return keep
-    find = keep.index
-    # 1. short gaps between kept lines, kept when cheaper than their marker
-    i = 0
-    while True:
-        try:
-            j = find(False, i)
-        except ValueError:
-            break
-        try:
-            e = find(True, j)
-        except ValueError:
-            break  # a gap running to the end: one marker either way
+    # 1. short gaps between kept lines, kept when cheaper than their marker (a gap at the start has no kept line
+    # before it; one running to the end is one marker either way)
+    for j, e in _inner_runs(keep, False):
         if 0 < j and e - j <= _SHORT_GAP:
             cost = sum(len(items[k]) + 1 for k in range(j, e))
             if cost <= len(markers.gap(f"{e - j} lines")) + 1:
                 keep[j:e] = [True] * (e - j)
-        i = e
     if protect is None:
         return keep
-    # 2. short runs of unprotected kept lines between two gaps (run by run)
-    i = 0
-    while True:
-        try:
-            j = find(True, i)
-        except ValueError:
-            break
-        try:
-            e = find(False, j)
-        except ValueError:
-            break  # the last run reaches the end: no gap after it
+    # 2. short runs of unprotected kept lines between two gaps (the last run, reaching the end, has no gap after it)
+    for j, e in _inner_runs(keep, True):
         if e - j <= _LONE_RUN and j > 0 and not any(protect[j:e]):
             keep[j:e] = [False] * (e - j)
-        i = e
     return keep
+
+
+def _inner_runs(keep: list[bool], value: bool) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of `value` in `keep` that something else follows, left to right; the caller may
+    rewrite the run it was given (the search goes on from its end)."""
+    find, i = keep.index, 0
+    while True:
+        try:
+            j = find(value, i)
+            e = find(not value, j)
+        except ValueError:
+            return
+        yield j, e
+        i = e
 
 
 def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: str = "",
