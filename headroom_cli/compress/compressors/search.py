@@ -28,9 +28,6 @@ _SEP = re.compile(r"^--\s*$")
 # grep's own word that a binary file matched (GNU grep 3.5+, then older greps): no line of it to show
 _BINARY = re.compile(r"(?:\S*grep: .+: binary file matches|Binary file .+ matches)\r?$")
 _NAMES_IN_MARKER = 20
-# a run of at least this many consecutive files under one directory is written `dir/{a (n), b (n), ...}`;
-# shorter runs keep each path whole (cheap anyway, and a whole path is what the next command pastes)
-_GROUP_MIN = 4
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
 # (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
 _DEF = re.compile(r"(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
@@ -199,7 +196,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if bins:
             what += f" ({'all' if bins == j - i else bins} grep's 'binary file matches')"
         if whole:
-            names = _names([(f, gap_files[f]) for f in whole[:_NAMES_IN_MARKER]])
+            names = ", ".join(f"{f} ({gap_files[f]})" for f in whole[:_NAMES_IN_MARKER])
             more = f", +{len(whole) - _NAMES_IN_MARKER} more" if len(whole) > _NAMES_IN_MARKER else ""
             what += f" in {len(whole)} file{'s' if len(whole) != 1 else ''}: {names}{more}"
         out.append(lines.marker_line(markers.gap(what)))
@@ -209,47 +206,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     nm = n - file_of.count(None)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
-
-
-def _names(entries: list[tuple[str, int]]) -> str:
-    """The files of a gap with their omitted line counts. A run of at least `_GROUP_MIN` consecutive files
-    under one directory is grouped shell-brace style, the directory written once:
-    `src/{a.py (2), b.py (1), util/{c.py (4), d.py (1), e.py (1), f.py (2)}}`. Order kept; every name is
-    the prefix plus what the braces hold. Flat when a name could read as brace syntax."""
-    if any(c in f for f, _ in entries for c in "{}, \\"):
-        return ", ".join(f"{f} ({c})" for f, c in entries)
-    return _grouped(entries)
-
-
-def _grouped(entries: list[tuple[str, int]]) -> str:
-    parts: list[str] = []
-    i = 0
-    while i < len(entries):
-        f = entries[i][0]
-        slash = f.find("/")
-        j = i + 1
-        if slash > 0:
-            head = f[:slash + 1]
-            while j < len(entries) and entries[j][0].startswith(head):
-                j += 1
-        if j - i < _GROUP_MIN:
-            parts.extend(f"{g} ({c})" for g, c in entries[i:j])
-            i = j
-            continue
-        run = entries[i:j]
-        # the longest directory prefix all of the run share (it ends with "/")
-        prefix = head
-        while True:
-            nxt = run[0][0].find("/", len(prefix))
-            if nxt < 0:
-                break
-            cand = run[0][0][:nxt + 1]
-            if not all(g.startswith(cand) for g, _ in run):
-                break
-            prefix = cand
-        parts.append(prefix + "{" + _grouped([(g[len(prefix):], c) for g, c in run]) + "}")
-        i = j
-    return ", ".join(parts)
 
 
 def _neighbour_kept(i: int, keep: list[bool], file_of: list[str | None]) -> bool:
