@@ -336,9 +336,16 @@ def _doc_hunks(sections, cut) -> dict[int, str]:
     out: dict[int, str] = {}
     for rx, what in ((_DOC, _DOC_WHAT), (_TEST, _TEST_WHAT)):
         tests = what == _TEST_WHAT
-        mine = [h for h in hunks if rx.search(h.path) and not (tests and _DOC.search(h.path))]
-        if not mine or len(mine) == len(hunks) or (tests and all(rx.search(h.path) or _DOC.search(h.path)
-                                                                 for h in hunks)):
+        # the kind's hunks (a test file that is documentation counts as documentation), and whether the diff
+        # changes anything else: for documentation, any other file; for tests, anything but tests and docs
+        kind = [bool(rx.search(h.path)) for h in hunks]
+        if tests:
+            docs = [bool(_DOC.search(h.path)) for h in hunks]
+            mine = [h for h, t, d in zip(hunks, kind, docs) if t and not d]
+            only = all(t or d for t, d in zip(kind, docs))
+        else:
+            mine, only = [h for h, d in zip(hunks, kind) if d], all(kind)
+        if not mine or only:
             continue  # nothing of that kind, or the diff has nothing else (no code, for the tests)
         pointed = {h.path for h in mine if h.relevant} if tests else set()
         for h in mine:
