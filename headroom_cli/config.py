@@ -148,7 +148,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("compress_ratio", "HEADROOM_COMPRESS_RATIO", 0.3,
                 "Share of a block's tokens lossy compressors aim to keep.", float, "--compress-ratio", _RATIO),
         Setting("cache_ttl", "HEADROOM_CACHE_TTL", None,
-                "Lifetime in seconds of stored originals (default: `headroom cache --ttl`, else 86400).", int,
+                "Lifetime in seconds of stored originals (default: `headroom cache --ttl`, else 86400); a proxy "
+                "reads it when it starts.", int,
                 "--cache-ttl", _POSITIVE, example=86400),
         Setting("cache_max_bytes", "HEADROOM_CACHE_MAX_BYTES", 512 * 1024 * 1024,
                 "Byte cap of the store of originals; oldest entries are evicted first.", int, rule=_POSITIVE),

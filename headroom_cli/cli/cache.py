@@ -9,7 +9,9 @@ def register(app: typer.Typer) -> None:
     def cache(
         list_: bool = typer.Option(False, "--list", "-l", help="List stored originals (newest first)."),
         clear: bool = typer.Option(False, "--clear", help="Delete every stored original."),
-        ttl: int = typer.Option(None, "--ttl", min=1, help="Persist the default lifetime of originals (seconds)."),
+        ttl: int = typer.Option(None, "--ttl", min=1,
+                                help="Persist the default lifetime of originals (seconds); a running proxy "
+                                     "applies it from its next start."),
         stats: bool = typer.Option(False, "--stats", help="Entries, size and lifetime (the default view)."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ):
