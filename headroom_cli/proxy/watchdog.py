@@ -22,11 +22,12 @@ from typing import Any, Callable, NamedTuple
 
 from aiohttp import web
 
+from .. import request_keys
+
 log = logging.getLogger("headroom.proxy")
 
 # Set on a request whose body stalled, so its record can say why the connection was cut.
-STALLED: Any = (web.RequestKey("headroom_body_stalled", str) if hasattr(web, "RequestKey")  # aiohttp ≥ 3.12
-                else "headroom_body_stalled")
+STALLED = request_keys.BODY_STALLED
 _REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 
