@@ -262,3 +262,34 @@ async def test_a_malformed_request_line_holding_a_token_is_logged_without_it(gat
         s.sendall(f"GE\x01T /t/{t}/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         s.recv(65536)
     assert t not in caplog.text and t[4:] not in caplog.text
+
+
+async def test_a_slow_token_check_is_not_blamed_on_the_client(fake, table, records):
+    """The headers are complete once the guard runs: a token check that waits on the store (a database
+    restarting) longer than the header limit must not turn into the watchdog's 408 for a slow client."""
+    import asyncio
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    t = table.add("alice")
+
+    class Slow:
+        def find(self, token_hash):
+            entered.set()
+            release.wait(15)
+            return table.find(token_hash)
+
+    gw = ProxyServer(ProxySettings(anthropic_upstream=fake.url, gateway=Authenticator(Slow(), ttl=0),
+                                   no_compress=True, on_record=records.append, header_timeout=0.3)).start()
+    try:
+        gw.wait_ready(20)
+        answer = asyncio.ensure_future(post(f"{gw.url}/t/{t}/v1/messages"))
+        assert await asyncio.get_running_loop().run_in_executor(None, entered.wait, 15)
+        await asyncio.sleep(0.3 * 4)  # well past the header limit while the check waits
+        release.set()
+        status, body = await asyncio.wait_for(answer, 15)
+    finally:
+        release.set()
+        gw.stop(grace=0.5)
+    assert status == 200, (status, body)
+    assert gw.watchdog.closed["head"] == 0

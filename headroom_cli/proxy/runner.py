@@ -315,9 +315,11 @@ class ProxyServer:
         st = self.settings
         self.app = make_app(st)
         # Time limits for reading requests (aiohttp has none): the watchdog sees each connection's bytes
-        # (its protocol wraps aiohttp's) and each request's start and end (its middleware).
+        # (its protocol wraps aiohttp's) and each request's start and end (its middleware). Its middleware
+        # comes first: the headers are complete once any middleware runs, so time the guard spends (a gateway's
+        # token check waiting on its store) must not count against the client's header limit.
         self.watchdog = Watchdog(Limits(st.header_timeout, st.idle_timeout, st.body_min_rate, st.body_grace))
-        self.app.middlewares.append(self.watchdog.middleware)
+        self.app.middlewares.insert(0, self.watchdog.middleware)
         # auto_decompress=False: we decode gzip/zstd request bodies ourselves (aiohttp cannot
         # decode zstd without an extra package) and can forward untouched bodies as they came.
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None, logger=_http_logger(),
