@@ -210,6 +210,11 @@ def test_aider_command_output_only(protocol):
     ("Bash", "tail -n 100 /var/log/syslog", False), ("Bash", "cat .venv/lib/python3.11/site-packages/x/y.py", True),  # the project's own .venv (issue 14)
     ("Bash", "head -n 20 data.jsonl", False), ("Bash", "pytest -q", False), ("Grep", "", False),
     ("exec", "cat src/main.ts", True), ("some_new_shell_tool", "sed -n 1,40p lib/a.rb", True),
+    # a redirection's target is not a file the command prints (agents append `2>/dev/null` to many commands)
+    ("Bash", "tail -n 300 /var/log/apt/history.log 2>/dev/null", False), ("Bash", "tail -n 50 app.log 2> /dev/null", False),
+    ("Bash", "head -n 40 server.log 2>>/tmp/err.txt", False), ("Bash", "cat build.log 2>&1", False),
+    ("Bash", "cat src/app.py 2>/dev/null", True), ("Bash", "sed -n 1,80p lib/a.rb 2> /dev/null", True),
+    ("Bash", "cat < src/app.py", True),
 ])
 def test_policy(tool, cmd, protected):
     assert policy.is_protected(tool, cmd) is protected

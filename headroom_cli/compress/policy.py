@@ -119,12 +119,37 @@ def _segment_files(seg: str) -> list[str]:
     prog = words[0].rsplit("/", 1)[-1]
     if prog not in _READ_CMDS:
         return []
+    words = [words[0], *_without_output_redirections(words[1:])]
     if prog == "sed":  # `sed -n '1,80p' f.py`: the script is the first non-option arg
         if "-i" in words[1:]:
             return []
         args = [w for w in words[1:] if not w.startswith("-")]
         return [w for w in args[1:] if _looks_like_file(w)]
     return [w for w in words[1:] if _looks_like_file(w)]
+
+
+# A redirection word: `2>/dev/null`, `>> out.txt`, `&>log`, `2>&1`, `<in.txt` (the target may be the next word).
+_REDIRECT = re.compile(r"^(?:\d*|&)(>>?|>&|<)(.*)$", re.S)
+
+
+def _without_output_redirections(args: list[str]) -> list[str]:
+    """`args` without output redirections and their targets: `tail -n 50 app.log 2>/dev/null` prints app.log,
+    not /dev/null. An input redirection's target (`cat < f.py`) is what the command prints, so it stays."""
+    out: list[str] = []
+    skip = False
+    for w in args:
+        if skip:
+            skip = False
+            continue
+        m = _REDIRECT.match(w)
+        if m is None:
+            out.append(w)
+        elif m.group(1) == "<":
+            if m.group(2):
+                out.append(m.group(2))
+        else:
+            skip = not m.group(2)
+    return out
 
 
 def is_source_read(command: str, cwd: str | None = None) -> bool:
