@@ -289,3 +289,34 @@ def test_a_legend_is_found_only_above_a_header_of_column_names():
     assert table.header_at(["Desired=Unknown", "| Status=Not", "||/ Name      Version      Architecture Description",
                             "+++-====", *rows]) == 2
     assert table.header_at(["some prose here", "More prose That Is Capitalised", *rows]) == 0
+
+
+def _ps_aux_with_a_jvm() -> tuple[str, str]:
+    """`ps aux` as a dev machine prints it: a JVM whose COMMAND holds a classpath of 35 jars, and small rows."""
+    cp = ":".join(f"/opt/tomcat/lib/dependency-{i:02d}-{'x' * (i % 7)}-1.{i}.jar" for i in range(35))
+    jvm = (f"tomcat    4242 12.5 18.3 9876540 1503212 ?     Sl   09:12  41:07 /usr/lib/jvm/java-17/bin/java "
+           f"-Xmx2g -classpath {cp} -Dcatalina.base=/opt/tomcat org.apache.catalina.startup.Bootstrap start")
+    rows = ["USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND", jvm]
+    for i in range(40):
+        rows.append(f"root     {1000 + i:5d}  0.{i % 10}  0.1  {20000 + 97 * i:6d} {9000 - 150 * i:5d} ?        "
+                    f"S    09:{i % 60:02d}   0:0{i % 10} /usr/sbin/daemon-{i} --flag {i}")
+    return "\n".join(rows) + "\n", jvm
+
+
+def test_a_wide_table_row_kept_for_its_values_keeps_its_columns_and_command_ends():
+    text, jvm = _ps_aux_with_a_jvm()
+    res = table.compress(text, Context(tool_input="ps aux --sort=-rss | head -60",
+                                       preceding_text="Which process uses the most memory?"))
+    assert res is not None and res.lossy
+    row = next(ln for ln in res.text.splitlines() if " 4242 " in ln)
+    # the columns and both ends of the command stay; the classpath's middle is one counted marker
+    assert row.startswith(jvm[:200]) and row.endswith("org.apache.catalina.startup.Bootstrap start")
+    assert re.search(r"\[… \d+ chars omitted\]", row) and len(row) < len(jvm) / 3
+    assert "dependency-20-xxxxxx-1.20.jar" not in res.text and len(jvm) < 2000  # (under the general clip)
+
+
+def test_a_wide_row_the_request_points_to_stays_whole():
+    text, jvm = _ps_aux_with_a_jvm()
+    res = table.compress(text, Context(tool_input="ps aux --sort=-rss | head -60",
+                                       preceding_text="Show me the full command line of the catalina process."))
+    assert res is not None and jvm in res.text

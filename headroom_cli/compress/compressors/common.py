@@ -55,14 +55,14 @@ class Lines:
         return "\n".join(out) + ("\n" if self.trailing else "")
 
 
-def clip(line: str) -> tuple[str, bool]:
-    """A kept line, clipped in the middle if huge; returns (line, was_clipped)."""
-    if len(line) <= LONG_LINE:
+def clip(line: str, limit: int = LONG_LINE, head: int = CLIP_HEAD, tail: int = CLIP_TAIL) -> tuple[str, bool]:
+    """A kept line, clipped in the middle if longer than `limit`; returns (line, was_clipped)."""
+    if len(line) <= limit:
         return line, False
     cr = "\r" if line.endswith("\r") else ""
     body = line[:-1] if cr else line
-    cut = len(body) - CLIP_HEAD - CLIP_TAIL
-    return body[:CLIP_HEAD] + markers.gap(f"{cut} chars") + body[-CLIP_TAIL:] + cr, True
+    cut = len(body) - head - tail
+    return body[:head] + markers.gap(f"{cut} chars") + body[-tail:] + cr, True
 
 
 _SHORT_GAP = 2  # lines: a gap this short is kept as text when its lines cost less than its marker

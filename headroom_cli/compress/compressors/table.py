@@ -16,7 +16,7 @@ from .. import relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .json_data import column_outliers
-from .common import (ERROR_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines, line_starts, template,
+from .common import (ERROR_WORDS, Lines, block_key, clip, finish, keep_ratio, keyword_lines, line_starts, template,
                       regex_lines, render, rows_with, selective_regex)
 
 name = "table"
@@ -34,6 +34,8 @@ _NAMED_ROWS = 3  # a request's word found in at most this many rows keeps them
 # a header of capitalised column names (two gaps of two or more spaces at least), after a legend of a few lines
 _TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*")
 _RULE = re.compile(r"[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$")  # a line of dashes or equals under a header
+# A kept row this long (ps' COMMAND holding a JVM classpath or a JSON --env) keeps its head and tail only
+_WIDE_ROW, _WIDE_HEAD, _WIDE_TAIL = 480, 320, 120
 
 
 def _last_word(cell: str) -> str:
@@ -101,6 +103,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if m < 6:
         return None
     keep = [i <= h or rule[i] for i in range(n)]  # the legend, header and rules
+    asked = [False] * n  # rows the request points to: never clipped
     for i in body[:_HEAD] + body[-_TAIL:]:
         keep[i] = True
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
@@ -121,6 +124,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for i in body:
         if (is_err[i] and i not in capped) or (tr is not None and is_hit[i]):
             keep[i] = True
+            asked[i] = tr is not None and is_hit[i]
     # the rows the request points to (BM25 over the rows: "which version of cmake?" names a row in words)
     query = relevance.query_terms(ctx)
     if query is not None:
@@ -131,7 +135,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         picked = relevance.pick(relevance.rank(units, query, low_body, distinct, absent), distinct=distinct,
                                 query=query)
         for j in picked or ():
-            keep[body[j]] = True
+            keep[body[j]] = asked[body[j]] = True
         # a word of the request that names a few rows only ("cmake" among 195 packages) names those rows
         low_starts: list[int] | None = None
         for k, (stem, w) in enumerate(zip(query.stems, query.weights)):
@@ -149,7 +153,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             hits = [j for j in cand if rx.search(_line(low_body, low_starts, j))]
             if 1 <= len(hits) <= _NAMED_ROWS:
                 for j in hits:
-                    keep[body[j]] = True
+                    keep[body[j]] = asked[body[j]] = True
     # outliers: numeric values far from their column's mean, rare values of low-cardinality columns
     numeric = [c for c in range(ncols) if all(_NUM.match(r[c]) for r in (rows[i] for i in body[:10]) if c < len(r))]
     for j in column_outliers(_columns([rows[i] for i in body], ncols, set(numeric)), m):
@@ -183,7 +187,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             if not keep[i]:
                 keep[i] = True
                 used += estimate_tokens(items[i], coarse=True)
+    # a wide row kept for its values (the largest RSS, an outlier, a first or last row) keeps its columns and the
+    # ends of its last cell (the program, its main class or script); a row the request points to stays whole
+    wide = False
+    for i in body:
+        if keep[i] and not asked[i] and len(items[i]) > _WIDE_ROW:
+            items[i], c = clip(items[i], _WIDE_ROW, _WIDE_HEAD, _WIDE_TAIL)
+            wide |= c
     out, dropped, clipped = render(lines, keep, unit="rows")
+    clipped |= wide
     if not dropped and not clipped:
         return None
     return Result(finish(lines, out, f"{dropped} of {m} rows", block_key(text, key), ctx), True, name, "table")
