@@ -198,7 +198,14 @@ def cat_like_files(cmd: str) -> list[str]:
         return []
     if words[0] == "sed" and "-i" in words:
         return []
-    args = [w for w in words[1:] if not w.startswith("-")]
+    args, target = [], False
+    for w in words[1:]:  # an output redirection's target (`2>/dev/null`, `> out.txt`) is not a printed file
+        m = re.match(r"(?:\d*|&)(>>?|>&)(.*)$", w)
+        if target or m is not None:
+            target = m is not None and not m.group(2)  # `2> /dev/null`: the target is the next word
+        elif not w.startswith("-"):
+            args.append(w.lstrip("<"))
+    args = [w for w in args if w]
     if words[0] == "sed":
         args = args[1:]  # the script
     return [w for w in args if "/" in w or "." in w.strip(".")]

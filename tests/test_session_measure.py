@@ -179,3 +179,11 @@ def test_codex_code_mode_exec_calls_are_classed_by_the_command_inside_the_script
     trs = sm.tool_results(body, "openai_responses")
     assert (trs["a"].kind, trs["a"].text) == ("read", "x = 1")
     assert trs["b"].kind == "output" and trs["c"].kind == "output"
+
+
+def test_an_output_redirection_is_not_a_file_read():
+    """`tail -n 50 app.log 2>/dev/null` prints a log (output); `cat src/a.py 2> /dev/null` prints source (a read)."""
+    assert sm.cat_like_files("tail -n 50 app.log 2>/dev/null") == ["app.log"]
+    assert sm.cat_like_files("cat src/a.py 2> /dev/null") == ["src/a.py"]
+    assert sm.cat_like_files("head -n 5 x.log >> out.txt") == ["x.log"]
+    assert sm.cat_like_files("cat < src/a.py") == ["src/a.py"]
