@@ -188,3 +188,30 @@ def test_installed_module_opening_with_a_long_docstring_is_still_code():
                   question="How does `textwrap2.refund_order()` work?")
     (blk,) = run(body)[0].blocks
     assert blk.kind == "code"
+
+
+# --- logs read with the read tool ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path", [f"{CWD}/logs/server.log", "/var/log/syslog", f"{CWD}/run/worker.log.1",
+                                  f"{CWD}/events.jsonl", "logs/server.log"])
+def test_a_log_read_with_the_read_tool_is_output_like_its_cat(path):
+    """A log is output the agent reads, never source it edits: `cat server.log` was compressed already, the same
+    file through Claude Code's Read passed whole."""
+    assert not policy.is_protected("Read", read_path=path, cwd=CWD)
+    assert not policy.is_protected("Bash", f"cat {path}", cwd=CWD)
+
+
+@pytest.mark.parametrize("path", [f"{CWD}/src/app.py", f"{CWD}/data/users.csv", f"{CWD}/logging.py",
+                                  f"{CWD}/log/config.yaml", f"{CWD}/catalog.json"])
+def test_source_and_data_files_read_with_the_read_tool_stay_protected(path):
+    assert policy.is_protected("Read", read_path=path, cwd=CWD)
+
+
+def test_a_log_read_with_the_read_tool_is_compressed_and_keeps_its_error_line():
+    path = f"{CWD}/logs/replay.log"
+    body = claude([("Read", {"file_path": path}, numbered(LOG))], question="Why did a replay request fail?")
+    r, store = run(body)
+    blk = next(b for b in r.blocks if b.path[1] == 3)
+    out = r.body["messages"][3]["content"][0]["content"]
+    assert blk.kind == "log" and blk.lossy and blk.est_after < blk.est_before * 0.1
+    assert LOG[1873] in out and "1874\t" not in out  # compressed like the log it is, the read tool's numbers gone
+    assert store.items[blk.key] == numbered(LOG)

@@ -269,7 +269,8 @@ def run(body: dict, protocol: str, *, ratio: float, marker_tool: str, marker_hin
             if protected:
                 entry = _reference(ref, est, bkey)
             else:
-                saved = is_read and readpaths.is_saved_output(rpath)
+                # (a log read with a read tool is output too: its numbers are the read tool's, as a `cat` has none)
+                saved = is_read and (readpaths.is_saved_output(rpath) or policy.is_output_file(rpath))
                 entry = _decide(text, ctx, compressor, errors, est, bkey, numbered_output=saved)
                 if ref is not None:
                     alt = _reference(ref, est, bkey)

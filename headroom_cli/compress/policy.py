@@ -42,6 +42,9 @@ _READ_CMDS = frozenset(("cat", "head", "tail", "sed", "nl", "bat", "batcat", "le
 DATA_EXTS = frozenset((
     "log", "out", "err", "jsonl", "ndjson", "csv", "tsv", "txt.gz", "gz", "trace", "dump",
 ))
+# Files that are a program's output, never source: logs (rotated ones too: `worker.log.1`) and event streams.
+# Read with a read tool they are output like a `cat` of them; data tables (csv, tsv) the agent may edit stay whole.
+_OUTPUT_FILE = re.compile(r"\.(?:log|out|err|trace|jsonl|ndjson)(?:\.\d+)?$|^/var/log/", re.I)
 _SPLIT_SEQ = re.compile(r"\s*(?:&&|\|\||;|\n)\s*")
 
 
@@ -56,11 +59,16 @@ def _is_source_path(path: str, cwd: str | None = None) -> bool:
     if not is_edited_file(path, cwd):
         return False
     ext = _ext(path)
-    if ext in DATA_EXTS:
+    if ext in DATA_EXTS or is_output_file(path):
         return False
     if not ext and "log" in path.lower():  # /var/log/syslog, build.log.1, …
         return False
     return not path.lower().endswith(tuple("." + e for e in DATA_EXTS))
+
+
+def is_output_file(path: str) -> bool:
+    """A log or an event stream, by its name (see `_OUTPUT_FILE`)."""
+    return _OUTPUT_FILE.search(path.strip().strip("'\"")) is not None
 
 
 def _looks_like_file(arg: str) -> bool:
@@ -190,7 +198,7 @@ def is_protected(tool_name: str, command: str = "", protect_tools: Iterable[str]
     # MCP tools are prefixed by their server name (`mcp__fs__read_file`): judge the last segment.
     bare = low.rsplit("__", 1)[-1]
     if bare in FILE_READ_TOOLS:
-        if not read_path or readpaths.is_saved_output(read_path):
+        if not read_path or readpaths.is_saved_output(read_path) or is_output_file(read_path):
             return not read_path
         return ranged or not readpaths.is_installed_code(read_path, cwd)
     # Any tool that ran a shell command (known shells, and unknown tools with a `command`/`cmd` argument).
