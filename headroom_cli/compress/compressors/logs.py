@@ -20,7 +20,7 @@ from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import FAST_NORM, ERROR_RE as _ERRORISH
 from .json_data import outliers, loads as json_loads
-from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, keep_ratio, keyword_lines,
+from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, fold_stacks, keep_ratio, keyword_lines,
                       line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
@@ -368,4 +368,5 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not dropped and not clipped:
         return None
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
+    out = fold_stacks(out, lines)
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "log")

@@ -11,7 +11,7 @@ import re
 from .. import markers, relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, keep_ratio, line_starts,
+from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, fold_stacks, keep_ratio, line_starts,
                       selective_regex, substring_lines)
 
 name = "search"
@@ -28,6 +28,9 @@ _SEP = re.compile(r"^--\s*$")
 # grep's own word that a binary file matched (GNU grep 3.5+, then older greps): no line of it to show
 _BINARY = re.compile(r"(?:\S*grep: .+: binary file matches|Binary file .+ matches)\r?$")
 _NAMES_IN_MARKER = 20
+# An exception line: Python's `ValueError: …`, Java's `java.io.IOException: …` / `Caused by: …`, Node's `TypeError: …`
+_EXC_LINE = re.compile(r"(?:Caused by: )?[A-Za-z_][\w.$]*(?:Error|Exception|Fault|Failure)\b(?::|$)")
+_EXC_CAP = 40  # distinct exception lines kept at most
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
 # (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
 _DEF = re.compile(r"(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
@@ -85,6 +88,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         m = grep(s)
         if m is not None and m.end(1) > 401:
             m = _GREP.match(s)
+        if m is not None and m.group(1).isdigit():
+            m = None  # `grep -n` over one file prints no path (`12:text`, `13-context`): a number is no path
         if m:
             f, sep = m.group(1, 2)  # path, separator
             file_of[i] = f
@@ -93,7 +98,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             files.setdefault(f, []).append(i)
             continue
         h = _HEADED.match(s)
-        if h and current is not None:
+        if h and (current is not None or not files or "" in files):
+            # under an rg --heading path line, or a line of a one-file `grep -n` (its file is "", unnamed)
+            if current is None:
+                current = ""
             file_of[i] = current
             body_at[i] = h.end()
             is_match[i] = h.group("sep") == ":"
@@ -124,6 +132,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     picked = relevance.pick(score, distinct=distinct, query=query) if query is not None else None
     for i in picked or ():
         if file_of[i] is not None and not keep[i]:
+            keep[i] = protect[i] = True
+            used += estimate_tokens(items[i], coarse=True) + 1
+    # an exception line in a match's context (`grep -A 30 'Error handling request' app.log`) says what failed:
+    # each distinct one stays verbatim, like the match it follows
+    exc_seen: set[str] = set()
+    for i in range(n):
+        if file_of[i] is None or keep[i] or len(exc_seen) >= _EXC_CAP:
+            continue
+        c = items[i][body_at[i]:body_at[i] + 600].rstrip("\r")
+        if c[:1].isalpha() and _EXC_LINE.match(c) is not None and c not in exc_seen:
+            exc_seen.add(c)
             keep[i] = protect[i] = True
             used += estimate_tokens(items[i], coarse=True) + 1
     # Without a clear gap the ranking still orders: within a file the best-ranked lines come first, and the
@@ -172,7 +191,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if file_of[i] is not None:
             continue
         s = items[i].rstrip("\r")
-        if (_SEP.match(s) or s.strip() in files) and not _neighbour_kept(i, keep, file_of):
+        if (_SEP.match(s) or (s.strip() and s.strip() in files)) and not _neighbour_kept(i, keep, file_of):
             keep[i] = False
     out: list[str] = []
     dropped = 0
@@ -190,7 +209,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 gap_files[file_of[j]] = gap_files.get(file_of[j], 0) + 1
             j += 1
         dropped += j - i
-        whole = [f for f in gap_files if not any(keep[k] for k in files[f])]
+        whole = [f for f in gap_files if f and not any(keep[k] for k in files[f])]  # ("": one file, unnamed)
         what = f"{j - i} line{'s' if j - i != 1 else ''}"
         bins = sum(binary[i:j])
         if bins:
@@ -204,6 +223,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not dropped:
         return None
     nm = n - file_of.count(None)
+    out = fold_stacks(out, lines, numbered=True)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
 
