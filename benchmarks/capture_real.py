@@ -53,7 +53,40 @@ def captures(scratch: Path) -> dict[str, str]:
     if shutil.which("npm") and Path(scenario_repo.NPM_PREFIX, "lib", "node_modules").is_dir():
         # the agents installed on this machine (Node packages): a real dependency tree
         out["npm_ls_tree"] = cm.run(f"npm ls -g --all --prefix {scenario_repo.NPM_PREFIX}", repo, env=env)
+    if shutil.which("cargo"):  # (added for the held-out service session's classes) rustc's diagnostics
+        out["cargo_build_errors"] = cm.run("cargo build --offline", _rust_crate(scratch / "rs"),
+                                           env={**env, "CARGO_TERM_COLOR": "never"})
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
+
+
+RUST_MAIN = """use std::collections::HashMap;
+struct Store { links: HashMap<String, u64> }
+impl Store {
+    fn get(&self, code: &str) -> Option<u64> { self.links.get(code) }
+    fn put(&mut self, code: String, v: u64) { self.links.insert(code, v) }
+    fn count(&self) -> usize { self.links.len() as u32 }
+}
+fn decode(code: &str) -> Result<u64, String> {
+    let mut n = 0;
+    for ch in code.chars() { n = n * 62 + ch.to_digit(36).ok_or(format!("bad {}", ch))?; }
+    Ok(n)
+}
+fn main() {
+    let mut s = Store { links: HashMap::new() };
+    let unused = 5;
+    s.put("a".to_string(), decode("abc"));
+    println!("{}", s.get("a").unwrap() + s.count());
+    let x: i32 = "5";
+}
+"""
+
+
+def _rust_crate(root: Path) -> Path:
+    """A small crate whose first build fails with type errors (each with its location, labels, notes, help)."""
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "linkstore"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "src" / "main.rs").write_text(RUST_MAIN)
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:

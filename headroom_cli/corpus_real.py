@@ -190,10 +190,20 @@ def _pip_inspect_named(W):
              "pip inspect of 112 packages, two named in a request of many questions: kept whole", ["json", "real"])
 
 
+def _cargo_build_errors(W):
+    out = capture("cargo_build_errors")
+    body = anthropic_request("The build is broken. Fix the compile errors in src/main.rs.", "cargo build 2>&1", out,
+                             seed=57)
+    return W("real_cargo_build_errors", "anthropic", body,
+             [" --> src/main.rs:4:48", "expected `Option<u64>`, found `Option<&u64>`", " --> src/main.rs:18:18",
+              "help: use `Option::copied` to copy the value inside the `Option`"],
+             "cargo build of a crate with eight type errors: each keeps where, what and its help", ["build", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
-        _pip_inspect_named)
+        _pip_inspect_named, _cargo_build_errors)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -320,3 +320,17 @@ def test_a_wide_row_the_request_points_to_stays_whole():
     res = table.compress(text, Context(tool_input="ps aux --sort=-rss | head -60",
                                        preceding_text="Show me the full command line of the catalina process."))
     assert res is not None and jvm in res.text
+
+
+def test_rustc_errors_over_budget_keep_where_what_and_help():
+    """Eight rustc errors (a real `cargo build`): each keeps its location, the source line and labels under it, its
+    notes and its help line; the help's suggested source is one retrieval away. (Was: every error's name only.)"""
+    out = capture("cargo_build_errors")
+    res = build.compress(out, Context(tool_input="cargo build 2>&1", preceding_text="Fix the compile errors."))
+    assert res is not None and res.lossy
+    wheres = re.findall(r"^\s*--> (src/main\.rs:\d+:\d+)$", out, re.M)
+    assert len(wheres) >= 8 and all(f"--> {w}" in res.text for w in wheres)
+    assert "expected `Option<u64>`, found `Option<&u64>`" in res.text
+    assert "help: use `Option::copied` to copy the value inside the `Option`" in res.text
+    assert "self.links.get(code).copied() }" not in res.text  # the suggestion's source line
+    assert len(res.text) < len(out)

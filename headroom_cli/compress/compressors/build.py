@@ -188,7 +188,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
 # names (its name in the request's terms, or ranked clearly first among the failures' names) stays whole.
 _MANY_FAILURES = 4
 _SALIENT = re.compile(r"[ \t]*(?:>|E[ \t]|\S+:\d+:|\s*(?:[\w.]+(?:Error|Exception)|assert(?:ion)?)\b|"
-                      r"thread '|panicked at|Expected|Received|\s*at )")
+                      r"thread '|panicked at|Expected|Received|\s*at |"
+                      # rustc's diagnostic: where (`--> src/main.rs:4:48`), the source line, the labels under it
+                      # (`^^^ expected `u64`, found `&u64``), its notes and help
+                      r"--> \S|= (?:note|help): |help: |\d+[ \t]+\||\|.*[\^-]{2,} \S)")
+
+
+_HELP = re.compile(r"[ \t]*(?:= )?help: ")
+_WHERE = re.compile(r"[ \t]*--> \S")
+_RUST_EXCERPT = re.compile(r"[ \t]*(?:\d+[ \t]*)?\|")  # `4 |     code`, `  |     +++`
 
 
 def _brief_failures(items: list[str], regions: list[list[int]], keep: list[bool], ctx: Context,
@@ -213,8 +221,19 @@ def _brief_failures(items: list[str], regions: list[list[int]], keep: list[bool]
     for j, reg in enumerate(fails):
         if j in named:
             continue
+        suggestion = False  # under rustc's `help:`, the source it would write: the help line says it
         for k in reg[1:]:
-            if keep[k] and items[k].strip() and not salient(items[k][:MATCH_CAP]):
+            s = items[k][:MATCH_CAP]
+            if _HELP.match(s):
+                suggestion = True
+            elif _WHERE.match(s):
+                suggestion = False
+            elif suggestion and _RUST_EXCERPT.match(s):
+                if keep[k]:
+                    keep[k] = False
+                    brief[k] = True
+                continue
+            if keep[k] and s.strip() and not salient(s):
                 keep[k] = False
                 brief[k] = True
     return brief
