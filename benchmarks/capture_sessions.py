@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
+        [--scenario click|repo|ops|svc] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
 with benchmarks/replay_sessions.py); `compressed` runs wrap as a user would (what the model gets). Each run writes
@@ -36,6 +36,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).parent))
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
+import scenario_svc  # noqa: E402
 import scenario_workspace as ws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +158,7 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
     return steps
 
 
-SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops}
+SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -329,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", choices=sorted(SCENARIOS), default="click",
                     help="click: benchmarks/scenario_workspace.py (the default); repo: benchmarks/scenario_repo.py, "
                          "this repository's clone with other commands (git log -p, pytest -x, make, pip, npm ls); "
-                         "ops: benchmarks/scenario_ops.py, vendored rich with a rename commit, ps, dpkg, importtime")
+                         "ops: benchmarks/scenario_ops.py, vendored rich with a rename commit, ps, dpkg, importtime; "
+                         "svc: benchmarks/scenario_svc.py, an aiohttp short-link service (vendored yarl) with a bad "
+                         "commit, failing tests, its real server log and JSON metrics report (held out from tuning)")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
