@@ -2,7 +2,9 @@
 of issue 13 lost on), from the two capture workspaces: benchmarks/scenario_repo.py (this repository cloned at a
 fixed commit, a C library built with `make -k`, `npm ls` of the Node packages installed on this machine) and
 benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log) and
-benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log).
+benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log) and
+benchmarks/scenario_svc.py (an aiohttp service's real log with its logged tracebacks); a small Rust crate's
+`cargo build` errors when cargo is installed.
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
+import scenario_svc  # noqa: E402
 import scenario_workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,10 @@ def captures(scratch: Path) -> dict[str, str]:
     if shutil.which("npm") and Path(scenario_repo.NPM_PREFIX, "lib", "node_modules").is_dir():
         # the agents installed on this machine (Node packages): a real dependency tree
         out["npm_ls_tree"] = cm.run(f"npm ls -g --all --prefix {scenario_repo.NPM_PREFIX}", repo, env=env)
+    # (added for the held-out service session's classes) a real aiohttp service's log: tracebacks logged again
+    svc = scenario_svc.build(scratch / "s")
+    out["service_log_tail"] = cm.run("tail -n 150 logs/linkd.log", svc, env=env)
+    out["service_log_grep"] = cm.run("grep -n -A 30 'Error handling request' logs/linkd.log | head -n 120", svc, env=env)
     if shutil.which("cargo"):  # (added for the held-out service session's classes) rustc's diagnostics
         out["cargo_build_errors"] = cm.run("cargo build --offline", _rust_crate(scratch / "rs"),
                                            env={**env, "CARGO_TERM_COLOR": "never"})

@@ -200,10 +200,33 @@ def _cargo_build_errors(W):
              "cargo build of a crate with eight type errors: each keeps where, what and its help", ["build", "real"])
 
 
+def _service_exceptions(out: str) -> list[str]:
+    import re
+
+    return sorted(set(re.findall(r"^(?:\d+-)?(ValueError: .*)$", out, re.M)))
+
+
+def _service_log_tail(W):
+    out = capture("service_log_tail")
+    body = codex_request("What are the 500s in the server log: which exception, from which code path, and for which "
+                         "codes?", "tail -n 150 logs/linkd.log", out, seed=58)
+    return W("real_service_log_tail", "openai_responses", body,
+             _service_exceptions(out) + [line_with(out, 'raise ValueError(f"invalid base62 digit')],
+             "tail of an aiohttp service's log: the same traceback logged for each bad code", ["log", "real"])
+
+
+def _service_log_grep(W):
+    out = capture("service_log_grep")
+    body = anthropic_request("Why does the service answer 500 to some redirects?",
+                             "grep -n -A 30 'Error handling request' logs/linkd.log | head -n 120", out, seed=59)
+    return W("real_service_log_grep", "anthropic", body, _service_exceptions(out),
+             "grep -n -A 30 over one log (no path): each match a repeated traceback", ["search", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
-        _pip_inspect_named, _cargo_build_errors)
+        _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -95,3 +95,20 @@ def test_one_file_grep_n_with_context_names_no_line_number_as_a_file(service_log
     assert not re.search(r"in \d+ files?: \d+ \(", res.text)  # (was: `[… 6 lines in 5 files: 432 (1), …]`)
     # each distinct exception line in the matches' context stays verbatim
     assert sorted(set(_exception_lines(res.text))) == sorted(set(_exception_lines(text)))
+
+
+def test_a_repeated_traceback_in_grep_context_goes_whole_even_where_the_request_names_its_frames():
+    """The ranking picked frame lines the request's words name (`store`, `decode`) in every repeated traceback,
+    which left two or three lines of each between small markers; now a repeat goes whole, its marker says which
+    lines it repeats, and the exception line after it stays."""
+    from headroom_cli.corpus_real import capture
+
+    text = capture("service_log_grep")
+    cmd = "grep -n -A 30 'Error handling request' logs/linkd.log | head -n 120"
+    res = search.compress(text, Context(tool_input=cmd, preceding_text="Why do redirects 500? Look at store.get and "
+                                                                       "decode(code) in the link code path."))
+    assert res is not None
+    assert text.count("return self._links.get(decode(code))") == 4
+    assert res.text.count("return self._links.get(decode(code))") == 1
+    assert len(re.findall(r"\[… 21 lines: the same stack trace as lines 407–427 omitted\]", res.text)) == 3
+    assert sorted(set(_exception_lines(res.text))) == sorted(set(_exception_lines(text)))

@@ -470,13 +470,32 @@ _FRAME_STARTS = ('File "', "at ")  # a frame: Python's, Java's and Node's
 _LINE_PREFIX = re.compile(r"(?:[^\s:]*?[:-])?(\d+)[:-]")  # grep -n's `12-` / `path:12:` before the content
 
 
+def stack_runs(bodies: Sequence[str]) -> list[tuple[int, int, int | None]]:
+    """The stack traces among `bodies` (lines' contents): (start, end, where the same stack was first seen, or None
+    for a first showing). A stack is a run of indented lines (Python's frames, Java's `\tat`, Node's `    at`), with
+    Python's `Traceback (most recent call last):` above them, holding a frame; a repeat is the same lines exactly."""
+    n = len(bodies)
+    seen: dict[tuple[str, ...], int] = {}
+    out: list[tuple[int, int, int | None]] = []
+    i = 0
+    while i < n:
+        j = i
+        while j < n and (bodies[j][:1] in (" ", "\t") and bodies[j].strip() or bodies[j].rstrip("\r") == _STACK_HEADER):
+            j += 1
+        if j - i >= _MIN_STACK_LINES and sum(map(len, bodies[i:j])) >= _MIN_STACK_CHARS and \
+                any(b.lstrip().startswith(_FRAME_STARTS) for b in bodies[i:j]):
+            run = tuple(b.rstrip("\r") for b in bodies[i:j])
+            out.append((i, j, seen.get(run)))
+            seen.setdefault(run, i)
+        i = max(j, i + 1)
+    return out
+
+
 def fold_stacks(out: list[str], lines: Lines, numbered: bool = False) -> list[str]:
     """Kept output lines where a stack trace shown whole above comes again (a handler failing the same way on
     every bad request, logged each time) with each repeat made one marker; what follows it — the exception line
-    that says what differed — stays. A stack is a run of indented lines (Python's frames, Java's `\\tat`, Node's
-    `    at`), with Python's `Traceback (most recent call last):` above them; repeats are compared exactly, after
-    grep's line-number prefix when `numbered` (search output), so the marker says nothing that is not so."""
-    n = len(out)
+    that says what differed — stays (`stack_runs`: compared exactly, after grep's line-number prefix when
+    `numbered`, so the marker says nothing that is not so)."""
     strip = _LINE_PREFIX.match if numbered else None
     body: list[str] = []
     nums: list[str] = []
@@ -484,27 +503,16 @@ def fold_stacks(out: list[str], lines: Lines, numbered: bool = False) -> list[st
         m = strip(s) if strip is not None else None
         body.append(s[m.end():] if m is not None else s)
         nums.append(m.group(1) if m is not None else "")
-    seen: dict[tuple[str, ...], str] = {}  # a stack's lines -> where it was shown ("lines 12–31" or "")
     res: list[str] = []
-    i = 0
-    while i < n:
-        j = i
-        while j < n and (body[j][:1] in (" ", "\t") and body[j].strip() or body[j].rstrip("\r") == _STACK_HEADER):
-            j += 1
-        if j - i < _MIN_STACK_LINES or sum(map(len, body[i:j])) < _MIN_STACK_CHARS or \
-                not any(b.lstrip().startswith(_FRAME_STARTS) for b in body[i:j]):
-            res.extend(out[i:max(j, i + 1)])
-            i = max(j, i + 1)
+    at = 0
+    for i, j, first in stack_runs(body):
+        if first is None:
             continue
-        run = tuple(b.rstrip("\r") for b in body[i:j])
-        where = f"lines {nums[i]}–{nums[j - 1]}" if nums[i] and nums[j - 1] else ""
-        if run not in seen:
-            seen[run] = where
-            res.extend(out[i:j])
-        else:
-            first = seen[run]
-            at = f" ({where})" if where else ""
-            same = f"as {first}" if first else "as above"
-            res.append(lines.marker_line(markers.gap(f"{j - i} lines{at}: the same stack trace {same}")))
-        i = j
+        res.extend(out[at:i])
+        here = f" (lines {nums[i]}–{nums[j - 1]})" if nums[i] and nums[j - 1] else ""
+        k = first + (j - i) - 1
+        there = f"lines {nums[first]}–{nums[k]}" if nums[first] and nums[k] else "above"
+        res.append(lines.marker_line(markers.gap(f"{j - i} lines{here}: the same stack trace as {there}")))
+        at = j
+    res.extend(out[at:])
     return res

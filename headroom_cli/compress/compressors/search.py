@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .. import markers, relevance
+from . import common
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, fold_stacks, keep_ratio, line_starts,
@@ -185,6 +186,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             protect[i] = important
             taken += 1
             used += estimate_tokens(items[i], coarse=True) + 1
+    # a stack trace in the matches' context that repeats one above exactly (the same failure logged again) goes
+    # whole, its marker saying so; the exception line after it stays (above)
+    contents = [items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
+    again: dict[int, str] = {}
+    for a, b, first in common.stack_runs(contents):
+        if first is None:
+            continue
+        ref = f"lines {_num(items[first], body_at[first])}–{_num(items[first + b - a - 1], body_at[first + b - a - 1])}"
+        for k in range(a, b):
+            keep[k] = protect[k] = False
+            again[k] = ref
     coalesce(items, keep, protect)
     # drop separators and headings of files with nothing kept
     for i in range(n):
@@ -211,6 +223,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         dropped += j - i
         whole = [f for f in gap_files if f and not any(keep[k] for k in files[f])]  # ("": one file, unnamed)
         what = f"{j - i} line{'s' if j - i != 1 else ''}"
+        refs = {again.get(k) for k in range(i, j)}
+        if len(refs) == 1 and None not in refs:
+            what += f": the same stack trace as {refs.pop()}"
         bins = sum(binary[i:j])
         if bins:
             what += f" ({'all' if bins == j - i else bins} grep's 'binary file matches')"
@@ -226,6 +241,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     out = fold_stacks(out, lines, numbered=True)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
+
+
+def _num(line: str, body_at: int) -> str:
+    """The line number in a result line's prefix (`path:12:` → "12")."""
+    m = re.search(r"(\d+)[:-]$", line[:body_at])
+    return m.group(1) if m else "?"
 
 
 def _neighbour_kept(i: int, keep: list[bool], file_of: list[str | None]) -> bool:
