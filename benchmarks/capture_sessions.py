@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--scenario click|repo|ops|svc] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
+        [--scenario click|repo|ops|svc|node] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
 with benchmarks/replay_sessions.py); `compressed` runs wrap as a user would (what the model gets). Each run writes
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
+import scenario_node  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_svc  # noqa: E402
@@ -158,7 +159,8 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
     return steps
 
 
-SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc}
+SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc,
+             "node": scenario_node}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -332,7 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                          "this repository's clone with other commands (git log -p, pytest -x, make, pip, npm ls); "
                          "ops: benchmarks/scenario_ops.py, vendored rich with a rename commit, ps, dpkg, importtime; "
                          "svc: benchmarks/scenario_svc.py, an aiohttp short-link service (vendored yarl) with a bad "
-                         "commit, failing tests, its real server log and JSON metrics report (held out from tuning)")
+                         "commit, failing tests, its real server log and JSON metrics report (held out from tuning); "
+                         "node: benchmarks/scenario_node.py, a Node.js orders/stock service on node:http with a bad "
+                         "commit, failing `node --test`, its real log with stack traces and its /stats JSON (sealed: "
+                         "a held-out measurement, never tuned on)")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
