@@ -4,7 +4,7 @@ fixed commit, a C library built with `make -k`, `npm ls` of the Node packages in
 benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log) and
 benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log) and
 benchmarks/scenario_svc.py (an aiohttp service's real log with its logged tracebacks); a small Rust crate's
-`cargo build` errors when cargo is installed.
+`cargo build` errors when cargo is installed, `mypy --strict` over the repository's engine when mypy is.
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -60,6 +60,8 @@ def captures(scratch: Path) -> dict[str, str]:
     svc = scenario_svc.build(scratch / "s")
     out["service_log_tail"] = cm.run("tail -n 150 logs/linkd.log", svc, env=env)
     out["service_log_grep"] = cm.run("grep -n -A 30 'Error handling request' logs/linkd.log | head -n 120", svc, env=env)
+    if shutil.which("mypy"):  # a type checker's report over many files, one module asked about by name
+        out["mypy_strict"] = cm.run("mypy --ignore-missing-imports --strict headroom_cli/compress", repo, env=env)
     if shutil.which("cargo"):  # (added for the held-out service session's classes) rustc's diagnostics
         out["cargo_build_errors"] = cm.run("cargo build --offline", _rust_crate(scratch / "rs"),
                                            env={**env, "CARGO_TERM_COLOR": "never"})

@@ -223,10 +223,20 @@ def _service_log_grep(W):
              "grep -n -A 30 over one log (no path): each match a repeated traceback", ["search", "real"])
 
 
+def _mypy_strict(W):
+    out = capture("mypy_strict")
+    body = chat_request("Fix the type errors in the relevance module first.",
+                        "mypy --ignore-missing-imports --strict headroom_cli/compress", out, seed=60)
+    return W("real_mypy_strict", "openai_chat", body,
+             [ln for ln in out.splitlines() if ln.startswith("headroom_cli/compress/relevance.py:")],
+             "mypy --strict over 34 modules, one module asked about in words: its errors kept", ["search", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
-        _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep)
+        _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
+        _mypy_strict)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

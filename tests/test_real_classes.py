@@ -334,3 +334,16 @@ def test_rustc_errors_over_budget_keep_where_what_and_help():
     assert "help: use `Option::copied` to copy the value inside the `Option`" in res.text
     assert "self.links.get(code).copied() }" not in res.text  # the suggestion's source line
     assert len(res.text) < len(out)
+
+
+def test_a_module_the_request_names_in_words_keeps_all_its_diagnostics():
+    """`mypy --strict` over 34 modules (real): "the relevance module" names relevance.py in words. Its four errors
+    stay, though three share one message shape and the ranking's words ("type", "errors") are on every line."""
+    from headroom_cli.compress.compressors import search
+
+    out = capture("mypy_strict")
+    res = search.compress(out, Context(tool_input="mypy --ignore-missing-imports --strict headroom_cli/compress",
+                                       preceding_text="Fix the type errors in the relevance module first."))
+    assert res is not None and res.lossy and len(res.text) < len(out) / 2
+    asked = [ln for ln in out.splitlines() if ln.startswith("headroom_cli/compress/relevance.py:")]
+    assert len(asked) == 4 and all(ln in res.text for ln in asked)

@@ -156,6 +156,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if top is not None and file_of[top] is not None:
         chosen.add(file_of[top])
     preferred = {f: bool(tr is not None and tr.search(f)) or f in chosen for f in files}
+    named_files = set(_files_named(files, query))
+    for f in named_files:
+        preferred[f] = True
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
@@ -179,7 +182,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 continue
             important = not r[0] or not r[2]
             t = shape[i] if not important else ""
-            if t in seen_tpl and not important and not generous:
+            if t in seen_tpl and not important and not generous and f not in named_files:
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl.add(t)
             keep[i] = True
@@ -241,6 +244,29 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     out = fold_stacks(out, lines, numbered=True)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
+
+
+_NAME_WORD = re.compile(r"[a-z][a-z0-9]*")
+_NAMED_FILES = 3  # a word of the request naming more files than this names none ("tests")
+
+
+def _files_named(files: dict, query) -> list[str]:
+    """Files a word of the request names ("the relevance module" → …/relevance.py): a stem of the request's own
+    words (not the command's) starting a word of the file's name or of its directory's, in a few files only."""
+    if query is None or len(files) < 2:
+        return []
+    words = {}
+    for f in files:
+        parts = f.lower().rsplit("/", 2)[-2:]
+        words[f] = _NAME_WORD.findall(parts[-1].rsplit(".", 1)[0]) + (_NAME_WORD.findall(parts[0]) if len(parts) > 1 else [])
+    out: list[str] = []
+    for stem, w in zip(query.stems, query.weights):
+        if w < 1.0 or len(stem) < 4:
+            continue
+        hit = [f for f in files if any(x.startswith(stem) for x in words[f])]
+        if 1 <= len(hit) <= _NAMED_FILES:
+            out += [f for f in hit if f not in out]
+    return out
 
 
 def _num(line: str, body_at: int) -> str:
