@@ -7,6 +7,7 @@ same block leave short in-place markers (`gap`) that point the reader to it.
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from .base import Context
 
@@ -31,6 +32,20 @@ def find_keys(text: str) -> list[str]:
     for m in _KEY_RE.finditer(text):
         seen.setdefault(m.group(1), None)
     return list(seen)
+
+
+def like_these(count: int, slots: Sequence[tuple[Sequence[str], int]]) -> str:
+    """An in-place marker for lines of the template of the lines around it, with the values its lines have where
+    they differ (literal text of the lines, so a value stays findable), and how many values were not listed, e.g.
+    `[… 117 lines like these omitted, differing in: openai, portkey, … 40 more; and in: models, tools]`."""
+    word = "lines" if count != 1 else "line"
+    if not slots:
+        return gap(f"{count} identical {word}")
+    parts = []
+    for shown, more in slots:
+        vals = list(shown) + ([f"… {more} more" if shown else f"{more} values"] if more else [])
+        parts.append(", ".join(vals))
+    return f"[… {count} {word} like these omitted, differing in: {'; and in: '.join(parts)}]"
 
 
 def _word_char(c: str) -> bool:

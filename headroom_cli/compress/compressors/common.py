@@ -5,10 +5,11 @@ Everything here is pure: output depends only on the arguments (caches are memo o
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from bisect import bisect_right
 from itertools import accumulate, compress as select
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ...ccr.store import key_for
 from .. import markers
@@ -115,14 +116,16 @@ def _inner_runs(keep: list[bool], value: bool) -> Iterator[tuple[int, int]]:
 def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: str = "",
            gap_members: Sequence[bool] | None = None,
            other_notes: Sequence[tuple[str, Sequence[bool]]] = (),
-           protect: Sequence[bool] | None = None) -> tuple[list[str], int, bool]:
+           protect: Sequence[bool] | None = None,
+           describe: Callable[[int, int], str | None] | None = None) -> tuple[list[str], int, bool]:
     """Kept lines in order, each run of dropped lines replaced by one in-place gap marker.
 
     Returns (output lines, lines dropped, any kept line clipped). A run whose lines are all `gap_members`
     gets `gap_note` as extra words in its marker (e.g. "passing"); else the note of the first `other_notes` pair
     (note, members) whose members hold the whole run. A lone dropped line no longer than its marker
     would be stays (the marker would save nothing), and the gaps are first made fewer and cheaper by `coalesce`
-    (with `protect`, the lines that must stay).
+    (with `protect`, the lines that must stay). With `describe`, a run of dropped lines j..i-1 gets the marker
+    `describe(j, i)` returns instead (None: the usual one).
 
     Run by run: the ends of the runs are found with `list.index` (in C), so the Python work is per run, not
     per line."""
@@ -165,6 +168,11 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
             i = n
         cnt = i - j
         dropped += cnt
+        if describe is not None:
+            told = describe(j, i)
+            if told is not None:
+                out.append(lines.marker_line(told))
+                continue
         note = gap_note if gap_members is not None and all(gap_members[j:i]) else ""
         if not note and other_notes:
             note = next((nt for nt, members in other_notes if all(members[j:i])), "")
@@ -516,3 +524,219 @@ def fold_stacks(out: list[str], lines: Lines, numbered: bool = False) -> list[st
         at = j
     res.extend(out[at:])
     return res
+
+
+# ---------------------------------------------------------------- runs of lines of one template
+
+# Tools print many lines of one template that differ in a field or two (`agno[openai]; extra == "models"` for
+# every extra of a package, `find`'s `…/site-packages/<name>/__init__.py`, a log line whose id changes). A run of
+# such lines is shown by its first RUN_HEAD and last RUN_TAIL lines and one marker naming what the others differ
+# in (`like_above`). A field is what lies between delimiters (blanks, quotes, brackets, `,;=|/:\`):
+# `agno[openai]; extra == "models"` has the fields agno, openai, extra, models. The lines of a run have the same
+# delimiters in the same places and the same fields but in at most _RUN_SLOTS spans of neighbouring fields (the
+# slots), and the slots hold at most _RUN_VARIABLE of the run's characters (the rest is the template the lines
+# share) and at most _RUN_LINE_VARIABLE of any of its lines; two neighbours differ in fields that hold at most
+# _RUN_VARIABLE of each (`_neighbours`). Lines with no field outside the slots, and lines
+# longer than _RUN_LINE, are in no run. Runs are grown greedily, line by line, from the first line that can start
+# one; the result is a pure function of the lines.
+_FIELD_SPLIT = re.compile(r"""([^\s"'`()\[\]{}<>,;=|/:\\]+)""")
+RUN_MIN = 8  # lines: a shorter run is left to the line picking
+RUN_HEAD = 1  # the first lines of a run, shown whole
+RUN_TAIL = 1  # the last lines of a run, shown whole
+_RUN_SLOTS = 2
+_RUN_LINE = 400
+_RUN_VARIABLE = 0.5
+_RUN_LINE_VARIABLE = 0.75
+
+
+class Run:
+    """Lines start..end-1 of one template; `slots`: the (first, last) field index of each span they differ in."""
+
+    __slots__ = ("start", "end", "slots")
+
+    def __init__(self, start: int, end: int, slots: tuple[tuple[int, int], ...]):
+        self.start, self.end, self.slots = start, end, slots
+
+    def __repr__(self) -> str:
+        return f"Run({self.start}, {self.end}, {self.slots})"
+
+    @property
+    def inner(self) -> range:
+        """The lines between the run's head and its tail: what its marker stands for."""
+        return range(self.start + RUN_HEAD, self.end - RUN_TAIL)
+
+
+def _spans(pos: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """Neighbouring fields (indices 2 apart in a line's split) joined into spans: ((first, last), …)."""
+    out: list[tuple[int, int]] = []
+    for p in sorted(pos):
+        if out and out[-1][1] == p - 2:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return tuple(out)
+
+
+# the ASCII field characters: deleted from a line (`bytes.translate`, in C), what is left is its delimiters
+_DELIMS = " \t\r\x0b\x0c\"'`()[]{}<>,;=|/:\\\n"
+_FIELD_BYTES = bytes(c for c in range(128) if chr(c) not in _DELIMS)
+
+
+def template_runs(items: Sequence[str], joined: str | None = None) -> list[Run]:
+    """The runs of at least RUN_MIN consecutive lines of one template (see above), in order, disjoint.
+
+    The delimiters of every line come from one pass over the whole text in C (`bytes.translate` deletes the ASCII
+    field characters; a non-ASCII character's bytes stay, so lines that differ in one are not looked at further); only
+    stretches of consecutive lines with the same delimiters are split into fields. Work is linear in the text (a
+    run is grown from a line at most RUN_MIN lines before it gives up)."""
+    n = len(items)
+    if n < RUN_MIN:
+        return []
+    if joined is None:
+        joined = "\n".join(items)
+    skel = joined.encode("utf-8", "surrogatepass").translate(None, _FIELD_BYTES).split(b"\n")
+    if len(skel) != n:
+        return []
+    # stretches of at least RUN_MIN lines with the same delimiters (some): one "1" per line equal to the next
+    same = "".join(map("01".__getitem__, map(operator.eq, skel, skel[1:])))
+    runs: list[Run] = []
+    for m in _SAME_RUN.finditer(same):
+        s, e = m.start(), m.end() + 1
+        if skel[s]:
+            _runs_in(items, s, e, runs)
+    return runs
+
+
+_SAME_RUN = re.compile("1{%d,}" % (RUN_MIN - 1))
+
+
+def _runs_in(items: Sequence[str], s: int, e: int, runs: list[Run]) -> None:
+    """The runs among lines s..e-1 (same delimiters), appended to `runs`.
+
+    Any RUN_MIN - 1 neighbouring pairs of a run hold a pair whose index (from s) is a multiple of RUN_MIN - 1, and
+    every pair of neighbours in a run passes `_neighbours`: only the lines around the pairs so placed that pass are
+    looked at further (CSV rows, a table's lines: a pair in five is split and fails)."""
+    step = RUN_MIN - 1
+    cache: dict[int, list[str] | None] = {}
+    regions: list[list[int]] = []
+    for k in range(s, e - 1, step):
+        if _neighbours(_parts(items, k, cache), _parts(items, k + 1, cache), items[k], items[k + 1]):
+            a, b = max(s, k - step), min(e, k + 1 + RUN_MIN)
+            if regions and regions[-1][1] >= a:
+                regions[-1][1] = b
+            else:
+                regions.append([a, b])
+    for a, b in regions:
+        if b - a >= RUN_MIN:
+            _grow(items, a, b, [_parts(items, k, cache) for k in range(a, b)], runs)
+
+
+def _parts(items: Sequence[str], k: int, cache: dict[int, list[str] | None]) -> list[str] | None:
+    p = cache.get(k, False)
+    if p is False:
+        p = cache[k] = None if len(items[k]) > _RUN_LINE else _FIELD_SPLIT.split(items[k])
+    return p
+
+
+def _neighbours(p: list[str] | None, q: list[str] | None, x: str, y: str) -> bool:
+    """May lines x and y (their splits p and q) be neighbours in a run? They differ in no delimiter, in fewer fields
+    than they have, and the fields they differ in hold at most _RUN_VARIABLE of either line."""
+    if p is None or q is None or len(p) != len(q) or len(p) < 3:
+        return False
+    d = frozenset(select(range(len(p)), map(operator.ne, p, q)))
+    return (len(d) < len(p) // 2 and d.isdisjoint(range(0, len(p), 2))
+            and _var(p, d) <= _RUN_VARIABLE * len(x.strip()) and _var(q, d) <= _RUN_VARIABLE * len(y.strip()))
+
+
+def _grow(items: Sequence[str], s: int, e: int, parts: list, runs: list[Run]) -> None:
+    """Runs grown line by line from each line of s..e-1 in turn (`parts`: the lines' splits): a line joins while
+    the run's slots stay within _RUN_SLOTS spans, hold at most _RUN_LINE_VARIABLE of each line and at most
+    _RUN_VARIABLE of the run's characters so far."""
+    size = [len(items[k].strip()) for k in range(s, e)]
+    ne = operator.ne
+    i = 0
+    m = e - s
+    while i <= m - RUN_MIN:
+        bp = parts[i]
+        if bp is None or len(bp) < 3:
+            i += 1
+            continue
+        width = len(bp) // 2
+        idx = range(len(bp))
+        diff: frozenset[int] = frozenset()
+        var, total = 0, size[i]
+        j = i + 1
+        while j < m:
+            pj = parts[j]
+            if pj is None or len(pj) != len(bp):
+                break
+            if pj != parts[j - 1] and not _neighbours(parts[j - 1], pj, items[s + j - 1], items[s + j]):
+                break
+            if pj != bp:
+                d = diff.union(select(idx, map(ne, pj, bp)))
+                if d != diff:
+                    if len(d) >= width or not d.isdisjoint(range(0, len(bp), 2)):
+                        break  # every field differs, or a delimiter does
+                    line_var = [_var(parts[k], d) for k in range(i, j + 1)]
+                    v = sum(line_var)
+                    if v > _RUN_VARIABLE * (total + size[j]) or len(_spans(d)) > _RUN_SLOTS or \
+                            any(x > _RUN_LINE_VARIABLE * size[k] for k, x in enumerate(line_var, i)):
+                        break
+                    diff, var = d, v
+                else:
+                    v = _var(pj, d)
+                    if v > _RUN_LINE_VARIABLE * size[j] or var + v > _RUN_VARIABLE * (total + size[j]):
+                        break
+                    var += v
+            total += size[j]
+            j += 1
+        if j - i >= RUN_MIN:
+            runs.append(Run(s + i, s + j, tuple((a // 2, b // 2) for a, b in _spans(diff))))
+            i = j
+        else:
+            i += 1
+
+
+def _var(parts: list[str], diff: frozenset[int]) -> int:
+    return sum(map(len, map(parts.__getitem__, diff)))
+
+
+def run_values(items: Sequence[str], run: Run, lines: Iterable[int]) -> list[list[str]]:
+    """Per slot of `run`, the distinct values it takes on `lines` (in order of first appearance): each one the
+    literal text of the line from the slot's first field to its last. A slot that holds the same value as an
+    earlier one on every line (`cp -v`'s source and target names) is not listed again."""
+    per_line: list[tuple[str, ...]] = []
+    for k in lines:
+        parts = _FIELD_SPLIT.split(items[k])
+        offs = list(accumulate(map(len, parts), initial=0))
+        line = items[k]
+        per_line.append(tuple(line[offs[2 * a + 1]:offs[2 * b + 2]] for a, b in run.slots))
+    cols = list(zip(*per_line)) if per_line else [() for _ in run.slots]
+    out: list[list[str]] = []
+    seen: list[tuple[str, ...]] = []
+    for col in cols:
+        if col in seen:
+            continue
+        seen.append(col)
+        out.append(list(dict.fromkeys(col)))
+    return out
+
+
+def list_values(values: Sequence[Sequence[str]], budget: int) -> list[tuple[list[str], int]]:
+    """Per slot, the values that fit in `budget` characters (taken in turn from each slot, in order) and how many
+    did not fit."""
+    shown: list[list[str]] = [[] for _ in values]
+    used = 0
+    k = 0
+    full = [False] * len(values)
+    while not all(full):
+        for s, vals in enumerate(values):
+            if full[s]:
+                continue
+            if k >= len(vals) or used + len(vals[k]) + 2 > budget:
+                full[s] = True
+                continue
+            shown[s].append(vals[k])
+            used += len(vals[k]) + 2
+        k += 1
+    return [(sh, len(vals) - len(sh)) for sh, vals in zip(shown, values)]

@@ -2,17 +2,21 @@
 
 Lines are scored (context terms, error words, headings, position), exact repeats are dropped, and
 the best lines are kept in their original order until the budget is spent. Very long lines (a
-paragraph on one line) keep their best sentences, still on that one line.
+paragraph on one line) keep their best sentences, still on that one line. A run of lines of one template
+(`common.template_runs`: a requirement per extra, a path per package) is shown by its first and last lines and
+one marker with the values the lines between differ in, when that costs no more than the run's share of the
+budget; the lines of the run the request's terms are in stay whole.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from .. import markers
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (ERROR_RE, WARN_RE, Lines, block_key, clip, finish, keep_ratio, render,
-                      selective_regex, templates, weak_regex)
+from .common import (ERROR_RE, RUN_HEAD, RUN_TAIL, WARN_RE, Lines, Run, block_key, clip, finish, keep_ratio,
+                      list_values, render, run_values, selective_regex, template_runs, templates, weak_regex)
 
 name = "text"
 kinds = ("text",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -61,6 +65,51 @@ def _shorten(line: str, tr: re.Pattern | None, ratio: float) -> str | None:
     return " ".join(parts) + cr
 
 
+_RUN_MARKER = 12  # tokens: a run's marker without its values
+_RUN_LISTING_MIN = 8  # tokens: a run whose allowance leaves less for its values is not shown as a run
+
+
+class _Shown:
+    """A run that may be shown as a run: its values on the lines between its ends, what its marker may spend on
+    them (tokens), and the budget its lines would get at the keep ratio (coarse tokens)."""
+
+    __slots__ = ("run", "values", "allowance", "share")
+
+    def __init__(self, run: Run, values: list[list[str]], allowance: int, share: int):
+        self.run, self.values, self.allowance, self.share = run, values, allowance, share
+
+
+def _candidate_runs(items: list[str], tpl: list[str], ratio: float) -> list[_Shown]:
+    """The runs of one template (`common.template_runs`) that may be shown as runs. A run's showing (its ends and
+    its marker) costs no more than the keep ratio's share of its lines: a run too short to pay for its ends and a
+    marker listing at least half its values is left to the line picking, and so is a run whose lines differ only
+    in numbers and ids (one `template`): those are the repeats `_SAME_TEMPLATE_CAP` already leaves out."""
+    out = []
+    for r in template_runs(items):
+        if all(tpl[k] == tpl[r.start] for k in range(r.start + 1, r.end)):
+            continue
+        run = items[r.start:r.end]
+        ends = sum(map(estimate_tokens, run[:RUN_HEAD] + run[len(run) - RUN_TAIL:])) + RUN_HEAD + RUN_TAIL
+        left = int((estimate_tokens("\n".join(run)) + len(run)) * ratio) - ends - _RUN_MARKER
+        if left < _RUN_LISTING_MIN:
+            continue
+        values = run_values(items, r, r.inner)
+        full = estimate_tokens(", ".join(v for vs in values for v in vs)) + 2
+        if left < full // 2:
+            continue  # its values are most of what its lines say: a marker listing a few would hide the rest
+        share = int((estimate_tokens("\n".join(run), coarse=True) + len(run)) * ratio)
+        out.append(_Shown(r, values, min(left, full), share))
+    return out
+
+
+def _run_marker(values: list[list[str]], count: int, tokens: int) -> str:
+    """The marker standing for `count` lines of a run whose slots take `values`: as many values as `tokens` pay
+    for (at the values' own density of tokens a character: names with versions cost more than words)."""
+    flat = ", ".join(v for vs in values for v in vs)
+    chars = int(tokens * len(flat) / max(1, estimate_tokens(flat))) if flat else 0
+    return markers.like_these(count, list_values(values, chars))
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -94,6 +143,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # budget goes to the lines that say something new
     tpl = templates([x[:1000] for x in items])
     tpl_count: dict[str, int] = {}
+    # runs of lines of one template (`common.template_runs`): a run shows its first and last lines, and one marker
+    # with the values the lines between differ in stands for those (but for the lines the request's terms are in)
+    cands = _candidate_runs(items, tpl, ratio)
+    inner = [False] * n
+    for c in cands:
+        inner[c.run.start + RUN_HEAD:c.run.end - RUN_TAIL] = [True] * len(c.run.inner)
+    inner_score: dict[int, int] = {}  # what a line between a run's ends scores if its run is not shown
     for i, s in enumerate(items):
         st = s.strip()
         if not st:
@@ -128,17 +184,43 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             sc += 4
         elif i >= n - 2:
             sc += 2
-        score[i] = sc
+        if inner[i] and not hit:
+            inner_score[i] = sc
+        else:
+            score[i] = sc
         first_in_para = False
     budget = max(int(estimate_tokens(text, coarse=True) * ratio), 100)
     keep = [False] * n
     used = 0
-    for i in sorted((i for i in range(n) if score[i] > 0), key=lambda i: (-score[i], i)):
-        cost = estimate_tokens(items[i], coarse=True) + 1
-        if used + cost > budget and score[i] < 10 and used > 0:
+
+    def take(order: list[int]) -> None:
+        nonlocal used
+        for i in order:
+            cost = estimate_tokens(items[i], coarse=True) + 1
+            if used + cost > budget and score[i] < 10 and used > 0:
+                continue
+            keep[i] = True
+            used += cost
+
+    # the lines that say something (the request's terms, errors, headings, the first lines) first; then the runs,
+    # each for what is left, up to its allowance; then the plain lines
+    take(sorted((i for i in range(n) if score[i] > 1), key=lambda i: (-score[i], i)))
+    runs: list[_Shown] = []
+    for c in cands:
+        r = c.run
+        ends = [k for k in (*range(r.start, r.start + RUN_HEAD), *range(r.end - RUN_TAIL, r.end)) if not keep[k]]
+        cost = sum(estimate_tokens(items[k], coarse=True) + 1 for k in ends) + _RUN_MARKER
+        c.allowance = min(c.allowance, budget - used - cost)
+        if c.allowance < _RUN_LISTING_MIN:
+            for k, sc in ((k, inner_score.get(k, 0)) for k in r.inner):
+                score[k] = max(score[k], sc)  # not shown: its lines are lines like the others
             continue
-        keep[i] = True
-        used += cost
+        runs.append(c)
+        for k in ends:
+            keep[k] = True
+        # (the run's share of the budget is spent on it: what its showing saves is saved, not given to other lines)
+        used += max(cost + c.allowance, c.share)
+    take(sorted((i for i in range(n) if score[i] > 0 and not keep[i]), key=lambda i: (-score[i], i)))
     for i in range(1, n):
         if not items[i].strip() and keep[i - 1]:
             keep[i] = True  # paragraph breaks after kept lines
@@ -152,7 +234,21 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 shortened += 1
     shaped = Lines.__new__(Lines)
     shaped.items, shaped.trailing, shaped.cr = out_items, lines.trailing, lines.cr
-    out, dropped, clipped = render(shaped, keep)
+    starts = [c.run.start for c in runs]
+
+    def describe(j: int, e: int) -> str | None:
+        k = bisect_right(starts, j) - 1
+        if k < 0:
+            return None
+        c = runs[k]
+        if not (c.run.start + RUN_HEAD <= j and e <= c.run.end - RUN_TAIL):
+            return None
+        if e - j == len(c.run.inner):
+            return _run_marker(c.values, e - j, c.allowance)
+        # (a run the request's lines split shares its marker's allowance between its pieces)
+        return _run_marker(run_values(items, c.run, range(j, e)), e - j, c.allowance * (e - j) // len(c.run.inner))
+
+    out, dropped, clipped = render(shaped, keep, describe=describe if runs else None)
     if not dropped and not clipped and not shortened:
         return None
     nd = sum(dup)
