@@ -21,7 +21,10 @@ kinds = ("tree",)  # the detected kinds it compresses (a base.Compressor: name, 
 
 # A tree line's prefix: connectors and the bars and blanks that lead to them (box drawing or ASCII `|--`, `` `-- ``,
 # `+-`, `\-` as Maven and cargo print them).
-PREFIX = re.compile(r"(?:[│┃|]\s{1,3}|\s{2,4})*(?:[├└┣┗]─*[┬─]?\s?|[|`+\\]-+\s?)")
+# Written so no run of spaces can be split two ways: before the first bar none or two or more, after each bar one or
+# more, possessively. (The old `(?:[│┃|]\s{1,3}|\s{2,4})*` matched the same lines, but a bar followed by ~90 spaces
+# and no connector — a code frame's caret line in ruff's output — backtracked through every way to split them.)
+PREFIX = re.compile(r"(?:\s{2,}+)?(?:[│┃|]\s++)*+(?:[├└┣┗]─*[┬─]?\s?|[|`+\\]-+\s?)")
 _PROBLEM = re.compile(r"\b(?:UNMET (?!OPTIONAL)|invalid|missing|extraneous|ELSPROBLEMS|peer dep)", re.I)
 _OPTIONAL_UNMET = "UNMET OPTIONAL DEPENDENCY"
 _LEVELS = 2  # levels under the roots always kept
