@@ -187,7 +187,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
 # it failed (`path:line: …`) — and its source lines around them are one retrieval away. A failure the request
 # names (its name in the request's terms, or ranked clearly first among the failures' names) stays whole.
 _MANY_FAILURES = 4
-_SALIENT = re.compile(r"[ \t]*(?:>|E[ \t]|\S+:\d+:|\s*(?:[\w.]+(?:Error|Exception)|assert(?:ion)?)\b|"
+# (the indent is taken possessively: the alternatives' own `\s*` would otherwise re-split a long indent, ~n²)
+_SALIENT = re.compile(r"[ \t]*+(?:>|E[ \t]|\S+:\d+:|\s*(?:[\w.]+(?:Error|Exception)|assert(?:ion)?)\b|"
                       r"thread '|panicked at|Expected|Received|\s*at |"
                       # rustc's diagnostic: where (`--> src/main.rs:4:48`), the source line, the labels under it
                       # (`^^^ expected `u64`, found `&u64``), its notes and help
