@@ -347,3 +347,22 @@ def test_a_module_the_request_names_in_words_keeps_all_its_diagnostics():
     assert res is not None and res.lossy and len(res.text) < len(out) / 2
     asked = [ln for ln in out.splitlines() if ln.startswith("headroom_cli/compress/relevance.py:")]
     assert len(asked) == 4 and all(ln in res.text for ln in asked)
+
+
+def test_every_line_of_the_file_a_request_names_stays_in_a_search_over_many_files():
+    """A real `grep -rn` over the engine's modules, the request naming one file: all of its hits stay (up to 200),
+    not the per-file share that every other file gets."""
+    import pathlib
+    import subprocess
+
+    from headroom_cli.compress.compressors import search
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    cmd = "grep -rn 'def \\|return ' headroom_cli/compress"
+    out = subprocess.run(cmd, shell=True, cwd=root, capture_output=True, text=True).stdout
+    asked = [ln for ln in out.splitlines() if ln.startswith("headroom_cli/compress/tokens.py:")]
+    files = {ln.split(":", 1)[0] for ln in out.splitlines()}
+    assert len(files) >= 20 and 15 <= len(asked) <= 200
+    res = search.compress(out, Context(tool_input=cmd, preceding_text="What does tokens.py define and return?"))
+    assert res is not None and len(res.text) < len(out) / 2
+    assert all(ln in res.text for ln in asked)

@@ -173,6 +173,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             miss = tr is None or tr.search(items[i], body_at[i], body_at[i] + 600) is None
             ranks[i] = (miss, -score[i], not is_def[i], not is_match[i], i)
         cap = per_file_lines * (3 if preferred[f] else 1)
+        if f in named_files or (tr is not None and f and tr.search(f)):
+            cap = max(cap, min(len(idxs), _NAMED_FILE_LINES))  # the file the request is about: all its lines
         taken = 0
         for r in sorted(ranks.values()):
             if taken >= cap:
@@ -248,6 +250,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
 
 _NAME_WORD = re.compile(r"[a-z][a-z0-9]*")
 _NAMED_FILES = 3  # a word of the request naming more files than this names none ("tests")
+_NAMED_FILE_LINES = 200  # lines of a file the request names that are kept at most
 
 
 def _files_named(files: dict, query) -> list[str]:
