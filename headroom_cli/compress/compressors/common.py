@@ -478,6 +478,11 @@ _FRAME_STARTS = ('File "', "at ")  # a frame: Python's, Java's and Node's
 _LINE_PREFIX = re.compile(r"(?:[^\s:]*?[:-])?(\d+)[:-]")  # grep -n's `12-` / `path:12:` before the content
 
 
+def may_hold_stacks(text: str) -> bool:
+    """Cheap pre-check for `stack_runs`: a frame line needs one of these (C-speed substring scans)."""
+    return 'File "' in text or "\tat " in text or "    at " in text
+
+
 def stack_runs(bodies: Sequence[str]) -> list[tuple[int, int, int | None]]:
     """The stack traces among `bodies` (lines' contents): (start, end, where the same stack was first seen, or None
     for a first showing). A stack is a run of indented lines (Python's frames, Java's `\tat`, Node's `    at`), with
@@ -504,6 +509,8 @@ def fold_stacks(out: list[str], lines: Lines, numbered: bool = False) -> list[st
     every bad request, logged each time) with each repeat made one marker; what follows it — the exception line
     that says what differed — stays (`stack_runs`: compared exactly, after grep's line-number prefix when
     `numbered`, so the marker says nothing that is not so)."""
+    if not may_hold_stacks("\n".join(out)):
+        return out
     strip = _LINE_PREFIX.match if numbered else None
     body: list[str] = []
     nums: list[str] = []

@@ -7,6 +7,7 @@ first; files beyond the budget are dropped whole and named in the marker of thei
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .. import markers, relevance
 from . import common
@@ -32,6 +33,7 @@ _NAMES_IN_MARKER = 20
 # An exception line: Python's `ValueError: …`, Java's `java.io.IOException: …` / `Caused by: …`, Node's `TypeError: …`
 _EXC_LINE = re.compile(r"(?:Caused by: )?[A-Za-z_][\w.$]*(?:Error|Exception|Fault|Failure)\b(?::|$)")
 _EXC_CAP = 40  # distinct exception lines kept at most
+_EXC_WORDS = ("Error", "Exception", "Fault", "Failure")
 # definitions rank first within a file: where a symbol is defined is what a search is usually after
 # (no leading \b: a literal-first pattern lets the regex engine skip ahead; "undef x" ranking high is harmless)
 _DEF = re.compile(r"(?:def|class|function|func|fn|interface|struct|enum|trait|type|module|impl)\s+\w")
@@ -138,7 +140,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # an exception line in a match's context (`grep -A 30 'Error handling request' app.log`) says what failed:
     # each distinct one stays verbatim, like the match it follows
     exc_seen: set[str] = set()
-    for i in range(n):
+    cand = substring_lines(text, _EXC_WORDS, line_starts(items))  # (one C scan per word: most lines hold none)
+    for i in (k for k in range(n) if cand[k]):
         if file_of[i] is None or keep[i] or len(exc_seen) >= _EXC_CAP:
             continue
         c = items[i][body_at[i]:body_at[i] + 600].rstrip("\r")
@@ -193,8 +196,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             used += estimate_tokens(items[i], coarse=True) + 1
     # a stack trace in the matches' context that repeats one above exactly (the same failure logged again) goes
     # whole, its marker saying so; the exception line after it stays (above)
-    contents = [items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
     again: dict[int, str] = {}
+    contents = ([items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
+                if common.may_hold_stacks(text) else [])
     for a, b, first in common.stack_runs(contents):
         if first is None:
             continue
@@ -258,15 +262,24 @@ def _files_named(files: dict, query) -> list[str]:
     words (not the command's) starting a word of the file's name or of its directory's, in a few files only."""
     if query is None or len(files) < 2:
         return []
-    words = {}
+    paths = "\n".join(files).lower()
+    stems = [s for s, w in zip(query.stems, query.weights) if w >= 1.0 and len(s) >= 4 and s in paths]
+    if not stems:  # (one C scan per stem: most stems are in no path)
+        return []
+    holders: dict[str, list[str]] = {}  # a name word -> the files whose name or directory holds it
     for f in files:
         parts = f.lower().rsplit("/", 2)[-2:]
-        words[f] = _NAME_WORD.findall(parts[-1].rsplit(".", 1)[0]) + (_NAME_WORD.findall(parts[0]) if len(parts) > 1 else [])
+        ws = _NAME_WORD.findall(parts[-1].rsplit(".", 1)[0]) + (_NAME_WORD.findall(parts[0]) if len(parts) > 1 else [])
+        for x in set(ws):
+            holders.setdefault(x, []).append(f)
+    vocab = sorted(holders)
     out: list[str] = []
-    for stem, w in zip(query.stems, query.weights):
-        if w < 1.0 or len(stem) < 4:
-            continue
-        hit = [f for f in files if any(x.startswith(stem) for x in words[f])]
+    for stem in stems:
+        hit: list[str] = []
+        k = bisect_left(vocab, stem)
+        while k < len(vocab) and vocab[k].startswith(stem) and len(hit) <= _NAMED_FILES:
+            hit += [f for f in holders[vocab[k]] if f not in hit]
+            k += 1
         if 1 <= len(hit) <= _NAMED_FILES:
             out += [f for f in hit if f not in out]
     return out
