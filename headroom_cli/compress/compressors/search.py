@@ -232,9 +232,10 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         dropped += j - i
         whole = [f for f in gap_files if f and not any(keep[k] for k in files[f])]  # ("": one file, unnamed)
         what = f"{j - i} line{'s' if j - i != 1 else ''}"
-        refs = {again.get(k) for k in range(i, j)}
-        if len(refs) == 1 and None not in refs:
-            what += f": the same stack trace as {refs.pop()}"
+        if again:
+            refs = {again.get(k) for k in range(i, j)}
+            if len(refs) == 1 and None not in refs:
+                what += f": the same stack trace as {refs.pop()}"
         bins = sum(binary[i:j])
         if bins:
             what += f" ({'all' if bins == j - i else bins} grep's 'binary file matches')"
@@ -267,8 +268,11 @@ def _files_named(files: dict, query) -> list[str]:
     if not stems:  # (one C scan per stem: most stems are in no path)
         return []
     holders: dict[str, list[str]] = {}  # a name word -> the files whose name or directory holds it
-    for f in files:
-        parts = f.lower().rsplit("/", 2)[-2:]
+    some = re.compile("|".join(map(re.escape, stems))).search
+    for f, low in zip(files, paths.split("\n")):
+        if some(low) is None:
+            continue
+        parts = low.rsplit("/", 2)[-2:]
         ws = _NAME_WORD.findall(parts[-1].rsplit(".", 1)[0]) + (_NAME_WORD.findall(parts[0]) if len(parts) > 1 else [])
         for x in set(ws):
             holders.setdefault(x, []).append(f)
