@@ -36,7 +36,7 @@ _TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*"
 # A line of dashes or equals under a header: only rule characters (then whitespace), three dashes or equals in a
 # row somewhere. (Written as a look-ahead and one possessive run: `[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$` meant the same
 # but tried every split of a long run, ~n³: 1,600 `=` and a `>` took 10 s.)
-_RULE = re.compile(r"(?=[^\n]*?[=-]{3})[+|=\- ]*+\s*$")
+_RULE = re.compile(r"(?=[+|=\- ]*+\s*$)(?=[^\n]*?[=-]{3})[+|=\- ]*+\s*$")  # (a row fails at its first cell)
 # A kept row this long (ps' COMMAND holding a JVM classpath or a JSON --env) keeps its head and tail only
 _WIDE_ROW, _WIDE_HEAD, _WIDE_TAIL = 480, 320, 120
 
