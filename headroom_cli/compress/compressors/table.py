@@ -34,8 +34,8 @@ _NAMED_ROWS = 3  # a request's word found in at most this many rows keeps them
 # a header of capitalised column names (two gaps of two or more spaces at least), after a legend of a few lines
 _TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*")
 # A line of dashes or equals under a header: only rule characters (then whitespace), three dashes or equals in a
-# row somewhere. (Written as a look-ahead and one possessive run: `[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$` meant the same
-# but tried every split of a long run, ~n³: 1,600 `=` and a `>` took 10 s.)
+# row somewhere. (Written as two look-aheads and one possessive run: `[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$` meant the
+# same but tried every split of a long run, ~n³: 1,600 `=` and a `>` took 10 s.)
 _RULE = re.compile(r"(?=[+|=\- ]*+\s*$)(?=[^\n]*?[=-]{3})[+|=\- ]*+\s*$")  # (a row fails at its first cell)
 # A kept row this long (ps' COMMAND holding a JVM classpath or a JSON --env) keeps its head and tail only
 _WIDE_ROW, _WIDE_HEAD, _WIDE_TAIL = 480, 320, 120
