@@ -475,7 +475,6 @@ def selective_regex(ctx: Context, text: str, units: int, lower: str | None = Non
 _STACK_HEADER = "Traceback (most recent call last):"
 _MIN_STACK_LINES, _MIN_STACK_CHARS = 4, 200  # a shorter repeat costs about what its marker costs
 _FRAME_STARTS = ('File "', "at ")  # a frame: Python's, Java's and Node's
-_LINE_PREFIX = re.compile(r"(?:[^\s:]*?[:-])?(\d+)[:-]")  # grep -n's `12-` / `path:12:` before the content
 
 
 def may_hold_stacks(text: str) -> bool:
@@ -504,30 +503,20 @@ def stack_runs(bodies: Sequence[str]) -> list[tuple[int, int, int | None]]:
     return out
 
 
-def fold_stacks(out: list[str], lines: Lines, numbered: bool = False) -> list[str]:
+def fold_stacks(out: list[str], lines: Lines) -> list[str]:
     """Kept output lines where a stack trace shown whole above comes again (a handler failing the same way on
     every bad request, logged each time) with each repeat made one marker; what follows it — the exception line
-    that says what differed — stays (`stack_runs`: compared exactly, after grep's line-number prefix when
-    `numbered`, so the marker says nothing that is not so)."""
+    that says what differed — stays (`stack_runs`: compared exactly, so the marker says nothing that is not so).
+    Search output, whose lines carry grep's prefixes, finds its repeats in its input instead (search.compress)."""
     if not may_hold_stacks("\n".join(out)):
         return out
-    strip = _LINE_PREFIX.match if numbered else None
-    body: list[str] = []
-    nums: list[str] = []
-    for s in out:
-        m = strip(s) if strip is not None else None
-        body.append(s[m.end():] if m is not None else s)
-        nums.append(m.group(1) if m is not None else "")
     res: list[str] = []
     at = 0
-    for i, j, first in stack_runs(body):
+    for i, j, first in stack_runs(out):
         if first is None:
             continue
         res.extend(out[at:i])
-        here = f" (lines {nums[i]}–{nums[j - 1]})" if nums[i] and nums[j - 1] else ""
-        k = first + (j - i) - 1
-        there = f"lines {nums[first]}–{nums[k]}" if nums[first] and nums[k] else "above"
-        res.append(lines.marker_line(markers.gap(f"{j - i} lines{here}: the same stack trace as {there}")))
+        res.append(lines.marker_line(markers.gap(f"{j - i} lines: the same stack trace as above")))
         at = j
     res.extend(out[at:])
     return res

@@ -13,7 +13,7 @@ from .. import markers, relevance
 from . import common
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, fold_stacks, keep_ratio, line_starts,
+from .common import (LONG_LINE, Lines, block_key, clip, coalesce, finish, keep_ratio, line_starts,
                       selective_regex, substring_lines)
 
 name = "search"
@@ -158,10 +158,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     chosen = {file_of[i] for i in picked or () if file_of[i] is not None}
     if top is not None and file_of[top] is not None:
         chosen.add(file_of[top])
-    preferred = {f: bool(tr is not None and tr.search(f)) or f in chosen for f in files}
-    named_files = set(_files_named(files, query))
-    for f in named_files:
-        preferred[f] = True
+    by_path = {f for f in files if f and tr is not None and tr.search(f)}  # files the request names by path
+    named_files = set(_files_named(files, query))  # … and in words
+    preferred = {f: f in by_path or f in named_files or f in chosen for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: set[str] = set()
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
@@ -176,7 +175,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             miss = tr is None or tr.search(items[i], body_at[i], body_at[i] + 600) is None
             ranks[i] = (miss, -score[i], not is_def[i], not is_match[i], i)
         cap = per_file_lines * (3 if preferred[f] else 1)
-        if f in named_files or (tr is not None and f and tr.search(f)):
+        if f in named_files or f in by_path:
             cap = max(cap, min(len(idxs), _NAMED_FILE_LINES))  # the file the request is about: all its lines
         taken = 0
         for r in sorted(ranks.values()):
@@ -248,7 +247,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not dropped:
         return None
     nm = n - file_of.count(None)
-    out = fold_stacks(out, lines, numbered=True)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
 
