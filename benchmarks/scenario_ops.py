@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a script or imported by the capture)
 
 OLD_NAME, NEW_NAME = "cell_len", "cell_width"
 BUG_OLD = "        return cached_cell_len(text, unicode_version)\n"
@@ -39,10 +40,7 @@ def test_padded_text_keeps_its_width():
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=dev@example.invalid", "-c", "user.name=dev", *args], cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={"GIT_AUTHOR_DATE": "2026-12-01T10:00:00Z", "GIT_COMMITTER_DATE": "2026-12-01T10:00:00Z",
-                        "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+    scenario_tools.git(cwd, "2026-12-01T10:00:00Z", *args)  # every commit of this workspace at one date
 
 
 def build(root: Path) -> Path:

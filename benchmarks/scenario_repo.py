@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a script or imported by the capture)
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "16c6d3e"  # the commit the clone starts from (in main's history)
 SHOWN = "e198b57"  # the commit the session reviews with `git show`
@@ -77,10 +79,7 @@ def _native(proj: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=dev@example.invalid", "-c", "user.name=dev", *args], cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={"GIT_AUTHOR_DATE": "2026-12-01T09:00:00Z", "GIT_COMMITTER_DATE": "2026-12-01T09:00:00Z",
-                        "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+    scenario_tools.git(cwd, "2026-12-01T09:00:00Z", *args)  # every commit of this workspace at one date
 
 
 def build(root: Path) -> Path:

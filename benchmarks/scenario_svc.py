@@ -15,11 +15,12 @@ import json
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a script or imported by the capture)
 
 CAMPAIGN = "winter-sale-newsletter"
 BUG_OLD = '    path = url.path.rstrip("/") or "/"\n'
@@ -477,28 +478,15 @@ AGENTS = ["curl/8.5.0", "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/2010010
           "newsletter-mailer/2.1 (+link-check)", "python-requests/2.32.3", "Slackbot-LinkExpanding 1.0"]
 
 
-def _git(cwd: Path, date: str, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=dev@example.invalid", "-c", "user.name=dev", *args], cwd=cwd,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "PATH": "/usr/bin:/bin",
-                        "HOME": str(cwd)})
-
-
-def _write(proj: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (proj / rel).parent.mkdir(parents=True, exist_ok=True)
-        (proj / rel).write_text(text)
-
-
 def _history(proj: Path) -> None:
     import yarl
 
     shutil.copytree(Path(yarl.__file__).parent, proj / "src" / "yarl",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so"))
-    _write(proj, {".gitignore": "__pycache__/\n*.pyc\n.pytest_cache/\nlogs/\nreports/\n"})
-    _git(proj, "2026-11-24T09:12:00Z", "init", "-q", "-b", "main")
-    _git(proj, "2026-11-24T09:12:00Z", "add", ".")
-    _git(proj, "2026-11-24T09:12:00Z", "commit", "-qm", f"vendor yarl {yarl.__version__} (pure-Python build)")
+    scenario_tools.write(proj, {".gitignore": "__pycache__/\n*.pyc\n.pytest_cache/\nlogs/\nreports/\n"})
+    scenario_tools.git(proj, "2026-11-24T09:12:00Z", "init", "-q", "-b", "main")
+    scenario_tools.git(proj, "2026-11-24T09:12:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-24T09:12:00Z", "commit", "-qm", f"vendor yarl {yarl.__version__} (pure-Python build)")
     # the service as first written: no metrics yet
     app_v1 = APP_PY.replace("from .metrics import Metrics\n", "").replace(
         "METRICS = web.AppKey(\"metrics\", Metrics)\n", "")
@@ -508,28 +496,28 @@ def _history(proj: Path) -> None:
                      ("    app[METRICS] = Metrics()\n", ""), ('    app.router.add_get("/metrics", metrics)\n', ""),
                      ("SLOW_MS = 50.0\n", "")):
         app_v1 = app_v1.replace(old, new)
-    _write(proj, {"README.md": README, "pyproject.toml": PYPROJECT, "src/linkd/__init__.py": INIT_PY,
+    scenario_tools.write(proj, {"README.md": README, "pyproject.toml": PYPROJECT, "src/linkd/__init__.py": INIT_PY,
                   "src/linkd/__main__.py": MAIN_PY, "src/linkd/codec.py": CODEC_PY,
                   "src/linkd/normalize.py": NORMALIZE_PY, "src/linkd/store.py": STORE_PY,
                   "src/linkd/app.py": app_v1, "tests/conftest.py": CONFTEST_PY,
                   "tests/test_codec.py": TEST_CODEC_PY, "tests/test_normalize.py": TEST_NORMALIZE_PY,
                   "tests/test_store.py": TEST_STORE_PY, "tests/test_app.py": TEST_APP_PY})
-    _git(proj, "2026-11-25T14:40:00Z", "add", ".")
-    _git(proj, "2026-11-25T14:40:00Z", "commit", "-qm", "linkd: short links on aiohttp, in-memory store, base62 codes")
-    _write(proj, {"src/linkd/metrics.py": METRICS_PY, "src/linkd/app.py": APP_PY.replace(
+    scenario_tools.git(proj, "2026-11-25T14:40:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-25T14:40:00Z", "commit", "-qm", "linkd: short links on aiohttp, in-memory store, base62 codes")
+    scenario_tools.write(proj, {"src/linkd/metrics.py": METRICS_PY, "src/linkd/app.py": APP_PY.replace(
         "        if elapsed * 1000 > SLOW_MS:\n"
         "            log.warning(\"slow request %s %s took %.1f ms\", request.method, request.path, elapsed * 1000)\n",
         "").replace("SLOW_MS = 50.0\n", "")})
-    _git(proj, "2026-11-27T11:05:00Z", "add", ".")
-    _git(proj, "2026-11-27T11:05:00Z", "commit", "-qm", "metrics: per-route latency percentiles, /metrics dumps links")
+    scenario_tools.git(proj, "2026-11-27T11:05:00Z", "add", ".")
+    scenario_tools.git(proj, "2026-11-27T11:05:00Z", "commit", "-qm", "metrics: per-route latency percentiles, /metrics dumps links")
     # the bug: case-folding the whole path (the host was already lowercased by yarl)
     port = "    port = url.explicit_port\n"
     fold = "    # /Sale and /sale are the same page on our sites: fold case so they share a code\n"
-    _write(proj, {"src/linkd/normalize.py": NORMALIZE_PY.replace(BUG_OLD, BUG_NEW).replace(port, fold + port),
+    scenario_tools.write(proj, {"src/linkd/normalize.py": NORMALIZE_PY.replace(BUG_OLD, BUG_NEW).replace(port, fold + port),
                   "tests/test_normalize.py": TEST_NORMALIZE_PY + TEST_NORMALIZE_ADDED})
-    _git(proj, "2026-11-28T16:22:00Z", "commit", "-qam", "normalize: case-fold paths so /Sale and /sale share a code")
-    _write(proj, {"src/linkd/app.py": APP_PY, "tests/test_app.py": TEST_APP_PY + TEST_APP_ADDED})
-    _git(proj, "2026-11-30T10:48:00Z", "commit", "-qam",
+    scenario_tools.git(proj, "2026-11-28T16:22:00Z", "commit", "-qam", "normalize: case-fold paths so /Sale and /sale share a code")
+    scenario_tools.write(proj, {"src/linkd/app.py": APP_PY, "tests/test_app.py": TEST_APP_PY + TEST_APP_ADDED})
+    scenario_tools.git(proj, "2026-11-30T10:48:00Z", "commit", "-qam",
          "app: warn on slow requests; test for mangled newsletter codes (500s seen in prod)")
 
 
@@ -607,12 +595,7 @@ def _serve_and_drive(proj: Path) -> None:
         port = int(p.stdout.readline())
         (proj / "reports" / "metrics.json").write_bytes(_drive(port))
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        scenario_tools.stop(p)
 
 
 def build(root: Path) -> Path:
