@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--scenario click|repo|ops|svc|node] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
+        [--scenario click|repo|ops|svc|node|crate] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
 with benchmarks/replay_sessions.py); `compressed` runs wrap as a user would (what the model gets). Each run writes
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
+import scenario_crate  # noqa: E402
 import scenario_node  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
@@ -160,7 +161,7 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
 
 
 SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc,
-             "node": scenario_node}
+             "node": scenario_node, "crate": scenario_crate}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -256,9 +257,11 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     """One run of `agent` through `headroom wrap` (mode "plain": --no-compress) against the scripted fake."""
     from headroom_cli.testing.fake_provider import FakeProvider
 
+    mod = SCENARIOS[scenario]
+    tool_path = list(getattr(mod, "TOOL_PATH", []))  # a scenario's own tools (crate: cargo), first on PATH
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ANTHROPIC_", "OPENAI_", "CLAUDE_", "CODEX_", "HEADROOM_"))}
-    env["PATH"] = os.pathsep.join(AGENT_PATH + [env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join(tool_path + AGENT_PATH + [env.get("PATH", "")])
     version = agent_version(agent, env)
     name = name or f"{agent}-{version}-{mode}" + (f"-{tag}" if tag else "")
     run = out / "runs" / name
@@ -266,7 +269,9 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
         shutil.rmtree(run)
     home = run / "home"
     home.mkdir(parents=True)
-    mod = SCENARIOS[scenario]
+    if tool_path:
+        # Codex runs its commands in a login shell, whose /etc/profile resets PATH: its ~/.profile puts them back
+        (home / ".profile").write_text(f'export PATH="{os.pathsep.join(tool_path)}:$PATH"\n')
     proj = mod.build(run)
     if prompt is None:
         prompt = PROMPT if mod is ws else mod.PROMPT
@@ -337,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
                          "commit, failing tests, its real server log and JSON metrics report (held out from tuning); "
                          "node: benchmarks/scenario_node.py, a Node.js orders/stock service on node:http with a bad "
                          "commit, failing `node --test`, its real log with stack traces and its /stats JSON (sealed: "
-                         "a held-out measurement, never tuned on)")
+                         "a held-out measurement, never tuned on); crate: benchmarks/scenario_crate.py, a std-only Rust "
+                         "stock ledger with a bad commit, failing `cargo test`, real compiler warnings, its real "
+                         "log with a panic's backtrace and its JSON stock report (new work: not tuned on)")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
