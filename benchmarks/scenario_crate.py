@@ -1474,11 +1474,12 @@ def _version(text: str, v: str) -> str:
 
 # -- the catalog and the batches ------------------------------------------------------------------------------
 
+# fittings sort first in the report (its items are in SKU order), lighting and electrical last
 NOUNS = {
-    "HW": ["Cabinet hinge", "Hex bolt M8", "Wood screw 4x40", "Wing nut M6", "Shelf bracket", "Corner brace",
+    "FT": ["Cabinet hinge", "Hex bolt M8", "Wood screw 4x40", "Wing nut M6", "Shelf bracket", "Corner brace",
            "Drawer runner, 450 mm", "Door handle", "Wall plug 8 mm", "Coat hook"],
     "GD": ["Garden hose, 25 m", "Hose connector", "Plant pot, 30 cm", "Pruning shears", "Seed tray"],
-    "EL": ["Extension lead, 5 m", "LED bulb E27", "Wall socket", "Cable clip", "Junction box"],
+    "LT": ["Extension lead, 5 m", "LED bulb E27", "Wall socket", "Cable clip", "Junction box"],
 }
 FINISHES = ["brass", "steel", "zinc", "black", "stainless", "white", "oak", "chrome"]
 PACKS = [1, 2, 4, 10, 20]
@@ -1492,7 +1493,7 @@ def _catalog(rnd: random.Random) -> list[dict]:
                 for pack in PACKS:
                     names.append((prefix, f"{noun}, {fin}" + (f", {pack} pack" if pack > 1 else "")))
     rnd.shuffle(names)
-    asked = ("HW", ASKED)
+    asked = ("FT", ASKED)
     picked = [asked] + [n for n in names if n != asked][:299]
     picked.sort(key=lambda n: (n[0], n[1]))
     seq: dict[str, int] = {}
@@ -1559,7 +1560,7 @@ def _batches(rnd: random.Random, items: list[dict]) -> list[str]:
                 if bad == "ts":
                     lines.append(f"{t.strftime('%d/%m/%Y %H:%M')},ship,{sku},1,,SO-{rnd.randint(40000, 49999)}")
                 elif bad == "sku":
-                    lines.append(f"{ts},ship,{rnd.choice(['HW-9999', 'EL-0000', 'GD-01O7'])},2,,SO-41000")
+                    lines.append(f"{ts},ship,{rnd.choice(['FT-9999', 'LT-0000', 'GD-01O7'])},2,,SO-41000")
                 elif bad == "cost":
                     lines.append(f"{ts},receive,{sku},12,,PO-88100")
                 else:
