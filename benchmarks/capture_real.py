@@ -4,7 +4,7 @@ fixed commit, a C library built with `make -k`, `npm ls` of the Node packages in
 benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log) and
 benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log) and
 benchmarks/scenario_svc.py (an aiohttp service's real log with its logged tracebacks); a small Rust crate's
-`cargo build` errors when cargo is installed, `mypy --strict` over the repository's engine when mypy is.
+`cargo build` errors, and a std-only stock ledger's `cargo test` backtraces and its log grepped (benchmarks/scenario_crate.py), when cargo is installed; `mypy --strict` over the repository's engine when mypy is.
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
+import scenario_crate  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_svc  # noqa: E402
@@ -65,6 +66,13 @@ def captures(scratch: Path) -> dict[str, str]:
     if shutil.which("cargo"):  # (added for the held-out service session's classes) rustc's diagnostics
         out["cargo_build_errors"] = cm.run("cargo build --offline", _rust_crate(scratch / "rs"),
                                            env={**env, "CARGO_TERM_COLOR": "never"})
+    if scenario_crate.CARGO_BIN:  # (added for the crate session's classes) a Rust crate's tests and its log
+        crate = scenario_crate.build(scratch / "k")
+        with tempfile.TemporaryDirectory(prefix="crate-cargo-home-") as home:
+            cenv = {**env, **scenario_crate._env(crate, Path(home)), "RUST_BACKTRACE": "1"}
+            out["cargo_test_backtrace"] = cm.run("cargo test --no-fail-fast", crate, env=cenv)
+        out["crate_log_grep_errors"] = cm.run("grep -n ERROR logs/stockledger.log | head -n 80", crate, env=env)
+        out["crate_log_grep_panic"] = cm.run("grep -n -B 3 -A 30 'panicked' logs/stockledger.log", crate, env=env)
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

@@ -11,8 +11,9 @@ moved here after the fixes they taught: `git log --stat -3` of a git-inited copy
 real edits (the asked commit's stat block was cut) and `node --test` of a small module whose one failure repeats
 (six cases, each printed twice: weak savings as text), and `pip inspect` through a jq projection asked, inside a
 request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
-Each is put in the request
-shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
+Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo test`
+with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Each is put
+in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
 
@@ -232,11 +233,43 @@ def _mypy_strict(W):
              "mypy --strict over 34 modules, one module asked about in words: its errors kept", ["search", "real"])
 
 
+def _cargo_test_backtrace(W):
+    out = capture("cargo_test_backtrace")
+    body = anthropic_request("Three tests fail since yesterday. Why, and where in our code?",
+                             "cargo test --no-fail-fast 2>&1", out, seed=61)
+    return W("real_cargo_test_backtrace", "anthropic", body,
+             [line_with(out, "shipping exactly what is on hand: "), line_with(out, "the last nine hoses ship: "),
+              "a valid day was refused in part:", "at ./src/ledger.rs:283:57", "at ./tests/cli.rs:75:5",
+              "at ./tests/ledger_api.rs:35:24", "test result: FAILED. 29 passed; 1 failed"],
+             "cargo test with RUST_BACKTRACE=1: three panics, each trace mostly std and harness frames",
+             ["build", "real"])
+
+
+def _crate_log_grep_errors(W):
+    out = capture("crate_log_grep_errors")
+    body = codex_request("What do the errors in the ledger's log say?", "grep -n ERROR logs/stockledger.log | head -n 80",
+                         out, seed=62)
+    first = out.splitlines()[0]
+    return W("real_crate_log_grep_errors", "openai_responses", body, [first[first.index("cannot ship"):]],
+             "grep -n ERROR over one log: eighty errors of one form, values differing", ["search", "real"])
+
+
+def _crate_log_grep_panic(W):
+    out = capture("crate_log_grep_panic")
+    body = anthropic_request("Why was batch 173 dropped?", "grep -n -B 3 -A 30 'panicked' logs/stockledger.log", out,
+                             seed=63)
+    return W("real_crate_log_grep_panic", "anthropic", body,
+             ["attempt to divide by zero", "at ./src/ledger.rs:216:36", "stockledger::ledger::Ledger::apply",
+              "batch-0173.csv: batch dropped, it panicked (attempt to divide by zero)"],
+             "grep -n -B 3 -A 30 over one log: a Rust panic's backtrace in the context, read as one file",
+             ["search", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
-        _mypy_strict)
+        _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

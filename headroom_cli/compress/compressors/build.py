@@ -13,8 +13,9 @@ import re
 from .. import markers
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (ERROR_WORDS, MATCH_CAP, Lines, block_key, finish, keep_ratio, line_starts,
-                      lines_with_words, regex_lines, render, selective_regex, template)
+from .common import (ERROR_WORDS, MATCH_CAP, RUNTIME_FRAMES_NOTE, Lines, block_key, finish, keep_ratio, line_starts,
+                      lines_with_words, may_hold_stacks, regex_lines, render, runtime_frames, selective_regex,
+                      template)
 
 name = "build"
 kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -140,6 +141,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             else:
                 neutral.append(i)
     repeat = _repeated_failures(items, regions, keep)
+    # a kept trace's frames in the runtime and installed packages (Rust's panic machinery, node:internal, the
+    # stdlib) go, the project's frames and the message stay; a frame the request's terms name stays
+    frames = runtime_frames(items) if may_hold_stacks(text) else None
+    if frames is not None:
+        for k in range(n):
+            if frames[k] and keep[k] and not (is_hit is not None and is_hit[k]):
+                keep[k] = False
     repeated = _diagnostics(items, keep) if ": warning" in text or ": error" in text else {}
     if repeated:
         gone = set().union(*(r[1] for r in repeated.values()))
@@ -170,7 +178,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
-                                   other_notes=(("repeated failure output", repeat), ("failure context", brief)),
+                                   other_notes=(("repeated failure output", repeat), ("failure context", brief))
+                                   + (((RUNTIME_FRAMES_NOTE, frames),) if frames is not None else ()),
                                    protect=protect)
     if not dropped and not clipped:
         return None

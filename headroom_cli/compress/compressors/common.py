@@ -507,6 +507,7 @@ def fold_stacks(out: list[str], lines: Lines) -> list[str]:
     """Kept output lines where a stack trace shown whole above comes again (a handler failing the same way on
     every bad request, logged each time) with each repeat made one marker; what follows it — the exception line
     that says what differed — stays (`stack_runs`: compared exactly, so the marker says nothing that is not so).
+    Then the frames in the runtime and installed packages of the traces shown go (`_fold_runtime_frames`).
     Search output, whose lines carry grep's prefixes, finds its repeats in its input instead (search.compress)."""
     if not may_hold_stacks("\n".join(out)):
         return out
@@ -519,7 +520,83 @@ def fold_stacks(out: list[str], lines: Lines) -> list[str]:
         res.append(lines.marker_line(markers.gap(f"{j - i} lines: the same stack trace as above")))
         at = j
     res.extend(out[at:])
+    return _fold_runtime_frames(res, lines)
+
+
+def _fold_runtime_frames(out: list[str], lines: Lines) -> list[str]:
+    """Kept output lines with each run of `_MIN_FRAME_RUN` or more lines of frames in the runtime or installed
+    packages (`runtime_frames`) made one marker that says so."""
+    frames = runtime_frames(out)
+    if sum(frames) < _MIN_FRAME_RUN:
+        return out
+    res: list[str] = []
+    i, n = 0, len(out)
+    while i < n:
+        if not frames[i]:
+            res.append(out[i])
+            i += 1
+            continue
+        j = i
+        while j < n and frames[j]:
+            j += 1
+        if j - i >= _MIN_FRAME_RUN:
+            res.append(lines.marker_line(markers.gap(f"{j - i} lines: {RUNTIME_FRAMES_NOTE}s")))
+        else:
+            res.extend(out[i:j])
+        i = j
     return res
+
+
+# ---------------------------------------------------------------- frames in the runtime and installed code
+
+# A failure's stack passes through the language's own machinery and installed packages: Rust's panic and test
+# harness frames (`0: __rustc::rust_begin_unwind` and its `at /rustc/<hash>/library/…` line), Python's standard
+# library and site-packages (`File "…/lib/python3.11/…"` and its source and caret lines), Node's internals
+# (`at Test.run (node:internal/test_runner/test:1047:25)`), the JDK and JUnit. They say where the failure went,
+# rarely where it is; the project's own frames and the message stay. Marked for compressors that keep traces.
+RUNTIME_FRAMES_NOTE = "standard-library and dependency frame"
+_MIN_FRAME_RUN = 3  # lines: a shorter run costs about what its marker costs
+_RUST_FRAME = re.compile(r"[ \t]*\d+: (?:<?(?:core|std|alloc|test|__rustc|panic_unwind)::|<fn\(|__rust_|rust_begin_unwind)")
+_RUST_AT = re.compile(r"[ \t]+at (?:/rustc/|\S*/\.cargo/registry/|\S*/\.rustup/toolchains/)")
+_PY_FRAME = re.compile(r'([ \t]*)File "(?:[^"\n]*/lib/python\d[^"\n]*|<frozen [^"\n]+>)", line \d+')
+_AT_FRAME = re.compile(r"[ \t]+at (?:[^(\n]* \()?(?:node:|[^()\s]*/node_modules/|java\.|javax\.|jdk\.|sun\.|"
+                       r"org\.junit\.|junit\.)")
+_FRAME_WORDS = ("at ", 'File "', "::", "__rust")
+
+
+def runtime_frames(bodies: Sequence[str]) -> list[bool]:
+    """Per line (its content, after any grep prefix): is it part of a frame in the runtime, the standard library
+    or an installed package (above)? Only lines holding one of `_FRAME_WORDS` are looked at (C scans first)."""
+    n = len(bodies)
+    out = [False] * n
+    joined = "\n".join(bodies)
+    cand = substring_lines(joined, _FRAME_WORDS, line_starts(bodies))
+    i = 0
+    while i < n:
+        if not cand[i]:
+            i += 1
+            continue
+        b = bodies[i]
+        s = b.lstrip()
+        if s.startswith("at "):
+            out[i] = _AT_FRAME.match(b) is not None
+        elif s.startswith('File "'):
+            m = _PY_FRAME.match(b)
+            if m is not None:  # the frame's line and its source and caret lines under it
+                deeper = m.group(1) + "  "
+                out[i] = True
+                i += 1
+                while i < n and bodies[i].startswith(deeper) and not bodies[i].lstrip().startswith('File "'):
+                    out[i] = True
+                    i += 1
+                continue
+        elif s[:1].isdigit() and _RUST_FRAME.match(b) is not None:
+            out[i] = True
+            if i + 1 < n and _RUST_AT.match(bodies[i + 1]) is not None:
+                out[i + 1] = True
+                i += 1
+        i += 1
+    return out
 
 
 # ---------------------------------------------------------------- runs of lines of one template

@@ -26,6 +26,7 @@ _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P
 # a longer path falls back to `_GREP`.
 _GREP_FAST = re.compile(r"(?P<path>[^\s:](?:[^:\n-]++|-(?!\d+-))*+)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
+_FRAME_LINE = re.compile(r"[ \t]+(?:at |File \"|\d+: )")  # a stack frame's line: Node/Java/Rust `at`, Python, Rust
 _SEP = re.compile(r"^--\s*$")
 # grep's own word that a binary file matched (GNU grep 3.5+, then older greps): no line of it to show
 _BINARY = re.compile(r"(?:\S*grep: .+: binary file matches|Binary file .+ matches)\r?$")
@@ -86,9 +87,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     current = None
     cr = "\r" in text
     grep = _GREP_FAST.match
+    one_file = _one_file(items)
     for i, raw in enumerate(items):
         s = raw[:600].rstrip("\r") if cr else raw[:600]
-        m = grep(s)
+        # a one-file `grep -n`'s line is `12:` or `12-` and its text, whatever that text looks like: read as
+        # `path:num:`, `486-   at /rustc/…/panicking.rs:689:5` would be a file named `486-   at /rustc/…`
+        m = None if one_file and _HEADED.match(s) else grep(s)
         if m is not None and m.end(1) > 401:
             m = _GREP.match(s)
         if m is not None and m.group(1).isdigit():
@@ -162,9 +166,21 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     named_files = set(_files_named(files, query))  # … and in words
     preferred = {f: f in by_path or f in named_files or f in chosen for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
-    seen_tpl: set[str] = set()
+    seen_tpl: dict[str, int] = {}  # a shape -> lines of it shown
+    first_of_shape: dict[str, int] = {}
+    # Over many files a shape is one usage (`from ..tokens import estimate_tokens`): shown once. In one file's
+    # matches (a log grepped: `cannot ship 38 x GD-0114: 38 on hand …` eighty times) the values are what differs
+    # and what may matter: a few are shown, and the marker says the others have the same form (context lines:
+    # one of each shape).
+    samples = _SHAPE_SAMPLES if len(files) == 1 else 1
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
     shape, is_def = _shapes_and_defs(items, file_of, body_at)
+    contents = ([items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
+                if common.may_hold_stacks(text) else [])
+    # a trace's frames in the runtime and installed packages, in a match's context, are not shown for it (the
+    # project's frames and the message are)
+    frames = common.runtime_frames(contents) if contents else None
+    own_frame = [not frames[i] and _FRAME_LINE.match(contents[i]) is not None for i in range(n)] if frames else None
     for f in order:
         if used >= budget and not preferred[f]:
             break
@@ -173,7 +189,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for i in idxs:
             # (no term, no definition, a context line, position): the lines to show first sort first
             miss = tr is None or tr.search(items[i], body_at[i], body_at[i] + 600) is None
-            ranks[i] = (miss, -score[i], not is_def[i], not is_match[i], i)
+            # (a frame of the project's own code in a match's context comes before the other context lines)
+            ranks[i] = (miss, -score[i], not is_def[i], not is_match[i], own_frame is None or not own_frame[i], i)
         cap = per_file_lines * (3 if preferred[f] else 1)
         if f in named_files or f in by_path:
             cap = max(cap, min(len(idxs), _NAMED_FILE_LINES))  # the file the request is about: all its lines
@@ -181,14 +198,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for r in sorted(ranks.values()):
             if taken >= cap:
                 break
-            i = r[4]
+            i = r[-1]
             if keep[i]:
                 continue
             important = not r[0] or not r[2]
-            t = shape[i] if not important else ""
-            if t in seen_tpl and not important and not generous and f not in named_files:
+            if frames is not None and frames[i] and not important:
+                continue
+            t = shape[i] if not important and not (own_frame is not None and own_frame[i]) else ""
+            if t and not generous and f not in named_files and seen_tpl.get(t, 0) >= (samples if is_match[i] else 1):
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
-            seen_tpl.add(t)
+            seen_tpl[t] = seen_tpl.get(t, 0) + 1
+            first_of_shape.setdefault(t, i)
             keep[i] = True
             protect[i] = important
             taken += 1
@@ -196,8 +216,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # a stack trace in the matches' context that repeats one above exactly (the same failure logged again) goes
     # whole, its marker saying so; the exception line after it stays (above)
     again: dict[int, str] = {}
-    contents = ([items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
-                if common.may_hold_stacks(text) else [])
     for a, b, first in common.stack_runs(contents):
         if first is None:
             continue
@@ -235,6 +253,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             refs = {again.get(k) for k in range(i, j)}
             if len(refs) == 1 and None not in refs:
                 what += f": the same stack trace as {refs.pop()}"
+        if frames is not None and ":" not in what and all(frames[i:j]):
+            what += f": {common.RUNTIME_FRAMES_NOTE}s"
+        elif samples > 1 and ":" not in what:
+            forms = {shape[k] for k in range(i, j) if file_of[k] is not None}
+            if len(forms) == 1 and (t := forms.pop()) and t in first_of_shape:
+                first = first_of_shape[t]
+                what += f" of the same form as line {_num(items[first], body_at[first])}"
         bins = sum(binary[i:j])
         if bins:
             what += f" ({'all' if bins == j - i else bins} grep's 'binary file matches')"
@@ -249,6 +274,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     nm = n - file_of.count(None)
     return Result(finish(lines, out, f"{dropped} of {nm} result lines", block_key(text, key), ctx), True, name,
                   "search")
+
+
+_SHAPE_SAMPLES = 4  # lines of one shape shown in a one-file search
 
 
 _NAME_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -285,6 +313,28 @@ def _files_named(files: dict, query) -> list[str]:
         if 1 <= len(hit) <= _NAMED_FILES:
             out += [f for f in hit if f not in out]
     return out
+
+
+def _one_file(items: list[str]) -> bool:
+    """Is this a one-file `grep -n` (no path: `12:match`, `13-context`, `--` between groups)? Its first line
+    is numbered, and so is nearly every other, with numbers that only grow (lines of one file in order; a
+    multi-file output whose paths start with digits, `2024-report.txt:3:`, repeats its numbers)."""
+    if not items or _HEADED.match(items[0]) is None:
+        return False
+    last, numbered, other = -1, 0, 0
+    match = _HEADED.match
+    for s in items:
+        m = match(s)
+        if m is None:
+            if s.strip() and not _SEP.match(s):
+                other += 1
+            continue
+        k = int(m.group()[:-1])
+        if k <= last:
+            return False
+        last = k
+        numbered += 1
+    return numbered >= 4 * other
 
 
 def _num(line: str, body_at: int) -> str:

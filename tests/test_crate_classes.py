@@ -1,0 +1,96 @@
+"""The classes a Rust crate's captured sessions (benchmarks/scenario_crate.py, Claude Code 2.1.197 and Codex
+0.171.0) lost on, each shown on the real command output of `headroom_cli/corpus_real.py`:
+- a one-file `grep -n -B 3 -A 30` whose context holds a Rust backtrace: `486-   at /rustc/…/panicking.rs:689:5`
+  and `512-[2026-11-27T…` were read as `path:num:` hits of files named `486-   at /rustc/…` and `512-[2026`,
+  so every such line became a marker longer than the line, naming a made-up file;
+- eighty `grep -n ERROR` hits of one form (`cannot ship 38 x GD-0114: 38 on hand; …`) kept one line and a bare
+  `[… 79 lines omitted]`: the values, where the bug shows, were all behind the marker;
+- traces kept whole in test output and logs spent most of their lines on the runtime's own frames (Rust's panic
+  machinery, node:internal, site-packages) while the project's frames are what a fix needs."""
+from __future__ import annotations
+
+import re
+
+from headroom_cli.compress.base import Context
+from headroom_cli.compress.compressors import build, common, search
+from headroom_cli.corpus_real import capture
+
+MADE_UP_FILE = re.compile(r"\d+-(?:\s+at |\[\d{4}) [^\]]*\(\d+\)")
+
+
+def test_a_one_file_grep_reads_its_line_numbers_whatever_its_lines_hold():
+    out = capture("crate_log_grep_panic")
+    ctx = Context(tool_input="grep -n -B 3 -A 30 'panicked' logs/stockledger.log",
+                  preceding_text="Why was batch 173 dropped?")
+    res = search.compress(out, ctx)
+    assert res is not None and res.lossy
+    markers = [ln for ln in res.text.splitlines() if ln.startswith("[…")]
+    assert markers and not any(MADE_UP_FILE.search(m) or " in 1 file" in m for m in markers), markers
+    # the project's frames (where it failed) stay; the std's panic machinery is one marker that says so
+    for frame in ("489-   3: stockledger::ledger::Ledger::apply", "490-             at ./src/ledger.rs:216:36",
+                  "492-             at ./src/main.rs:84:22"):
+        assert frame in res.text
+    assert "/rustc/" not in res.text
+    assert "[… 6 lines: standard-library and dependency frames omitted]" in res.text
+    assert "481-attempt to divide by zero" in res.text
+
+
+def test_a_path_that_starts_with_digits_is_still_a_path():
+    hits = "".join(f"2024-report.txt:{i}:total {i}\n" for i in (3, 9, 14)) + \
+           "".join(f"2025-report.txt:{i}:total {i}\n" for i in (2, 5, 11, 12))
+    assert not search._one_file(hits.splitlines())
+    assert search._one_file(["12:a", "13-b", "--", "40:c", "41-d"])
+    assert not search._one_file(["12:a", "13-b", "5:c", "6-d"])  # numbers going back: not one file in order
+
+
+def test_many_hits_of_one_form_in_one_file_show_a_few_and_say_so():
+    out = capture("crate_log_grep_errors")
+    lines = out.splitlines()
+    res = search.compress(out, Context(tool_input="grep -n ERROR logs/stockledger.log | head -n 80",
+                                       preceding_text="What do the errors in the ledger's log say?"))
+    assert res is not None
+    kept = [ln for ln in lines if ln in res.text.splitlines()]
+    assert len(kept) >= 3 and kept[0] == lines[0]
+    assert f"[… {80 - len(kept)} lines of the same form as line 4 omitted]" in res.text
+    # over many files, one usage is still shown once (the file named in the marker)
+    usages = "".join(f"src/m{i}.py:{i}:from ..tokens import estimate_tokens\n" for i in range(1, 30))
+    many = search.compress(usages, Context(tool_input="grep -rn estimate_tokens src"))
+    assert many is not None and sum(1 for ln in many.text.splitlines() if "import estimate_tokens" in ln) == 1
+
+
+def test_a_kept_trace_shows_the_projects_frames_not_the_runtimes():
+    out = capture("cargo_test_backtrace")
+    res = build.compress(out, Context(tool_input="cargo test --no-fail-fast 2>&1",
+                                      preceding_text="Three tests fail since yesterday. Why, and where in our code?"))
+    assert res is not None
+    for line in out.splitlines():  # every frame of our code (its `at ./…` line and the frame's name above it)
+        if line.strip().startswith("at ./"):
+            assert line in res.text
+    assert "/rustc/" not in res.text and "__rustc::rust_begin_unwind" not in res.text
+    assert "[… 8 standard-library and dependency frame lines omitted]" in res.text
+    assert "shipping exactly what is on hand: Insufficient { sku: \"HW-0001\", requested: 6, on_hand: 6 }" in res.text
+
+
+def test_runtime_frames_of_each_language():
+    py = ['Traceback (most recent call last):',
+          '  File "/srv/app/.venv/lib/python3.11/site-packages/aiohttp/web_protocol.py", line 577, in _handle',
+          '    resp = await request_handler(request)',
+          '           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^',
+          '  File "/srv/app/src/linkd/app.py", line 64, in resolve',
+          '    link = request.app[STORE].get(code)',
+          '  File "<frozen importlib._bootstrap>", line 1204, in _gcd_import',
+          'ValueError: bad code']
+    assert common.runtime_frames(py) == [False, True, True, True, False, False, True, False]
+    node = ["TypeError: Cannot read properties of undefined (reading 'pct')",
+            "    at findCoupon (/srv/orders/src/pricing.js:41:19)",
+            "    at Test.run (node:internal/test_runner/test:1047:25)",
+            "    at process.processTicksAndRejections (node:internal/process/task_queues:105:5)",
+            "    at Object.<anonymous> (/srv/orders/node_modules/express/lib/router/index.js:12:3)"]
+    assert common.runtime_frames(node) == [False, False, True, True, True]
+    java = ["java.lang.IllegalStateException: closed", "\tat com.acme.Pool.take(Pool.java:88)",
+            "\tat java.base/java.lang.Thread.run(Thread.java:833)", "\tat org.junit.runners.Suite.run(Suite.java:1)"]
+    assert common.runtime_frames(java) == [False, False, True, True]
+    rust = ["   0: __rustc::rust_begin_unwind", "             at /rustc/5980/library/std/src/panicking.rs:689:5",
+            "   3: stockledger::ledger::Ledger::apply", "             at ./src/ledger.rs:216:36",
+            "   9: __rust_try", "  12: <fn() -> core::result::Result<(), String> as core::ops::FnOnce<()>>::call_once"]
+    assert common.runtime_frames(rust) == [True, True, False, False, True, True]
