@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--scenario click|repo|ops|svc|node|crate] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
+        [--scenario click|repo|ops|svc|node|crate|web] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
 with benchmarks/replay_sessions.py); `compressed` runs wrap as a user would (what the model gets). Each run writes
@@ -39,6 +39,7 @@ import scenario_node  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_svc  # noqa: E402
+import scenario_web  # noqa: E402
 import scenario_workspace as ws  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +162,7 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
 
 
 SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc,
-             "node": scenario_node, "crate": scenario_crate}
+             "node": scenario_node, "crate": scenario_crate, "web": scenario_web}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -344,7 +345,10 @@ def main(argv: list[str] | None = None) -> int:
                          "commit, failing `node --test`, its real log with stack traces and its /stats JSON (sealed: "
                          "a held-out measurement, never tuned on); crate: benchmarks/scenario_crate.py, a std-only Rust "
                          "stock ledger with a bad commit, failing `cargo test`, real compiler warnings, its real "
-                         "log with a panic's backtrace and its JSON stock report (new work: not tuned on)")
+                         "log with a panic's backtrace and its JSON stock report; "
+                         "web: benchmarks/scenario_web.py, a TypeScript task board (npm-installed typescript, vitest, "
+                         "eslint, vite) with a bad commit, failing vitest tests, tsc and eslint errors, vite build, "
+                         "its real JSON-lines API log with stack traces and its JSON report")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
