@@ -94,3 +94,37 @@ def test_runtime_frames_of_each_language():
             "   3: stockledger::ledger::Ledger::apply", "             at ./src/ledger.rs:216:36",
             "   9: __rust_try", "  12: <fn() -> core::result::Result<(), String> as core::ops::FnOnce<()>>::call_once"]
     assert common.runtime_frames(rust) == [True, True, False, False, True, True]
+
+
+def test_json_log_lines_grepped_in_one_file_have_the_shape_of_their_keys():
+    # pino-style lines: the same keys, a title and an id that differ, the same long stack string in each
+    stack = "RangeError: Invalid time value\\n    at Date.toISOString (<anonymous>)\\n" + \
+            "\\n".join(f"    at step{k} (file:///srv/app/src/s{k}.ts:{k}:3)" for k in range(12))
+    titles = ["Fix the login", "Remove the notifications panel", "Add a dark mode to every page", "Ship it"]
+    out = "".join(
+        f'{40 + 37 * i}:{{"level":50,"time":{1796237127806 + i},"reqId":"req-{i:04x}","body":{{"title":'
+        f'"{titles[i % 4]}","due":"{i + 1:02d}/12/2026"}},"err":{{"type":"RangeError","stack":"{stack}"}},'
+        f'"msg":"task rejected"}}\n' for i in range(12))
+    res = search.compress(out, Context(tool_input="grep -n '\"level\":50' logs/api.log",
+                                       preceding_text="What are the errors in the API log?"))
+    assert res is not None
+    kept = [ln for ln in out.splitlines() if ln in res.text.splitlines()]
+    assert 3 <= len(kept) <= 5
+    assert re.search(r"\[… \d+ lines of the same form as line \d+ omitted\]", res.text)
+
+
+def test_a_match_shown_in_a_grep_with_context_is_not_merged_away():
+    # `grep -n -A 4 ERROR`: each match is followed by routine lines; the cut keeps matches before context, and
+    # merging the gaps around a kept match (a lone kept line between two gaps) must not drop the match itself
+    groups = []
+    for g in range(12):
+        at = 100 + 5 * g  # groups touch: grep prints no `--` between them
+        words = " ".join(["disk"] * (g % 5 + 1))
+        groups.append(f"{at}:2026-11-27T0{g % 10}:00:00Z ERROR job-{g} failed: {words} quota exceeded on vol{g}\n" +
+                      "".join(f"{at + k}-2026-11-27T0{g % 10}:00:0{k}Z INFO worker-{k} heartbeat ok seq={at * 7 + k}\n"
+                              for k in range(1, 5)))
+    out = "".join(groups)
+    res = search.compress(out, Context(tool_input="grep -n -A 4 ERROR logs/jobs.log"))
+    assert res is not None
+    shown = [ln for ln in res.text.splitlines() if " ERROR " in ln]
+    assert len(shown) == 12 and all(ln in out.splitlines() for ln in shown)

@@ -42,6 +42,7 @@ _DEF_WORDS = ("def", "class", "func", "fn", "interface", "struct", "enum", "trai
 
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+_JSON_KEY = re.compile(r'"(\w{1,40})":')
 
 
 def _shape(content: str) -> str:
@@ -63,6 +64,10 @@ def _shapes_and_defs(items: list[str], file_of: list[str | None],
     if len(subbed) == len(idx):
         for i, t in zip(idx, subbed):
             shapes[i] = t.strip()
+        if '{"' in joined:  # a JSON line's shape is its keys (its strings are values: a title, a message)
+            for j, c in enumerate(conts):
+                if c[:2] == '{"':
+                    shapes[idx[j]] = "{" + ",".join(_JSON_KEY.findall(c))
     else:  # cannot happen; stay exact anyway
         for i in idx:
             shapes[i] = _shape(items[i][body_at[i]:body_at[i] + 600])
@@ -167,12 +172,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     preferred = {f: f in by_path or f in named_files or f in chosen for f in files}
     order = sorted(files, key=lambda f: (not preferred[f], first_idx[f]))
     seen_tpl: dict[str, int] = {}  # a shape -> lines of it shown
-    first_of_shape: dict[str, int] = {}
     # Over many files a shape is one usage (`from ..tokens import estimate_tokens`): shown once. In one file's
     # matches (a log grepped: `cannot ship 38 x GD-0114: 38 on hand …` eighty times) the values are what differs
     # and what may matter: a few are shown, and the marker says the others have the same form (context lines:
     # one of each shape).
     samples = _SHAPE_SAMPLES if len(files) == 1 else 1
+    # with context lines (`grep -A/-B/-C`) a match shown is what was searched for: merging the gaps around it
+    # must not take it (a context line may go)
+    with_context = any(f is not None and not m for f, m in zip(file_of, is_match))
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
     shape, is_def = _shapes_and_defs(items, file_of, body_at)
     contents = ([items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
@@ -208,9 +215,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             if t and not generous and f not in named_files and seen_tpl.get(t, 0) >= (samples if is_match[i] else 1):
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
             seen_tpl[t] = seen_tpl.get(t, 0) + 1
-            first_of_shape.setdefault(t, i)
             keep[i] = True
-            protect[i] = important
+            protect[i] = important or (with_context and is_match[i])
             taken += 1
             used += estimate_tokens(items[i], coarse=True) + 1
     # a stack trace in the matches' context that repeats one above exactly (the same failure logged again) goes
@@ -224,6 +230,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[k] = protect[k] = False
             again[k] = ref
     coalesce(items, keep, protect)
+    first_of_shape: dict[str, int] = {}  # a shape -> its first line shown (what a marker's "same form" names)
+    if samples > 1:
+        for i in range(n):
+            if keep[i] and file_of[i] is not None:
+                first_of_shape.setdefault(shape[i], i)
     # drop separators and headings of files with nothing kept
     for i in range(n):
         if file_of[i] is not None:
