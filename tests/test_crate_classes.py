@@ -147,3 +147,35 @@ def test_a_tree_keeps_its_pointers_only_when_asked_about():
     assert "[… 6 lines listed in full elsewhere omitted]" in res.text and "├─┬ lib3@1.3.0" in res.text
     named = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="Which packages pull in shared4?"))
     assert named is not None and sum(ln.endswith("shared4@2.0.0 deduped") for ln in named.text.splitlines()) == 8
+
+
+def test_one_error_about_many_names_is_one_kind_in_a_log():
+    # a C++ order book's log tail (benchmarks/scenario_cpp.py's shape): the same error for every book it locks,
+    # each book's symbol making a template of its own, so every line stayed as an error "never seen before"
+    import random
+
+    from headroom_cli.compress.compressors import logs
+
+    rnd = random.Random(7)
+    syms = [f"{a}{b}{c}-{y}" for a, b, c, y in zip("CKOPSWNBZGR", "CBJBNHGRNOE", "HFFZZHUFFKA", [27, 28, 29] * 4)]
+    lines = []
+    for k in range(150):
+        t = f"2026-12-01T09:{10 + k // 6:02d}:{k % 60:02d}.{rnd.randrange(1000):03d}Z"
+        if k % 9 == 4:
+            lines.append(f"{t} WARN  tickbook: session-0298.ord: cancel of unknown order {4114700 + k} on "
+                         f"{rnd.choice(syms)}")
+        elif k % 13 == 6:
+            lines.append(f"{t} ERROR tickbook: session-0298.ord line {k}: bad price \"{rnd.randrange(99)}.{k}.5\"")
+        else:
+            px = f"{rnd.randrange(30, 9000)}.{rnd.randrange(100):02d}"
+            lines.append(f"{t} ERROR tickbook: book {rnd.choice(syms)} locked after order {4114700 + k}: "
+                         f"bid {px} >= ask {px}")
+    out = "\n".join(lines) + "\n"
+    res = logs.compress(out, Context(tool_input="tail -n 150 logs/tickbook.log",
+                                     preceding_text="What went wrong in the order book?"))
+    assert res is not None
+    kept = [ln for ln in res.text.splitlines() if " locked after order " in ln]
+    assert 6 <= len(kept) <= 20 and kept[0] == next(ln for ln in lines if " locked after " in ln)
+    bad = [ln for ln in lines if "bad price" in ln]
+    assert sum(ln in res.text for ln in bad) >= 3  # the other error kind keeps its own occurrences
+    assert "similar lines omitted]" in res.text

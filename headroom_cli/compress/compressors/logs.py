@@ -39,6 +39,7 @@ _TRACE_CAP = 120  # lines of one stack trace kept
 _RECENT = re.compile(r"(?i)\blast(?=\s*(?:[?.!,;:)]|$)|\s+\d)|\b(?:latest|most recent|recently|newest|lately)\b")
 _SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
+_SAME_ERROR_KIND_CAP = 6  # occurrences of one error kind kept verbatim (plus the last), whatever its names
 _HEAD, _TAIL = 2, 3
 
 
@@ -286,12 +287,24 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[j] = True
             j += 1
     warn = [i for i in select(rng, is_warn) if not is_err[i]]
+    kinds: dict[str, str] = {}  # template -> its event kind (not JSON lines)
+    kind_of = (lambda t: kinds[t] if t in kinds else kinds.setdefault(t, _event_kind(t))) if plain else None
+    chosen_all: list[int] = []
     for t in err_seen:
         occ = err_seen[t]
-        chosen = occ[:_SAME_ERROR_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_CAP else [])
-        for e in chosen:
-            for k in range(max(0, e - near), min(n, e + near + 1)):
-                keep[k] = True
+        chosen_all += occ[:_SAME_ERROR_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_CAP else [])
+    if kind_of is not None and len(chosen_all) > _SAME_ERROR_KIND_CAP:
+        # one error about many names (`book CCH-28 locked after order 4114774: bid 5239.91 >= ask 5239.91` for
+        # every book) is one kind however many templates its names make: its first occurrences and its last
+        # stay verbatim, the others are similar lines, one retrieval away
+        by_kind: dict[str, list[int]] = {}
+        for e in sorted(chosen_all):
+            by_kind.setdefault(kind_of(tpl[e]), []).append(e)
+        chosen_all = [e for occ in by_kind.values()
+                      for e in occ[:_SAME_ERROR_KIND_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_KIND_CAP else [])]
+    for e in chosen_all:
+        for k in range(max(0, e - near), min(n, e + near + 1)):
+            keep[k] = True
     for k in range(min(_HEAD, n)):
         keep[k] = True
     for k in range(max(0, n - _TAIL), n):
@@ -302,8 +315,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # 2. budget: warnings, then one representative per template (most frequent first)
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = (sum(map(len, select(items, keep))) + 3) // 4 + sum(keep)
-    kinds: dict[str, str] = {}  # template -> its event kind (not JSON lines)
-    kind_of = (lambda t: kinds[t] if t in kinds else kinds.setdefault(t, _event_kind(t))) if plain else None
     warned: Counter = Counter()
     for k in warn:
         if used >= budget:
