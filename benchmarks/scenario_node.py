@@ -10,7 +10,6 @@ Needles are computed from the built workspace (the log's timestamps, the stack f
 counts are whatever the run produced)."""
 from __future__ import annotations
 
-import http.client
 import json
 import random
 import re
@@ -812,18 +811,7 @@ AGENTS = ["shop-web/4.2.0 (+orders)", "shop-ios/3.18.1 CFNetwork/1498", "shop-an
 def _drive(port: int, seed: int = 2026) -> bytes:
     """A few hundred real requests at the running service; returns the /stats body."""
     rnd = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def req(method: str, path: str, body: dict | str | None = None, agent: str | None = None) -> tuple[int, bytes]:
-        time.sleep(min(rnd.expovariate(120.0), 0.04))  # clients arrive apart, ~8 ms on average
-        headers = {"User-Agent": agent or rnd.choice(AGENTS[:3])}
-        data = None
-        if body is not None:
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=data, headers=headers)
-        r = conn.getresponse()
-        return r.status, r.read()
+    req, close = scenario_tools.requester(port, rnd, AGENTS, 120.0, 0.04)  # clients arrive apart, ~8 ms on average
 
     skus = [s for s, _, _, _ in CATALOG]
     weights = [4.0 if s == "DSK-118" else 3.0 if s.startswith(("CBL", "NTB", "MUG")) else 1.0 for s in skus]
@@ -866,7 +854,7 @@ def _drive(port: int, seed: int = 2026) -> bytes:
             sku = rnd.choice(skus)
             req("POST", f"/stock/{sku}/restock", {"qty": rnd.choice([10, 20, 25, 50])}, agent=AGENTS[5])
     status, data = req("GET", "/stats", agent=AGENTS[4])
-    conn.close()
+    close()
     return data
 
 

@@ -1,10 +1,16 @@
 """What the capture scenarios (benchmarks/scenario_*.py) share to build their workspaces: git commits at fixed
-dates (so every build has the same hashes), files written by relative path, a service stopped after it was driven."""
+dates (so every build has the same hashes), files written by relative path, a service driven over HTTP on loopback
+and stopped after."""
 from __future__ import annotations
 
+import http.client
+import json
+import random
 import signal
 import subprocess
+import time
 from pathlib import Path
+from typing import Callable, Sequence
 
 
 def git(cwd: Path, date: str, *args: str) -> None:
@@ -30,3 +36,28 @@ def stop(p: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
+
+
+Requester = Callable[..., "tuple[int, bytes]"]
+
+
+def requester(port: int, rnd: random.Random, agents: Sequence[str], rate: float,
+              gap: float) -> tuple[Requester, Callable[[], None]]:
+    """`req(method, path, body=None, agent=None) -> (status, body)` over one keep-alive connection to 127.0.0.1:port,
+    and the connection's `close`.
+    Clients arrive apart (an exponential pause of mean 1/rate seconds, at most `gap`); the User-Agent is `agent` or
+    one of the first three `agents`; a dict body is sent as JSON, a str body as it is (a malformed one on purpose)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def req(method: str, path: str, body: dict | str | None = None, agent: str | None = None) -> tuple[int, bytes]:
+        time.sleep(min(rnd.expovariate(rate), gap))
+        headers = {"User-Agent": agent or rnd.choice(list(agents[:3]))}
+        data = None
+        if body is not None:
+            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read()
+
+    return req, conn.close

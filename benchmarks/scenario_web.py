@@ -14,15 +14,12 @@ timestamps and the tools' own wording are whatever the run produced)."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import scenario_tools  # noqa: E402  (benchmarks/ is on the path: run as a script or imported by the capture)
@@ -1331,18 +1328,7 @@ def _install(proj: Path) -> None:
 def _drive(port: int, seed: int = 2026) -> bytes:
     """A few hundred real requests at the running API; returns the /api/report body."""
     rnd = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def req(method: str, path: str, body: dict | str | None = None, agent: str | None = None) -> tuple[int, bytes]:
-        time.sleep(min(rnd.expovariate(150.0), 0.03))  # clients arrive apart, ~7 ms on average
-        headers = {"User-Agent": agent or rnd.choice(AGENTS[:3])}
-        data = None
-        if body is not None:
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=data, headers=headers)
-        r = conn.getresponse()
-        return r.status, r.read()
+    req, close = scenario_tools.requester(port, rnd, AGENTS, 150.0, 0.03)  # clients arrive apart, ~7 ms on average
 
     boards = {"web": [], "api": [], "ops": []}
     cols = ["backlog", "todo", "doing", "review", "done"]
@@ -1408,7 +1394,7 @@ def _drive(port: int, seed: int = 2026) -> bytes:
         if i % 30 == 0:
             req("GET", "/healthz", agent=AGENTS[3])
     status, data = req("GET", "/api/report", agent=AGENTS[4])
-    conn.close()
+    close()
     return data
 
 

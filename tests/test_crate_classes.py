@@ -128,3 +128,22 @@ def test_a_match_shown_in_a_grep_with_context_is_not_merged_away():
     assert res is not None
     shown = [ln for ln in res.text.splitlines() if " ERROR " in ln]
     assert len(shown) == 12 and all(ln in out.splitlines() for ln in shown)
+
+
+def test_a_tree_keeps_its_pointers_only_when_asked_about():
+    # npm ls --all marks an entry listed in full elsewhere `deduped`: a pointer, not a dependency to read again;
+    # kept when the request names it (who pulls a package in), not for being near the top
+    from headroom_cli.compress.compressors import tree
+
+    lines = ["app@1.0.0 /srv/app"]
+    for k in range(8):
+        lines += [f"├─┬ lib{k}@1.{k}.0"] + [f"│ ├── shared{j}@2.0.0 deduped" for j in range(6)] + \
+                 [f"│ └─┬ own{k}@0.{k}.1", f"│   └── leaf{k}@3.0.{k}"]
+    lines += ["└── shared0@2.0.0", "└── shared1@2.0.0"]
+    out = "\n".join(lines) + "\n"
+    res = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="What does the app depend on?"))
+    assert res is not None
+    assert not any(ln.endswith(" deduped") for ln in res.text.splitlines())
+    assert "[… 6 lines listed in full elsewhere omitted]" in res.text and "├─┬ lib3@1.3.0" in res.text
+    named = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="Which packages pull in shared4?"))
+    assert named is not None and sum(ln.endswith("shared4@2.0.0 deduped") for ln in named.text.splitlines()) == 8

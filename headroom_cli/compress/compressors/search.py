@@ -27,6 +27,7 @@ _GREP = re.compile(r"^(?P<path>[^\s:][^:\n]{0,400}?)(?P<sep>[:-])(?P<num>\d+)(?P
 _GREP_FAST = re.compile(r"(?P<path>[^\s:](?:[^:\n-]++|-(?!\d+-))*+)(?P<sep>[:-])(?P<num>\d+)(?P=sep)")
 _HEADED = re.compile(r"^\d+(?P<sep>[:-])")
 _FRAME_LINE = re.compile(r"[ \t]+(?:at |File \"|\d+: )")  # a stack frame's line: Node/Java/Rust `at`, Python, Rust
+_INDENT = (" ", "\t")
 _SEP = re.compile(r"^--\s*$")
 # grep's own word that a binary file matched (GNU grep 3.5+, then older greps): no line of it to show
 _BINARY = re.compile(r"(?:\S*grep: .+: binary file matches|Binary file .+ matches)\r?$")
@@ -187,7 +188,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # a trace's frames in the runtime and installed packages, in a match's context, are not shown for it (the
     # project's frames and the message are)
     frames = common.runtime_frames(contents) if contents else None
-    own_frame = [not frames[i] and _FRAME_LINE.match(contents[i]) is not None for i in range(n)] if frames else None
+    # a frame of the project's own code (an indented line: that cheap test first)
+    own_frame = [contents[i][:1] in _INDENT and not frames[i] and _FRAME_LINE.match(contents[i]) is not None
+                 for i in range(n)] if frames is not None else None
     for f in order:
         if used >= budget and not preferred[f]:
             break

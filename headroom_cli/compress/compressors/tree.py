@@ -5,7 +5,8 @@ A line's depth is where its name starts (the width of its `│ ├── ` prefi
 under them (what was installed or listed directly, and what that pulls in first), every line the request's
 terms name with the branch that leads to it, and lines that report a problem (`UNMET DEPENDENCY`, `invalid`,
 `missing`, `extraneous`, errors); deeper lines and optional packages the platform did not install go, each run
-as one in-place marker at its depth. With a generous ratio a third level is kept too.
+as one in-place marker at its depth. An entry the tool marks as shown in full elsewhere (npm's `deduped`, cargo
+tree's `(*)`) is a pointer: kept when the request names it (who pulls a package in), not for its level. With a generous ratio a third level is kept too.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ kinds = ("tree",)  # the detected kinds it compresses (a base.Compressor: name, 
 PREFIX = re.compile(r"(?:\s{2,}+)?(?:[│┃|]\s++)*+(?:[├└┣┗]─*[┬─]?\s?|[|`+\\]-+\s?)")
 _PROBLEM = re.compile(r"\b(?:UNMET (?!OPTIONAL)|invalid|missing|extraneous|ELSPROBLEMS|peer dep)", re.I)
 _OPTIONAL_UNMET = "UNMET OPTIONAL DEPENDENCY"
+_REPEAT = re.compile(r"(?: deduped| \(\*\))\s*$")  # an entry shown in full elsewhere in the tree
 _LEVELS = 2  # levels under the roots always kept
 
 
@@ -64,8 +66,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[i] = True
             if d:
                 _ancestors(depth, keep, i)
-        elif d in shallow and _OPTIONAL_UNMET not in s:
-            keep[i] = True
+        elif d in shallow and _OPTIONAL_UNMET not in s and not _REPEAT.search(s[:MATCH_CAP]):
+            keep[i] = True  # (not a pointer to an entry listed in full elsewhere: npm's `deduped`, cargo's `(*)`)
     if all(keep):
         return None
     out: list[str] = []
@@ -81,15 +83,19 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             j += 1
         cnt = j - i
         dropped += cnt
-        if cnt == 1 and len(items[i]) <= 30:
+        # the marker sits at the depth of the first line it stands for, under the same bars
+        lead = items[i][:depth[i]]
+        lead = re.sub(r"[├└┣┗┬─`+\\-]", " ", lead)
+        repeats = sum(1 for k in range(i, j) if _REPEAT.search(items[k][:MATCH_CAP]))
+        word = "lines" if cnt != 1 else "line"
+        if repeats == cnt:
+            word += " listed in full elsewhere"
+        marker = lines.marker_line(lead + markers.gap(f"{cnt} {word}"))
+        if cnt == 1 and len(items[i]) <= max(30, len(marker)):  # the line costs no more than its marker
             out.append(items[i])
             dropped -= 1
         else:
-            # the marker sits at the depth of the first line it stands for, under the same bars
-            lead = items[i][:depth[i]]
-            lead = re.sub(r"[├└┣┗┬─`+\\-]", " ", lead)
-            word = "lines" if cnt != 1 else "line"
-            out.append(lines.marker_line(lead + markers.gap(f"{cnt} {word}")))
+            out.append(marker)
         i = j
     if not dropped:
         return None
