@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--scenario click|repo|ops|svc|node|crate|web] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
+        [--scenario click|repo|ops|svc|node|crate|web|cpp] [--claude-bash-max N] [--codex-output-limit N] [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
 with benchmarks/replay_sessions.py); `compressed` runs wrap as a user would (what the model gets). Each run writes
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
+import scenario_cpp  # noqa: E402
 import scenario_crate  # noqa: E402
 import scenario_node  # noqa: E402
 import scenario_ops  # noqa: E402
@@ -162,7 +163,8 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
 
 
 SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc,
-             "node": scenario_node, "crate": scenario_crate, "web": scenario_web}
+             "node": scenario_node, "crate": scenario_crate, "web": scenario_web,
+             "cpp": scenario_cpp}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
@@ -348,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
                          "log with a panic's backtrace and its JSON stock report; "
                          "web: benchmarks/scenario_web.py, a TypeScript task board (npm-installed typescript, vitest, "
                          "eslint, vite) with a bad commit, failing vitest tests, tsc and eslint errors, vite build, "
-                         "its real JSON-lines API log with stack traces and its JSON report")
+                         "its real JSON-lines API log with stack traces and its JSON report; "
+                         "cpp: benchmarks/scenario_cpp.py, a C++17 order book built with cmake (a debug and an "
+                         "ASan/UBSan build), failing tests of its own runner, a use-after-free, its real log and "
+                         "JSON report")
     ap.add_argument("--claude-bash-max", type=int, help="BASH_MAX_OUTPUT_LENGTH for this run")
     ap.add_argument("--claude-inline-max", type=int,
                     help="Claude Code's bashOutputMaxChars setting for this run (per-run --settings; it clamps to "
