@@ -6,7 +6,8 @@ under them (what was installed or listed directly, and what that pulls in first)
 terms name with the branch that leads to it, and lines that report a problem (`UNMET DEPENDENCY`, `invalid`,
 `missing`, `extraneous`, errors); deeper lines and optional packages the platform did not install go, each run
 as one in-place marker at its depth. An entry the tool marks as shown in full elsewhere (npm's `deduped`, cargo
-tree's `(*)`) is a pointer: kept when the request names it (who pulls a package in), not for its level. With a generous ratio a third level is kept too.
+tree's `(*)`) is a pointer: kept when the request names it (who pulls a package in), not for its level. With a
+generous ratio a third level is kept too.
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     joined = text[:-1] if lines.trailing else text
     tr = selective_regex(ctx, joined, n)
     hit = regex_lines(tr, joined, line_starts(items), joined.lower()) if tr is not None else [False] * n
+    pointer = [_REPEAT.search(s[:MATCH_CAP]) is not None for s in items]  # listed in full elsewhere
     keep = [False] * n
     for i, s in enumerate(items):
         d = depth[i]
@@ -66,7 +68,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[i] = True
             if d:
                 _ancestors(depth, keep, i)
-        elif d in shallow and _OPTIONAL_UNMET not in s and not _REPEAT.search(s[:MATCH_CAP]):
+        elif d in shallow and _OPTIONAL_UNMET not in s and not pointer[i]:
             keep[i] = True  # (not a pointer to an entry listed in full elsewhere: npm's `deduped`, cargo's `(*)`)
     if all(keep):
         return None
@@ -86,9 +88,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         # the marker sits at the depth of the first line it stands for, under the same bars
         lead = items[i][:depth[i]]
         lead = re.sub(r"[├└┣┗┬─`+\\-]", " ", lead)
-        repeats = sum(1 for k in range(i, j) if _REPEAT.search(items[k][:MATCH_CAP]))
         word = "lines" if cnt != 1 else "line"
-        if repeats == cnt:
+        if all(pointer[i:j]):
             word += " listed in full elsewhere"
         marker = lines.marker_line(lead + markers.gap(f"{cnt} {word}"))
         if cnt == 1 and len(items[i]) <= max(30, len(marker)):  # the line costs no more than its marker
