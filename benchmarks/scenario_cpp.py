@@ -279,10 +279,7 @@ def build(root: Path) -> Path:
     sanitizer build dirs), run the CLI over the generated sessions and return its path."""
     if CMAKE is None or GXX is None:
         raise RuntimeError("scenario cpp: cmake and g++ are needed")
-    proj = root / "cpp"
-    if proj.exists():
-        shutil.rmtree(proj)
-    proj.mkdir(parents=True)
+    proj = scenario_tools.fresh(root / "cpp")
     rnd = random.Random(2026)
     items = _listing(rnd)
     _history(proj, _symbols_tsv(items), _crash_session(items))

@@ -1620,10 +1620,7 @@ def build(root: Path) -> Path:
     generated batches and return its path."""
     if CARGO_BIN is None:
         raise RuntimeError("scenario crate: no cargo found (~/.cargo/bin, /usr/local/cargo/bin, PATH)")
-    proj = root / "crate"
-    if proj.exists():
-        shutil.rmtree(proj)
-    proj.mkdir(parents=True)
+    proj = scenario_tools.fresh(root / "crate")
     rnd = random.Random(2026)
     items = _catalog(rnd)
     _history(proj, _catalog_tsv(items))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -887,10 +886,7 @@ def _serve_and_drive(proj: Path) -> None:
 
 def build(root: Path) -> Path:
     """Create the workspace under `root/node` (replacing any previous copy) and return its path."""
-    proj = root / "node"
-    if proj.exists():
-        shutil.rmtree(proj)
-    proj.mkdir(parents=True)
+    proj = scenario_tools.fresh(root / "node")
     _history(proj)
     _serve_and_drive(proj)
     return proj

@@ -600,10 +600,7 @@ def _serve_and_drive(proj: Path) -> None:
 
 def build(root: Path) -> Path:
     """Create the workspace under `root/svc` (replacing any previous copy) and return its path."""
-    proj = root / "svc"
-    if proj.exists():
-        shutil.rmtree(proj)
-    proj.mkdir(parents=True)
+    proj = scenario_tools.fresh(root / "svc")
     _history(proj)
     _serve_and_drive(proj)
     return proj

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -19,6 +20,14 @@ def git(cwd: Path, date: str, *args: str) -> None:
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "PATH": "/usr/bin:/bin",
                         "HOME": str(cwd)})
+
+
+def fresh(proj: Path) -> Path:
+    """`proj` as an empty directory (any previous copy removed, its parents made as needed)."""
+    if proj.exists():
+        shutil.rmtree(proj)
+    proj.mkdir(parents=True)
+    return proj
 
 
 def write(proj: Path, files: dict[str, str]) -> None:

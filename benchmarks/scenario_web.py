@@ -1415,10 +1415,7 @@ def _serve_and_drive(proj: Path) -> None:
 
 def build(root: Path) -> Path:
     """Create the workspace under `root/web` (replacing any previous copy) and return its path."""
-    proj = root / "web"
-    if proj.exists():
-        shutil.rmtree(proj)
-    proj.mkdir(parents=True)
+    proj = scenario_tools.fresh(root / "web")
     _install(proj)
     _history(proj)
     _serve_and_drive(proj)
