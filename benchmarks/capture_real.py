@@ -4,7 +4,8 @@ fixed commit, a C library built with `make -k`, `npm ls` of the Node packages in
 benchmarks/scenario_workspace.py (vendored click with a mechanical commit, an incident log) and
 benchmarks/scenario_ops.py (vendored rich with a rename commit; Python's import-time table; the machine's dpkg log) and
 benchmarks/scenario_svc.py (an aiohttp service's real log with its logged tracebacks); a small Rust crate's
-`cargo build` errors, and a std-only stock ledger's `cargo test` backtraces and its log grepped (benchmarks/scenario_crate.py), when cargo is installed; `mypy --strict` over the repository's engine when mypy is.
+`cargo build` errors, and a std-only stock ledger's `cargo test` backtraces and its log grepped (benchmarks/scenario_crate.py), when cargo is installed; a C++ order
+book's AddressSanitizer and valgrind reports (benchmarks/scenario_cpp.py), when cmake, g++ and valgrind are; `mypy --strict` over the repository's engine when mypy is.
 
     python benchmarks/capture_real.py [--out headroom_cli/corpus_data/real]
 
@@ -23,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
+import scenario_cpp  # noqa: E402
 import scenario_crate  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
@@ -73,6 +75,13 @@ def captures(scratch: Path) -> dict[str, str]:
             out["cargo_test_backtrace"] = cm.run("cargo test --no-fail-fast", crate, env=cenv)
         out["crate_log_grep_errors"] = cm.run("grep -n ERROR logs/stockledger.log | head -n 80", crate, env=env)
         out["crate_log_grep_panic"] = cm.run("grep -n -B 3 -A 30 'panicked' logs/stockledger.log", crate, env=env)
+    if scenario_cpp.CMAKE and scenario_cpp.GXX and shutil.which("valgrind"):
+        # (added for the cpp session's classes) native crash reports: AddressSanitizer's and valgrind's
+        cpp = scenario_cpp.build(scratch / "p")
+        cenv = {**env, **scenario_cpp._env(cpp)}
+        out["asan_use_after_free"] = cm.run("./build-asan/tickbook_tests", cpp, env=cenv)
+        out["valgrind_memcheck"] = cm.run(f"valgrind --leak-check=full ./build/tickbook {scenario_cpp.VALGRIND_INPUT}",
+                                          cpp, env=cenv)
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

@@ -12,7 +12,8 @@ real edits (the asked commit's stat block was cut) and `node --test` of a small 
 (six cases, each printed twice: weak savings as text), and `pip inspect` through a jq projection asked, inside a
 request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
 Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo test`
-with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Each is put
+with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
+from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -265,11 +266,38 @@ def _crate_log_grep_panic(W):
              ["search", "real"])
 
 
+def _asan_use_after_free(W):
+    out = capture("asan_use_after_free")
+    body = anthropic_request("The sanitizer build's tests crash. What is used after it is freed, and where in our code "
+                             "is it freed and allocated?", "./build-asan/tickbook_tests 2>&1", out, seed=64)
+    return W("real_asan_use_after_free", "anthropic", body,
+             ["ERROR: AddressSanitizer: heap-use-after-free", line_with(out, "cpp/src/book.cpp:30"),
+              line_with(out, "cpp/src/book.hpp:25"), line_with(out, "cpp/src/book.cpp:25"),
+              line_with(out, "cpp/src/book.cpp:38"), line_with(out, "SUMMARY: AddressSanitizer")],
+             "AddressSanitizer's use-after-free report: three stacks, mostly libstdc++'s frames, and the shadow map",
+             ["crash", "real"])
+
+
+def _valgrind_memcheck(W):
+    out = capture("valgrind_memcheck")
+    body = codex_request("Replaying session 7 under valgrind: what memory errors and leaks are there, and where in "
+                         "our code?", "valgrind --leak-check=full ./build/tickbook data/sessions/session-0007.ord",
+                         out, seed=65)
+    return W("real_valgrind_memcheck", "openai_responses", body,
+             ["Invalid read of size 8", line_with(out, "(book.cpp:71)"), line_with(out, "(book.hpp:25)"),
+              line_with(out, "(book.cpp:80)"), line_with(out, "(exchange.cpp:12)"),
+              line_with(out, "definitely lost: "), line_with(out, "ERROR SUMMARY: "),
+              line_with(out, "locked after order")],
+             "valgrind memcheck: the same error twice with its free and allocation stacks, a leak, the program's log",
+             ["crash", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
-        _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic)
+        _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
+        _valgrind_memcheck)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -479,7 +479,7 @@ _FRAME_STARTS = ('File "', "at ")  # a frame: Python's, Java's and Node's
 
 def may_hold_stacks(text: str) -> bool:
     """Cheap pre-check for `stack_runs`: a frame line needs one of these (C-speed substring scans)."""
-    return 'File "' in text or "\tat " in text or "    at " in text
+    return 'File "' in text or "\tat " in text or "    at " in text or "#0 " in text
 
 
 def stack_runs(bodies: Sequence[str]) -> list[tuple[int, int, int | None]]:
@@ -552,7 +552,8 @@ def _fold_runtime_frames(out: list[str], lines: Lines) -> list[str]:
 # A failure's stack passes through the language's own machinery and installed packages: Rust's panic and test
 # harness frames (`0: __rustc::rust_begin_unwind` and its `at /rustc/<hash>/library/…` line), Python's standard
 # library and site-packages (`File "…/lib/python3.11/…"` and its source and caret lines), Node's internals
-# (`at Test.run (node:internal/test_runner/test:1047:25)`), the JDK and JUnit. They say where the failure went,
+# (`at Test.run (node:internal/test_runner/test:1047:25)`), the JDK and JUnit, and native frames in libstdc++ and
+# glibc (below). They say where the failure went,
 # rarely where it is; the project's own frames and the message stay. Marked for compressors that keep traces.
 RUNTIME_FRAMES_NOTE = "standard-library and dependency frame"
 _MIN_FRAME_RUN = 3  # lines: a shorter run costs about what its marker costs
@@ -561,7 +562,73 @@ _RUST_AT = re.compile(r"[ \t]+at (?:/rustc/|\S*/\.cargo/registry/|\S*/\.rustup/t
 _PY_FRAME = re.compile(r'([ \t]*)File "(?:[^"\n]*/lib/python\d[^"\n]*|<frozen [^"\n]+>)", line \d+')
 _AT_FRAME = re.compile(r"[ \t]+at (?:[^(\n]* \()?(?:node:|[^()\s]*/node_modules/|java\.|javax\.|jdk\.|sun\.|"
                        r"org\.junit\.|junit\.)")
-_FRAME_WORDS = ("at ", 'File "', "::", "__rust")
+# Native frames (AddressSanitizer's and gdb's `#3 0x… in fn loc`, valgrind's `==PID==    by 0x…: fn (loc)`) are
+# the runtime's when their location is the system's (headers under /usr/include, glibc's `../sysdeps/`, shared
+# libraries, the sanitizer's sources) or, with no project path to go by (a binary's offset, valgrind's bare file
+# name), when the function is the C++ standard library's or libc's. The innermost frame (`#0`, valgrind's `at`)
+# always stays: it says what crashed, or which allocator freed the block.
+# (gdb prints a frame without an address too: `#0  fn (args) at file:line`, `... from lib.so`)
+_NATIVE = re.compile(r"[ \t]*(?:==\d+==[ \t]+(at|by) 0x[0-9A-Fa-f]+: |#(\d+)[ \t]+(?:0x[0-9A-Fa-f]+ in |"
+                     r"(?=\S.*\) (?:at \S+:\d+|from \S))))(?=\S)")
+_NATIVE_SYS = re.compile(r"(?:^|[\s(])(?:/usr/(?:include|lib|lib32|lib64|libexec|local/include|local/lib)/|"
+                         r"/lib(?:32|64)?/|(?:\.\./)+(?:sysdeps|csu|nptl|stdlib|string|libio|malloc|elf|misc|posix|"
+                         r"signal)/|\S*/libsanitizer/)"
+                         r"|\b(?:lib(?:c|stdc\+\+|gcc_s|pthread|m|dl|asan|ubsan|tsan|lsan)|ld-linux[\w-]*)[.-][\w.-]*\.so")
+_NATIVE_SRC = re.compile(r"(?:^|[\s(])([\w.+/-]+\.[A-Za-z+]{1,4}):\d+")
+_NATIVE_STD = ("std::", "__gnu_cxx::", "__cxxabiv1::", "__cxa_", "__libc_", "_start", "__interceptor_", "__asan",
+               "__sanitizer", "__ubsan", "__lsan", "__tsan", "_dl_", "__GI_", "start_thread", "clone")
+_FRAME_WORDS = ("at ", 'File "', "::", "__rust", " 0x", "#0 ")
+
+
+def native_frame(line: str) -> bool | None:
+    """None when `line` is no native frame; else whether it is one of the runtime's frames (False for a stack's
+    innermost frame and for the project's)."""
+    m = _NATIVE.match(line)
+    if m is None:
+        return None
+    return m.group(1) != "at" and m.group(2) != "0" and _native_runtime(line[m.end():])
+
+
+def _native_runtime(rest: str) -> bool:
+    """Is the native frame whose text after its address is `rest` (`fn(args) location`) the runtime's?"""
+    if _NATIVE_SYS.search(rest) is not None:
+        return True
+    src = _NATIVE_SRC.findall(rest)
+    if src and "/" in src[-1]:
+        return False  # a path outside the system's: the project's (or a dependency built with it)
+    return _function_name(rest).startswith(_NATIVE_STD)
+
+
+def _function_name(rest: str) -> str:
+    """The qualified name of a demangled C++ function (`void std::vector<T>::push_back(T&&) const` ->
+    `std::vector<T>::push_back`): up to the first `(` outside template brackets, after any return type."""
+    depth = 0
+    i, n = 0, len(rest)
+    while i < n:
+        c = rest[i]
+        if c == "<":
+            depth += 1
+        elif c == ">":
+            depth = max(0, depth - 1)
+        elif c == "(" and depth == 0:
+            if rest.startswith("(anonymous namespace)", i):
+                i += len("(anonymous namespace)")
+                continue
+            head = rest[:i].rstrip()
+            break
+        i += 1
+    else:
+        return rest
+    depth = 0
+    for k in range(len(head) - 1, -1, -1):  # the return type ends at the last blank outside template brackets
+        c = head[k]
+        if c == ">":
+            depth += 1
+        elif c == "<":
+            depth -= 1
+        elif c == " " and depth == 0:
+            return head[k + 1:]
+    return head
 
 
 def runtime_frames(bodies: Sequence[str]) -> list[bool]:
@@ -578,7 +645,10 @@ def runtime_frames(bodies: Sequence[str]) -> list[bool]:
             continue
         b = bodies[i]
         s = b.lstrip()
-        if s.startswith("at "):
+        nat = native_frame(b) if s[:1] in "#=" else None
+        if nat is not None:
+            out[i] = nat
+        elif s.startswith("at "):
             out[i] = _AT_FRAME.match(b) is not None
         elif s.startswith('File "'):
             m = _PY_FRAME.match(b)
