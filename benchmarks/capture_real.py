@@ -79,6 +79,7 @@ def captures(scratch: Path) -> dict[str, str]:
         # (added for the cpp session's classes) native crash reports: AddressSanitizer's and valgrind's
         cpp = scenario_cpp.build(scratch / "p")
         cenv = {**env, **scenario_cpp._env(cpp)}
+        out["ctest_failures"] = cm.run("ctest --test-dir build --output-on-failure", cpp, env=cenv)
         out["asan_use_after_free"] = cm.run("./build-asan/tickbook_tests", cpp, env=cenv)
         out["valgrind_memcheck"] = cm.run(f"valgrind --leak-check=full ./build/tickbook {scenario_cpp.VALGRIND_INPUT}",
                                           cpp, env=cenv)

@@ -13,7 +13,7 @@ real edits (the asked commit's stat block was cut) and `node --test` of a small 
 request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
 Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo test`
 with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
-from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports. Each is put
+from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -278,6 +278,16 @@ def _asan_use_after_free(W):
              ["crash", "real"])
 
 
+def _ctest_failures(W):
+    out = capture("ctest_failures")
+    body = anthropic_request("Why do the tests fail?", "ctest --test-dir build --output-on-failure 2>&1", out,
+                             seed=66)
+    return W("real_ctest_failures", "anthropic", body,
+             [line_with(out, "test_book.cpp:61:"), line_with(out, "test_book.cpp:71:"),
+              line_with(out, "test_book.cpp:94:"), "3 tests failed out of 37"],
+             "ctest --output-on-failure: 37 tests, three failing with their checks", ["build", "real"])
+
+
 def _valgrind_memcheck(W):
     out = capture("valgrind_memcheck")
     body = codex_request("Replaying session 7 under valgrind: what memory errors and leaks are there, and where in "
@@ -297,7 +307,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
-        _valgrind_memcheck)
+        _valgrind_memcheck, _ctest_failures)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -40,7 +40,8 @@ _BUILD_STRONG = re.compile(
     r"(?:ok|FAIL|---)\s+\S+\s+[\d.]+s$|npm ERR! |make(?:\[\d+\])?: |\s*(?:PASS|FAIL) \S+\.(?:js|ts|jsx|tsx)\b|"
     r"error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: (?:error|warning): |\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
     r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+|"
-    r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$)",
+    r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$|\s*\d+/\d+ +Test +#\d+: |"
+    r"\d+% tests passed, \d+ tests? failed out of \d+|\[ +(?:RUN|OK|FAILED) +\] )",
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
@@ -82,7 +83,7 @@ _HINTS = (
     ("diff", re.compile(r"\b(?:git (?:diff|show|log -p)|diff -u)\b")),
     ("search", re.compile(r"\b(?:grep|rg|ag|ack|git grep)\b|\bGrep\b")),
     ("build", re.compile(r"\b(?:pytest|jest|vitest|cargo (?:test|build|check)|go (?:test|build|vet)|"
-                         r"npm (?:test|run|ci|install)|make|tox|mvn|gradle|tsc)\b")),
+                         r"npm (?:test|run|ci|install)|make|tox|mvn|gradle|tsc|ctest)\b")),
     # (`kubectl logs` prints a log; `kubectl describe` sections of fields and an events table: no table hint)
     ("log", re.compile(r"\b(?:kubectl|docker(?: compose)?) logs\b")),
     ("table", re.compile(r"\b(?:kubectl (?!describe\b|logs\b)|docker (?!logs\b|compose logs\b|inspect\b)|"

@@ -45,7 +45,9 @@ _PASS = re.compile(
     r"^(?:\S+\.py [.sx]+[ \t\r]*(?:\[[ \t]*\d+%\])?[ \t\r]*$|[ \t]*[✓✔√] |[ \t]*PASS \S|"
     r"test \S+ \.\.\. (?:ok|ignored)[ \t\r]*$|[ \t]*(?:Compiling|Downloaded|Downloading|Fresh|Checking|Blocking) \S|"
     r"=== (?:RUN|PAUSE|CONT|NAME) |[ \t]*--- (?:PASS|SKIP): |ok[ \t]+\S|npm (?:http|timing|sill|verb) |"
-    r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\))",
+    r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\)|"
+    # ctest's per-test lines (`Start 18: name`, `17/37 Test #17: name ....   Passed    0.00 sec`), googletest's
+    r"[ \t]*Start +\d+: \S|[ \t]*\d+/\d+ +Test +#\d+: \S+ \.* *Passed\b|\[ +OK \] )",
     re.M,
 )
 # A test runner's set-up lines (pytest's header after `platform …`): where its cache, root and plugins are, the

@@ -1,8 +1,9 @@
-"""Native crash reports (the cpp scenario's class, benchmarks/scenario_cpp.py): AddressSanitizer's and valgrind's
+"""The cpp scenario's classes ( benchmarks/scenario_cpp.py). Native crash reports: AddressSanitizer's and valgrind's
 reports went to the text and log compressors, which filled their budget in order. The libstdc++ template frames at
 the top of each stack were kept and the project's frames further down went: in the ASan report the frames that
 free (`book.cpp:25`) and allocate (`book.cpp:38`) the block; in the valgrind report, the invalid read's own stack.
-Each test runs on the real output in `headroom_cli/corpus_data/real/` (benchmarks/capture_real.py)."""
+And ctest's run of the tests was read as plain text (no runner line it knew), so with Claude Code's error flag
+(ratio doubled) its budget was filled with `17/37 Test #17: … Passed` lines. Each test runs on the real output in `headroom_cli/corpus_data/real/` (benchmarks/capture_real.py)."""
 from __future__ import annotations
 
 import re
@@ -98,3 +99,19 @@ def test_crash_reports_are_detected_and_others_are_not():
     assert router.detect(notes) != "crash"
     assert not crash.looks(["#1 is the first", "see 0x10 in the table", "#2 next"])
     assert not crash.looks(["#1 Install (pip)", "#2 Configure (yaml)", "#3 Run it (twice)", "#4 Done"])
+
+
+def test_ctest_output_is_a_test_run_its_passing_lines_go():
+    out = capture("ctest_failures")
+    for is_error in (False, True):  # (Claude Code flags a failed command: the ratio doubles)
+        res = router.Router().compress(out, Context(tool_input="ctest --test-dir build --output-on-failure 2>&1",
+                                                    preceding_text="Why do the tests fail?", ratio=0.25,
+                                                    is_error=is_error))
+        assert res is not None and res.compressor == "build"
+        for ln in out.splitlines():
+            if "failed" in ln.lower() or ln.startswith("[ FAIL ]") or ln.startswith("\t"):
+                assert ln in res.text
+            if ln.rstrip().endswith("Passed    0.00 sec"):
+                assert ln not in res.text
+        assert "passing lines omitted]" in res.text
+        assert len(res.text) < len(out) * 0.4
