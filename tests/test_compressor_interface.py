@@ -15,12 +15,14 @@ from headroom_cli.compress.api import CompressConfig, compress_request
 from headroom_cli.compress.base import (Compressor, Context, FunctionCompressor, Registry, Result, as_compressor,
                                         identity)
 from headroom_cli.compress.memo import Memo
+from headroom_cli.corpus_real import capture
 from test_engine_helpers import FakeCompressor
 
 SAMPLES = {  # a block of each kind detection tells apart
     "build": S.pytest_log()[0], "jsonl": S.sre_jsonl()[0], "log": S.worker_log()[0], "json": S.records_json()[0],
     "search": S.grep_output()[0], "diff": S.git_diff()[0], "code": S.python_source()[0],
     "table": S.kubectl_table()[0], "tree": S.npm_tree()[0], "text": S.prose()[0],
+    "crash": capture("asan_use_after_free"),
 }
 
 
