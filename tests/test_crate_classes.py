@@ -94,6 +94,15 @@ def test_runtime_frames_of_each_language():
             "   3: stockledger::ledger::Ledger::apply", "             at ./src/ledger.rs:216:36",
             "   9: __rust_try", "  12: <fn() -> core::result::Result<(), String> as core::ops::FnOnce<()>>::call_once"]
     assert common.runtime_frames(rust) == [True, True, False, False, True, True]
+    full = ["  14:     0x555d35adf6bd - __rustc[b7974e8690430dd9]::rust_begin_unwind",  # RUST_BACKTRACE=full
+            "                               at /rustc/5980761/library/std/src/panicking.rs:689:5",
+            "  17:     0x555d35ac8e27 - rsfull::div::hd5dfbf50eb11f928",
+            "                               at /tmp/rsfull/src/main.rs:1:33",
+            "  22:     0x55fc1fd5eb44 - <&dyn core[c1f1a4ba060b9bfa]::ops::function::Fn<(), Output = i32>>::call_once",
+            "  33:     0x7f3ba0a9a24a - __libc_start_call_main",
+            "                               at ./csu/../sysdeps/nptl/libc_start_call_main.h:58:16",
+            "  35:     0x55fc1fd37d51 - _start"]
+    assert common.runtime_frames(full) == [True, True, False, False, True, True, True, True]
 
 
 def test_json_log_lines_grepped_in_one_file_have_the_shape_of_their_keys():

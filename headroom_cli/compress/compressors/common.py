@@ -557,8 +557,12 @@ def _fold_runtime_frames(out: list[str], lines: Lines) -> list[str]:
 # rarely where it is; the project's own frames and the message stay. Marked for compressors that keep traces.
 RUNTIME_FRAMES_NOTE = "standard-library and dependency frame"
 _MIN_FRAME_RUN = 3  # lines: a shorter run costs about what its marker costs
-_RUST_FRAME = re.compile(r"[ \t]*\d+: (?:<?(?:core|std|alloc|test|__rustc|panic_unwind)::|<fn\(|__rust_|rust_begin_unwind)")
-_RUST_AT = re.compile(r"[ \t]+at (?:/rustc/|\S*/\.cargo/registry/|\S*/\.rustup/toolchains/)")
+# (with RUST_BACKTRACE=full each frame has its address, `17:     0x55d4… - name`, and std's paths carry the crate's
+# hash: `std[e28293b1aa0f68bd]::panicking::…`; glibc's start-up frames end the stack)
+_RUST_FRAME = re.compile(r"[ \t]*\d+: +(?:0x[0-9a-fA-F]+ - )?(?:<*(?:&(?:dyn |mut )?)?(?:core|std|alloc|test|__rustc|"
+                         r"panic_unwind)(?:\[[0-9a-f]+\])?::|<fn\(|__rust_|rust_begin_unwind|__libc_start|_start$|"
+                         r"<unknown>$)")
+_RUST_AT = re.compile(r"[ \t]+at (?:/rustc/|\S*/\.cargo/registry/|\S*/\.rustup/toolchains/|\./csu/)")
 _PY_FRAME = re.compile(r'([ \t]*)File "(?:[^"\n]*/lib/python\d[^"\n]*|<frozen [^"\n]+>)", line \d+')
 _AT_FRAME = re.compile(r"[ \t]+at (?:[^(\n]* \()?(?:node:|[^()\s]*/node_modules/|java\.|javax\.|jdk\.|sun\.|"
                        r"org\.junit\.|junit\.)")
