@@ -29,6 +29,7 @@ import scenario_crate  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_svc  # noqa: E402
+import scenario_web  # noqa: E402
 import scenario_workspace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,10 @@ def captures(scratch: Path) -> dict[str, str]:
         out["asan_use_after_free"] = cm.run("./build-asan/tickbook_tests", cpp, env=cenv)
         out["valgrind_memcheck"] = cm.run(f"valgrind --leak-check=full ./build/tickbook {scenario_cpp.VALGRIND_INPUT}",
                                           cpp, env=cenv)
+    if scenario_web.NPM:  # (added for the web session's classes) a TypeScript project's own `npm ls --all`
+        web = scenario_web.build(scratch / "w")
+        out["npm_ls_web"] = cm.run("npm ls --all", web,
+                                   env={**env, "PATH": f"{scenario_web.NODE_BIN}:/usr/bin:/bin", "NO_COLOR": "1"})
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

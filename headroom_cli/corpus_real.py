@@ -13,7 +13,9 @@ real edits (the asked commit's stat block was cut) and `node --test` of a small 
 request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
 Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo test`
 with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
-from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. Each is put
+from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. One
+from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
+the language (a word inside many longer package names). Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -86,6 +88,16 @@ def _npm_ls_tree(W):
     return W("real_npm_ls_tree", "openai_responses", body,
              ["@lydell/node-pty@1.1.0", "node-pty@1.0.0", "@lydell/node-pty@1.2.0-beta.15", "@openai/codex@0.171.0"],
              "npm ls --all of the agents installed on a machine: 590 lines, 6 packages at the top", ["tree", "real"])
+
+
+def _npm_ls_web(W):
+    out = capture("npm_ls_web")
+    body = anthropic_request("This TypeScript task board's lint fails. Which typescript-eslint and eslint versions "
+                             "does it install, and which typescript do they use?", "npm ls --all", out, seed=61)
+    return W("real_npm_ls_web", "anthropic", body,
+             ["typescript-eslint@8.46.4", "eslint@9.39.1", "typescript@5.9.3", "@typescript-eslint/parser@8.46.4"],
+             "npm ls --all of a TypeScript project: 344 lines, the request's word inside 28 longer names",
+             ["tree", "real"])
 
 
 def _git_show_rename(W):
@@ -307,7 +319,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
-        _valgrind_memcheck, _ctest_failures)
+        _valgrind_memcheck, _ctest_failures, _npm_ls_web)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

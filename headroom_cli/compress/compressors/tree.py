@@ -11,6 +11,7 @@ generous ratio a third level is kept too.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from .. import markers
@@ -60,11 +61,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     joined = text[:-1] if lines.trailing else text
     tr = selective_regex(ctx, joined, n)
     hit = regex_lines(tr, joined, line_starts(items), joined.lower()) if tr is not None else [False] * n
+    if tr is not None and any(hit):
+        # a tree's entries are names: a term names an entry when it is a whole name or part of a path, not a piece
+        # of a longer hyphenated name ("TypeScript" names `typescript@5.9.3`, not `@typescript-eslint/parser`,
+        # whose every line under typescript-eslint would otherwise be kept with its branch)
+        whole = _whole_names(tr)
+        hit = [h and whole.search(items[i]) is not None for i, h in enumerate(hit)]
     pointer = [_REPEAT.search(s[:MATCH_CAP]) is not None for s in items]  # listed in full elsewhere
     keep = [False] * n
     for i, s in enumerate(items):
         d = depth[i]
-        if d == 0 or hit[i] or _PROBLEM.search(s[:MATCH_CAP]) or ERROR_RE.search(s[:MATCH_CAP]):
+        if d == 0 or hit[i] or _PROBLEM.search(s[:MATCH_CAP]) or _error_after_name(s, d):
             keep[i] = True
             if d:
                 _ancestors(depth, keep, i)
@@ -101,6 +108,20 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not dropped:
         return None
     return Result(finish(lines, out, f"{dropped} of {n} lines", block_key(text, key), ctx), True, name, "tree")
+
+
+def _error_after_name(line: str, depth: int) -> bool:
+    """An error word after the entry's name (`x [error opening dir]`); in the name itself it names a package
+    (`assertion-error@2.0.1`, `check-error`), not a problem."""
+    rest = line[depth:MATCH_CAP]
+    cut = rest.find(" ")
+    return cut >= 0 and ERROR_RE.search(rest, cut) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_names(tr: re.Pattern) -> re.Pattern:
+    """`tr` (a term regex) matching only where no letter, digit, `_` or `-` touches the term on either side."""
+    return re.compile(rf"(?<![\w-])(?:{tr.pattern})(?![\w-])", tr.flags)
 
 
 def _ancestors(depth: list[int], keep: list[bool], i: int) -> None:
