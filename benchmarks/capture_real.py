@@ -88,6 +88,8 @@ def captures(scratch: Path) -> dict[str, str]:
         web = scenario_web.build(scratch / "w")
         out["npm_ls_web"] = cm.run("npm ls --all", web,
                                    env={**env, "PATH": f"{scenario_web.NODE_BIN}:/usr/bin:/bin", "NO_COLOR": "1"})
+        # its pino-style JSON-lines log: every 500 logs the same stack in its `err.stack` value
+        out["web_log_grep_errors"] = cm.run("grep -n '\"level\":50' logs/api.log | head -n 40", web, env=env)
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

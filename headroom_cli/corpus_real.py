@@ -15,7 +15,8 @@ Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo 
 with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
 from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. One
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
-the language (a word inside many longer package names). Each is put
+the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
+in every 500's `err.stack`). Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -98,6 +99,17 @@ def _npm_ls_web(W):
              ["typescript-eslint@8.46.4", "eslint@9.39.1", "typescript@5.9.3", "@typescript-eslint/parser@8.46.4"],
              "npm ls --all of a TypeScript project: 344 lines, the request's word inside 28 longer names",
              ["tree", "real"])
+
+
+def _web_log_grep_errors(W):
+    out = capture("web_log_grep_errors")
+    body = codex_request("What are the 500s in logs/api.log: which error, thrown where?",
+                         "grep -n '\"level\":50' logs/api.log | head -n 40", out, seed=62)
+    return W("real_web_log_grep_errors", "openai_responses", body,
+             ["at isoDay (file:///home/dev/app/w/web/src/domain/dates.ts:12:12)",
+              '"err":{"type":"RangeError","message":"Invalid time value"'],
+             "grep of a pino-style JSON-lines log for its errors: 11 lines, each with the same 700-character stack",
+             ["search", "logs", "real"])
 
 
 def _git_show_rename(W):
@@ -319,7 +331,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
-        _valgrind_memcheck, _ctest_failures, _npm_ls_web)
+        _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

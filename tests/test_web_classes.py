@@ -2,11 +2,16 @@
 shown on real output (`headroom_cli/corpus_real.py`, captured by benchmarks/capture_real.py):
 - in `npm ls --all`, a word of the request ("this TypeScript repository") matched inside longer names
   (`@typescript-eslint/parser`), so every such line was kept with its branch; and package names holding an error
-  word (`assertion-error`, `check-error`) were kept as if they reported a problem."""
+  word (`assertion-error`, `check-error`) were kept as if they reported a problem;
+- a pino-style JSON-lines log grepped for its errors: each kept 500 carried the same 700-character `err.stack`."""
 from __future__ import annotations
 
+import json
+import re
+
+from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import tree
+from headroom_cli.compress.compressors import common, tree
 from headroom_cli.corpus_real import capture
 
 ASK = ("Investigate this TypeScript task-board repository for the release review: what do tsc and eslint "
@@ -46,5 +51,36 @@ def test_an_error_word_inside_a_package_name_is_no_problem():
     bad = out.replace(deep[0], deep[0] + " invalid: \"^1.0.0\" from node_modules/x", 1)
     assert deep[0] + " invalid" in tree.compress(bad, Context(tool_input="npm ls --all")).text
     files = [f"│   │   ├── f{i}.py" for i in range(30)]
-    text_err = "\n".join(["root", "├── src", "│   ├── pkg"] + files + ["│   │   └── cache [error opening dir]"])
+    text_err = "\n".join(["root", "├── src", "│   ├── pkg", *files, "│   │   └── cache [error opening dir]"])
     assert "[error opening dir]" in tree.compress(text_err, Context(tool_input="tree")).text
+
+
+def test_a_long_json_value_repeated_in_kept_lines_is_shown_once():
+    out = capture("web_log_grep_errors")  # `grep -n '"level":50' logs/api.log`: each 500 logs the same stack
+    stack_at = '"stack":"RangeError: Invalid time value\\n    at Date.toISOString (<anonymous>)\\n    at isoDay ('
+    assert out.count(stack_at) >= 8
+    ask = Context(tool_input="grep -n '\"level\":50' logs/api.log | head -n 40",
+                  preceding_text="What are the 500s in logs/api.log: which error, thrown where, from which client?")
+    res = router.compress_block(out, ask)
+    assert res is not None and res.lossy and res.kind == "search"
+    kept = [ln for ln in res.text.splitlines() if ln[:1].isdigit()]
+    assert len(kept) >= 3
+    assert res.text.count(stack_at) == 1  # before, every kept line carried it (4 times)
+    assert "at isoDay (file:///home/dev/app/w/web/src/domain/dates.ts:12:12)" in res.text
+    for ln in kept:  # each kept line is still its JSON object, the repeats' values a note
+        doc = json.loads(ln.split(":", 1)[1])
+        assert doc["err"]["type"] == "RangeError" and doc["err"]["message"] == "Invalid time value"
+    notes = [json.loads(ln.split(":", 1)[1])["err"]["stack"] for ln in kept[1:]]
+    assert all(re.fullmatch(r"\[… \d+ characters: the same value as above\]", s) for s in notes)
+
+
+def test_fold_repeated_values_only_touches_long_values_shown_before():
+    long_a, long_b = "x" * 200, "y" * 200
+    lines = ['{"m":"short","s":"%s"}' % long_a, '{"m":"short","s":"%s"}' % long_b,
+             '{"m":"short","s":"%s","t":"%s"}' % (long_a, long_b), "[… 3 lines omitted]", "plain %s" % long_a]
+    out = common.fold_repeated_values(lines)
+    assert out[0] == lines[0] and out[1] == lines[1] and out[3:] == lines[3:]
+    assert json.loads(out[2]) == {"m": "short", "s": "[… 200 characters: the same value as above]",
+                                  "t": "[… 200 characters: the same value as above]"}
+    escaped = '{"s":"a \\"quoted\\" %s"}' % long_a  # escapes inside a value are part of it
+    assert common.fold_repeated_values([escaped, escaped])[1] == '{"s":"[… 213 characters: the same value as above]"}'

@@ -183,8 +183,38 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
 
 def finish(lines: Lines, out: list[str], what: str, key: str, ctx: Context) -> str:
     """Append the block's one full marker (with the retrieval key) and join."""
+    out = fold_repeated_values(out)
     out.append(lines.marker_line(markers.omitted(what, key, ctx)))
     return lines.join(out)
+
+
+# A long JSON string value (a logged error's stack, a SQL statement, a request body) that a kept line repeats from an
+# earlier kept line: structured loggers (pino, bunyan, structlog, slog) write the same stack with every failure of the
+# same path. The first stays whole; a repeat is a short note inside its quotes, so the line stays valid JSON.
+_REPEAT_VALUE_MIN = 160  # characters: a shorter value costs about what its note costs
+_JSON_STRING = re.compile(r'"((?:[^"\\\n]++|\\.)*+)"')
+
+
+def fold_repeated_values(out: list[str]) -> list[str]:
+    """`out` (a cut block's kept lines, in order) with each long JSON string value already shown in full above
+    replaced by `[… N characters: the same value as above]`."""
+    if sum(1 for line in out if '{"' in line and len(line) > _REPEAT_VALUE_MIN) < 2:
+        return out
+    seen: set[str] = set()
+    res: list[str] = []
+
+    def note(m: re.Match) -> str:
+        v = m.group(1)
+        if len(v) < _REPEAT_VALUE_MIN:
+            return m.group(0)
+        if v in seen:
+            return f'"[… {len(v)} characters: the same value as above]"'
+        seen.add(v)
+        return m.group(0)
+
+    for line in out:
+        res.append(_JSON_STRING.sub(note, line) if '{"' in line and len(line) > _REPEAT_VALUE_MIN else line)
+    return res
 
 
 # ---------------------------------------------------------------- relevance terms
