@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
 import scenario_cpp  # noqa: E402
 import scenario_crate  # noqa: E402
+import scenario_jvm  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
 import scenario_svc  # noqa: E402
@@ -90,6 +91,13 @@ def captures(scratch: Path) -> dict[str, str]:
                                    env={**env, "PATH": f"{scenario_web.NODE_BIN}:/usr/bin:/bin", "NO_COLOR": "1"})
         # its pino-style JSON-lines log: every 500 logs the same stack in its `err.stack` value
         out["web_log_grep_errors"] = cm.run("grep -n '\"level\":50' logs/api.log | head -n 40", web, env=env)
+    if scenario_jvm.JAVA and scenario_jvm.JAVAC and scenario_jvm.JUNIT.is_file():
+        # (added for the jvm session's classes) JUnit 4's failures, javac's lint, a jstack dump with a deadlock
+        jvm = scenario_jvm.build(scratch / "j")
+        out["junit_failures"] = cm.run("make test", jvm, env=env)
+        out["javac_lint"] = cm.run("javac -Xlint:all -d build/classes $(find src/main/java -name '*.java')", jvm,
+                                   env=env)
+        out["jstack_deadlock"] = cm.run("sh tools/threaddump.sh", jvm, env=env)
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

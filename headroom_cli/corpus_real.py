@@ -16,7 +16,8 @@ with its backtraces, and its log grepped twice (eighty errors of one form; a pan
 from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. One
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
 the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
-in every 500's `err.stack`). Each is put
+in every 500's `err.stack`). One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
+JUnit 4's three failures. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -110,6 +111,19 @@ def _web_log_grep_errors(W):
               '"err":{"type":"RangeError","message":"Invalid time value"'],
              "grep of a pino-style JSON-lines log for its errors: 11 lines, each with the same 700-character stack",
              ["search", "logs", "real"])
+
+
+def _junit_failures(W):
+    out = capture("junit_failures")
+    body = codex_request("Why do the tests fail? Give each failing test and what it expected.", "make test", out,
+                         seed=63)
+    return W("real_junit_failures", "openai_responses", body,
+             ["3) aConfirmedOrderOutlivesItsHold(depot.service.ReservationServiceTest)",
+              "reserved units after the sweep expected:<4> but was:<0>",
+              "swept at 09:20 expected:<[R-1]> but was:<[R-1, R-2]>",
+              "R-000002: no open reservation (its hold expired)", "Tests run: 35,  Failures: 3"],
+             "make test of a Java project: javac's 14 warnings, then JUnit 4's run with 3 failures (one caused by)",
+             ["test", "build", "real"])
 
 
 def _git_show_rename(W):
@@ -331,7 +345,8 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _git_log_stat_ops, _grep_binary,
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
-        _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors)
+        _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
+        _junit_failures)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -18,7 +18,7 @@ from .compressors import common, crash, gitlog, json_data, table, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "16"
+VERSION = "17"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -41,7 +41,8 @@ _BUILD_STRONG = re.compile(
     r"error(?:\[E\d+\])?: |\S+\.\w+:\d+:\d+: (?:error|warning): |\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|"
     r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+|"
     r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$|\s*\d+/\d+ +Test +#\d+: |"
-    r"\d+% tests passed, \d+ tests? failed out of \d+|\[ +(?:RUN|OK|FAILED) +\] )",
+    r"\d+% tests passed, \d+ tests? failed out of \d+|\[ +(?:RUN|OK|FAILED) +\] |"
+    r"JUnit version \d|There (?:was 1 failure|were \d+ failures):|Tests run: \d+, +Failures: \d+)",
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)

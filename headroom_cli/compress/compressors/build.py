@@ -24,21 +24,25 @@ kinds = ("build",)  # the detected kinds it compresses (a base.Compressor: name,
 _START = re.compile(
     r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
     r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
-    r"npm ERR! |error(?:\[E\d+\])?: |[ \t]*✖ )",
+    r"npm ERR! |error(?:\[E\d+\])?: |[ \t]*✖ |"
+    # JUnit 4's runner (JUnitCore): `There were 3 failures:`, then each `1) testName(pkg.TestClass)` and its trace
+    r"There (?:was 1 failure|were \d+ failures):|\d+\) [\w$]+\([\w$.]+\)[ \t\r]*$)",
     re.M,
 )
 # (a compiler's `path:line:col: error: …` is not a region's start: `_diagnostics` keeps it with its excerpt and
 # notes, and the next unit's compile lines are not part of it)
 _END = re.compile(
     r"^(?:=+ |[ \t\r]*(?:PASS|FAIL) \S|Test Suites:|test result: |=== (?:RUN|PAUSE|CONT) |[ \t\r]*--- PASS: |ok[ \t\r]+\S|"
-    r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S|[ \t]*[✔▶ℹ] |test at \S+:\d+:\d+[ \t\r]*$)",
+    r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S|[ \t]*[✔▶ℹ] |test at \S+:\d+:\d+[ \t\r]*$"
+    r"|FAILURES!!!)",
     re.M,
 )
 _SUMMARY = re.compile(
     r"^(?:=+ .*\b(?:passed|failed|errors?|skipped|no tests ran)\b.* =+[ \t\r]*$|(?:Tests|Test Suites|Snapshots|Time):[ \t]|"
     r"test result: |(?:ok|FAIL)[ \t]+\S+[ \t]+[\d.]+s|(?:FAIL|PASS)[ \t\r]*$|FAIL[ \t]|npm ERR! |make(?:\[\d+\])?: \*\*\*|"
     r"error: could not compile|[ \t]*Finished |Ran \d+ tests? in|(?:OK|FAILED)(?: \(.*\))?[ \t\r]*$|"
-    r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items|ℹ (?:tests|pass|fail|cancelled|skipped|todo) \d)",
+    r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items|ℹ (?:tests|pass|fail|cancelled|skipped|todo) \d"
+    r"|FAILURES!!!|Tests run: \d+, +Failures: \d+|OK \(\d+ tests?\))",
     re.M,
 )
 _PASS = re.compile(
