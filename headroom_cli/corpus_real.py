@@ -17,7 +17,7 @@ from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and v
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
 the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
 in every 500's `err.stack`). One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
-JUnit 4's three failures. Each is put
+JUnit 4's three failures, and a jstack dump of its deadlocked status server. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -124,6 +124,18 @@ def _junit_failures(W):
               "R-000002: no open reservation (its hold expired)", "Tests run: 35,  Failures: 3"],
              "make test of a Java project: javac's 14 warnings, then JUnit 4's run with 3 failures (one caused by)",
              ["test", "build", "real"])
+
+
+def _jstack_deadlock(W):
+    out = capture("jstack_deadlock")
+    body = anthropic_request("The status server hangs: which threads are stuck, on what, and where in our code?",
+                             "sh tools/threaddump.sh", out, seed=64)
+    return W("real_jstack_deadlock", "anthropic", body,
+             ["Found one Java-level deadlock:", "at depot.store.TransferDesk.move(TransferDesk.java:14)",
+              '"transfer-DUB-to-RTM" #24', "- waiting to lock <0x000000069e892120> (a depot.store.Warehouse)",
+              "java.lang.Thread.State: BLOCKED (on object monitor)"],
+             "jstack -l of a Java server: 33 threads, two of them deadlocked on two Warehouse monitors",
+             ["threads", "real"])
 
 
 def _git_show_rename(W):
@@ -346,7 +358,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures)
+        _junit_failures, _jstack_deadlock)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

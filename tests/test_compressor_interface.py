@@ -23,6 +23,7 @@ SAMPLES = {  # a block of each kind detection tells apart
     "search": S.grep_output()[0], "diff": S.git_diff()[0], "code": S.python_source()[0],
     "table": S.kubectl_table()[0], "tree": S.npm_tree()[0], "text": S.prose()[0],
     "crash": capture("asan_use_after_free"),
+    "threads": capture("jstack_deadlock"),
 }
 
 

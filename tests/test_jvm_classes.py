@@ -35,3 +35,28 @@ def test_a_bare_junit4_run_is_a_test_run():
     out = capture("junit_failures")
     run = "\n".join(ln for ln in out[out.index("JUnit version"):].splitlines() if not ln.startswith("make"))
     assert router.detect(run, Context()) == "build"  # before: "text" (no runner line the router knew)
+
+
+def test_a_thread_dump_keeps_the_deadlock_and_the_blocked_threads_and_names_the_others():
+    out = capture("jstack_deadlock")  # a live `jstack -l` of a server whose two transfer threads deadlock
+    ctx = Context(tool_input="sh tools/threaddump.sh", preceding_text="Why does the status server hang?")
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.lossy and res.kind == "threads"
+    text = res.text
+    kept = text.splitlines()
+    for line in ("Found one Java-level deadlock:", '  which is held by "transfer-RTM-to-DUB"',
+                 '  which is held by "transfer-DUB-to-RTM"', "Found 1 deadlock.",
+                 "\tat depot.store.TransferDesk.move(TransferDesk.java:14)",
+                 "\t- waiting to lock <0x000000069e892120> (a depot.store.Warehouse)",
+                 "\t- locked <0x000000069e883d38> (a depot.store.Warehouse)",
+                 "\tat depot.app.Server.lambda$run$5(Server.java:86)", "\tat depot.app.Main.main(Main.java:51)"):
+        assert line in kept, line
+    blocked = [ln for ln in out.splitlines() if ln.startswith('"transfer-')]
+    assert len(blocked) >= 2 and all(ln in kept for ln in blocked)  # the BLOCKED threads' headers
+    assert kept.count("   java.lang.Thread.State: BLOCKED (on object monitor)") == 2
+    # the JVM's own threads and the parked pool workers are named in markers, not shown
+    assert '"Reference Handler"' in text and "\tat java.lang.ref.Reference.waitForReferencePendingList(" not in text
+    assert all(f'"reservation-worker-{k}"' in text for k in range(1, 7))
+    assert not any(ln.startswith('"reservation-worker-') for ln in kept)
+    assert "_java_thread_list=" not in text and "lines: the thread list's addresses omitted]" in text
+    assert len(text) < len(out) * 0.3

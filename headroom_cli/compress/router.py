@@ -14,7 +14,7 @@ from . import markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import common, crash, gitlog, json_data, table, tree
+from .compressors import common, crash, gitlog, json_data, table, threads, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
@@ -28,7 +28,7 @@ _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
 # What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
-KINDS = ("json", "jsonl", "diff", "gitlog", "build", "crash", "search", "log", "table", "tree", "code", "text")
+KINDS = ("json", "jsonl", "diff", "gitlog", "build", "crash", "threads", "search", "log", "table", "tree", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
@@ -223,7 +223,7 @@ def _is_gitlog(head: str, lines: list[str], ctx: Context) -> bool:
 
 
 def detect(text: str, ctx: Context | None = None) -> str:
-    """The block's kind: json, jsonl, diff, build, crash, search, log, table, tree, code, text (or "empty")."""
+    """The block's kind: json, jsonl, diff, build, crash, threads, search, log, table, tree, code, text (or "empty")."""
     return _detect(text, ctx or Context())[0]
 
 
@@ -243,6 +243,8 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
         return "diff", _NO_DOC
     if _is_gitlog(head, lines, ctx):
         return "gitlog", _NO_DOC
+    if "java.lang.Thread.State: " in head and threads.looks(text):  # a JVM thread dump (its threads' stacks)
+        return "threads", _NO_DOC
     if " 0x" in head and crash.looks(lines):  # (a sanitizer's or valgrind's report, gdb's backtrace: before logs)
         return "crash", _NO_DOC
     if hint == "log" and _ends(text)[0] not in ("{", "[") and _log_share(lines, joined) >= 0.5:
