@@ -17,7 +17,8 @@ from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and v
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
 the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
 in every 500's `err.stack`). One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
-JUnit 4's three failures, and a jstack dump of its deadlocked status server. Each is put
+JUnit 4's three failures, a jstack dump of its deadlocked status server and
+`javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -136,6 +137,18 @@ def _jstack_deadlock(W):
               "java.lang.Thread.State: BLOCKED (on object monitor)"],
              "jstack -l of a Java server: 33 threads, two of them deadlocked on two Warehouse monitors",
              ["threads", "real"])
+
+
+def _javac_lint(W):
+    out = capture("javac_lint")
+    body = codex_request("What does the compiler warn about? Is any warning a real bug?",
+                         "javac -Xlint:all -d build/classes $(find src/main/java -name '*.java') 2>&1", out, seed=65)
+    return W("real_javac_lint", "openai_responses", body,
+             ["LegacyImport.java:55: warning: [fallthrough] possible fall-through into case",
+              "[deprecation] finalize() in Object has been deprecated", "[cast] redundant cast to double",
+              "59 warnings"],
+             "javac -Xlint:all of a Java project: 59 warnings of 29 kinds, the real bug among the last ones printed",
+             ["build", "real"])
 
 
 def _git_show_rename(W):
@@ -358,7 +371,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures, _jstack_deadlock)
+        _junit_failures, _jstack_deadlock, _javac_lint)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

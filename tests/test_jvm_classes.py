@@ -60,3 +60,18 @@ def test_a_thread_dump_keeps_the_deadlock_and_the_blocked_threads_and_names_the_
     assert not any(ln.startswith('"reservation-worker-') for ln in kept)
     assert "_java_thread_list=" not in text and "lines: the thread list's addresses omitted]" in text
     assert len(text) < len(out) * 0.3
+
+
+def test_javac_lint_is_a_build_and_keeps_every_distinct_warning():
+    out = capture("javac_lint")  # javac -Xlint:all: 59 warnings, `path:line: warning: [kind] message`, no column
+    ctx = Context(tool_input="javac -Xlint:all -d build/classes $(find src/main/java -name '*.java') 2>&1",
+                  preceding_text="What do the compiler warnings say?")
+    assert router.detect(out, ctx) == "build"  # before: "text", which cut the last warnings printed
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.lossy
+    messages = {ln.split(": warning: ", 1)[1] for ln in out.splitlines() if ": warning: " in ln}
+    assert len(messages) >= 25
+    for m in messages:  # each distinct warning: a place of it whole, or named in a marker of its repeats
+        assert f": warning: {m}" in res.text or f"the same warning ({m})" in res.text, m
+    assert "src/main/java/depot/io/LegacyImport.java:55: warning: [fallthrough] possible fall-through into case" \
+        in res.text.splitlines()

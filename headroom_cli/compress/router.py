@@ -42,7 +42,8 @@ _BUILD_STRONG = re.compile(
     r"collected \d+ items|\s*(?:Compiling|Finished|Running) \S|\S+\(\d+,\d+\): error TS\d+|"
     r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$|\s*\d+/\d+ +Test +#\d+: |"
     r"\d+% tests passed, \d+ tests? failed out of \d+|\[ +(?:RUN|OK|FAILED) +\] |"
-    r"JUnit version \d|There (?:was 1 failure|were \d+ failures):|Tests run: \d+, +Failures: \d+)",
+    r"JUnit version \d|There (?:was 1 failure|were \d+ failures):|Tests run: \d+, +Failures: \d+|"
+    r"\S+\.java:\d+: (?:error|warning): )",  # (javac prints no column)
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
