@@ -9,6 +9,7 @@
   machinery, node:internal, site-packages) while the project's frames are what a fix needs."""
 from __future__ import annotations
 
+import json
 import re
 
 from headroom_cli.compress.base import Context
@@ -190,3 +191,18 @@ def test_one_error_about_many_names_is_one_kind_in_a_log():
     bad = [ln for ln in lines if "bad price" in ln]
     assert sum(ln in res.text for ln in bad) >= 3  # the other error kind keeps its own occurrences
     assert "similar lines omitted]" in res.text
+
+
+def test_a_count_given_to_the_command_is_no_term_of_the_request():
+    # `tail -n 200`, `head -80`, `grep -A 30`, `git log -6`: how much to show; lines holding "200" (a batch, an
+    # amount) were kept as if the request named them
+    for cmd, count in (("tail -n 200 logs/ledgerd.log", "200"), ("grep -n -A 30 'panicked' app.log | head -n 120",
+                                                                 "120"), ("git log -6 --stat", "6")):
+        ctx = Context(tool_input=json.dumps({"command": cmd}), preceding_text="What are the errors in the log?")
+        assert count not in common.terms(ctx), cmd
+    # a number the request itself gives is still a term
+    ctx = Context(tool_input=json.dumps({"command": "tail -n 200 logs/orders.log"}),
+                  preceding_text="What happened to order 4200?")
+    assert "4200" in common.terms(ctx)
+    codex = Context(tool_input='const r = await tools.exec_command({cmd: "tail -n 200 logs/ledgerd.log"});')
+    assert "200" not in common.terms(codex)

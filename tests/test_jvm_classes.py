@@ -75,3 +75,4 @@ def test_javac_lint_is_a_build_and_keeps_every_distinct_warning():
         assert f": warning: {m}" in res.text or f"the same warning ({m})" in res.text, m
     assert "src/main/java/depot/io/LegacyImport.java:55: warning: [fallthrough] possible fall-through into case" \
         in res.text.splitlines()
+    assert "59 warnings" in res.text.splitlines()  # javac's summary line (before: one retrieval away)

@@ -42,7 +42,7 @@ _SUMMARY = re.compile(
     r"test result: |(?:ok|FAIL)[ \t]+\S+[ \t]+[\d.]+s|(?:FAIL|PASS)[ \t\r]*$|FAIL[ \t]|npm ERR! |make(?:\[\d+\])?: \*\*\*|"
     r"error: could not compile|[ \t]*Finished |Ran \d+ tests? in|(?:OK|FAILED)(?: \(.*\))?[ \t\r]*$|"
     r"Found \d+ errors?|\d+ (?:passing|failing|pending)\b|collected \d+ items|ℹ (?:tests|pass|fail|cancelled|skipped|todo) \d"
-    r"|FAILURES!!!|Tests run: \d+, +Failures: \d+|OK \(\d+ tests?\))",
+    r"|FAILURES!!!|Tests run: \d+, +Failures: \d+|OK \(\d+ tests?\)|\d+ (?:warnings?|errors?)(?: generated\.)?[ \t\r]*$)",
     re.M,
 )
 _PASS = re.compile(

@@ -234,6 +234,11 @@ _WORD = re.compile(r"[A-Za-z][a-z]{5,}")
 _MAX_TERMS = 24
 
 
+# A number that is an option's value in the call's command (`tail -n 200`, `head -80`, `grep -A 30`,
+# `git log -6`, `--lines=100`): how much to show, which no line of the output is about.
+_OPTION_NUMBER = re.compile(r"(?<![\w-])(?:-{1,2}[A-Za-z][\w-]*(?:=|\s+)|-)(\d+)\b")
+
+
 def _strong_token(t: str) -> bool:
     if len(t) < 3 or t.lower() in _STOP:
         return False
@@ -272,9 +277,11 @@ def _terms(tool_input: str, preceding: str) -> tuple[tuple[str, ...], tuple[str,
                         _add(strong, piece)
             elif not q.startswith("-") and not _DATE.fullmatch(q.strip()):
                 _add(strong, q)
+        counts = set(_OPTION_NUMBER.findall(s)) if from_input else ()  # `tail -n 200`: a count, not an item
         for m in _TOKEN.finditer(s):
             t = m.group(0).strip(".:/")
-            if _strong_token(t) and not _DATE.fullmatch(t) and not (from_input and _TIME.fullmatch(t)):
+            if _strong_token(t) and not _DATE.fullmatch(t) and not (from_input and _TIME.fullmatch(t)) \
+                    and t not in counts:
                 _add(strong, t)
         for m in _WORD.finditer(s):
             w = m.group(0)
