@@ -3,7 +3,7 @@ repository (benchmarks/scenario_workspace.py) while a scripted fake provider on 
 for one tool call per turn from a fixed scenario and records every request it receives.
 
     python benchmarks/capture_sessions.py claude|codex [--mode plain|compressed|both] [--out DIR]
-        [--scenario click|repo|ops|svc|node|crate|web|cpp|jvm] [--claude-bash-max N] [--codex-output-limit N]
+        [--scenario click|repo|ops|svc|node|crate|web|cpp|jvm|gosvc] [--claude-bash-max N] [--codex-output-limit N]
         [--tag TAG]
 
 `plain` runs `headroom wrap --no-compress` (the provider receives exactly what the agent sent: a session to replay
@@ -37,6 +37,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).parent))
 import scenario_cpp  # noqa: E402
 import scenario_crate  # noqa: E402
+import scenario_gosvc  # noqa: E402
 import scenario_jvm  # noqa: E402
 import scenario_node  # noqa: E402
 import scenario_ops  # noqa: E402
@@ -166,7 +167,7 @@ def repo_steps(agent: str, model: bool, scenario: Any = scenario_repo) -> list[S
 
 SCENARIOS = {"click": ws, "repo": scenario_repo, "ops": scenario_ops, "svc": scenario_svc,
              "node": scenario_node, "crate": scenario_crate, "web": scenario_web,
-             "cpp": scenario_cpp, "jvm": scenario_jvm}
+             "cpp": scenario_cpp, "jvm": scenario_jvm, "gosvc": scenario_gosvc}
 
 FINAL = ("Issue 1873 (assignee mkowalczyk, labels bug/csv/io) is the CSV one; the incident was a payments-api "
          "connection pool exhaustion; three kinds of export errors; /v1/checkout p99 spiked; total() truncated "
