@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import capture_mixed as cm  # noqa: E402
 import scenario_cpp  # noqa: E402
 import scenario_crate  # noqa: E402
+import scenario_gosvc  # noqa: E402
 import scenario_jvm  # noqa: E402
 import scenario_ops  # noqa: E402
 import scenario_repo  # noqa: E402
@@ -98,6 +99,9 @@ def captures(scratch: Path) -> dict[str, str]:
         out["javac_lint"] = cm.run("javac -Xlint:all -d build/classes $(find src/main/java -name '*.java')", jvm,
                                    env=env)
         out["jstack_deadlock"] = cm.run("sh tools/threaddump.sh", jvm, env=env)
+    if scenario_gosvc.GO:  # (added for the gosvc session's classes) go test -v's failures
+        gosvc = scenario_gosvc.build(scratch / "g")
+        out["go_test_v"] = cm.run("go test -v ./...", gosvc, env={**env, **scenario_gosvc._env(gosvc.parent)})
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 

@@ -18,7 +18,8 @@ from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --al
 the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
 in every 500's `err.stack`). One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
 JUnit 4's three failures, a jstack dump of its deadlocked status server and
-`javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). Each is put
+`javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). One from a Go service's
+(`benchmarks/scenario_gosvc.py`): `go test -v ./...` with six failing subtests and what each reported. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -149,6 +150,17 @@ def _javac_lint(W):
               "59 warnings"],
              "javac -Xlint:all of a Java project: 59 warnings of 29 kinds, the real bug among the last ones printed",
              ["build", "real"])
+
+
+def _go_test_v(W):
+    out = capture("go_test_v")
+    body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
+    return W("real_go_test_v", "anthropic", body,
+             ["money_test.go:90: Fee(19.99, 250 bp) = 0.49, want 0.50",
+              "ledger_test.go:56: net payout = 44.22, want 44.21",
+              "--- FAIL: TestFee/250.00_at_275bp", "FAIL\tledgerd/internal/ledger"],
+             "go test -v ./... of a Go module: 6 failing subtests in two packages, their t.Errorf lines",
+             ["test", "build", "real"])
 
 
 def _git_show_rename(W):
@@ -371,7 +383,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures, _jstack_deadlock, _javac_lint)
+        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -59,6 +59,9 @@ _PASS = re.compile(
 _PREAMBLE = re.compile(r"(?:cachedir|rootdir|configfile|testpaths|plugins|asyncio|benchmark|metadata|django|"
                        r"timeout|xdist|Using --randomly-seed)(?::| mode=| = |=)\s|hypothesis profile '")
 # pytest -v node ids: colon-free parts joined by "::" (unambiguous, so matching stays linear)
+# What a Go test reports (`t.Errorf`, `t.Fatalf`, `t.Logf`), under its `=== RUN` line: `    money_test.go:90: Fee(19.99,
+# 250 bp) = 0.49, want 0.50` — the got and want of a failure. Its `--- FAIL` line, printed after, says only which.
+_GO_TEST_LOG = re.compile(r"[ \t]+[\w.-]+_test\.go:\d+: ")
 _PASS_PYTEST = re.compile(r"[^\s:]+(?:::[^\s:]+)+ (?:PASSED|SKIPPED|XFAIL|XPASS)\b")
 _FAIL_WORDS = ("✕", "×", "✗", "✖", "warning: unused")
 # A failure whose output (all but its first line, the test's name) repeats an earlier failure's byte for byte
@@ -109,6 +112,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     start_m, end_m, summary_m, pass_m = _START.match, _END.match, _SUMMARY.match, _PASS.match
     preamble_m = _PREAMBLE.match
     pytest_m = _PASS_PYTEST.match if "::" in text else None  # pytest -v node ids
+    go_log = _GO_TEST_LOG.match if "_test.go:" in text else None  # a Go test's t.Errorf/t.Logf lines
     cap = MATCH_CAP
     pending: list[int] = []
     for i in range(n):
@@ -128,7 +132,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                 keep[i] = True
                 region.append(i)
                 continue
-        if (is_hit is not None and is_hit[i]) or summary_m(s):
+        if (is_hit is not None and is_hit[i]) or summary_m(s) or (go_log is not None and go_log(s)):
             keep[i] = True
         elif (pytest_m is not None and pytest_m(s)) or pass_m(s):
             passing[i] = True
