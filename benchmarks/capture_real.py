@@ -90,7 +90,9 @@ def captures(scratch: Path) -> dict[str, str]:
         web = scenario_web.build(scratch / "w")
         out["npm_ls_web"] = cm.run("npm ls --all", web,
                                    env={**env, "PATH": f"{scenario_web.NODE_BIN}:/usr/bin:/bin", "NO_COLOR": "1"})
-        # its pino-style JSON-lines log: every 500 logs the same stack in its `err.stack` value
+        # its pino-style JSON-lines log: every 500 logs the same stack in its `err.stack` value; its report's
+        # tasks as JSON lines (records, not events)
+        out["web_report_lines"] = cm.run("jq -c '.items[]' reports/tasks.json", web, env=env)
         out["web_log_grep_errors"] = cm.run("grep -n '\"level\":50' logs/api.log | head -n 40", web, env=env)
     if scenario_jvm.JAVA and scenario_jvm.JAVAC and scenario_jvm.JUNIT.is_file():
         # (added for the jvm session's classes) JUnit 4's failures, javac's lint, a jstack dump with a deadlock

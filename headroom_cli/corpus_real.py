@@ -15,8 +15,8 @@ Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo 
 with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
 from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. One
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
-the language (a word inside many longer package names), and its pino-style log grepped for errors (the same stack
-in every 500's `err.stack`). One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
+the language (a word inside many longer package names), its pino-style log grepped for errors (the same stack
+in every 500's `err.stack`) and its report's 300 tasks as JSON lines (`jq -c`), asked about one. One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
 JUnit 4's three failures, a jstack dump of its deadlocked status server and
 `javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). One from a Go service's
 (`benchmarks/scenario_gosvc.py`): `go test -v ./...` with six failing subtests and what each reported. Each is put
@@ -161,6 +161,17 @@ def _go_test_v(W):
               "--- FAIL: TestFee/250.00_at_275bp", "FAIL\tledgerd/internal/ledger"],
              "go test -v ./... of a Go module: 6 failing subtests in two packages, their t.Errorf lines",
              ["test", "build", "real"])
+
+
+def _web_report_lines(W):
+    out = capture("web_report_lines")
+    asked = line_with(out, "Nightly backup of the reports database")
+    body = codex_request("The task about the nightly database backup timing out: what is its id, who has it, which "
+                         "column is it in and how many points is it?", "jq -c '.items[]' reports/tasks.json", out,
+                         seed=67)
+    return W("real_web_report_lines", "openai_responses", body, [asked, '"id":"OPS-39"'],
+             "jq -c of a report's 300 tasks (JSON lines that are records, not log events), one asked about in words",
+             ["json", "real"])
 
 
 def _git_show_rename(W):
@@ -383,7 +394,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v)
+        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -11,7 +11,7 @@ import re
 
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import common, tree
+from headroom_cli.compress.compressors import common, logs, tree
 from headroom_cli.corpus_real import capture
 
 ASK = ("Investigate this TypeScript task-board repository for the release review: what do tsc and eslint "
@@ -84,3 +84,30 @@ def test_fold_repeated_values_only_touches_long_values_shown_before():
                                   "t": "[… 200 characters: the same value as above]"}
     escaped = '{"s":"a \\"quoted\\" %s"}' % long_a  # escapes inside a value are part of it
     assert common.fold_repeated_values([escaped, escaped])[1] == '{"s":"[… 213 characters: the same value as above]"}'
+
+
+def test_json_lines_that_are_records_are_chosen_like_a_listing():
+    out = capture("web_report_lines")  # `jq -c '.items[]' reports/tasks.json`: 300 tasks, one JSON object a line
+    broken = '{"id":"WEB-85","board":"web","title":"Add bulk label edits","column":"d…8296 tokens truncated…'
+    lines = out.splitlines()
+    text = "\n".join(lines[:150] + [broken] + lines[150:]) + "\n"  # an agent's own cut inside a line
+    ask = Context(tool_input="jq -c '.items[]' reports/tasks.json",
+                  preceding_text="The task about the nightly database backup timing out: what is its id, who has it, "
+                                 "which column is it in and how many points is it?")
+    res = router.compress_block(text, ask)
+    assert res is not None and res.lossy and res.compressor == "json" and res.kind == "jsonl"
+    kept = [ln for ln in res.text.splitlines() if ln.startswith("{")]
+    asked = next(ln for ln in lines if "Nightly backup of the reports database" in ln)
+    assert asked in kept and broken in kept  # the named record and the line that is no record, verbatim
+    assert len(kept) <= 6  # before (as log events): 22 records kept
+    assert re.search(r"^\[… \d+ records omitted\]$", res.text, re.M)
+    assert len(res.text) < len(text) * 0.05
+
+
+def test_json_lines_with_a_level_or_a_time_are_log_events():
+    events = [json.dumps({"level": 30 if i % 7 else 50, "time": 1796279709840 + i, "reqId": f"req-{i:04x}",
+                          "msg": "request completed" if i % 7 else "request failed"}) for i in range(80)]
+    records = [json.dumps({"id": f"T-{i}", "title": f"Task {i}", "points": i % 8}) for i in range(80)]
+    assert logs._records_not_events(records) and not logs._records_not_events(events)
+    res = router.compress_block("\n".join(events) + "\n", Context(tool_input="tail -n 80 logs/api.log"))
+    assert res is not None and res.compressor == "logs"

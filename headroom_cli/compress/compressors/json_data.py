@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from ...jsonspan import exact_float
 from .. import markers, relevance
 from ..base import Context, Result
-from .common import ERROR_RE, ERROR_WORDS, block_key, keep_ratio, keyword_lines, line_starts, term_regex, terms
+from .common import (ERROR_RE, ERROR_WORDS, Lines, block_key, keep_ratio, keyword_lines, line_starts, term_regex,
+                     terms)
 
 name = "json"
 kinds = ("json",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -740,6 +741,39 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         table = _table(v)
         return table if table is not None else [x if _as_is(x) else _shrink(x, st, depth + 1) for x in v]
     records = all(isinstance(x, dict) for x in v)
+    keep, whole, lines_after, summarized = _select(v, st, records)
+    if all(keep):
+        table = _table(v) if records else None
+        if table is not None:
+            return table
+        return [_shrink_item(x, st, depth, i in whole) for i, x in enumerate(v)]
+    out: list[Any] = []
+    unit = "records" if records else "items"
+    i = 0
+    while i < n:
+        if keep[i]:
+            out.append(_shrink_item(v[i], st, depth, i in whole))
+            if i in lines_after:
+                out.append(_group_line(v, lines_after[i], st))
+            i += 1
+            continue
+        j = i
+        while j < n and not keep[j]:
+            j += 1
+        cnt = j - i - sum(1 for k in range(i, j) if k in summarized) if summarized else j - i
+        if cnt:
+            what = f"{cnt} {unit}" if st.cuts else f"{cnt} of {n} {unit}"
+            out.append(st.marker(what))
+        i = j
+    return out
+
+
+def _select(v: list[Any], st: _State, records: bool
+            ) -> tuple[list[bool], set[int], dict[int, list[int]], set[int]]:
+    """Which items of a long list stay (`keep`), which of them whole (the request points to them), the group
+    lines after a kept record (`lines_after`: its first member -> every member) and the records those lines
+    stand for (`summarized`)."""
+    n = len(v)
     scalars = not records and all(not isinstance(x, (dict, list)) for x in v)
     head, tail = (_HEAD, _TAIL) if not scalars else (_SCALAR_HEAD, _SCALAR_TAIL)
     if st.ratio >= 0.6:
@@ -787,30 +821,7 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
         keep[i] = True
     for first in lines_after:
         keep[first] = True
-    if all(keep):
-        table = _table(v) if records else None
-        if table is not None:
-            return table
-        return [_shrink_item(x, st, depth, i in whole) for i, x in enumerate(v)]
-    out: list[Any] = []
-    unit = "records" if records else "items"
-    i = 0
-    while i < n:
-        if keep[i]:
-            out.append(_shrink_item(v[i], st, depth, i in whole))
-            if i in lines_after:
-                out.append(_group_line(v, lines_after[i], st))
-            i += 1
-            continue
-        j = i
-        while j < n and not keep[j]:
-            j += 1
-        cnt = j - i - sum(1 for k in range(i, j) if k in summarized) if summarized else j - i
-        if cnt:
-            what = f"{cnt} {unit}" if st.cuts else f"{cnt} of {n} {unit}"
-            out.append(st.marker(what))
-        i = j
-    return out
+    return keep, whole, lines_after, summarized
 
 
 # Values `_shrink` returns as they are, told apart without calling it: a kept record is mostly these.
@@ -892,3 +903,54 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: Any = None
     if len(out) >= len(text.strip()):
         return None
     return Result(out, st.cuts > 0, name, "json")
+
+
+def compress_lines(text: str, ctx: Context, *, key: str | None = None) -> Result | None:
+    """JSON lines that are records, not log events (`jq -c '.items[]'`, an NDJSON export): the records chosen as
+    in a JSON listing (the ones the request names or points to, errors and outliers, else a head and tail sample;
+    repeated errors as one group line), each kept line as it was printed; a line that is no JSON object stays.
+    None when fewer than `_SMALL` records parse or nothing would go."""
+    lines = Lines(text)
+    items = lines.items
+    at: list[int] = []  # the line of each record
+    recs: list[Any] = []
+    for i, line in enumerate(items):
+        if line[:1] == "{":
+            try:
+                rec = loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(rec, dict):
+                at.append(i)
+                recs.append(rec)
+    if len(recs) <= _SMALL:
+        return None
+    st = _State(ctx, block_key(text, key))
+    keep_rec, _whole, lines_after, summarized = _select(recs, st, True)
+    if all(keep_rec):
+        return None
+    keep = [True] * len(items)
+    for j, i in enumerate(at):
+        keep[i] = keep_rec[j]
+    grouped = {at[j] for j in summarized}  # records a group line stands for: not counted again in a gap
+    group_after = {at[first]: _group_line(recs, members, None) for first, members in lines_after.items()}
+    out: list[str] = []
+    dropped = 0
+    i = 0
+    while i < len(items):
+        if keep[i]:
+            out.append(items[i])
+            if i in group_after:
+                out.append(lines.marker_line(group_after[i]))
+            i += 1
+            continue
+        j = i
+        while j < len(items) and not keep[j]:
+            j += 1
+        dropped += j - i
+        cnt = sum(1 for k in range(i, j) if k not in grouped)
+        if cnt:
+            out.append(lines.marker_line(markers.gap(f"{cnt} record{'s' if cnt != 1 else ''}")))
+        i = j
+    out.append(lines.marker_line(markers.omitted(f"{dropped} of {len(recs)} records", st.key, ctx)))
+    return Result(lines.join(out), True, name, "jsonl")

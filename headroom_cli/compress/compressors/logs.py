@@ -19,6 +19,7 @@ from .. import relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import FAST_NORM, ERROR_RE as _ERRORISH
+from . import json_data
 from .json_data import outliers, loads as json_loads
 from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, fold_stacks, keep_ratio, keyword_lines,
                       line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
@@ -218,6 +219,31 @@ def _jsonl_fields(items: list[str], tpl: list[str], is_err: list[bool], is_warn:
     return plain, maybe_err
 
 
+# JSON lines are log events when most carry a level or a time (pino, bunyan, structlog, slog, ECS); lines without
+# either are records (a report's items, an export), whose listing rules fit them better.
+_EVENT_KEYS = frozenset(("level", "lvl", "severity", "levelname", "log.level", "time", "ts", "timestamp",
+                         "@timestamp", "datetime", "asctime"))
+_EVENT_SAMPLE = 20
+
+
+def _records_not_events(items: list[str]) -> bool:
+    seen = events = 0
+    for line in items:
+        if line[:1] != "{":
+            continue
+        try:
+            rec = json_data.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(rec, dict):
+            continue
+        seen += 1
+        events += not _EVENT_KEYS.isdisjoint(rec)
+        if seen >= _EVENT_SAMPLE:
+            break
+    return seen >= 3 and events * 5 < seen
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -227,6 +253,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     near = 2 if ctx.is_error else 1
     keep = [False] * n
     jsonl = _looks_jsonl(items)
+    if jsonl and _records_not_events(items):  # `jq -c '.items[]'`: records, chosen as in a JSON listing
+        return json_data.compress_lines(text, ctx, key=key)
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
     if jsonl:
         tpl: list = [None] * n
