@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from headroom_cli import config
+from headroom_cli.ccr import store
 from headroom_cli.cli import main
 
 
@@ -32,7 +33,7 @@ def test_an_old_store_file_is_reported_with_the_fix(capsys):
     db.close()
     checks = store_checks(capsys)
     assert checks["migrations"]["status"] == "fail"
-    assert "originals schema 0 → 1" in checks["migrations"]["detail"] and "headroom cache" in checks["migrations"]["hint"]
+    assert f"originals schema 0 → {store.SCHEMA_VERSION}" in checks["migrations"]["detail"] and "headroom cache" in checks["migrations"]["hint"]
     assert main(["cache"]) == 0  # the fix the hint names
     capsys.readouterr()
     assert store_checks(capsys)["migrations"]["status"] == "ok"

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from headroom_cli import config
-from headroom_cli.ccr.store import Store, default_store, key_for, retrieve
+from headroom_cli.ccr.store import SCHEMA_VERSION, Store, default_store, key_for, retrieve
 from headroom_cli.errors import NotFound
 
 
@@ -223,10 +223,39 @@ def test_a_store_from_before_owners_keeps_its_rows_as_the_local_users(tmp_path):
     db.execute("INSERT INTO originals VALUES (?, ?, 5, 1.0, NULL, NULL)", (key_for("older"), b"older"))
     db.commit()
     db.close()
-    assert pending_migrations(path) == ["originals schema 0 → 1"]
+    assert pending_migrations(path) == [f"originals schema 0 → {SCHEMA_VERSION}"]
     s = Store(path)
     assert s.get(key_for("older")) == "older"  # the local user's now
     assert s.get(key_for("older"), owner="alice") is None
     assert pending_migrations(path) == []
     s.close()
     assert Store(path).get(key_for("older")) == "older"  # opening again migrates nothing
+
+
+def test_the_cap_check_reads_sizes_from_an_index_not_the_originals(tmp_path):
+    # A row holds its text before its size: read from the table, the cap check's SUM(size) (every 256 puts, on the
+    # request path) walked every original's overflow pages, 10 ms for a 40 MB store
+    import sqlite3
+
+    from headroom_cli.ccr.store import migrate, pending_migrations
+
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript("CREATE TABLE originals (owner TEXT NOT NULL, key TEXT NOT NULL, text BLOB NOT NULL, "
+                     "size INTEGER NOT NULL, created REAL NOT NULL, expires REAL, meta TEXT, "
+                     "PRIMARY KEY (owner, key)) WITHOUT ROWID;"
+                     "CREATE INDEX originals_owner_created ON originals(owner, created);"
+                     "CREATE INDEX originals_expires ON originals(expires); PRAGMA user_version = 1;")
+    db.execute("INSERT INTO originals VALUES ('local', ?, ?, 5, 1.0, NULL, NULL)", (key_for("older"), b"older"))
+    assert pending_migrations(path) == [f"originals schema 1 → {SCHEMA_VERSION}"]
+    assert migrate(db) == ["sizes index"] and migrate(db) == []
+    for sql in ("SELECT COALESCE(SUM(size),0) FROM originals WHERE owner=?",
+                "SELECT key, size FROM originals WHERE owner=? ORDER BY created, key"):
+        plan = " ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, ("local",)))
+        assert "COVERING INDEX originals_owner_sizes" in plan, plan
+    db.close()
+    s = Store(path)
+    assert s.get(key_for("older")) == "older"
+    s.put("x" * 300, ttl=3600)
+    s._enforce_cap("local")
+    assert s._approx["local"] == 305

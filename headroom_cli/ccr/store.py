@@ -33,8 +33,9 @@ def key_for(text: str) -> str:
 
 LOCAL_USER = config.LOCAL_USER
 
-# The schema's version (PRAGMA user_version): 0 was one row per key (before owners), 1 keys rows by (owner, key).
-SCHEMA_VERSION = 1
+# The schema's version (PRAGMA user_version): 0 was one row per key (before owners), 1 keys rows by (owner, key),
+# 2 adds the covering index of sizes (below).
+SCHEMA_VERSION = 2
 _TABLE = """
 CREATE TABLE originals (
     owner TEXT NOT NULL,
@@ -46,8 +47,12 @@ CREATE TABLE originals (
     meta TEXT,
     PRIMARY KEY (owner, key)
 ) WITHOUT ROWID"""
+# A row holds its original's text before its size, so reading a size from the table walks the text's overflow pages:
+# the cap check's SUM(size) and the eviction scan read the whole store (10 ms for 40 MB, every 256 puts, on the
+# request path). This index holds what they read (owner, age, key, size): they never touch the texts.
+_SIZES_INDEX = "CREATE INDEX IF NOT EXISTS originals_owner_sizes ON originals(owner, created, key, size)"
 _INDEXES = ("CREATE INDEX IF NOT EXISTS originals_owner_created ON originals(owner, created)",
-            "CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires)")
+            "CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires)", _SIZES_INDEX)
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
@@ -70,8 +75,11 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
                              "SELECT ?, key, text, size, created, expires, meta FROM originals_v0", (LOCAL_USER,))
                 conn.execute("DROP TABLE originals_v0")  # its indexes go with it
                 done.append("owners")
+            was = conn.execute("PRAGMA user_version").fetchone()[0]
             for sql in _INDEXES:
                 conn.execute(sql)
+            if cols and "owner" in cols and was < 2:
+                done.append("sizes index")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
