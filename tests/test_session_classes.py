@@ -206,3 +206,19 @@ def test_a_ps_aux_table_keeps_the_process_using_the_most_memory():
                                              preceding_text="Which process uses the most memory?"))
     assert res is not None and res.lossy and res.compressor == "table"
     assert big in res.text
+
+
+def test_routine_events_in_a_log_greps_context_go_the_failure_and_its_request_stay():
+    # `grep -n -A 30 'Error handling request'` of an aiohttp service's log: each traceback is followed by the
+    # access log's INFO lines of other requests, which had filled the budget (10 of 25 kept)
+    out = capture("service_log_grep")
+    ctx = Context(tool_input="grep -n -A 30 'Error handling request' logs/linkd.log | head -n 120",
+                  preceding_text="What are the 500s in the server log, and which exception is behind them?")
+    res = search.compress(out, ctx)
+    assert res is not None and res.lossy
+    kept = res.text.splitlines()
+    excs = {ln.split("-", 1)[1] for ln in out.splitlines() if re.match(r"\d+-ValueError: ", ln)}
+    assert excs and all(any(k.endswith(e) for k in kept) for e in excs)  # each distinct failure, verbatim
+    assert any('"GET /r/11I-dec HTTP/1.1" 500' in k for k in kept)  # the failed request, right after its error
+    assert sum(" INFO " in k for k in kept) <= 3
+    assert len(res.text) < len(out) * 0.25

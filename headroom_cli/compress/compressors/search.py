@@ -183,6 +183,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     with_context = any(f is not None and not m for f, m in zip(file_of, is_match))
     generous = keep_ratio(ctx) >= 0.6  # then repeated usages fill the budget too
     shape, is_def = _shapes_and_defs(items, file_of, body_at)
+    # In one log's grep with context (`grep -A 30 'Error handling request' app.log`), the context lines that are
+    # routine events of their own (INFO, DEBUG: the access log between two failures) say nothing about the match;
+    # the one right after a kept line (the request that failed) stays.
+    routine = ([not m and f is not None and _ROUTINE.search(items[k], body_at[k], body_at[k] + 80) is not None
+                for k, (f, m) in enumerate(zip(file_of, is_match))] if with_context and len(files) == 1 else None)
     contents = ([items[i][body_at[i]:] if file_of[i] is not None else items[i] for i in range(n)]
                 if common.may_hold_stacks(text) else [])
     # a trace's frames in the runtime and installed packages, in a match's context, are not shown for it (the
@@ -214,6 +219,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             important = not r[0] or not r[2]
             if frames is not None and frames[i] and not important:
                 continue
+            if routine is not None and routine[i] and not important and \
+                    not any(0 <= k < n and keep[k] and not routine[k] and file_of[k] is not None for k in (i - 1, i + 1)):
+                continue  # a routine event in a match's context, next to no other kept line: one retrieval away
             t = shape[i] if not important and not (own_frame is not None and own_frame[i]) else ""
             if t and not generous and f not in named_files and seen_tpl.get(t, 0) >= (samples if is_match[i] else 1):
                 continue  # the same usage again (names/numbers aside): shown once, the file is named in a marker
@@ -291,6 +299,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
 
 
 _SHAPE_SAMPLES = 4  # lines of one shape shown in a one-file search
+_ROUTINE = re.compile(r"\b(?:INFO|DEBUG|TRACE|NOTICE|info|debug|trace)\b")
 
 
 _NAME_WORD = re.compile(r"[a-z][a-z0-9]*")
