@@ -219,8 +219,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             important = not r[0] or not r[2]
             if frames is not None and frames[i] and not important:
                 continue
-            if routine is not None and routine[i] and not important and \
-                    not any(0 <= k < n and keep[k] and not routine[k] and file_of[k] is not None for k in (i - 1, i + 1)):
+            if routine is not None and routine[i] and not important and not any(
+                    0 <= k < n and keep[k] and not routine[k] and file_of[k] is not None for k in (i - 1, i + 1)):
                 continue  # a routine event in a match's context, next to no other kept line: one retrieval away
             t = shape[i] if not important and not (own_frame is not None and own_frame[i]) else ""
             if t and not generous and f not in named_files and seen_tpl.get(t, 0) >= (samples if is_match[i] else 1):
