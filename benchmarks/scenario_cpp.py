@@ -305,8 +305,7 @@ def build(root: Path) -> Path:
 
 
 def _shell(proj: Path, cmd: str) -> str:
-    r = subprocess.run(cmd, shell=True, cwd=proj, env=_env(proj), capture_output=True, text=True, timeout=900)
-    return r.stdout + r.stderr
+    return scenario_tools.shell(proj, cmd, _env(proj))
 
 
 def needles(proj: Path) -> list[dict]:

@@ -342,9 +342,7 @@ def build(root: Path) -> Path:
 
 
 def _shell(proj: Path, cmd: str) -> str:
-    r = subprocess.run(cmd, shell=True, cwd=proj, env=_env(proj.parent), capture_output=True, text=True,
-                       timeout=600)
-    return r.stdout + r.stderr
+    return scenario_tools.shell(proj, cmd, _env(proj.parent))
 
 
 def _line_of(text: str, line: str) -> int:

@@ -37,6 +37,12 @@ def write(proj: Path, files: dict[str, str]) -> None:
         (proj / rel).write_text(text)
 
 
+def shell(cwd: Path, cmd: str, env: dict, timeout: float = 900) -> str:
+    """What `cmd` (a shell line, as an agent would type it) prints in `cwd`, stdout then stderr."""
+    r = subprocess.run(cmd, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return r.stdout + r.stderr
+
+
 def stop(p: subprocess.Popen) -> None:
     """SIGTERM, then SIGKILL if the service is still up after 20 s; returns once it has exited."""
     p.send_signal(signal.SIGTERM)
