@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import common, logs, tree
+from headroom_cli.compress.compressors import common, json_data, logs, tree
 from headroom_cli.corpus_real import capture
 
 ASK = ("Investigate this TypeScript task-board repository for the release review: what do tsc and eslint "
@@ -111,3 +114,40 @@ def test_json_lines_with_a_level_or_a_time_are_log_events():
     assert logs._records_not_events(records) and not logs._records_not_events(events)
     res = router.compress_block("\n".join(events) + "\n", Context(tool_input="tail -n 80 logs/api.log"))
     assert res is not None and res.compressor == "logs"
+
+
+_RECORD = st.fixed_dictionaries({"id": st.integers(0, 10**6), "title": st.text(max_size=30),
+                                 "status": st.sampled_from(["ok", "open", "error: timed out", "done"]),
+                                 "n": st.one_of(st.integers(), st.floats(allow_nan=False), st.none())})
+_STATS = {"examples": 0, "compressed": 0}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_RECORD, min_size=12, max_size=150), st.lists(st.sampled_from(["", "Total output lines: 9",
+                                                                              '{"id": 3, "cut…']), max_size=3))
+def test_json_lines_records_keep_lines_verbatim_and_count_every_record(recs, noise):
+    lines = [json.dumps(r, separators=(",", ":")) for r in recs]
+    for k, extra in enumerate(noise):  # lines that are no record, anywhere
+        lines.insert((k * 7) % (len(lines) + 1), extra)
+    text = "\n".join(lines) + "\n"
+    res = json_data.compress_lines(text, Context(preceding_text="which task is error: timed out?"), key="k" * 24)
+    _STATS["examples"] += 1
+    if res is None:
+        return
+    out = res.text.splitlines()
+    body = [ln for ln in out if not ln.startswith("[…")]
+    assert all(ln in lines for ln in body)  # every kept line as it was printed
+    assert all(ln in body for ln in lines if not ln.startswith("{") or not ln.endswith("}"))  # no record: kept
+    omitted = sum(int(m.group(1)) for m in re.finditer(r"^\[… (\d+) records? omitted\]$", res.text, re.M))
+    grouped = sum(int(m.group(1)) for m in re.finditer(r"^\[… (\d+) more records with the same", res.text, re.M))
+    kept_records = sum(1 for ln in body if ln.startswith("{") and ln.endswith("}"))
+    assert kept_records + omitted + grouped == len(recs)
+    assert "headroom_retrieve key=" + "k" * 24 in out[-1]
+    _STATS["compressed"] += 1
+
+
+def test_the_json_lines_property_compressed_enough_examples():
+    # runs after the property above (file order): enough of its examples must have been cut, or it proved little
+    if not _STATS["examples"]:
+        test_json_lines_records_keep_lines_verbatim_and_count_every_record()
+    assert _STATS["compressed"] >= 0.9 * _STATS["examples"], _STATS
