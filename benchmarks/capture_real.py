@@ -78,6 +78,7 @@ def captures(scratch: Path) -> dict[str, str]:
             out["cargo_test_backtrace"] = cm.run("cargo test --no-fail-fast", crate, env=cenv)
         out["crate_log_grep_errors"] = cm.run("grep -n ERROR logs/stockledger.log | head -n 80", crate, env=env)
         out["crate_log_grep_panic"] = cm.run("grep -n -B 3 -A 30 'panicked' logs/stockledger.log", crate, env=env)
+        out["crate_log_tail"] = cm.run("tail -n 150 logs/stockledger.log", crate, env=env)  # a log of many kinds
     if scenario_cpp.CMAKE and scenario_cpp.GXX and shutil.which("valgrind"):
         # (added for the cpp session's classes) native crash reports: AddressSanitizer's and valgrind's
         cpp = scenario_cpp.build(scratch / "p")

@@ -12,7 +12,8 @@ real edits (the asked commit's stat block was cut) and `node --test` of a small 
 (six cases, each printed twice: weak savings as text), and `pip inspect` through a jq projection asked, inside a
 request of many questions, about two packages by name (the ranking found no clear signal; the named records went).
 Three came from a Rust crate's session (`benchmarks/scenario_crate.py`): `cargo test`
-with its backtraces, and its log grepped twice (eighty errors of one form; a panic in a match's context). Two came
+with its backtraces, its log grepped twice (eighty errors of one form; a panic in a match's context) and its tail (one
+error kind, twelve kinds of warning). Two came
 from a C++ order book's (`benchmarks/scenario_cpp.py`): AddressSanitizer's and valgrind's reports, and ctest's run. One
 from a TypeScript project's (`benchmarks/scenario_web.py`): its own `npm ls --all`, asked about in a request that names
 the language (a word inside many longer package names), its pino-style log grepped for errors (the same stack
@@ -172,6 +173,17 @@ def _web_report_lines(W):
     return W("real_web_report_lines", "openai_responses", body, [asked, '"id":"OPS-39"'],
              "jq -c of a report's 300 tasks (JSON lines that are records, not log events), one asked about in words",
              ["json", "real"])
+
+
+def _crate_log_tail(W):
+    out = capture("crate_log_tail")
+    body = anthropic_request("What are the errors in logs/stockledger.log, and what else does it warn about?",
+                             "tail -n 150 logs/stockledger.log", out, seed=68)
+    return W("real_crate_log_tail", "anthropic", body,
+             [line_with(out, "a receipt needs a unit cost"), line_with(out, "unknown sku FT-9999"),
+              line_with(out, "240 batches (1 dropped)")],
+             "tail -n 150 of a Rust service's log: one error kind 34 times, twelve kinds of warning",
+             ["logs", "real"])
 
 
 def _git_show_rename(W):
@@ -394,7 +406,8 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines)
+        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines,
+        _crate_log_tail)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

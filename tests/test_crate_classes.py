@@ -13,7 +13,8 @@ import json
 import re
 
 from headroom_cli.compress.base import Context
-from headroom_cli.compress.compressors import build, common, search
+from headroom_cli.compress import router
+from headroom_cli.compress.compressors import build, common, logs, search
 from headroom_cli.corpus_real import capture
 
 MADE_UP_FILE = re.compile(r"\d+-(?:\s+at |\[\d{4}) [^\]]*\(\d+\)")
@@ -206,3 +207,23 @@ def test_a_count_given_to_the_command_is_no_term_of_the_request():
     assert "4200" in common.terms(ctx)
     codex = Context(tool_input='const r = await tools.exec_command({cmd: "tail -n 200 logs/ledgerd.log"});')
     assert "200" not in common.terms(codex)
+
+
+def test_a_log_of_many_kinds_shows_each_kind_without_filling_its_budget():
+    # `tail -n 150` of the crate's log: one error kind (a backorder, 34 times) and twelve kinds of warning; the
+    # lines that show each kind had filled the whole ratio's budget (29 % of the log's characters)
+    out = capture("crate_log_tail")
+    res = router.compress_block(out, Context(tool_input="tail -n 150 logs/stockledger.log",
+                                             preceding_text="What are the errors in logs/stockledger.log?"))
+    assert res is not None and res.lossy and res.kind == "log"
+    kept = res.text.splitlines()
+    items = out.rstrip("\n").split("\n")
+    tpl = common.templates(items, "\n".join(items))
+    for level in (" ERROR ", " WARN "):
+        kinds: dict[str, list[str]] = {}
+        for i, line in enumerate(items):
+            if level in line:
+                kinds.setdefault(logs._event_kind(tpl[i]), []).append(line)
+        assert kinds and all(any(x in kept for x in v) for v in kinds.values()), level  # each kind, verbatim
+    assert items[-1] in kept  # the log's end
+    assert len(res.text) < 0.26 * len(out)

@@ -38,6 +38,8 @@ _TRACE_CAP = 120  # lines of one stack trace kept
 # words of a request about the latest events ("which were installed last?", "the most recent errors", "the last 20
 # lines"); "last" elsewhere ("last night", "the last column") names something else
 _RECENT = re.compile(r"(?i)\blast(?=\s*(?:[?.!,;:)]|$)|\s+\d)|\b(?:latest|most recent|recently|newest|lately)\b")
+_KINDS_SHARE = 0.6  # of the ratio's budget, for warnings and the lines that show each kind of event
+_WARN_KINDS_CAP = 40  # kinds of warning each kept once whatever the budget
 _SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
 _SAME_ERROR_KIND_CAP = 6  # occurrences of one error kind kept verbatim (plus the last), whatever its names
@@ -342,10 +344,24 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         keep[k] = True
     # 2. budget: warnings, then one representative per template (most frequent first)
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
+    # warnings and one line per kind serve a share of it: what the errors, the request's lines and the log's ends
+    # do not say is how the log runs, which a line of each kind shows (a generous ratio fills the whole budget)
+    serve = budget if keep_ratio(ctx) >= 0.6 else int(budget * _KINDS_SHARE)
     used = (sum(map(len, select(items, keep))) + 3) // 4 + sum(keep)
     warned: Counter = Counter()
+    if kind_of is not None:
+        # each kind of warning once, whatever the budget (a log's warnings are few kinds, each a different story:
+        # a bad timestamp, an unknown SKU, a reorder), its first occurrence
+        for k in warn:
+            kd = kind_of(tpl[k])
+            if warned[kd] or len(warned) >= _WARN_KINDS_CAP:
+                continue
+            warned[kd] += 1
+            if not keep[k]:
+                keep[k] = True
+                used += estimate_tokens(items[k], coarse=True) + 1
     for k in warn:
-        if used >= budget:
+        if used >= serve:
             break
         if not keep[k]:
             if kind_of is not None:
@@ -371,7 +387,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         order = sorted(first, key=lambda t: (-count[t], first[t]))
     served = {kind_of(t) for t in kept_tpl} if kind_of is not None else set()
     for t in order:
-        if used >= budget:
+        if used >= serve:
             break
         if t in kept_tpl:
             continue
