@@ -76,3 +76,10 @@ def test_javac_lint_is_a_build_and_keeps_every_distinct_warning():
     assert "src/main/java/depot/io/LegacyImport.java:55: warning: [fallthrough] possible fall-through into case" \
         in res.text.splitlines()
     assert "59 warnings" in res.text.splitlines()  # javac's summary line (before: one retrieval away)
+
+
+def test_a_thread_name_is_named_in_a_marker_whatever_it_holds():
+    out = capture("jstack_deadlock").replace('"reservation-worker-3"', '"pool|worker "3""')
+    res = router.compress_block(out, Context(tool_input="jstack 4242"))
+    assert res is not None and res.kind == "threads"
+    assert '"pool|worker "3"" (WAITING)' in res.text

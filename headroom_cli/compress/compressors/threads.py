@@ -22,7 +22,7 @@ kinds = ("threads",)  # the detected kinds it compresses (a base.Compressor: nam
 
 # a thread's header: `"name" #13 prio=5 os_prio=0 … nid=0x2a7c waiting on condition  [0x…]` (JVM threads have no
 # `#N`: `"VM Thread" os_prio=0 …`)
-_HEADER = re.compile(r'"((?:[^"\\]|\\.)*)" (?:#\d+ |daemon |prio=|os_prio=)')
+_HEADER = re.compile(r'"(.*?)" (?:#\d+ |daemon |prio=|os_prio=)')  # (the JVM prints a name as it is, quotes and all)
 _STATE = re.compile(r"\s+java\.lang\.Thread\.State: (\w+)")
 _FRAME = re.compile(r"\tat ")
 _LOCK = re.compile(r"\t- (?:waiting to lock|locked|waiting on|parking to wait for|eliminated)\b")
@@ -60,6 +60,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             why[i] = "list"
             in_list = items[i].rstrip() != "}"
     frames = runtime_frames(items)
+    head: dict[int, tuple[str, str, str]] = {}  # a dropped thread's header line -> (why, its name, its state)
     seen: dict[tuple[str, ...], str] = {}
     bounds = starts + [end]
     for t, a in enumerate(starts):
@@ -83,12 +84,12 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for k in range(a, b):
             keep[k] = False
             why[k] = label
-        why[a] = f"{label}|{tname}|{state}"  # the header carries what the marker names
+        head[a] = (label, tname, state)  # what the marker names
     if all(keep):
         return None
 
     def describe(j: int, i: int) -> str | None:
-        heads = [why[k].split("|") for k in range(j, i) if why[k] and "|" in why[k]]
+        heads = [head[k] for k in range(j, i) if k in head]
         if not heads:
             if all(why[k] == "list" for k in range(j, i)):
                 return markers.gap(f"{i - j} lines: the thread list's addresses")
