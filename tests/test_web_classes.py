@@ -151,3 +151,11 @@ def test_the_json_lines_property_compressed_enough_examples():
     if not _STATS["examples"]:
         test_json_lines_records_keep_lines_verbatim_and_count_every_record()
     assert _STATS["compressed"] >= 0.9 * _STATS["examples"], _STATS
+
+
+def test_a_few_records_too_few_to_choose_among_are_still_cut_as_lines():
+    recs = [json.dumps({"id": i, "title": f"t{i}", "body": "lorem ipsum dolor " * 600}) for i in range(8)]
+    text = "\n".join(recs) + "\n"
+    assert logs._records_not_events(recs) and json_data.compress_lines(text, Context()) is None
+    res = router.compress_block(text, Context(tool_input="jq -c '.items[]' reports/x.json"))
+    assert res is not None and res.lossy and res.compressor == "logs" and len(res.text) < len(text) / 10

@@ -256,7 +256,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     keep = [False] * n
     jsonl = _looks_jsonl(items)
     if jsonl and _records_not_events(items):  # `jq -c '.items[]'`: records, chosen as in a JSON listing
-        return json_data.compress_lines(text, ctx, key=key)
+        res = json_data.compress_lines(text, ctx, key=key)
+        if res is not None:
+            return res  # (a few records, too few to choose among, are cut as lines below: their long lines clipped)
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)
     if jsonl:
         tpl: list = [None] * n
