@@ -159,3 +159,16 @@ def test_a_few_records_too_few_to_choose_among_are_still_cut_as_lines():
     assert logs._records_not_events(recs) and json_data.compress_lines(text, Context()) is None
     res = router.compress_block(text, Context(tool_input="jq -c '.items[]' reports/x.json"))
     assert res is not None and res.lossy and res.compressor == "logs" and len(res.text) < len(text) / 10
+
+
+def test_a_kept_sample_record_of_a_very_long_line_is_clipped_but_the_asked_one_stays_whole():
+    recs = [{"id": f"T-{i}", "title": f"routine task {i}", "notes": "n" * 3000} for i in range(40)]
+    recs[23] = {"id": "T-23", "title": "Nightly backup of the reports database times out", "notes": "x" * 3000}
+    lines = [json.dumps(r, separators=(",", ":")) for r in recs]
+    text = "\n".join(lines) + "\n"
+    asked = json_data.compress_lines(text, Context(preceding_text="The nightly backup of the reports database times "
+                                                                  "out: which task is it?"), key="k" * 24)
+    assert asked is not None and lines[23] in asked.text.splitlines()  # the asked record, whole
+    sampled = json_data.compress_lines(text, Context(), key="k" * 24)  # no request: a head and tail sample
+    samples = [ln for ln in sampled.text.splitlines() if ln.startswith('{"id":"T-')]
+    assert samples and all(len(ln) < 2000 and "chars" in ln for ln in samples)  # each clipped, its cut marked

@@ -20,8 +20,8 @@ from typing import Any, Iterable
 from ...jsonspan import exact_float
 from .. import markers, relevance
 from ..base import Context, Result
-from .common import (ERROR_RE, ERROR_WORDS, Lines, block_key, keep_ratio, keyword_lines, line_starts, term_regex,
-                     terms)
+from .common import (ERROR_RE, ERROR_WORDS, LONG_LINE, Lines, block_key, clip, keep_ratio, keyword_lines, line_starts,
+                     term_regex, terms)
 
 name = "json"
 kinds = ("json",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -926,12 +926,13 @@ def compress_lines(text: str, ctx: Context, *, key: str | None = None) -> Result
     if len(recs) <= _SMALL:
         return None
     st = _State(ctx, block_key(text, key))
-    keep_rec, _whole, lines_after, summarized = _select(recs, st, True)
+    keep_rec, whole_rec, lines_after, summarized = _select(recs, st, True)
     if all(keep_rec):
         return None
     keep = [True] * len(items)
     for j, i in enumerate(at):
         keep[i] = keep_rec[j]
+    whole = {at[j] for j in whole_rec}  # the records the request points to: never clipped
     grouped = {at[j] for j in summarized}  # records a group line stands for: not counted again in a gap
     group_after = {at[first]: _group_line(recs, members, None) for first, members in lines_after.items()}
     out: list[str] = []
@@ -939,7 +940,8 @@ def compress_lines(text: str, ctx: Context, *, key: str | None = None) -> Result
     i = 0
     while i < len(items):
         if keep[i]:
-            out.append(items[i])
+            # a kept sample's very long line is clipped as any kept line is (its middle one retrieval away)
+            out.append(items[i] if i in whole or len(items[i]) <= LONG_LINE else clip(items[i])[0])
             if i in group_after:
                 out.append(lines.marker_line(group_after[i]))
             i += 1
