@@ -84,6 +84,7 @@ def test_test_output_is_not_called_build_in_what_users_read():
     from headroom_cli.stats import render
 
     assert render.compressors_text({"build": 2, "json": 1}) == "build/test output ×2, json ×1"
+    assert render.compressors_text({"threads": 7, "crash": 1}) == "thread dumps ×7, crash reports ×1"
 
 
 def test_a_fresh_home_warns_about_claude_codes_onboarding(tmp_path):
