@@ -105,6 +105,9 @@ def captures(scratch: Path) -> dict[str, str]:
     if scenario_gosvc.GO:  # (added for the gosvc session's classes) go test -v's failures
         gosvc = scenario_gosvc.build(scratch / "g")
         out["go_test_v"] = cm.run("go test -v ./...", gosvc, env={**env, **scenario_gosvc._env(gosvc.parent)})
+        pool = _go_pool(scratch / "gp")  # a panic's goroutine dump (GOTRACEBACK=all): idle workers, a held mutex
+        out["go_goroutines"] = cm.run("GOTRACEBACK=all go run .", pool,
+                                      env={**env, **scenario_gosvc._env(scratch / "gp-home")})
     return {k: cm.scrub(v, scratch) for k, v in out.items()}
 
 
@@ -128,6 +131,56 @@ fn main() {
     let x: i32 = "5";
 }
 """
+
+
+GO_POOL = """package main
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+type Cache struct {
+	mu    sync.Mutex
+	items map[string]int
+}
+
+func (c *Cache) Get(k string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.items[k]
+}
+
+func worker(id int, jobs <-chan int, c *Cache) {
+	for j := range jobs {
+		_ = c.Get(fmt.Sprint(j))
+	}
+}
+
+func main() {
+	c := &Cache{}
+	jobs := make(chan int)
+	for i := 0; i < 24; i++ {
+		go worker(i, jobs, c)
+	}
+	c.mu.Lock()
+	for i := 0; i < 6; i++ {
+		go func(i int) { _ = c.Get("x") }(i)
+	}
+	time.Sleep(100 * time.Millisecond)
+	var totals map[string]int
+	totals["boom"] = 1
+}
+"""
+
+
+def _go_pool(root: Path) -> Path:
+    """A small Go program whose pool of idle workers and lookups stuck on a held mutex are in its panic's dump."""
+    root.mkdir(parents=True)
+    (root / "go.mod").write_text("module pool\n\ngo 1.19\n")
+    (root / "main.go").write_text(GO_POOL)
+    return root
 
 
 def _rust_crate(root: Path) -> Path:

@@ -20,7 +20,8 @@ the language (a word inside many longer package names), its pino-style log grepp
 in every 500's `err.stack`) and its report's 300 tasks as JSON lines (`jq -c`), asked about one. One from a Java service's (`benchmarks/scenario_jvm.py`): `make test`, javac's warnings then
 JUnit 4's three failures, a jstack dump of its deadlocked status server and
 `javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). One from a Go service's
-(`benchmarks/scenario_gosvc.py`): `go test -v ./...` with six failing subtests and what each reported. Each is put
+(`benchmarks/scenario_gosvc.py`): `go test -v ./...` with six failing subtests and what each reported; and a small Go
+program's panic under GOTRACEBACK=all (31 goroutines: idle workers, lookups stuck on a held mutex). Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -184,6 +185,17 @@ def _crate_log_tail(W):
               line_with(out, "240 batches (1 dropped)")],
              "tail -n 150 of a Rust service's log: one error kind 34 times, twelve kinds of warning",
              ["logs", "real"])
+
+
+def _go_goroutines(W):
+    out = capture("go_goroutines")
+    body = codex_request("Why does it crash, and what are the other goroutines stuck on?", "GOTRACEBACK=all go run .",
+                         out, seed=69)
+    return W("real_go_goroutines", "openai_responses", body,
+             ["panic: assignment to entry in nil map", "/home/dev/app/gp/main.go:38 +0x1b0",
+              "main.(*Cache).Get(0x0?, {0x497b33?, 0x1?})\n\t/home/dev/app/gp/main.go:15 +0x65"],
+             "a Go panic's goroutine dump (GOTRACEBACK=all): 31 goroutines, 24 idle workers, 6 waiting on a mutex",
+             ["threads", "real"])
 
 
 def _git_show_rename(W):
@@ -407,7 +419,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines,
-        _crate_log_tail)
+        _crate_log_tail, _go_goroutines)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -2,8 +2,12 @@
 was first replayed, shown on real output (`headroom_cli/corpus_real.py`, captured by benchmarks/capture_real.py):
 - `go test -v` prints what a failing test reports (`t.Errorf`: `    money_test.go:90: Fee(19.99, 250 bp) = 0.49,
   want 0.50`) under its `=== RUN` line, before the `--- FAIL` lines that say only which test failed: those report
-  lines were filler, and 6 of the 9 (the got/want values) were cut."""
+  lines were filler, and 6 of the 9 (the got/want values) were cut;
+- a panic's goroutine dump (GOTRACEBACK=all) went to the text compressor, which kept frames' functions apart from
+  their places and left most goroutines unnamed behind bare markers."""
 from __future__ import annotations
+
+import re
 
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
@@ -23,3 +27,23 @@ def test_go_test_keeps_every_line_a_failing_test_reports():
     assert "--- FAIL: TestFee (0.00s)" in kept and "FAIL\tledgerd/internal/money\t0.002s" in kept
     assert not any(ln.startswith("=== RUN") for ln in kept[5:])  # the passing noise still goes
     assert len(res.text) < len(out) * 0.4
+
+
+def test_a_goroutine_dump_keeps_the_panic_and_each_stack_once_and_names_every_goroutine():
+    out = capture("go_goroutines")  # GOTRACEBACK=all: 24 idle workers, 6 lookups stuck on a held mutex
+    ctx = Context(tool_input="GOTRACEBACK=all go run .",
+                  preceding_text="Why does it crash, and what are the goroutines stuck on?")
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.lossy and res.kind == "threads"  # before: text
+    kept = res.text.splitlines()
+    for line in ("panic: assignment to entry in nil map", "goroutine 1 [running]:", "main.main()",
+                 "\t/home/dev/app/gp/main.go:38 +0x1b0", "goroutine 30 [semacquire]:",
+                 "main.(*Cache).Get(0x0?, {0x497b33?, 0x1?})", "\t/home/dev/app/gp/main.go:15 +0x65",
+                 "created by main.main", "exit status 2"):
+        assert line in kept, line  # each frame with its place (the text compressor cut main.go:15 from its function)
+    ids = {ln.split()[1] for ln in out.splitlines() if ln.startswith("goroutine ")}
+    assert len(ids) == 31
+    named = set(re.findall(r"\b(\d+) \((?:chan receive|semacquire)\)", res.text)) | {"1", "6", "30"}
+    assert ids <= named  # every goroutine shown or named in a marker, with its state
+    assert "23 goroutines with the same stack as goroutine 6" in res.text
+    assert len(res.text) < len(out) * 0.25

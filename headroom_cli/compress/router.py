@@ -244,7 +244,7 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
         return "diff", _NO_DOC
     if _is_gitlog(head, lines, ctx):
         return "gitlog", _NO_DOC
-    if "java.lang.Thread.State: " in head and threads.looks(text):  # a JVM thread dump (its threads' stacks)
+    if ("java.lang.Thread.State: " in head or "goroutine " in head) and threads.looks(text):  # JVM or Go threads
         return "threads", _NO_DOC
     if " 0x" in head and crash.looks(lines):  # (a sanitizer's or valgrind's report, gdb's backtrace: before logs)
         return "crash", _NO_DOC
