@@ -16,6 +16,7 @@ whose stack repeats one above (a pool's idle workers), become markers that name 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .. import markers
 from ..base import Context, Result
@@ -99,7 +100,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if named or blocked or (own and first is None):
             _keep_thread(items, keep, why, frames, a, b, own)
             continue
-        label = f"same:{first}" if first is not None else "jdk"
+        label = f"same:{first}" if first is not None else "only"
         for k in range(a, b):
             keep[k] = False
             why[k] = label
@@ -115,23 +116,31 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             if all(frames[k] or why[k] == "frame" for k in range(j, i)):
                 return markers.gap(f"{i - j} {RUNTIME_FRAMES_NOTE} lines")
             return None
-        labels = {h[0] for h in heads}
-        names = ", ".join(f'"{h[1]}"' + (f" ({h[2]})" if h[2] else "") for h in heads[:_NAMES_SHOWN])
-        more = f", +{len(heads) - _NAMES_SHOWN} more" if len(heads) > _NAMES_SHOWN else ""
-        count = f"{len(heads)} thread{'s' if len(heads) != 1 else ''}"
-        if labels == {"jdk"}:
-            what = f"{count} with only the JDK's frames"
-        elif len(labels) == 1 and next(iter(labels)).startswith("same:"):
-            what = f'{count} with the same stack as "{next(iter(labels))[5:]}"'
-        else:
-            what = f"{count} with only the JDK's frames or a stack shown above"
-        return markers.gap(f"{i - j} lines: {what}: {names}{more}")
+        return _named_gap(i - j, heads, "thread", lambda who: f'"{who}"', "with only the JDK's frames",
+                          "with only the JDK's frames or a stack shown above")
 
     out, dropped, _clipped = render(lines, keep, protect=keep, describe=describe)
     if not dropped:
         return None
     what = f"{dropped} of {n} lines ({len(starts)} threads)"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "threads")
+
+
+def _named_gap(lines: int, heads: list[tuple[str, str, str]], noun: str, shown: Callable[[str], str], only: str,
+               mixed: str, same_as: str = '"{}"') -> str:
+    """The marker of a run of dropped threads (or goroutines): how many, why (`only` the runtime's frames, the same
+    stack as one shown above, or `mixed`), and each one's name and state. `heads`: (why, name, state) per thread."""
+    labels = {h[0] for h in heads}
+    names = ", ".join(shown(h[1]) + (f" ({h[2]})" if h[2] else "") for h in heads[:_NAMES_SHOWN])
+    more = f", +{len(heads) - _NAMES_SHOWN} more" if len(heads) > _NAMES_SHOWN else ""
+    count = f"{len(heads)} {noun}{'s' if len(heads) != 1 else ''}"
+    if labels == {"only"}:
+        what = f"{count} {only}"
+    elif len(labels) == 1:
+        what = f"{count} with the same stack as {same_as.format(next(iter(labels))[5:])}"
+    else:
+        what = f"{count} {mixed}"
+    return markers.gap(f"{lines} lines: {what}: {names}{more}")
 
 
 def _keep_thread(items: list[str], keep: list[bool], why: list[str | None], frames: list[bool], a: int, b: int,
@@ -200,26 +209,16 @@ def _goroutines(lines: Lines, text: str, ctx: Context, key: str | None) -> Resul
             continue
         for k in range(a, b + (1 if b < n and not items[b].strip() else 0)):
             keep[k] = False
-        head[a] = (f"same:{first}" if first is not None else "std", gid, state)
+        head[a] = (f"same:{first}" if first is not None else "only", gid, state)
     if all(keep):
         return None
 
     def describe(j: int, i: int) -> str | None:
         heads = [head[k] for k in range(j, i) if k in head]
         if not heads:
-            return markers.gap(f"{i - j} lines: {RUNTIME_FRAMES_NOTE}s") if all(
-                items[k][:1] == "\t" or k + 1 < n and items[k + 1][:1] == "\t" for k in range(j, i)) else None
-        labels = {h[0] for h in heads}
-        names = ", ".join(f"{h[1]} ({h[2]})" for h in heads[:_NAMES_SHOWN])
-        more = f", +{len(heads) - _NAMES_SHOWN} more" if len(heads) > _NAMES_SHOWN else ""
-        count = f"{len(heads)} goroutine{'s' if len(heads) != 1 else ''}"
-        if labels == {"std"}:
-            what = f"{count} in the runtime and standard library only"
-        elif len(labels) == 1:
-            what = f"{count} with the same stack as goroutine {next(iter(labels))[5:]}"
-        else:
-            what = f"{count} in the standard library only or with a stack shown above"
-        return markers.gap(f"{i - j} lines: {what}: {names}{more}")
+            return markers.gap(f"{i - j} lines: {RUNTIME_FRAMES_NOTE}s") if all(map(framed, range(j, i))) else None
+        return _named_gap(i - j, heads, "goroutine", lambda who: who, "in the runtime and standard library only",
+                          "in the standard library only or with a stack shown above", same_as="goroutine {}")
 
     out, dropped, _clipped = render(lines, keep, protect=keep, describe=describe)
     if not dropped:
