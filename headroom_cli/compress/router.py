@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import markers, regions, terminal
+from . import layout, markers, regions, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
@@ -18,7 +18,7 @@ from .compressors import common, crash, gitlog, json_data, table, threads, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "17"
+VERSION = "18"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -291,6 +291,12 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     return "text"
 
 
+def _named(ctx: Context, text: str):
+    """The lines of `text` the request names (its selective terms), as a predicate: None when it names none."""
+    tr = common.selective_regex(ctx, text, text.count("\n") + 1)
+    return None if tr is None else (lambda s: tr.search(s) is not None)
+
+
 class Router:
     """The block compressor the pipeline calls by default: detect the block's kind, run the registry's compressor
     for it, keep the result only if it pays. A `base.Compressor` (it compresses every kind); never raises."""
@@ -323,10 +329,19 @@ class Router:
         res = self._content(clean, ctx, key)
         if res is not None and res.lossy and not lossy_allowed(clean):
             res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
+        elif res is not None and res.lossy:
+            laid = layout.relayout(res.text, lambda: _named(ctx, res.text))  # what a cut kept, shared prefixes once
+            if laid is not None:
+                res = Result(laid, True, res.compressor, res.kind)
         if res is None:
-            if clean is body:
+            # nothing cut: a prefix repeated on every line (paths, grep's files) may still be written once
+            laid = layout.relayout(clean, lambda: _named(ctx, clean))
+            if laid is not None:
+                res = Result(laid, False, layout.NAME, "")
+            elif clean is body:
                 return None
-            res = Result(clean, False, terminal.NAME, "")
+            else:
+                res = Result(clean, False, terminal.NAME, "")
         out = head + res.text + tail
         after = estimate_tokens(out, coarse=True)
         saved = before - after
