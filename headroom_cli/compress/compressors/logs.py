@@ -43,6 +43,7 @@ _WARN_KINDS_CAP = 40  # kinds of warning each kept once whatever the budget
 _SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
 _SAME_ERROR_KIND_CAP = 6  # occurrences of one error kind kept verbatim (plus the last), whatever its names
+_CONTEXT_OCCURRENCES = 2  # occurrences of one error kind kept with their neighbours (the later ones alone)
 _HEAD, _TAIL = 2, 3
 
 
@@ -334,7 +335,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             by_kind.setdefault(kind_of(tpl[e]), []).append(e)
         chosen_all = [e for occ in by_kind.values()
                       for e in occ[:_SAME_ERROR_KIND_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_KIND_CAP else [])]
-    for e in chosen_all:
+    # an error's neighbours show what led to it and what followed; for one kind repeated, its first occurrences'
+    # tell that story, and the later ones stand alone (their neighbours are the same story again)
+    shown: Counter = Counter()
+    for e in sorted(chosen_all):
+        kd = kind_of(tpl[e]) if kind_of is not None else tpl[e]
+        shown[kd] += 1
+        if shown[kd] > _CONTEXT_OCCURRENCES:
+            keep[e] = True
+            continue
         for k in range(max(0, e - near), min(n, e + near + 1)):
             keep[k] = True
     for k in range(min(_HEAD, n)):

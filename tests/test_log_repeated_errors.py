@@ -1,0 +1,53 @@
+"""A log whose one error kind repeats (the same failure in batch after batch): its first occurrences keep their
+neighbours (what led to the failure, what followed it), the later ones stand alone. The log is real `logging`
+output of a small program run here."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from headroom_cli.compress import router
+from headroom_cli.compress.base import Context
+
+PROGRAM = r'''
+import logging, random, sys
+logging.basicConfig(stream=sys.stdout, level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(name)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+log = logging.getLogger("settle")
+r = random.Random(4)
+for b in range(1, 121):
+    n = r.randrange(12, 40)
+    gross = r.randrange(50_000, 400_000) / 100
+    log.info("batch-%04d.csv started: %d payments from %d merchants", b, n, r.randrange(3, 20))
+    if b % 4 == 0:
+        fees = round(gross * 0.021, 2)
+        log.error("batch totals do not match the acquirer trailer batch=batch-%04d.csv fees=%.2f trailer_fees=%.2f",
+                  b, fees, fees + r.randrange(3, 20) / 100)
+    log.info("batch-%04d.csv settled: gross=%.2f declined=%d", b, gross, r.randrange(3))
+log.warning("payouts held for merchant M-0218: chargeback ratio 2.31%% over the 1.00%% limit")
+log.info("settlement finished: 120 batches")
+'''
+
+
+def _log() -> str:
+    return subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_repeated_error_keeps_the_context_of_its_first_occurrences_only():
+    text = _log()
+    lines = text.splitlines()
+    errors = [i for i, s in enumerate(lines) if " ERROR " in s]
+    assert len(errors) == 30
+    res = router.compress_block(text, Context(tool_name="Bash", tool_input="tail -n 400 logs/settle.log",
+                                              preceding_text="What went wrong in the settlement run?"))
+    assert res is not None and res.lossy and res.kind == "log"
+    out = res.text.split("\n")
+    kept_errors = [i for i in errors if lines[i] in out]
+    assert len(kept_errors) >= 4  # its first occurrences and its last, verbatim
+    first, second = kept_errors[:2]
+    for e in (first, second):  # the first two: what led to the failure and what followed it
+        assert lines[e - 1] in out and lines[e + 1] in out
+    later = kept_errors[2:]
+    alone = [e for e in later if lines[e - 1] not in out and lines[e + 1] not in out]
+    assert len(alone) >= len(later) - 1  # the later ones stand alone (the log's last lines are kept anyway)
+    assert any("M-0218" in s for s in out)  # the one warning stays
