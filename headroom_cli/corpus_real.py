@@ -21,7 +21,8 @@ in every 500's `err.stack`) and its report's 300 tasks as JSON lines (`jq -c`), 
 JUnit 4's three failures, a jstack dump of its deadlocked status server and
 `javac -Xlint:all` (59 warnings of 29 kinds, one a real fall-through). One from a Go service's
 (`benchmarks/scenario_gosvc.py`): `go test -v ./...` with six failing subtests and what each reported; and a small Go
-program's panic under GOTRACEBACK=all (31 goroutines: idle workers, lookups stuck on a held mutex). Each is put
+program's panic under GOTRACEBACK=all (31 goroutines: idle workers, lookups stuck on a held mutex). One `find`
+of this repository's Python files: a small result whose directories repeat on every line. Each is put
 in the request shape of an agent that would have run it, with the question that needs it and the needles its answer needs.
 """
 from __future__ import annotations
@@ -412,6 +413,16 @@ def _valgrind_memcheck(W):
              ["crash", "real"])
 
 
+def _find_paths(W):
+    out = capture("find_paths")
+    body = anthropic_request("Which modules does the engine have under compress/compressors, and where does the "
+                             "relevance ranking live?", "find headroom_cli -name '*.py' | sort", out, seed=70)
+    return W("real_find_paths", "anthropic", body,
+             ["headroom_cli/compress/relevance.py", "json_data.py", "search.py", "headroom_cli/compress/compressors/"],
+             "find of a repository's 143 Python files (a small result: only its directories written once)",
+             ["small", "tree", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
@@ -419,7 +430,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines)
+        _crate_log_tail, _go_goroutines, _find_paths)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

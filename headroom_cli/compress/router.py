@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import layout, markers, regions, terminal
+from . import layout, markers, regions, relevance, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
@@ -292,9 +292,19 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
 
 
 def _named(ctx: Context, text: str):
-    """The lines of `text` the request names (its selective terms), as a predicate: None when it names none."""
+    """The lines of `text` the request names, as a predicate (None when it names none): those its selective terms
+    match and those its ranking picks (`relevance`: "where does the relevance ranking live" names relevance.py)."""
     tr = common.selective_regex(ctx, text, text.count("\n") + 1)
-    return None if tr is None else (lambda s: tr.search(s) is not None)
+    chosen: set[str] = set()
+    query = relevance.query_terms(ctx)
+    if query is not None:
+        units = text.split("\n")
+        distinct: list[int] = []
+        score = relevance.rank(units, query, distinct=distinct)
+        chosen.update(units[i] for i in relevance.pick(score, distinct=distinct, query=query) or ())
+    if tr is None and not chosen:
+        return None
+    return lambda s: s in chosen or (tr is not None and tr.search(s) is not None)
 
 
 class Router:
