@@ -107,6 +107,7 @@ def captures(scratch: Path) -> dict[str, str]:
     if scenario_gosvc.GO:  # (added for the gosvc session's classes) go test -v's failures
         gosvc = scenario_gosvc.build(scratch / "g")
         out["go_test_v"] = cm.run("go test -v ./...", gosvc, env={**env, **scenario_gosvc._env(gosvc.parent)})
+        out["gosvc_log_tail"] = cm.run("tail -n 200 logs/ledgerd.log", gosvc, env=env)  # slog's logfmt lines
         pool = _go_pool(scratch / "gp")  # a panic's goroutine dump (GOTRACEBACK=all): idle workers, a held mutex
         out["go_goroutines"] = cm.run("GOTRACEBACK=all go run .", pool,
                                       env={**env, **scenario_gosvc._env(scratch / "gp-home")})

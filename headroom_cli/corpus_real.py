@@ -423,6 +423,21 @@ def _find_paths(W):
              ["small", "tree", "real"])
 
 
+def _gosvc_log_read(W):
+    out = capture("gosvc_log_tail")
+    numbered = "".join(f"{i}\t{ln}\n" for i, ln in enumerate(out.splitlines(), 1))  # as Claude Code's Read shows it
+    saved = "/home/dev/.claude/projects/-home-dev-app/0b5c1d7e-9a2f-4c3e-8d1b-2f6a7c9e0d41/tool-results/b1.txt"
+    body = anthropic_request("What went wrong in the settlement run, and whose payouts were held, and why?",
+                             "", numbered, seed=71)
+    call = body["messages"][1]["content"][1]
+    call["name"], call["input"] = "Read", {"file_path": saved}
+    return W("real_gosvc_log_read", "anthropic", body,
+             [line_with(out, 'msg="payment for an unknown merchant"').split(" ", 1)[1],
+              'reason="chargeback ratio 2.31% over the 1.00% limit (Visa VDMP)"',
+              line_with(out, 'msg="settlement finished"')],
+             "a Go service's slog log (logfmt) read back from the file Claude Code saved it to", ["logs", "real"])
+
+
 _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, _incident_log, _npm_ls_tree,
         _git_show_rename, _importtime, _dpkg_log, _dpkg_table, _git_log_stat, _node_test, _git_log_oneline,
         _git_log_stat_ops, _grep_binary,
@@ -430,7 +445,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines, _find_paths)
+        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

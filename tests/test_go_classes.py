@@ -47,3 +47,29 @@ def test_a_goroutine_dump_keeps_the_panic_and_each_stack_once_and_names_every_go
     assert ids <= named  # every goroutine shown or named in a marker, with its state
     assert "23 goroutines with the same stack as goroutine 6" in res.text
     assert len(res.text) < len(out) * 0.25
+
+
+def test_a_logfmt_log_read_back_is_a_log_not_grep_output():
+    # slog's `time=2026-11-30T14:37:25.000Z level=ERROR …`: the key and the hour read like a grep line's path
+    # (`time=2026-11-30T14`) and the minutes like its line number, so a log Claude Code read back from the file
+    # it saved was cut as search results of one file "time=…", and its errors went with the rest
+    out = capture("gosvc_log_tail")
+    assert router.detect(out, Context(tool_name="Read", tool_input="/tmp/tool-results/b1.txt")) == "log"
+    numbered = "".join(f"{i}\t{ln}\n" for i, ln in enumerate(out.splitlines(), 1))  # as the Read tool shows it
+    # (where Claude Code 2.1.332 saves a long output: a read of it is output, not a source file)
+    saved = "/home/dev/.claude/projects/-home-dev-app/0b5c1d7e-9a2f-4c3e-8d1b-2f6a7c9e0d41/tool-results/b1.txt"
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 512, "messages": [
+        {"role": "user", "content": "What went wrong in the settlement run, and whose payouts were held?"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "Read",
+                                           "input": {"file_path": saved}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": numbered}]}]}
+    from headroom_cli.compress.api import CompressConfig, compress_request
+    from headroom_cli.compress.memo import Memo
+
+    res = compress_request(body, "anthropic", CompressConfig(memo=Memo()))
+    sent = res.body["messages"][2]["content"][0]["content"]
+    assert sent != numbered and [b.kind for b in res.blocks if b.lossy] == ["log"]
+    errors = {ln.split("\t", 1)[1] for ln in numbered.splitlines() if "level=ERROR" in ln}
+    kinds = {re.search(r'msg="[^"]*"', e).group() for e in errors}
+    assert all(any(k in s and "level=ERROR" in s for s in sent.splitlines()) for k in kinds)  # each error kind
+    assert 'reason="chargeback ratio 2.31% over the 1.00% limit (Visa VDMP)"' in sent  # the one hold, and why

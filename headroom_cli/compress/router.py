@@ -18,7 +18,7 @@ from .compressors import common, crash, gitlog, json_data, table, threads, tree
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "18"
+VERSION = "19"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -47,11 +47,13 @@ _BUILD_STRONG = re.compile(
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
-# grep/rg match lines: `path:12:` where the path starts like a path (not a timestamp) and has no spaces.
-_SEARCH_LINE = re.compile(r"^(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:", re.M)
+# grep/rg match lines: `path:12:` where the path starts like a path (not a timestamp) and has no spaces; not a
+# logfmt line's timestamp (`time=2026-11-30T14:37:25Z level=…`: its key and hour read as a path, its minutes as a
+# line number).
+_SEARCH_LINE = re.compile(r"^(?!\w+=\d{4}-\d\d-\d\d[T ]\d\d:)(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:", re.M)
 _RG_HEADING = re.compile(r"^\d+[:-]", re.M)
 _LOG_LINE = re.compile(
-    r"^\W{0,3}(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
+    r"^\W{0,3}(?:(?:\w+=)?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
     r"I\d{4} |[EWID]\d{4} )",
     re.M,
 )
