@@ -26,7 +26,8 @@ EXPECTED = {"code_search", "sre_incident", "json_api", "pytest_log", "git_diff",
             "real_crate_log_grep_errors", "real_crate_log_grep_panic", "real_asan_use_after_free",
             "real_valgrind_memcheck", "real_ctest_failures", "real_npm_ls_web", "real_web_log_grep_errors",
             "real_junit_failures", "real_jstack_deadlock", "real_javac_lint", "real_go_test_v",
-            "real_web_report_lines", "real_crate_log_tail", "real_go_goroutines", "real_find_paths", "real_gosvc_log_read",
+            "real_web_report_lines", "real_crate_log_tail", "real_go_goroutines", "real_find_paths",
+            "real_gosvc_log_read",
             "heldout_journal_oom",
             "heldout_kubectl_describe", "heldout_csv_orders", "heldout_pytest_one_of_many"}
 
