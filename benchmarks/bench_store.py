@@ -7,6 +7,9 @@ PostgreSQL: a throwaway cluster on loopback TCP, fsync on (a real server's durab
 for a user, then gets it back. Prints medians and p90 per backend with the load average.
 
     python benchmarks/bench_store.py [--rounds 400] [--size 20000]
+
+Then, SQLite alone: a re-put of 23 originals the store holds and that are fresh (what a resumed session's history
+costs when a new process, its memo empty, compresses it again), median of 41.
 """
 from __future__ import annotations
 
@@ -62,6 +65,16 @@ def main() -> int:
                 xs = sorted(t[op])
                 p90 = xs[int(len(xs) * 0.9)]
                 print(f"  {name:10} {op}: median {statistics.median(xs):.3f} ms, p90 {p90:.3f} ms")
+        o = backends["sqlite"].originals("alice")
+        held = [(f"held {k}\n" + line.format(i=k, r=0) * (15_000 // len(line)), None, {"kind": "log"})
+                for k in range(23)]
+        o.put_many(held)
+        reput = []
+        for _ in range(41):
+            t0 = time.perf_counter()
+            o.put_many(held)
+            reput.append((time.perf_counter() - t0) * 1000)
+        print(f"  sqlite     re-put of 23 held, fresh 15 KB originals: median {statistics.median(reput):.3f} ms")
         for b in backends.values():
             b.close()
     finally:

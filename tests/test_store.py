@@ -61,6 +61,31 @@ def test_reput_refreshes_expiry(tmp_path):
     assert s.get(k) == "alpha"
 
 
+def test_a_fresh_reput_writes_nothing_and_a_half_life_one_refreshes(tmp_path):
+    # (a re-put used to rewrite each row, text and all: a resumed session's history, compressed again by a process
+    # with a new memo, re-wrote every original it had stored)
+    clock = Clock()
+    s = Store(tmp_path / "o.db", ttl=600, clock=clock)
+    texts = [f"original {i} " + "x" * 20_000 for i in range(5)]
+    keys = s.put_many([(t, None, {"kind": "log"}) for t in texts])
+    conn = s._conn()
+    before = conn.total_changes
+    clock.t += 200  # younger than half its lifetime: nothing to write
+    assert s.put_many([(t, None, {"kind": "log"}) for t in texts]) == keys
+    assert conn.total_changes == before
+    new = s.put_many([(t, None, {"kind": "log"}) for t in texts[:2]] + [("a new one " + "y" * 500, None, None)])
+    assert conn.total_changes == before + 1 and s.get(new[2]).startswith("a new one")
+    plan = " ".join(str(r[-1]) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT key FROM originals WHERE owner=? AND key IN (?, ?) AND expires >= ?",
+        ("local", keys[0], keys[1], 0.0)))
+    assert "COVERING INDEX originals_owner_key_expires" in plan, plan  # the check reads no original's text
+    clock.t += 150  # now past half its lifetime (350 of 600 s): refreshed
+    s.put_many([(t, None, {"kind": "log"}) for t in texts])
+    assert conn.total_changes == before + 1 + 5
+    clock.t += 500  # 850 s after the first put, 500 after the refresh: alive
+    assert all(s.get(k) == t for k, t in zip(keys, texts))
+
+
 def test_default_ttl_from_user_config(tmp_path):
     config.set_user_config("cache_ttl", 5)
     clock = Clock()
@@ -248,7 +273,7 @@ def test_the_cap_check_reads_sizes_from_an_index_not_the_originals(tmp_path):
                      "CREATE INDEX originals_expires ON originals(expires); PRAGMA user_version = 1;")
     db.execute("INSERT INTO originals VALUES ('local', ?, ?, 5, 1.0, NULL, NULL)", (key_for("older"), b"older"))
     assert pending_migrations(path) == [f"originals schema 1 → {SCHEMA_VERSION}"]
-    assert migrate(db) == ["sizes index"] and migrate(db) == []
+    assert migrate(db) == ["sizes index", "expiries index"] and migrate(db) == []
     for sql in ("SELECT COALESCE(SUM(size),0) FROM originals WHERE owner=?",
                 "SELECT key, size FROM originals WHERE owner=? ORDER BY created, key"):
         plan = " ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, ("local",)))

@@ -34,8 +34,8 @@ def key_for(text: str) -> str:
 LOCAL_USER = config.LOCAL_USER
 
 # The schema's version (PRAGMA user_version): 0 was one row per key (before owners), 1 keys rows by (owner, key),
-# 2 adds the covering index of sizes (below).
-SCHEMA_VERSION = 2
+# 2 adds the covering index of sizes, 3 the covering index of expiries (below).
+SCHEMA_VERSION = 3
 _TABLE = """
 CREATE TABLE originals (
     owner TEXT NOT NULL,
@@ -51,8 +51,10 @@ CREATE TABLE originals (
 # the cap check's SUM(size) and the eviction scan read the whole store (10 ms for 40 MB, every 256 puts, on the
 # request path). This index holds what they read (owner, age, key, size): they never touch the texts.
 _SIZES_INDEX = "CREATE INDEX IF NOT EXISTS originals_owner_sizes ON originals(owner, created, key, size)"
+# … and this one what a put reads of the originals it holds already (is it fresh: `_to_write`).
+_EXPIRES_INDEX = "CREATE INDEX IF NOT EXISTS originals_owner_key_expires ON originals(owner, key, expires)"
 _INDEXES = ("CREATE INDEX IF NOT EXISTS originals_owner_created ON originals(owner, created)",
-            "CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires)", _SIZES_INDEX)
+            "CREATE INDEX IF NOT EXISTS originals_expires ON originals(expires)", _SIZES_INDEX, _EXPIRES_INDEX)
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
@@ -80,6 +82,8 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
                 conn.execute(sql)
             if cols and "owner" in cols and was < 2:
                 done.append("sizes index")
+            if cols and "owner" in cols and was < 3:
+                done.append("expiries index")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
@@ -203,7 +207,8 @@ class Store:
 
     def put(self, text: str, *, key: str | None = None, ttl: int | None = None, meta: dict | None = None,
             owner: str = LOCAL_USER) -> str:
-        """Keep `text`; return its key (`key_for(text)` unless given). Re-putting refreshes the expiry."""
+        """Keep `text`; return its key (`key_for(text)` unless given). Re-putting refreshes the expiry once the
+        original is past half its lifetime (before that, a re-put writes nothing)."""
         return self.put_many([(text, key, meta)], ttl=ttl, owner=owner)[0]
 
     def put_many(self, items: list[tuple[str, str | None, dict | None]], *, ttl: int | None = None,
@@ -222,10 +227,12 @@ class Store:
         c = self._conn()
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.executemany(
-                "INSERT INTO originals(owner, key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?,?) "
-                "ON CONFLICT(owner, key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
-                "meta=COALESCE(excluded.meta, originals.meta)", rows)
+            rows = self._to_write(c, owner, rows, now, life)
+            if rows:
+                c.executemany(
+                    "INSERT INTO originals(owner, key, text, size, created, expires, meta) VALUES (?,?,?,?,?,?,?) "
+                    "ON CONFLICT(owner, key) DO UPDATE SET expires=excluded.expires, created=excluded.created, "
+                    "meta=COALESCE(excluded.meta, originals.meta)", rows)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
@@ -239,6 +246,24 @@ class Store:
             self._puts_since_sweep[owner] = 0
             self._enforce_cap(owner)
         return keys
+
+    @staticmethod
+    def _to_write(c: sqlite3.Connection, owner: str, rows: list[tuple], now: float, life: int | None) -> list[tuple]:
+        """The rows a put must write: the new originals, and those held already that are past half their lifetime.
+        SQLite rewrites a whole record to update it, text and all (a 300 KB original's overflow pages), so
+        re-putting what is held and fresh (a resumed session's history, compressed again by a process whose memo is
+        new) only reads the expiries' index; the memo refreshes on the same half-life rule. (A fresh re-put keeps
+        the meta it was first put with: the same text is the same tool's output.)"""
+        keys = [r[1] for r in rows]
+        fresh_until = now + life / 2 if life and life > 0 else None
+        held: set[str] = set()
+        for i in range(0, len(keys), 500):
+            part = keys[i:i + 500]
+            q = ("SELECT key FROM originals WHERE owner=? AND key IN (%s) AND " % ",".join("?" * len(part))
+                 + ("expires >= ?" if fresh_until is not None else "expires IS NULL"))
+            args = (owner, *part) + ((fresh_until,) if fresh_until is not None else ())
+            held.update(k for (k,) in c.execute(q, args))
+        return [r for r in rows if r[1] not in held] if held else rows
 
     def get(self, key: str, *, owner: str = LOCAL_USER) -> str | None:
         """The original, or None if missing, expired, or another owner's."""
