@@ -289,6 +289,10 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
             env["BASH_MAX_OUTPUT_LENGTH"] = str(claude_bash_max)
     else:
         env["OPENAI_API_KEY"] = "sk-proj-fake-capture-key"
+    # `python -m headroom_cli` run in a checkout of this repository (the repo scenario's workspace is one) would
+    # import the checkout's own headroom_cli, not this one: the current directory is not put on sys.path (3.11+;
+    # wrap's status-line command, run by the agent, inherits it)
+    env["PYTHONSAFEPATH"] = "1"
     ctx = Ctx(cwd=proj)
     if steps is None and mod is not ws:
         steps = repo_steps(agent, "-m" in extra, mod)
