@@ -54,8 +54,11 @@ class WrapOptions:
 
 
 def self_command(*args: str) -> str:
-    """A shell command line that runs this headroom (same interpreter), for agent hooks."""
-    return shlex.join([sys.executable, "-m", "headroom_cli", *args])
+    """A shell command line that runs this headroom (same interpreter), for agent hooks. The agent runs it in its
+    working directory: `-P` (3.11+) keeps a `headroom_cli` there (a checkout of headroom's own repository) from
+    being the one imported."""
+    safe = ["-P"] if sys.version_info >= (3, 11) else []
+    return shlex.join([sys.executable, *safe, "-m", "headroom_cli", *args])
 
 
 def log_to_file() -> Path:
