@@ -51,13 +51,23 @@ def paths(text: str, named: Callable[[], Callable[[str], bool] | None] | None = 
     """The path list laid out by directory, or None when `text` is not one (or nothing would be shared).
     `named`: called once `text` is known to be a path list, gives what tells the lines to leave as they are, out of
     any group (the paths the request names: what an answer quotes stays as the tool printed it), or None."""
-    items = text.split("\n")
-    body = [s for s in items if s and not s.startswith(_MARKER)]
-    if len(body) < _MIN_LINES or "\r" in text:
+    # Most blocks are settled before any regex, in C: a path list has a `/` on (nearly) every line, and its first
+    # lines hold no space
+    lines = text.count("\n") + 1
+    if lines < _MIN_LINES or text.count("/") < _SHARE * lines * 0.5 or "\r" in text:
         return None
-    head = body[:_PROBE]
-    if sum(map(_path_line, head)) < _SHARE * len(head):
-        return None  # (most blocks: settled by their first lines)
+    items = text.split("\n")
+    head = []
+    for s in items:
+        if s and not s.startswith(_MARKER):
+            head.append(s)
+            if len(head) >= _PROBE:
+                break
+    if sum(" " not in s for s in head) < _SHARE * len(head) or sum(map(_path_line, head)) < _SHARE * len(head):
+        return None
+    body = [s for s in items if s and not s.startswith(_MARKER)]
+    if len(body) < _MIN_LINES:
+        return None
     listed = [bool(s) and _path_line(s) for s in items]
     if sum(listed) < _SHARE * len(body):
         return None

@@ -293,6 +293,9 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     return "text"
 
 
+_LISTS = ("tree", "text")  # the kinds a list of paths is read as: what a cut kept may be laid out (layout.py)
+
+
 def _named(ctx: Context, text: str):
     """The lines of `text` the request names, as a predicate (None when it names none): those its selective terms
     match and those its ranking picks (`relevance`: "where does the relevance ranking live" names relevance.py)."""
@@ -341,7 +344,7 @@ class Router:
         res = self._content(clean, ctx, key)
         if res is not None and res.lossy and not lossy_allowed(clean):
             res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
-        elif res is not None and res.lossy:
+        elif res is not None and res.lossy and res.kind in _LISTS:
             laid = layout.relayout(res.text, lambda: _named(ctx, res.text))  # what a cut kept, shared prefixes once
             if laid is not None:
                 res = Result(laid, True, res.compressor, res.kind)
