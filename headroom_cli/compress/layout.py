@@ -13,7 +13,7 @@ anywhere; column padding (`pip list`, `ls -la`) is left alone, as o200k spends o
 whatever its length.
 
 The router uses it where nothing is cut (a small result, tokens.SMALL_RESULT_TOKENS, or an output its compressor
-leaves whole) and on what a cut kept. Measured with o200k on a real capture: a `find` of 110 paths 1,323 -> 769
+leaves whole) and on the paths a cut kept. Measured with o200k on a real capture: a `find` of 110 paths 1,323 -> 763
 tokens. Pure functions of the text.
 """
 from __future__ import annotations

@@ -349,7 +349,7 @@ class Router:
             if laid is not None:
                 res = Result(laid, True, res.compressor, res.kind)
         if res is None:
-            # nothing cut: a prefix repeated on every line (paths, grep's files) may still be written once
+            # nothing cut: the directories a list of paths repeats on every line may still be written once
             laid = layout.relayout(clean, lambda: _named(ctx, clean))
             if laid is not None:
                 res = Result(laid, False, layout.NAME, "")
