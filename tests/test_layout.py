@@ -150,3 +150,15 @@ def test_any_path_list_comes_back_exactly():
 
     check()
     assert len(laid) >= 30  # enough examples were actually laid out
+
+
+@pytest.mark.parametrize("tool,command", [
+    ("Bash", "cat MANIFEST"), ("exec_command", "sed -n '1,80p' CODEOWNERS"), ("Read", "/home/dev/app/MANIFEST"),
+    ("exec", 'const r = await tools.exec_command({cmd: "cat MANIFEST"});\ntext(r.output);'),  # Codex 0.171
+])
+def test_a_file_read_is_never_laid_out(tree, tool, command):
+    # a file the agent may edit next (its edit tools match the text it read, byte for byte): as it is
+    listing = run("find . -name '*.py' | sort", tree)
+    res = router.compress_block(listing, Context(tool_name=tool, tool_input=command))
+    assert res is None or res.text == listing
+    assert router.compress_block(listing, Context(tool_name="Bash", tool_input="find . -name '*.py'")) is not None

@@ -103,6 +103,16 @@ def read_paths(command: str) -> list[str]:
     return [f for f, _ in _reads(command)]
 
 
+def prints_a_file(command: str) -> bool:
+    """Does the command's output hold a file's content as it is (a read command as a stage of its own, whatever
+    the file's name: `cat MANIFEST`, `sed -n '1,80p' CODEOWNERS`)? Wider than `read_paths`, which names files."""
+    for seg in _SPLIT_SEQ.split(unwrap_shell(command)):
+        words = seg.split("|", 1)[0].split()
+        if words and "|" not in seg and words[0].rsplit("/", 1)[-1] in _READ_CMDS and len(words) > 1:
+            return True
+    return False
+
+
 def _reads(command: str) -> list[tuple[str, bool]]:
     """(file, printed as a chosen line range — `sed -n 'a,bp'`) for each file the command prints as-is."""
     out: list[tuple[str, bool]] = []

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from . import layout, markers, regions, relevance, terminal
+from . import layout, markers, policy, regions, relevance, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
 from .compressors import common, crash, gitlog, json_data, table, threads, tree
+from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
@@ -296,6 +297,18 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
 _LISTS = ("tree", "text")  # the kinds a list of paths is read as: what a cut kept may be laid out (layout.py)
 
 
+def _file_read(ctx: Context) -> bool:
+    """A file's content as it is (a read tool, `cat`, `sed -n`): a file the agent may edit next, whose edit tools
+    match the text it read byte for byte, is never laid out (what reaches the router of it is not protected:
+    `cat MANIFEST`, a read of installed code)."""
+    if policy.is_read_tool(ctx.tool_name):
+        return True
+    given = ctx.tool_input[:2000]
+    # (Codex 0.171's freeform exec: a script whose `exec_command({cmd: …})` calls are the commands)
+    commands = (js_commands(given) or given) if "exec_command" in given else given
+    return any(policy.prints_a_file(c) for c in commands.split("\n") if c.strip())
+
+
 def _named(ctx: Context, text: str):
     """The lines of `text` the request names, as a predicate (None when it names none): those its selective terms
     match and those its ranking picks (`relevance`: "where does the relevance ranking live" names relevance.py)."""
@@ -344,13 +357,13 @@ class Router:
         res = self._content(clean, ctx, key)
         if res is not None and res.lossy and not lossy_allowed(clean):
             res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
-        elif res is not None and res.lossy and res.kind in _LISTS:
+        elif res is not None and res.lossy and res.kind in _LISTS and not _file_read(ctx):
             laid = layout.relayout(res.text, lambda: _named(ctx, res.text))  # what a cut kept, shared prefixes once
             if laid is not None:
                 res = Result(laid, True, res.compressor, res.kind)
         if res is None:
             # nothing cut: the directories a list of paths repeats on every line may still be written once
-            laid = layout.relayout(clean, lambda: _named(ctx, clean))
+            laid = layout.relayout(clean, lambda: _named(ctx, clean)) if not _file_read(ctx) else None
             if laid is not None:
                 res = Result(laid, False, layout.NAME, "")
             elif clean is body:

@@ -114,7 +114,7 @@ _INPUT_KEYS = ("pattern", "query", "regex", "path", "file_path", "notebook_path"
 _JS_EXEC = re.compile(r"""exec_command\(\s*\{\s*["']?cmd["']?\s*:\s*("(?:[^"\\\n]|\\.)*"|'[^'\\\n]*'|`[^`$\\]*`)""")
 
 
-def _js_commands(script: str) -> str:
+def js_commands(script: str) -> str:
     """The shell commands a freeform `exec` script runs, one per line ("" when it runs none we can read)."""
     out = []
     for lit in _JS_EXEC.findall(script):
@@ -139,7 +139,7 @@ def render_input(args: Any) -> tuple[str, str]:
                 return s[:MAX_INPUT_CHARS], ""
         else:
             # each command on its own line: a source read among them protects the output (policy.is_source_read)
-            return s[:MAX_INPUT_CHARS], _js_commands(s)[:MAX_INPUT_CHARS * 4] if "exec_command" in s else ""
+            return s[:MAX_INPUT_CHARS], js_commands(s)[:MAX_INPUT_CHARS * 4] if "exec_command" in s else ""
     if not isinstance(args, dict):
         return "", ""
     command = _shell_string(args.get("command", args.get("cmd", "")))
