@@ -293,6 +293,10 @@ def capture(agent: str, mode: str, out: Path, *, tag: str = "", claude_bash_max:
     # import the checkout's own headroom_cli, not this one: the current directory is not put on sys.path (3.11+;
     # wrap's status-line command, run by the agent, inherits it)
     env["PYTHONSAFEPATH"] = "1"
+    # Codex's shell returns after ~10 s while a command still runs: cpp's serial `cmake --build --clean-first` takes
+    # ~11 s on a slow machine, and Codex then saw a cut build and ctest's "Not Run" (the build's own default is kept
+    # when the user set one)
+    env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", "2")
     ctx = Ctx(cwd=proj)
     if steps is None and mod is not ws:
         steps = repo_steps(agent, "-m" in extra, mod)
