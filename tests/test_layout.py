@@ -58,7 +58,7 @@ def run(cmd: str, cwd) -> str:
 
 def test_a_real_find_is_written_by_directory_and_loses_nothing(tree):
     out = run("find . -name '*.py' | sort", tree)
-    laid = layout.relayout(out)
+    laid = layout.paths(out)
     assert laid is not None and undo_paths(laid) == out
     assert "./src/acme_service/app/api/\n  " in laid  # a directory's line, its names under it
     assert count_tokens(laid) < 0.75 * count_tokens(out)
@@ -67,7 +67,7 @@ def test_a_real_find_is_written_by_directory_and_loses_nothing(tree):
 def test_grep_lines_are_left_as_grep_printed_them(tree):
     # (laid out under their files they saved 17-25 %, but a quoted line was then nowhere verbatim)
     out = run("grep -rn resolve_upstream src tests | sort -t: -k1,1 -s", tree)
-    assert layout.relayout(out) is None
+    assert layout.paths(out) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -79,7 +79,7 @@ def test_grep_lines_are_left_as_grep_printed_them(tree):
     "\n".join(f"src/a/file_{i}.py" for i in range(3)),  # too few lines
 ])
 def test_what_is_not_a_path_list_or_repeats_no_prefix_is_left_alone(text):
-    assert layout.relayout(text) is None
+    assert layout.paths(text) is None
 
 
 def test_a_line_that_would_read_as_part_of_a_group_stops_the_layout():
@@ -95,7 +95,7 @@ def test_a_line_that_would_read_as_part_of_a_group_stops_the_layout():
     "\n".join(f"x=a/b/{i}" for i in range(20)),  # key=value
 ])
 def test_lines_that_only_hold_a_path_are_not_a_path_list(text):
-    assert layout.relayout(text) is None
+    assert layout.paths(text) is None
 
 
 def test_a_path_the_request_names_stays_whole_in_its_directory(tree):

@@ -100,8 +100,3 @@ def paths(text: str, named: Callable[[], Callable[[str], bool] | None] | None = 
             out.extend(items[i:j])
         i = j
     return "\n".join(out) if shared else None
-
-
-def relayout(text: str, named: Callable[[], Callable[[str], bool] | None] | None = None) -> str | None:
-    """`text` in the layout that shares its repeated prefixes, or None (`named`: as for `paths`)."""
-    return paths(text, named)

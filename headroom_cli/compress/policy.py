@@ -106,11 +106,7 @@ def read_paths(command: str) -> list[str]:
 def prints_a_file(command: str) -> bool:
     """Does the command's output hold a file's content as it is (a read command as a stage of its own, whatever
     the file's name: `cat MANIFEST`, `sed -n '1,80p' CODEOWNERS`)? Wider than `read_paths`, which names files."""
-    for seg in _SPLIT_SEQ.split(unwrap_shell(command)):
-        words = seg.split("|", 1)[0].split()
-        if words and "|" not in seg and words[0].rsplit("/", 1)[-1] in _READ_CMDS and len(words) > 1:
-            return True
-    return False
+    return any(_read_args(seg) for seg in _SPLIT_SEQ.split(unwrap_shell(command)) if seg.strip())
 
 
 def _reads(command: str) -> list[tuple[str, bool]]:
@@ -125,6 +121,12 @@ def _reads(command: str) -> list[tuple[str, bool]]:
 
 
 def _segment_files(seg: str) -> list[str]:
+    return [w for w in _read_args(seg) if _looks_like_file(w)]
+
+
+def _read_args(seg: str) -> list[str]:
+    """The arguments of a read command that is a stage of its own (its output redirections left out, `sed`'s
+    script too); [] for any other segment."""
     stages = seg.split("|")
     if len(stages) > 1:  # `cat f.py | grep x` prints grep's output, not the file
         return []
@@ -141,9 +143,8 @@ def _segment_files(seg: str) -> list[str]:
     if prog == "sed":  # `sed -n '1,80p' f.py`: the script is the first non-option arg
         if "-i" in words[1:]:
             return []
-        args = [w for w in words[1:] if not w.startswith("-")]
-        return [w for w in args[1:] if _looks_like_file(w)]
-    return [w for w in words[1:] if _looks_like_file(w)]
+        return [w for w in words[1:] if not w.startswith("-")][1:]
+    return words[1:]
 
 
 # A redirection word: `2>/dev/null`, `>> out.txt`, `&>log`, `2>&1`, `<in.txt` (the target may be the next word).

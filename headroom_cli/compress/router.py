@@ -357,14 +357,14 @@ class Router:
         res = self._content(clean, ctx, key)
         if res is not None and res.lossy and not lossy_allowed(clean):
             res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
-        elif res is not None and res.lossy and res.kind in _LISTS and not _file_read(ctx):
-            laid = layout.relayout(res.text, lambda: _named(ctx, res.text))  # what a cut kept, shared prefixes once
-            if laid is not None:
+        elif res is not None and res.lossy and res.kind in _LISTS:
+            laid = layout.paths(res.text, lambda: _named(ctx, res.text))  # what a cut kept, directories once
+            if laid is not None and not _file_read(ctx):
                 res = Result(laid, True, res.compressor, res.kind)
         if res is None:
             # nothing cut: the directories a list of paths repeats on every line may still be written once
-            laid = layout.relayout(clean, lambda: _named(ctx, clean)) if not _file_read(ctx) else None
-            if laid is not None:
+            laid = layout.paths(clean, lambda: _named(ctx, clean))
+            if laid is not None and not _file_read(ctx):
                 res = Result(laid, False, layout.NAME, "")
             elif clean is body:
                 return None
