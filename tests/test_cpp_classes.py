@@ -103,7 +103,7 @@ def test_crash_reports_are_detected_and_others_are_not():
 
 def test_ctest_output_is_a_test_run_its_passing_lines_go():
     out = capture("ctest_failures")
-    for is_error in (False, True):  # (Claude Code flags a failed command: the ratio doubles)
+    for is_error in (False, True):  # (Claude Code flags a failed command, Codex does not)
         res = router.Router().compress(out, Context(tool_input="ctest --test-dir build --output-on-failure 2>&1",
                                                     preceding_text="Why do the tests fail?", ratio=0.25,
                                                     is_error=is_error))

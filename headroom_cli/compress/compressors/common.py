@@ -23,9 +23,11 @@ CLIP_TAIL = 300
 
 
 def keep_ratio(ctx: Context) -> float:
-    """Share of tokens to aim for; error results keep more (be conservative)."""
-    r = min(max(ctx.ratio, 0.02), 1.0)
-    return min(1.0, r * 2) if ctx.is_error else r
+    """Share of tokens to aim for, the same whether or not the protocol flags the result an error: what a failure
+    needs (its failures, errors, summaries, the request's terms) each compressor keeps by rule, beyond the budget,
+    and the budget only fills with the other lines. (It once doubled for flagged results: Claude Code flags a
+    failing command, Codex does not, so one output got two cuts, the larger with more of the same filler.)"""
+    return min(max(ctx.ratio, 0.02), 1.0)
 
 
 def block_key(text: str, key: str | None) -> str:
