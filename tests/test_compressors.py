@@ -136,8 +136,14 @@ def test_logs_crlf_preserved():
 def test_a_flagged_error_gets_the_same_cut_as_the_same_output_unflagged():
     # Claude Code flags a failing command's result, Codex does not: one output must not get two cuts (the budget once
     # doubled for flagged results, and only ever added more of the same filler). What a failure needs is kept by rule.
+    # Every compressor that once read the flag: build (keep_ratio), table (a budget fill of rows), logs (two lines
+    # of context around an error instead of one).
     for name, out, tool_input in (("ctest", capture("ctest_failures"), "ctest --output-on-failure 2>&1"),
-                                  ("make test", capture("junit_failures"), "make test 2>&1")):
+                                  ("make test", capture("junit_failures"), "make test 2>&1"),
+                                  ("dpkg table", capture("dpkg_table"), "dpkg-query -W -f '${Package} ${Version}'"),
+                                  ("importtime", capture("importtime"), "python3 -X importtime -c 'import rich' 2>&1"),
+                                  ("log tail", capture("gosvc_log_tail"), "tail -n 200 logs/ledgerd.log"),
+                                  ("log grep", capture("crate_log_grep_panic"), "grep -n -C 5 panicked logs/ledger.log")):
         plain = router.Router().compress(out, Context(tool_input=tool_input, ratio=0.25))
         flagged = router.Router().compress(out, Context(tool_input=tool_input, ratio=0.25, is_error=True))
         assert plain is not None and flagged is not None, name

@@ -89,7 +89,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if n < 6:
         return None
     tr = selective_regex(ctx, text, n)
-    head_cap = _REGION_HEAD * (2 if ctx.is_error else 1)
     keep = [False] * n
     passing = [False] * n
     neutral: list[int] = []
@@ -100,8 +99,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     def close(reg: list[int] | None) -> None:
         if reg:
             regions.append(reg)
-        if reg and len(reg) > head_cap + _REGION_TAIL:
-            for k in reg[head_cap:-_REGION_TAIL]:
+        if reg and len(reg) > _REGION_HEAD + _REGION_TAIL:
+            for k in reg[_REGION_HEAD:-_REGION_TAIL]:
                 keep[k] = False
 
     joined = text[:-1] if lines.trailing else text  # = "\n".join(items)

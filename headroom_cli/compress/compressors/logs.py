@@ -253,7 +253,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     n = len(items)
     if n < 6:
         return None
-    near = 2 if ctx.is_error else 1
+    near = 1  # lines either side of an error kept (one reach whether or not the protocol flags the result)
     keep = [False] * n
     jsonl = _looks_jsonl(items)
     if jsonl and _records_not_events(items):  # `jq -c '.items[]'`: records, chosen as in a JSON listing

@@ -181,7 +181,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                     vals.append((-float(v), i))
         for _, i in sorted(vals)[:_TOP]:
             keep[i] = True
-    if ctx.is_error or keep_ratio(ctx) >= 0.6:
+    if keep_ratio(ctx) >= 0.6:  # (not for a flagged result alone: one output, one cut, whichever agent ran it)
         budget = int(estimate_tokens(text, coarse=True) * keep_ratio(ctx))
         used = sum(estimate_tokens(items[i], coarse=True) for i in range(n) if keep[i])
         for i in body:
