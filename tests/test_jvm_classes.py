@@ -4,6 +4,8 @@ replayed, each shown on real output (`headroom_cli/corpus_real.py`, captured by 
   filled the budget, failures 2 and 3 (`2) name(pkg.Class)` and their AssertionErrors) were cut."""
 from __future__ import annotations
 
+import re
+
 from headroom_cli.compress import router
 from headroom_cli.compress.base import Context
 from headroom_cli.corpus_real import capture
@@ -60,6 +62,78 @@ def test_a_thread_dump_keeps_the_deadlock_and_the_blocked_threads_and_names_the_
     assert not any(ln.startswith('"reservation-worker-') for ln in kept)
     assert "_java_thread_list=" not in text and "lines: the thread list's addresses omitted]" in text
     assert len(text) < len(out) * 0.3
+
+
+_GAP = re.compile(r"^\[… \d+ lines? omitted\]$")
+
+
+def test_javac_excerpts_under_kept_warnings_are_named_once_not_marked_under_each():
+    # javac prints each warning's source line and a caret under it; with the warning kept for its message and the
+    # excerpt dropped, a `[… 2 lines omitted]` under each of 36 warnings cost about what the excerpts did
+    out = capture("javac_lint")
+    ctx = Context(tool_input="javac -Xlint:all -d build/classes $(find src/main/java -name '*.java') 2>&1",
+                  preceding_text="What do the compiler warnings say?")
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.lossy
+    kept = res.text.splitlines()
+    gaps = [ln for ln in kept if _GAP.match(ln)]
+    heads = [k for k, ln in enumerate(kept) if ": warning: " in ln and not ln.startswith("[")]
+    bare = sum(1 for k in heads if k + 1 < len(kept) and not kept[k + 1].lstrip().startswith(("^", "|"))
+               and (": warning: " in kept[k + 1] or kept[k + 1] == "59 warnings"))
+    assert len(heads) >= 30 and bare >= 30  # most warnings stand without their excerpt and without a marker
+    assert len(gaps) <= 6, gaps
+    note = next(ln for ln in kept if "the source lines and carets under" in ln)
+    told = int(re.search(r"under (\d+) kept warnings omitted", note).group(1))
+    assert bare <= told <= len(heads)  # the note counts the kept warnings whose excerpt went
+    # every distinct warning is still there (a place of it whole, or named among its repeats)
+    messages = {ln.split(": warning: ", 1)[1] for ln in out.splitlines() if ": warning: " in ln}
+    assert all(f": warning: {m}" in res.text or f"the same warning ({m})" in res.text for m in messages)
+
+
+def test_a_dropped_line_that_is_not_an_excerpt_keeps_its_marker():
+    # the warning's excerpt goes quietly; the compiler's other output dropped beside it is still marked in place
+    lines = []
+    for i in range(30):
+        lines += [f"src/p/C{i}.java:{i + 3}: warning: [rawtypes] found raw type: T{i}", f"    T{i} x = new T{i}();",
+                  "    ^", f"progress: compiled unit {i} of 30 in {i * 7 % 13} ms, heap {i * 31 % 97} MB"]
+    lines.append("30 warnings")
+    out = "\n".join(lines) + "\n"
+    res = router.compress_block(out, Context(tool_input="javac -Xlint:all src/p/*.java", ratio=0.1))
+    assert res is not None
+    kept = res.text.splitlines()
+    assert all(f"found raw type: T{i}" in res.text for i in range(30))
+    dropped_progress = sum(f"compiled unit {i} of 30" not in res.text for i in range(30))
+    assert dropped_progress >= 10
+    assert len([ln for ln in kept if _GAP.match(ln)]) >= 5  # the progress lines' gaps are still marked in place
+    assert "the source lines and carets under" in res.text
+
+
+def test_beside_failing_tests_the_builds_warnings_keep_two_and_name_the_others_by_place():
+    out = capture("junit_failures")  # `make test`: javac's 14 warnings, then JUnitCore's 3 failures
+    res = router.compress_block(out, Context(tool_input="make test 2>&1", preceding_text="Why do the tests fail?"))
+    assert res is not None
+    heads = [ln for ln in res.text.splitlines() if ": warning: " in ln and not ln.startswith("[")]
+    assert heads == ["src/main/java/depot/app/Server.java:8: warning: Signal is internal proprietary API and may be "
+                     "removed in a future release",
+                     "src/main/java/depot/app/Server.java:9: warning: SignalHandler is internal proprietary API and "
+                     "may be removed in a future release"]
+    note = next(ln for ln in res.text.splitlines() if "compiler warnings beside the test failures" in ln)
+    assert "src/main/java/depot/app/Server.java:78" in note and "LegacyImport.java:23" in note
+    assert "14 warnings" in res.text.splitlines()  # javac's own count stays
+    for line in ("There were 3 failures:", "java.lang.AssertionError: reserved units after the sweep expected:<4> "
+                 "but was:<0>", "Caused by: depot.service.ReservationException: R-000002: no open reservation (its "
+                 "hold expired)", "Tests run: 35,  Failures: 3"):
+        assert line in res.text.splitlines(), line
+
+
+def test_a_warning_the_request_names_stays_beside_failing_tests():
+    out = capture("junit_failures")
+    res = router.compress_block(out, Context(tool_input="make test 2>&1",
+                                             preceding_text="Why do the tests fail, and what is the warning at "
+                                                            "LegacyImport.java:30 about?"))
+    assert res is not None
+    assert "src/main/java/depot/io/LegacyImport.java:30: warning: [removal] Short(String) in Short has been " \
+           "deprecated and marked for removal" in res.text.splitlines()
 
 
 def test_javac_lint_is_a_build_and_keeps_every_distinct_warning():

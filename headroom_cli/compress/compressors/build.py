@@ -157,9 +157,26 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for k in range(n):
             if frames[k] and keep[k] and not (is_hit is not None and is_hit[k]):
                 keep[k] = False
-    repeated = _diagnostics(items, keep) if ": warning" in text or ": error" in text else {}
-    if repeated:
-        gone = set().union(*(r[1] for r in repeated.values()))
+    shown_warnings: list[tuple[str, list[int]]] = []  # (place, lines) of each warning kept, in order
+    errors: list[int] = []
+    repeated = _diagnostics(items, keep, shown_warnings, errors) if ": warning" in text or ": error" in text else {}
+    gone: set[int] = set().union(*(r[1] for r in repeated.values())) if repeated else set()
+    beside: list[str] = []  # the places of the warnings left out beside a test run's failures
+    if len(shown_warnings) > _WARNINGS_BESIDE_FAILURES and not errors and _test_failures(items, regions):
+        # the tests failed: what they say is the answer; the build's warnings before them are the build's, not
+        # the failures' — the first stay whole, the others are named by place in one line
+        later = [(place, span) for place, span in shown_warnings[_WARNINGS_BESIDE_FAILURES:]
+                 if is_hit is None or not any(is_hit[k] for k in span)]
+        if len(later) >= 2:
+            for place, span in later:
+                beside.append(place)
+                gone.update(span)
+                for k in span:
+                    keep[k] = False
+            for places, _ in repeated.values():
+                beside += places
+            repeated = {}  # their repeats are named in the same line
+    if gone:
         neutral = [k for k in neutral if k not in gone]
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
@@ -186,18 +203,45 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             if not keep[k]:
                 keep[k] = True
                 used += estimate_tokens(items[k], coarse=True) + 1
+    # a gap of only the excerpts under warnings and of warnings named at the end (`the same warning … at N more
+    # places`) gets no marker in place: all of it is named below
+    quiet = _excerpts_under_warnings(items, keep, gone) if ": warning: " in text else None
+    under, told = quiet if quiet is not None else (None, 0)
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
                                    other_notes=(("repeated failure output", repeat), ("failure context", brief))
                                    + (((RUNTIME_FRAMES_NOTE, frames),) if frames is not None else ()),
-                                   protect=protect)
+                                   protect=protect,
+                                   describe=(lambda j, i: "" if all(under[j:i]) else None) if under else None)
     if not dropped and not clipped:
         return None
+    if told:
+        out.append(lines.marker_line(markers.gap("the source line and caret under 1 kept warning" if told == 1 else
+                                                 f"the source lines and carets under {told} kept warnings")))
+    if beside:
+        out.append(lines.marker_line(markers.gap(f"{len(beside)} more compiler warnings beside the test failures, "
+                                                 f"at: {_places(beside)}")))
     for (level, msg), (places, _) in repeated.items():
-        shown = ", ".join(places[:_PLACES_SHOWN]) + (f" and {len(places) - _PLACES_SHOWN} more"
-                                                    if len(places) > _PLACES_SHOWN else "")
-        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: {shown}")))
+        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: "
+                                                 f"{_places(places)}")))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
+
+
+def _places(places: list[str]) -> str:
+    return ", ".join(places[:_PLACES_SHOWN]) + (f" and {len(places) - _PLACES_SHOWN} more"
+                                               if len(places) > _PLACES_SHOWN else "")
+
+
+# A test run's failures (JUnit 4's `There were N failures:`, pytest's FAILURES section, cargo's `---- name stdout
+# ----`, go's `--- FAIL:`, jest's `●`): beside them, a build's warnings keep their first _WARNINGS_BESIDE_FAILURES
+# in full and name the others by place. Not beside a compiler's error: its warnings may be how it came about.
+_TEST_FAILURE = re.compile(r"=+ FAILURES =+|---- \S+ stdout ----|[ \t]*--- FAIL: |[ \t]*● |"
+                           r"There (?:was 1 failure|were \d+ failures):")
+_WARNINGS_BESIDE_FAILURES = 2
+
+
+def _test_failures(items: list[str], regions: list[list[int]]) -> bool:
+    return any(_TEST_FAILURE.match(items[reg[0]][:MATCH_CAP]) for reg in regions)
 
 
 # Many failures over budget (25 failed tests, each with its test's source): each failure the request does not
@@ -280,7 +324,45 @@ def _repeated_failures(items: list[str], regions: list[list[int]], keep: list[bo
     return again
 
 
-def _diagnostics(items: list[str], keep: list[bool]) -> dict[tuple[str, str], tuple[list[str], set[int]]]:
+# javac's (and kotlinc's, scalac's) diagnostic: `path:line: warning: message`, the source line, a caret line under
+# the place, then indented details (`  missing type arguments for generic class Vector<E>`). Under a warning kept for
+# its message the excerpt says where on the line, which its `path:line` says already; when it is dropped, a marker
+# per warning would cost about what the excerpt does, so the excerpts are named once at the end instead.
+_CARET = re.compile(r"[ \t]*\^[ \t\r]*$")
+_DETAIL = re.compile(r"[ \t]{2,}\S")
+
+
+def _excerpts_under_warnings(items: list[str], keep: list[bool], gone: set[int]) -> tuple[list[bool], int] | None:
+    """Per line: may it go without a marker in place? The dropped source excerpts (source line, caret line,
+    indented details) under javac-style warnings, and the lines of the repeated warnings in `gone` (named at the
+    end); with the number of kept warnings whose excerpt went. None when no excerpt went. (gcc's and clang's
+    excerpts, `   11 |   code`, belong to the diagnostic itself in `_diagnostics`.)"""
+    n = len(items)
+    under = [False] * n
+    told = 0
+    for i in range(n - 2):
+        if ": warning: " not in items[i] or not (keep[i] or i in gone) or not _CARET.match(items[i + 2][:MATCH_CAP]):
+            continue
+        m = _DIAG.match(items[i][:MATCH_CAP])
+        if m is None or m.group(4) != "warning" or _EXCERPT.match(items[i + 1][:MATCH_CAP]):
+            continue
+        j = i + 3
+        while j < n and _DETAIL.match(items[j][:MATCH_CAP]) and not _DIAG.match(items[j][:MATCH_CAP]):
+            j += 1
+        if any(keep[i + 1:j]):
+            continue  # a part of it is kept (a term of the request): its gaps keep their markers
+        for k in range(i + 1, j):
+            under[k] = True
+        told += keep[i]
+    if not told and not any(under):
+        return None
+    for k in gone:
+        under[k] = True
+    return under, told
+
+
+def _diagnostics(items: list[str], keep: list[bool], shown: list[tuple[str, list[int]]] | None = None,
+                 errors: list[int] | None = None) -> dict[tuple[str, str], tuple[list[str], set[int]]]:
     """Compiler diagnostics: errors kept with their excerpts and notes; a warning's first _SAME_DIAG_CAP places
     kept the same way. Returns, per repeated warning (level, message as printed at its first place), the other
     places (`path:line:col`) and the lines they held (the diagnostic, its excerpt and notes, the `In function`
@@ -317,16 +399,21 @@ def _diagnostics(items: list[str], keep: list[bool]) -> dict[tuple[str, str], tu
         if level != "warning":
             for k in span:
                 keep[k] = True
+            if errors is not None:
+                errors.append(i)
             continue
         msg = m.group(5).strip()  # exact: `unused variable ‘v1’` and `‘v2’` are two warnings
         first = first_of.setdefault(msg, (level, msg))
+        place = f"{m.group(1)}:{m.group(2)}" + (f":{m.group(3)}" if m.group(3) else "")
         if kept.get(first, 0) < _SAME_DIAG_CAP:
             kept[first] = kept.get(first, 0) + 1
             for k in span:
                 keep[k] = True
+            if shown is not None:
+                shown.append((place, span))
             continue
         places, lines_of = out.setdefault(first, ([], set()))
-        places.append(f"{m.group(1)}:{m.group(2)}" + (f":{m.group(3)}" if m.group(3) else ""))
+        places.append(place)
         for k in span:
             keep[k] = False
         lines_of.update(span)

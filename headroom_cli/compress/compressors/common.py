@@ -127,7 +127,7 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
     (note, members) whose members hold the whole run. A lone dropped line no longer than its marker
     would be stays (the marker would save nothing), and the gaps are first made fewer and cheaper by `coalesce`
     (with `protect`, the lines that must stay). With `describe`, a run of dropped lines j..i-1 gets the marker
-    `describe(j, i)` returns instead (None: the usual one).
+    `describe(j, i)` returns instead (None: the usual one; "": none in place, the caller names the run elsewhere).
 
     Run by run: the ends of the runs are found with `list.index` (in C), so the Python work is per run, not
     per line."""
@@ -173,7 +173,8 @@ def render(lines: Lines, keep: Sequence[bool], unit: str = "lines", gap_note: st
         if describe is not None:
             told = describe(j, i)
             if told is not None:
-                out.append(lines.marker_line(told))
+                if told:  # ("": a run the caller names once elsewhere, no marker in place)
+                    out.append(lines.marker_line(told))
                 continue
         note = gap_note if gap_members is not None and all(gap_members[j:i]) else ""
         if not note and other_notes:
