@@ -85,6 +85,8 @@ def test_javac_excerpts_under_kept_warnings_are_named_once_not_marked_under_each
     note = next(ln for ln in kept if "the source lines and carets under" in ln)
     told = int(re.search(r"under (\d+) kept warnings omitted", note).group(1))
     assert bare <= told <= len(heads)  # the note counts the kept warnings whose excerpt went
+    assert "[… the same warning (Signal is internal proprietary API and may be removed in a future release) at 1 " \
+           "more place: src/main/java/depot/app/Server.java:79 omitted]" in kept  # (once: "1 more places")
     # every distinct warning is still there (a place of it whole, or named among its repeats)
     messages = {ln.split(": warning: ", 1)[1] for ln in out.splitlines() if ": warning: " in ln}
     assert all(f": warning: {m}" in res.text or f"the same warning ({m})" in res.text for m in messages)

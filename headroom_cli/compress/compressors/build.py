@@ -221,8 +221,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         out.append(lines.marker_line(markers.gap(f"{len(beside)} more compiler warnings beside the test failures, "
                                                  f"at: {_places(beside)}")))
     for (level, msg), (places, _) in repeated.items():
-        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more places: "
-                                                 f"{_places(places)}")))
+        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more "
+                                                 f"place{'s' if len(places) != 1 else ''}: {_places(places)}")))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
 
