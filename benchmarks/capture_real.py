@@ -104,6 +104,9 @@ def captures(scratch: Path) -> dict[str, str]:
         out["javac_lint"] = cm.run("javac -Xlint:all -d build/classes $(find src/main/java -name '*.java')", jvm,
                                    env=env)
         out["jstack_deadlock"] = cm.run("sh tools/threaddump.sh", jvm, env=env)
+        # jdeps' class-level listing: cells padded to shared columns, no header row (a table all the same)
+        cm.run("make jar", jvm, env=env)
+        out["jdeps_verbose"] = cm.run("jdeps -verbose:class build/depot.jar", jvm, env=env)
     if scenario_gosvc.GO:  # (added for the gosvc session's classes) go test -v's failures
         gosvc = scenario_gosvc.build(scratch / "g")
         out["go_test_v"] = cm.run("go test -v ./...", gosvc, env={**env, **scenario_gosvc._env(gosvc.parent)})

@@ -155,6 +155,17 @@ def _javac_lint(W):
              ["build", "real"])
 
 
+def _jdeps_verbose(W):
+    out = capture("jdeps_verbose")
+    body = codex_request("Which JDK-internal API does the service depend on, from which class?",
+                         "jdeps -verbose:class build/depot.jar", out, seed=67)
+    return W("real_jdeps_verbose", "openai_responses", body,
+             [line_with(out, "-> sun.misc.Signal "), line_with(out, "-> sun.misc.SignalHandler "),
+              "depot.jar -> jdk.unsupported"],
+             "jdeps -verbose:class: 320 dependencies in columns without a header row (a table, no longer text "
+             "sampled in order), two of them on a JDK-internal API", ["table", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -444,7 +455,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _pip_inspect_named, _cargo_build_errors, _service_log_tail, _service_log_grep,
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
-        _junit_failures, _jstack_deadlock, _javac_lint, _go_test_v, _web_report_lines,
+        _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
         _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from headroom_cli.compress import router
+from headroom_cli.compress.compressors import table
 from headroom_cli.compress.base import Context
 from headroom_cli.corpus_real import capture
 
@@ -159,3 +160,32 @@ def test_a_thread_name_is_named_in_a_marker_whatever_it_holds():
     res = router.compress_block(out, Context(tool_input="jstack 4242"))
     assert res is not None and res.kind == "threads"
     assert '"pool|worker "3"" (WAITING)' in res.text
+
+
+def test_jdeps_listing_is_a_table_without_a_header_and_keeps_the_rows_asked_about():
+    out = capture("jdeps_verbose")  # `jdeps -verbose:class`: 320 rows of padded columns, no header row
+    ctx = Context(tool_input="jdeps -verbose:class build/depot.jar",
+                  preceding_text="Which JDK-internal API does the service depend on, from which class?")
+    assert router.detect(out, ctx) == "table"  # before: "text", which kept its first rows in order
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.lossy and res.kind == "table"
+    rows = [ln for ln in out.splitlines() if "JDK internal API (jdk.unsupported)" in ln]
+    assert len(rows) == 2 and all(r in res.text.splitlines() for r in rows)
+    assert len(res.text) < 0.1 * len(out)
+
+
+def test_headerless_table_detection_wants_padded_shared_columns():
+    rows = [f"   depot.app.C{i:<3}                          -> java.lang.T{i % 7:<12}      java.base" for i in range(40)]
+    assert table.aligned(rows)
+    assert not table.aligned(rows[:11])  # too few lines to tell
+    prose = [("The service reads its catalogue at start-up and then watches the file.  When it changes, the "
+              f"workers reload it ({i}).  Nothing else is cached.")[: 60 + i] for i in range(40)]
+    assert not table.aligned(prose)
+    code = [f"    x{i} = compute({i})" + " " * (3 + i % 9) + f"# step {i}" for i in range(40)]
+    assert not table.aligned(code)  # comments at ragged columns
+    log = [f"2026-12-01T10:{i:02d}:00Z INFO  worker-{i % 3}  processed batch {i} in {i * 7 % 90} ms" for i in range(40)]
+    # a log of fixed-width fields lines up too, and stays a log: logs are told apart before tables without headers
+    assert router.detect("\n".join(log) + "\n", Context(tool_input="cat logs/worker.log")) == "log"
+    assert router.detect("\n".join(log) + "\n") == "log"
+    ls = [f"-rw-r--r-- 1 root root {100 * i} Dec  3 22:03 file{i}.txt" for i in range(40)]
+    assert not table.aligned(ls)  # single spaces between most cells: not a table of padded columns

@@ -19,7 +19,7 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "23"
+VERSION = "24"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -291,6 +291,8 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "code"
     if hint in ("build", "log", "table") or build_hits:
         return hint or "build"
+    if nl >= 12 and table.aligned(lines):
+        return "table"  # columns padded into line without a header row
     return "text"
 
 

@@ -1,5 +1,6 @@
 """Column tables (kubectl get, docker ps, ps aux, df; psql and markdown tables, `python -X importtime`, whose
-columns are between `|` bars): keep the header and the rows that stand out.
+columns are between `|` bars; listings of padded columns without a header row, as `jdeps -verbose:class` prints:
+`aligned`): keep the header (or first line) and the rows that stand out.
 
 Kept: the header (and a legend above it, as `dpkg -l` prints), first and last rows, rows the request points to
 (its terms, or BM25 over the rows), rows reporting errors, the rows with the three largest values of each
@@ -54,6 +55,41 @@ def header_at(items: list[str]) -> int:
         if _TITLE_HEAD.fullmatch(s) and len(re.findall(r"\S {2,}\S", s)) >= 2:
             return k
     return 0
+
+
+# A table without a header row (`jdeps -verbose:class`, `nm`, `ldd`, `find -ls`, `git ls-tree`): most lines are
+# cells padded to the same columns. `aligned` asks for _ALIGNED_SHARE of the sample's lines to have the most common
+# number of cells (three or more, split as rows are) and, cell by cell, the same start column in that share of them.
+_ALIGNED_SHARE = 0.7
+_ALIGNED_MIN = 12
+
+
+def aligned(lines: list[str]) -> bool:
+    """Is this sample of a block's lines a table without a header: its cells padded to shared columns?"""
+    rows = [ln.rstrip() for ln in lines if ln.strip()]
+    if len(rows) < _ALIGNED_MIN:
+        return False
+    starts: list[tuple[int, ...]] = []
+    for ln in rows:
+        body = ln.lstrip()
+        lead = len(ln) - len(body)
+        cols = [lead]
+        for m in _SPLIT.finditer(body):
+            cols.append(lead + m.end())
+        if len(cols) >= 3:
+            starts.append(tuple(cols))
+    need = _ALIGNED_SHARE * len(rows)
+    if len(starts) < need:
+        return False
+    width = max(set(map(len, starts)), key=lambda k: (sum(1 for c in starts if len(c) == k), k))
+    same = [c for c in starts if len(c) == width]
+    if len(same) < need:
+        return False
+    for j in range(width):  # each cell starts where the others' do: the padding lines them up
+        col = [c[j] for c in same]
+        if max(col.count(x) for x in set(col)) < need:
+            return False
+    return True
 
 
 def _rules(items: list[str], h: int) -> list[bool]:
