@@ -189,3 +189,21 @@ def test_headerless_table_detection_wants_padded_shared_columns():
     assert router.detect("\n".join(log) + "\n") == "log"
     ls = [f"-rw-r--r-- 1 root root {100 * i} Dec  3 22:03 file{i}.txt" for i in range(40)]
     assert not table.aligned(ls)  # single spaces between most cells: not a table of padded columns
+
+
+def test_a_listing_of_fixed_width_fields_one_space_apart_is_a_table_too():
+    # `git ls-tree -r HEAD`: mode, type and object id one space apart, a tab, the path; no header row
+    import hashlib
+    paths = [f"src/pkg{i % 9}/module_{i:03d}.py" for i in range(200)]
+    out = "".join(f"100644 blob {hashlib.sha1(p.encode()).hexdigest()}\t{p}\n" for p in paths)
+    ctx = Context(tool_input="git ls-tree -r HEAD", preceding_text="What is the blob id of src/pkg4/module_058.py?")
+    assert router.detect(out, ctx) == "table"  # before: "text", its first rows in order
+    res = router.compress_block(out, ctx)
+    assert res is not None and res.kind == "table"
+    row = next(ln for ln in out.splitlines() if ln.endswith("src/pkg4/module_058.py"))
+    assert row in res.text.splitlines() and len(res.text) < 0.15 * len(out)
+    # one space apart but ragged (prose, `key = value` of names of many lengths) is no table
+    conf = [f"{'x' * (1 + i % 11)} = {i * 37 % 1000} # {'note ' * (i % 3)}" for i in range(40)]
+    assert not table.aligned(conf)
+    words = [" ".join(f"w{j * i % 97}" for j in range(3 + i % 5)) for i in range(40)]
+    assert not table.aligned(words)

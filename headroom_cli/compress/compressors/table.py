@@ -57,28 +57,40 @@ def header_at(items: list[str]) -> int:
     return 0
 
 
-# A table without a header row (`jdeps -verbose:class`, `nm`, `ldd`, `find -ls`, `git ls-tree`): most lines are
-# cells padded to the same columns. `aligned` asks for _ALIGNED_SHARE of the sample's lines to have the most common
-# number of cells (three or more, split as rows are) and, cell by cell, the same start column in that share of them.
+# A table without a header row (`jdeps -verbose:class`, `git ls-tree`): most lines are cells padded to the same
+# columns. `aligned` asks for _ALIGNED_SHARE of the sample's lines to have the most common number of cells (three or
+# more, split as rows are) and, cell by cell, the same start column in that share of them.
 _ALIGNED_SHARE = 0.7
 _ALIGNED_MIN = 12
 
 
 def aligned(lines: list[str]) -> bool:
-    """Is this sample of a block's lines a table without a header: its cells padded to shared columns?"""
+    """Is this sample of a block's lines a table without a header: its cells padded to shared columns? Cells are
+    split as rows are (two spaces or a tab); or, for listings of fixed-width fields one space or a tab apart
+    (`git ls-tree`: mode, type, object id, path), on any whitespace, with a stricter share (`_ALIGNED_STRICT`)."""
     rows = [ln.rstrip() for ln in lines if ln.strip()]
     if len(rows) < _ALIGNED_MIN:
         return False
+    return _lined_up(rows, _SPLIT, _ALIGNED_SHARE) or _lined_up(rows, _ANY_SPACE, _ALIGNED_STRICT)
+
+
+_ANY_SPACE = re.compile(r"\s+")
+_ALIGNED_STRICT = 0.85
+
+
+def _lined_up(rows: list[str], split: re.Pattern, share: float) -> bool:
+    """Do `share` of the rows have the most common number of cells (three or more) and, cell by cell, the same
+    start column?"""
     starts: list[tuple[int, ...]] = []
     for ln in rows:
         body = ln.lstrip()
         lead = len(ln) - len(body)
         cols = [lead]
-        for m in _SPLIT.finditer(body):
+        for m in split.finditer(body):
             cols.append(lead + m.end())
         if len(cols) >= 3:
             starts.append(tuple(cols))
-    need = _ALIGNED_SHARE * len(rows)
+    need = share * len(rows)
     if len(starts) < need:
         return False
     width = max(set(map(len, starts)), key=lambda k: (sum(1 for c in starts if len(c) == k), k))
