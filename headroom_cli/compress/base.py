@@ -22,7 +22,9 @@ class Context:
     ratio: float = 0.3  # share of the block's tokens lossy compressors aim to keep
     marker_tool: str = "headroom_retrieve"  # retrieval tool as the client sees it
     marker_hint: str = ""  # extra words for markers (e.g. how to load a deferred MCP tool)
-    is_error: bool = False  # the tool result is flagged as an error by the protocol
+    # the tool result is flagged as an error by the protocol (Claude Code flags failing commands, Codex never):
+    # the built-in compressors cut alike either way; kept for a plugged-in compressor, and in the fingerprint
+    is_error: bool = False
 
     def fingerprint(self) -> str:
         """Hash of the context, part of the memo key (with the block's content hash)."""

@@ -292,7 +292,7 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     if hint in ("build", "log", "table") or build_hits:
         return hint or "build"
     if nl >= 12 and table.aligned(lines):
-        return "table"  # columns padded into line without a header row
+        return "table"  # cells padded to shared columns, without a header row
     return "text"
 
 

@@ -45,6 +45,7 @@ _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the
 _SAME_ERROR_KIND_CAP = 6  # occurrences of one error kind kept verbatim (plus the last), whatever its names
 _CONTEXT_OCCURRENCES = 2  # occurrences of one error kind kept with their neighbours (the later ones alone)
 _HEAD, _TAIL = 2, 3
+_NEAR = 1  # lines kept either side of an error or a picked line (one reach, flagged by the protocol or not)
 
 
 _ERR_LEVELS = frozenset({"error", "err", "fatal", "critical", "crit", "panic", "emerg", "emergency", "alert", "severe"})
@@ -253,7 +254,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     n = len(items)
     if n < 6:
         return None
-    near = 1  # lines either side of an error kept (one reach whether or not the protocol flags the result)
     keep = [False] * n
     jsonl = _looks_jsonl(items)
     if jsonl and _records_not_events(items):  # `jq -c '.items[]'`: records, chosen as in a JSON listing
@@ -301,7 +301,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for i in list(select(rng, is_hit))[:300]:
         keep[i] = True
     for i in picked or ():
-        for k in range(max(0, i - near), min(n, i + near + 1)):
+        for k in range(max(0, i - _NEAR), min(n, i + _NEAR + 1)):
             keep[k] = True
     if picked:
         # a picked line inside a multi-line record (a commit of `git log`, its `--stat` block) brings the record
@@ -344,7 +344,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if shown[kd] > _CONTEXT_OCCURRENCES:
             keep[e] = True
             continue
-        for k in range(max(0, e - near), min(n, e + near + 1)):
+        for k in range(max(0, e - _NEAR), min(n, e + _NEAR + 1)):
             keep[k] = True
     for k in range(min(_HEAD, n)):
         keep[k] = True

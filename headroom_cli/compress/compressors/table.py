@@ -10,6 +10,7 @@ restarts among zeros). Other rows collapse into counted in-place markers.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from operator import itemgetter
 from typing import Iterator
 
@@ -62,6 +63,8 @@ def header_at(items: list[str]) -> int:
 # more, split as rows are) and, cell by cell, the same start column in that share of them.
 _ALIGNED_SHARE = 0.7
 _ALIGNED_MIN = 12
+_ANY_SPACE = re.compile(r"\s+")  # (cells one space apart: `git ls-tree`, on the stricter share below)
+_ALIGNED_STRICT = 0.85
 
 
 def aligned(lines: list[str]) -> bool:
@@ -72,10 +75,6 @@ def aligned(lines: list[str]) -> bool:
     if len(rows) < _ALIGNED_MIN:
         return False
     return _lined_up(rows, _SPLIT, _ALIGNED_SHARE) or _lined_up(rows, _ANY_SPACE, _ALIGNED_STRICT)
-
-
-_ANY_SPACE = re.compile(r"\s+")
-_ALIGNED_STRICT = 0.85
 
 
 def _lined_up(rows: list[str], split: re.Pattern, share: float) -> bool:
@@ -93,15 +92,13 @@ def _lined_up(rows: list[str], split: re.Pattern, share: float) -> bool:
     need = share * len(rows)
     if len(starts) < need:
         return False
-    width = max(set(map(len, starts)), key=lambda k: (sum(1 for c in starts if len(c) == k), k))
+    widths = Counter(map(len, starts))
+    width = max(widths, key=lambda k: (widths[k], k))
     same = [c for c in starts if len(c) == width]
     if len(same) < need:
         return False
-    for j in range(width):  # each cell starts where the others' do: the padding lines them up
-        col = [c[j] for c in same]
-        if max(col.count(x) for x in set(col)) < need:
-            return False
-    return True
+    # each cell starts where the others' do: the padding lines them up
+    return all(Counter(c[j] for c in same).most_common(1)[0][1] >= need for j in range(width))
 
 
 def _rules(items: list[str], h: int) -> list[bool]:
