@@ -58,6 +58,8 @@ def captures(scratch: Path) -> dict[str, str]:
     out["grep_binary"] = cm.run("grep -rn estimate_tokens headroom_cli", repo, env=env)
     # (added for the lossless layout: a path list whose directories repeat on every line)
     out["find_paths"] = cm.run("find headroom_cli -name '*.py' | sort", repo, env=env)
+    # (added in round thirteen: `git blame` of a whole module)
+    out["git_blame"] = cm.run("git blame headroom_cli/compress/tokens.py", repo, env=env)
     if Path("/var/log/dpkg.log").is_file():  # this machine's package log and table (Debian)
         out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)
         out["dpkg_table"] = cm.run("dpkg -l | head -200", ops, env=env)

@@ -166,6 +166,16 @@ def _jdeps_verbose(W):
              "sampled in order), two of them on a JDK-internal API", ["table", "real"])
 
 
+def _git_blame(W):
+    out = capture("git_blame")
+    body = anthropic_request("Who last changed the small-result bound in tokens.py, to what, and when?",
+                             "git blame headroom_cli/compress/tokens.py", out, seed=68)
+    return W("real_git_blame", "anthropic", body,
+             [line_with(out, "SMALL_RESULT_TOKENS = 1200"), line_with(out, ") def lossy_allowed(")],
+             "git blame of a 194-line module from five commits, asked about one constant (blame lines, no longer "
+             "text sampled from the head)", ["blame", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -456,7 +466,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read)
+        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

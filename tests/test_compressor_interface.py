@@ -24,6 +24,7 @@ SAMPLES = {  # a block of each kind detection tells apart
     "table": S.kubectl_table()[0], "tree": S.npm_tree()[0], "text": S.prose()[0],
     "crash": capture("asan_use_after_free"),
     "threads": capture("jstack_deadlock"),
+    "blame": capture("git_blame"),
 }
 
 

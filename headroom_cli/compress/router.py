@@ -14,12 +14,12 @@ from . import layout, markers, policy, regions, relevance, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import common, crash, gitlog, json_data, table, threads, tree
+from .compressors import blame, common, crash, gitlog, json_data, table, threads, tree
 from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "25"
+VERSION = "26"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -29,7 +29,7 @@ _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
 # What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
-KINDS = ("json", "jsonl", "diff", "gitlog", "build", "crash", "threads", "search", "log", "table", "tree", "code", "text")
+KINDS = ("json", "jsonl", "diff", "gitlog", "blame", "build", "crash", "threads", "search", "log", "table", "tree", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
@@ -52,6 +52,7 @@ _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
 # logfmt line's timestamp (`time=2026-11-30T14:37:25Z level=…`: its key and hour read as a path, its minutes as a
 # line number).
 _SEARCH_LINE = re.compile(r"^(?!\w+=\d{4}-\d\d-\d\d[T ]\d\d:)(?:\./|/|~/)?[A-Za-z_.][^\s:]{0,300}:\d+:", re.M)
+_BLAME_START = frozenset("0123456789abcdef^")  # how a `git blame` line starts: its commit
 _RG_HEADING = re.compile(r"^\d+[:-]", re.M)
 _LOG_LINE = re.compile(
     r"^\W{0,3}(?:(?:\w+=)?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
@@ -227,7 +228,7 @@ def _is_gitlog(head: str, lines: list[str], ctx: Context) -> bool:
 
 
 def detect(text: str, ctx: Context | None = None) -> str:
-    """The block's kind: json, jsonl, diff, build, crash, threads, search, log, table, tree, code, text (or "empty")."""
+    """The block's kind: json, jsonl, diff, blame, build, crash, threads, search, log, table, tree, code, text (or "empty")."""
     return _detect(text, ctx or Context())[0]
 
 
@@ -269,6 +270,8 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "jsonl"
     if _has_diff(head) and (hint == "diff" or _has_hunk(head)):
         return "diff"
+    if nl >= 6 and lines[0][:1] in _BLAME_START and blame.share(lines) >= 0.8:
+        return "blame"
     build_hits = _count_upto(lines, _BUILD_STRONG, 3)
     if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
         return "build"
