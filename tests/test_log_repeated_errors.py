@@ -51,3 +51,21 @@ def test_a_repeated_error_keeps_the_context_of_its_first_occurrences_only():
     alone = [e for e in later if lines[e - 1] not in out and lines[e + 1] not in out]
     assert len(alone) >= len(later) - 1  # the later ones stand alone (the log's last lines are kept anyway)
     assert any("M-0218" in s for s in out)  # the one warning stays
+
+
+def test_a_repeated_error_past_its_cap_is_no_neighbour_of_another_error():
+    """The real Go service log (slog's logfmt): 59 `batch totals do not match` errors, each a batch's closing line
+    right after that batch's other failures. Its first three and its last stay; the other errors' neighbours no
+    longer bring back more of them (eight were kept before: four as neighbours of other errors)."""
+    from headroom_cli.compress.compressors import logs
+    from headroom_cli.corpus_real import capture
+
+    out = capture("gosvc_log_tail")
+    totals = [ln for ln in out.splitlines() if "batch totals do not match" in ln]
+    assert len(totals) == 59
+    res = logs.compress(out, Context(tool_input="tail -n 200 logs/ledgerd.log",
+                                     preceding_text="What are the errors in the log?"))
+    kept = [ln for ln in res.text.splitlines() if "batch totals do not match" in ln]
+    assert kept == totals[:3] + totals[-1:]
+    others = [ln for ln in out.splitlines() if "payment for an unknown merchant" in ln]
+    assert others and all(ln in res.text for ln in others[:3])  # the other error kind as before

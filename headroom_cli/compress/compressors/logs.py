@@ -300,9 +300,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     rng = range(n)
     for i in list(select(rng, is_hit))[:300]:
         keep[i] = True
-    for i in picked or ():
-        for k in range(max(0, i - _NEAR), min(n, i + _NEAR + 1)):
-            keep[k] = True
     if picked:
         # a picked line inside a multi-line record (a commit of `git log`, its `--stat` block) brings the record
         for a, b in _records_of(picked, tpl, items, score):
@@ -336,16 +333,26 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         chosen_all = [e for occ in by_kind.values()
                       for e in occ[:_SAME_ERROR_KIND_CAP] + ([occ[-1]] if len(occ) > _SAME_ERROR_KIND_CAP else [])]
     # an error's neighbours show what led to it and what followed; for one kind repeated, its first occurrences'
-    # tell that story, and the later ones stand alone (their neighbours are the same story again)
+    # tell that story, and the later ones stand alone (their neighbours are the same story again). A neighbour
+    # that is itself an occurrence of a repeated error past its cap is no part of the story: the cap left it to
+    # the "similar lines" count (a batch's closing totals error beside each other failure of that batch).
+    chosen_set = set(chosen_all)
+    repeat = {i for occ in err_seen.values() for i in occ if i not in chosen_set}  # (each past a cap)
     shown: Counter = Counter()
     for e in sorted(chosen_all):
         kd = kind_of(tpl[e]) if kind_of is not None else tpl[e]
         shown[kd] += 1
+        keep[e] = True
         if shown[kd] > _CONTEXT_OCCURRENCES:
-            keep[e] = True
             continue
         for k in range(max(0, e - _NEAR), min(n, e + _NEAR + 1)):
-            keep[k] = True
+            if k not in repeat:
+                keep[k] = True
+    for i in picked or ():
+        keep[i] = True
+        for k in range(max(0, i - _NEAR), min(n, i + _NEAR + 1)):
+            if k not in repeat:
+                keep[k] = True
     for k in range(min(_HEAD, n)):
         keep[k] = True
     for k in range(max(0, n - _TAIL), n):
