@@ -69,3 +69,32 @@ def test_a_repeated_error_past_its_cap_is_no_neighbour_of_another_error():
     assert kept == totals[:3] + totals[-1:]
     others = [ln for ln in out.splitlines() if "payment for an unknown merchant" in ln]
     assert others and all(ln in res.text for ln in others[:3])  # the other error kind as before
+
+
+SYNC = r'''
+import logging, random, sys
+logging.basicConfig(stream=sys.stdout, level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(name)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+log = logging.getLogger("sync")
+r = random.Random(7)
+for i in range(1, 241):
+    log.info("object %05d copied to the replica in %d ms", i, r.randrange(3, 90))
+    if i % 9 == 0:
+        log.warning("replica lag at %d s, over the 30 s threshold", r.randrange(31, 300))
+    if i == 120:
+        log.error("checksum mismatch on object %05d: the replica copy is quarantined", i)
+log.info("sync finished: 240 objects")
+'''
+
+
+def test_one_kind_of_warning_is_shown_once_and_counted_not_sampled_twice():
+    """26 `replica lag` warnings of one kind: the budget shows its first, the rest are similar lines (two were
+    shown before: a second sample of the same story, its value one retrieval away like the other 24)."""
+    from headroom_cli.compress.compressors import logs
+
+    out = subprocess.run([sys.executable, "-c", SYNC], capture_output=True, text=True, check=True).stdout
+    lag = [ln for ln in out.splitlines() if "replica lag" in ln]
+    assert len(lag) == 26
+    res = logs.compress(out, Context(tool_input="cat logs/sync.log", preceding_text="What went wrong in the sync?"))
+    assert res is not None and "checksum mismatch on object 00120" in res.text
+    assert [ln for ln in lag if ln in res.text] == lag[:1]

@@ -40,7 +40,7 @@ _TRACE_CAP = 120  # lines of one stack trace kept
 _RECENT = re.compile(r"(?i)\blast(?=\s*(?:[?.!,;:)]|$)|\s+\d)|\b(?:latest|most recent|recently|newest|lately)\b")
 _KINDS_SHARE = 0.6  # of the ratio's budget, for warnings and the lines that show each kind of event
 _WARN_KINDS_CAP = 40  # kinds of warning each kept once whatever the budget
-_SAME_WARN_CAP = 2  # warnings of one event kind kept by the budget (see `_event_kind`)
+_SAME_WARN_CAP = 1  # warnings of one event kind kept by the budget (`_event_kind`): one shows the story, a count the rest
 _SAME_ERROR_CAP = 3  # occurrences of one error template kept verbatim (plus the last)
 _SAME_ERROR_KIND_CAP = 6  # occurrences of one error kind kept verbatim (plus the last), whatever its names
 _CONTEXT_OCCURRENCES = 2  # occurrences of one error kind kept with their neighbours (the later ones alone)
