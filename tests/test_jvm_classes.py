@@ -81,13 +81,13 @@ def test_javac_excerpts_under_kept_warnings_are_named_once_not_marked_under_each
     heads = [k for k, ln in enumerate(kept) if ": warning: " in ln and not ln.startswith("[")]
     bare = sum(1 for k in heads if k + 1 < len(kept) and not kept[k + 1].lstrip().startswith(("^", "|"))
                and (": warning: " in kept[k + 1] or kept[k + 1] == "59 warnings"))
-    assert len(heads) >= 30 and bare >= 30  # most warnings stand without their excerpt and without a marker
+    assert len(heads) >= 30 and bare >= 20  # most warnings stand without their excerpt and without a marker
     assert len(gaps) <= 6, gaps
     note = next(ln for ln in kept if "the source lines and carets under" in ln)
     told = int(re.search(r"under (\d+) kept warnings omitted", note).group(1))
     assert bare <= told <= len(heads)  # the note counts the kept warnings whose excerpt went
-    assert "[… the same warning (Signal is internal proprietary API and may be removed in a future release) at 1 " \
-           "more place: src/main/java/depot/app/Server.java:79 omitted]" in kept  # (once: "1 more places")
+    assert "[… the same warning (Signal is internal proprietary API and may be removed in a future release) at 2 " \
+           "more places: src/main/java/depot/app/Server.java:79 ×2 omitted]" in kept  # (one line, warned twice)
     # every distinct warning is still there (a place of it whole, or named among its repeats)
     messages = {ln.split(": warning: ", 1)[1] for ln in out.splitlines() if ": warning: " in ln}
     assert all(f": warning: {m}" in res.text or f"the same warning ({m})" in res.text for m in messages)

@@ -86,7 +86,7 @@ def test_a_short_diff_within_budget_loses_no_changed_line():
     assert res is not None and all(f"+new {i}\n" in res.text for i in range(20))
 
 
-def test_a_compiler_log_keeps_each_warning_twice_its_error_whole_and_names_the_other_places():
+def test_a_compiler_log_keeps_each_warning_once_its_error_whole_and_names_the_other_places():
     out = capture("make_warnings")
     res = build.compress(out, Context(tool_input="make -k -C native"))
     assert res is not None
@@ -95,9 +95,9 @@ def test_a_compiler_log_keeps_each_warning_twice_its_error_whole_and_names_the_o
     assert excerpt in res.text  # the error with its source excerpt and caret
     assert "note: each undeclared identifier" in res.text
     assert "unused variable ‘spare’" in res.text  # a warning of its own, seen once
-    assert res.text.count("[-Wunused-parameter]") == 3  # two places whole + the line naming the others
-    m = re.search(r"the same warning \(unused parameter ‘flags’ \[-Wunused-parameter\]\) at 34 more places: "
-                  r"src/stage_02\.c:8:47, ", res.text)
+    assert res.text.count("[-Wunused-parameter]") == 2  # its first place whole + the line naming the others
+    m = re.search(r"the same warning \(unused parameter ‘flags’ \[-Wunused-parameter\]\) at 35 more places: "
+                  r"src/stage_01\.c:8:47, src/stage_02\.c:8:47, ", res.text)
     assert m
     assert "make: *** [Makefile:11: build/stage_29.o] Error 1" in res.text
     assert len(res.text) < 0.25 * len(out)
@@ -366,3 +366,18 @@ def test_every_line_of_the_file_a_request_names_stays_in_a_search_over_many_file
     res = search.compress(out, Context(tool_input=cmd, preceding_text="What does tokens.py define and return?"))
     assert res is not None and len(res.text) < len(out) / 2
     assert all(ln in res.text for ln in asked)
+
+
+def test_a_repeated_warning_whose_other_lines_cost_less_than_their_note_keeps_them_in_place():
+    msg = "[deprecation] getYear() in Date has been deprecated"
+    few = [f"src/main/java/depot/io/LegacyImport.java:71: warning: {msg}"] * 2
+    many = [f"src/main/java/depot/io/Legacy{i}.java:{10 + i}: warning: [rawtypes] found raw type: Vector"
+            for i in range(12)]
+    filler = [f"[javac] compiling unit {i} of 40" for i in range(40)]
+    text = "\n".join(filler[:20] + few + many + filler[20:] + ["14 warnings"]) + "\n"
+    res = build.compress(text, Context(tool_input="javac -Xlint:all"))
+    assert res is not None
+    kept = res.text.splitlines()
+    assert kept.count(few[0]) == 2 and f"the same warning ({msg})" not in res.text  # cheaper than its note
+    assert many[0] in kept and not any(ln in kept for ln in many[1:])  # one place whole, eleven named
+    assert "the same warning ([rawtypes] found raw type: Vector) at 11 more places" in res.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections import Counter
 
 from .. import markers
 from ..base import Context, Result
@@ -71,12 +72,12 @@ _SAME_FAILURE_MIN = 3  # lines of output below the name, from which a repeat is 
 # Compiler diagnostics (gcc, clang, go vet, many linters): `path:line[:col]: level: message`, then the source
 # excerpt gcc/clang print under it (`   11 |     code`, `      |   ^~~`). A warning repeated with the same
 # message in many places is kept for its first _SAME_DIAG_CAP places, excerpt and all; the other
-# places are named on one line. Errors are always kept, with their excerpts and notes.
+# places are named on one line, unless their lines cost no more than that line (then they stay). Errors are always kept, with their excerpts and notes.
 _DIAG = re.compile(r"(\S+?):(\d+)(?::(\d+))?: (fatal error|error|warning|note)(?:\[[^\]]*\])?: (.*)")
 _EXCERPT = re.compile(r"[ \t]+(?:\d+[ \t])?\|")
 _IN_FUNCTION = re.compile(r"\S+: (?:In (?:function|member function|constructor|destructor|instantiation)|"
                           r"At (?:top level|global scope))\b")
-_SAME_DIAG_CAP = 2
+_SAME_DIAG_CAP = 1
 _PLACES_SHOWN = 8
 _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
@@ -176,6 +177,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             for places, _ in repeated.values():
                 beside += places
             repeated = {}  # their repeats are named in the same line
+    for group in [g for g, (places, lines_of) in repeated.items()
+                  if sum(len(items[k]) + 1 for k in lines_of) <= len(_same_note(*g, places))]:
+        for k in repeated.pop(group)[1]:
+            keep[k] = True  # (its lines cost no more than the note naming them: they stay where they are)
+            gone.discard(k)
     if gone:
         neutral = [k for k in neutral if k not in gone]
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
@@ -221,15 +227,23 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         out.append(lines.marker_line(markers.gap(f"{len(beside)} more compiler warnings beside the test failures, "
                                                  f"at: {_places(beside)}")))
     for (level, msg), (places, _) in repeated.items():
-        out.append(lines.marker_line(markers.gap(f"the same {level} ({msg}) at {len(places)} more "
-                                                 f"place{'s' if len(places) != 1 else ''}: {_places(places)}")))
+        out.append(lines.marker_line(_same_note(level, msg, places)))
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "build")
 
 
+def _same_note(level: str, msg: str, places: list[str]) -> str:
+    """The line naming the other places of a repeated diagnostic (`_diagnostics`)."""
+    return markers.gap(f"the same {level} ({msg}) at {len(places)} more place{'s' if len(places) != 1 else ''}: "
+                       f"{_places(places)}")
+
+
 def _places(places: list[str]) -> str:
-    return ", ".join(places[:_PLACES_SHOWN]) + (f" and {len(places) - _PLACES_SHOWN} more"
-                                               if len(places) > _PLACES_SHOWN else "")
+    """The places, each once (javac warns twice about one line: `Server.java:79 ×2`), the first _PLACES_SHOWN."""
+    count = Counter(places)
+    uniq = list(count)
+    shown = ", ".join(p if count[p] == 1 else f"{p} ×{count[p]}" for p in uniq[:_PLACES_SHOWN])
+    return shown + (f" and {len(uniq) - _PLACES_SHOWN} more" if len(uniq) > _PLACES_SHOWN else "")
 
 
 # A test run's failures (JUnit 4's `There were N failures:`, pytest's FAILURES section, cargo's `---- name stdout
