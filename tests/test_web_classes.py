@@ -172,3 +172,37 @@ def test_a_kept_sample_record_of_a_very_long_line_is_clipped_but_the_asked_one_s
     sampled = json_data.compress_lines(text, Context(), key="k" * 24)  # no request: a head and tail sample
     samples = [ln for ln in sampled.text.splitlines() if ln.startswith('{"id":"T-')]
     assert samples and all(len(ln) < 2000 and "chars" in ln for ln in samples)  # each clipped, its cut marked
+
+
+def test_entries_drawn_with_children_get_no_marker_each_and_one_line_counts_what_went():
+    # npm draws an entry that has dependencies with `┬`: under each such entry whose children went, a
+    # `[… N lines omitted]` cost about what a line does (47 of them in this real `npm ls --all`)
+    from headroom_cli.compress.compressors import tree
+
+    out = capture("npm_ls_web")
+    res = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="Which packages does the app use?"))
+    assert res is not None
+    kept = res.text.splitlines()
+    # a marker deeper than the `┬` entry above it would stand for that entry's children
+    under = [ln for k, ln in enumerate(kept) if "[… " in ln and k and "┬" in kept[k - 1]
+             and tree.PREFIX.match(kept[k - 1]) and ln.index("[… ") > tree.PREFIX.match(kept[k - 1]).end()]
+    assert under == []
+    note = next(ln for ln in kept if "drawn with a branch (┬) and no children shown" in ln)
+    runs = int(re.search(r"under (\d+) entries", note).group(1))
+    assert runs >= 30
+    second = [ln for ln in out.splitlines() if re.match(r"[├└]─[┬─] ", ln)]  # the direct dependencies
+    assert all(ln in kept for ln in second)
+
+
+def test_a_tree_drawn_without_branch_connectors_keeps_its_markers_in_place():
+    # `tree`, cargo tree: no `┬` says an entry has children, so a marker in place is what tells
+    from headroom_cli.compress.compressors import tree
+
+    lines = ["."]
+    for k in range(6):
+        lines += [f"├── pkg{k}"] + [f"│   ├── mod{j}.py" for j in range(5)] + [f"│   └── sub{k}"] + \
+                 [f"│       ├── deep{k}_{j}.py" for j in range(4)] + [f"│       └── last{k}.py"]
+    lines.append("└── README.md")
+    res = tree.compress("\n".join(lines) + "\n", Context(tool_input="tree"))
+    assert res is not None and "drawn with a branch" not in res.text
+    assert res.text.count("[… ") >= 6

@@ -32,6 +32,7 @@ _PROBLEM = re.compile(r"\b(?:UNMET (?!OPTIONAL)|invalid|missing|extraneous|ELSPR
 _OPTIONAL_UNMET = "UNMET OPTIONAL DEPENDENCY"
 _REPEAT = re.compile(r"(?: deduped| \(\*\))\s*$")  # an entry shown in full elsewhere in the tree
 _LEVELS = 2  # levels under the roots always kept
+_BRANCHES = re.compile(r"[┬┳]")  # the connector of an entry drawn as having children (npm, pnpm)
 
 
 def share(lines: list[str]) -> float:
@@ -81,6 +82,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         return None
     out: list[str] = []
     dropped = 0
+    quiet_runs = quiet_lines = quiet_pointers = 0
     i = 0
     while i < n:
         if keep[i]:
@@ -90,6 +92,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         j = i
         while j < n and not keep[j]:
             j += 1
+        if i > 0 and depth[i - 1] and _BRANCHES.match(items[i - 1][depth[i - 1] - 2:depth[i - 1]]):
+            # the lines under the entry just shown, whose own connector (npm's `┬`) says it has children: no
+            # marker under each such entry, one line at the end counts them (what follows them is a run of its own)
+            k = next((k for k in range(i, j) if depth[k] <= depth[i - 1]), j)
+            if k > i:
+                dropped += k - i
+                quiet_runs += 1
+                quiet_lines += k - i
+                quiet_pointers += sum(pointer[i:k])
+                i = k
+                continue
         cnt = j - i
         dropped += cnt
         # the marker sits at the depth of the first line it stands for, under the same bars
@@ -107,6 +120,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         i = j
     if not dropped:
         return None
+    if quiet_runs:
+        out.append(lines.marker_line(markers.gap(
+            f"the {quiet_lines} line{'s' if quiet_lines != 1 else ''} under {quiet_runs} entr"
+            f"{'ies' if quiet_runs != 1 else 'y'} drawn with a branch (┬) and no children shown"
+            + (f", {quiet_pointers} of them listed in full elsewhere" if quiet_pointers else ""))))
     return Result(finish(lines, out, f"{dropped} of {n} lines", block_key(text, key), ctx), True, name, "tree")
 
 
