@@ -207,3 +207,18 @@ def test_a_listing_of_fixed_width_fields_one_space_apart_is_a_table_too():
     assert not table.aligned(conf)
     words = [" ".join(f"w{j * i % 97}" for j in range(3 + i % 5)) for i in range(40)]
     assert not table.aligned(words)
+
+
+def test_the_deadlock_reports_copy_of_a_stack_shown_above_goes_with_its_thread_named():
+    # jstack prints each deadlocked thread's stack twice: in the thread list and under "Java stack information for
+    # the threads listed above"; the second copy, line for line the first, goes
+    out = capture("jstack_deadlock")
+    res = router.compress_block(out, Context(tool_input="sh tools/threaddump.sh",
+                                             preceding_text="Why does the status server hang?"))
+    kept = res.text.splitlines()
+    info = kept.index("Java stack information for the threads listed above:")
+    assert '"transfer-DUB-to-RTM":' in kept[info:] and '"transfer-RTM-to-DUB":' in kept[info:]
+    assert not any(ln.startswith("\tat ") for ln in kept[info:])
+    assert '[… 6 lines: the stack of "transfer-DUB-to-RTM" as shown above omitted]' in kept[info:]
+    move = "\tat depot.store.TransferDesk.move(TransferDesk.java:14)"
+    assert kept.count(move) == 2 and out.splitlines().count(move) == 4  # once per thread, above

@@ -6,7 +6,7 @@ A dump lists every thread: most are the JVM's own (Reference Handler, compiler a
 parked on the same queue, and a few carry the answer — a thread BLOCKED on a monitor, one in the project's code,
 the deadlock the JVM found. Kept: the dump's first lines, each such thread's header, its state, its lock lines
 and its frames in the project's code with the innermost frame (the JDK's frames between are one marker, as in a
-trace), and the deadlock report whole. Gone, each run as one marker naming its threads: threads with only the
+trace), and the deadlock report (but its copy of a stack shown above, line for line, which is named). Gone, each run as one marker naming its threads: threads with only the
 JDK's frames, a thread whose stack is one shown above (the same frames and lock lines, addresses aside), the
 header's list of thread addresses. A goroutine dump keeps the panic and the goroutine it happened in whole, and of
 every other goroutine with frames in the project's code its header, those frames and where it was created (each
@@ -105,12 +105,16 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[k] = False
             why[k] = label
         head[a] = (label, tname, state)  # what the marker names
+    _deadlock_repeats(items, keep, why, starts, bounds, end)
     if all(keep):
         return None
 
     def describe(j: int, i: int) -> str | None:
         heads = [head[k] for k in range(j, i) if k in head]
         if not heads:
+            again = {why[k] for k in range(j, i)}
+            if len(again) == 1 and (w := again.pop()) is not None and w.startswith("again:"):
+                return markers.gap(f'{i - j} lines: the stack of "{w[6:]}" as shown above')
             if all(why[k] == "list" for k in range(j, i)):
                 return markers.gap(f"{i - j} lines: the thread list's addresses")
             if all(frames[k] or why[k] == "frame" for k in range(j, i)):
@@ -124,6 +128,40 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         return None
     what = f"{dropped} of {n} lines ({len(starts)} threads)"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "threads")
+
+
+_STACK_INFO = "Java stack information for the threads listed above:"
+_NAME_LINE = re.compile(r'"(.*)":$')
+
+
+def _deadlock_repeats(items: list[str], keep: list[bool], why: list[str | None], starts: list[int],
+                      bounds: list[int], end: int) -> None:
+    """The deadlock report prints each deadlocked thread's stack again (`Java stack information for the threads
+    listed above`): where that copy is the thread's own frames and lock lines, line for line, and the thread is
+    shown above, the copy goes (its `"name":` line stays)."""
+    n = len(items)
+    at = next((i for i in range(end, n) if items[i].startswith(_STACK_INFO)), None)
+    if at is None:
+        return
+    body_of: dict[str, list[str]] = {}
+    for t, a in enumerate(starts):
+        if keep[a]:
+            tname = _HEADER.match(items[a]).group(1)
+            body_of.setdefault(tname, [x for x in items[a + 1:bounds[t + 1]] if _FRAME.match(x) or _LOCK.match(x)])
+    i = at + 1
+    while i < n:
+        m = _NAME_LINE.match(items[i].rstrip("\r"))
+        if m is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and (_FRAME.match(items[j]) or _LOCK.match(items[j])):
+            j += 1
+        if j > i + 1 and items[i + 1:j] == body_of.get(m.group(1)):
+            for k in range(i + 1, j):
+                keep[k] = False
+                why[k] = "again:" + m.group(1)
+        i = j
 
 
 def _named_gap(lines: int, heads: list[tuple[str, str, str]], noun: str, shown: Callable[[str], str], only: str,
