@@ -111,3 +111,33 @@ def test_no_hunk_piece_is_left_with_context_lines_only():
             while e < len(out) and not out[e].startswith(("@@ ", "[…", "diff --git")):
                 e += 1
             assert any(ln[:1] in "+-" and ln for ln in out[k + 1:e]), out[k:e + 1]
+
+
+def test_a_hunk_making_an_earlier_hunks_change_again_is_a_repeat_however_often_it_makes_it():
+    # a real mechanical commit (vendored click: `# --` added above definitions in every module): a hunk that adds the
+    # line three times repeats the hunk that added it once (it was kept: its changed lines as a whole were new)
+    from headroom_cli.corpus_real import capture
+
+    out = capture("git_show_mechanical")
+    res = diff.compress(out, Context(tool_input="git show HEAD", preceding_text="What did the last commit change?"))
+    assert res is not None
+    text = res.text
+    assert "+    return int(value)" in text and "-    return round(value, 2)" in text  # the one real change
+    assert "def get_current_context(silent: bool = False) -> Context | None:" not in text
+    assert re.search(r"repeating changes shown above, in [^\]]*src/click/globals\.py", text)
+
+
+def _hunk(start: int, old: str, new: str) -> list[str]:
+    return [f"@@ -{start},3 +{start},3 @@", " context above", f"-{old}", f"+{new}", " context below"]
+
+
+def test_a_hunk_whose_changes_pair_differently_is_not_a_repeat():
+    lines = ["diff --git a/m.py b/m.py", "--- a/m.py", "+++ b/m.py"]
+    lines += _hunk(10, "x = a", "x = b") + _hunk(40, "y = c", "y = d")
+    lines += _hunk(70, "x = a", "x = b") + _hunk(90, "x = a", "y = d")  # a repeat, then a new change
+    lines += [f" filler {k}" for k in range(3)]
+    for k in range(12):
+        lines += _hunk(200 + 20 * k, f"z{k} = {k}", f"z{k} = {k + 1}")
+    res = diff.compress("\n".join(lines) + "\n", Context(tool_input="git diff"))
+    assert res is not None
+    assert "+y = d" in res.text and res.text.count("-x = a") == 2  # the a → b once, the a → d of its own

@@ -151,18 +151,29 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
 
 
 def _mark_repeats(hunks: list[_Hunk]) -> None:
-    """Mark each hunk whose changed lines are exactly those of an earlier hunk (a mechanical edit repeated)."""
+    """Mark each hunk whose every change (a run of adjacent changed lines: what was removed and what replaced it)
+    was made by an earlier hunk (a mechanical edit repeated: a hunk adding the same header line three times
+    repeats the hunk that added it once)."""
     seen: set[tuple[str, ...]] = set()
     for h in hunks:
         if h.skip:
             continue
-        sig = tuple(ln.rstrip("\r") for t, ln in h.body if t in "+-")
-        if not sig:
+        changes: list[tuple[str, ...]] = []
+        run: list[str] = []
+        for t, ln in h.body:
+            if t in "+-":
+                run.append(ln.rstrip("\r"))
+            elif run:
+                changes.append(tuple(run))
+                run = []
+        if run:
+            changes.append(tuple(run))
+        if not changes:
             continue
-        if sig in seen and not h.relevant:
+        if not h.relevant and all(c in seen for c in changes):
             h.repeat = True
         else:
-            seen.add(sig)
+            seen.update(changes)
 
 
 _WORD_CHAR = re.compile(r"\w")
