@@ -157,10 +157,10 @@ def test_a_tree_keeps_its_pointers_only_when_asked_about():
     res = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="What does the app depend on?"))
     assert res is not None
     assert not any(ln.endswith(" deduped") for ln in res.text.splitlines())
-    assert "├─┬ lib3@1.3.0" in res.text and "[… 6 lines listed in full elsewhere omitted]" not in res.text
-    # (no marker under each entry drawn with children: one line counts them, pointers and all)
-    assert "[… the 56 lines under 16 entries drawn with a branch (┬) and no children shown, 48 of them listed in " \
-           "full elsewhere omitted]" in res.text
+    # (a child of each lib is shown after its pointers: the pointers' marker stays in place, not in the count of
+    # entries whose children all went, which holds each `own` entry's leaf)
+    assert "[… 6 lines listed in full elsewhere omitted]" in res.text and "├─┬ lib3@1.3.0" in res.text
+    assert "[… the 8 lines under 8 entries drawn with a branch (┬) and no children shown omitted]" in res.text
     named = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="Which packages pull in shared4?"))
     assert named is not None and sum(ln.endswith("shared4@2.0.0 deduped") for ln in named.text.splitlines()) == 8
 

@@ -183,9 +183,14 @@ def test_entries_drawn_with_children_get_no_marker_each_and_one_line_counts_what
     res = tree.compress(out, Context(tool_input="npm ls --all", preceding_text="Which packages does the app use?"))
     assert res is not None
     kept = res.text.splitlines()
-    # a marker deeper than the `┬` entry above it would stand for that entry's children
-    under = [ln for k, ln in enumerate(kept) if "[… " in ln and k and "┬" in kept[k - 1]
-             and tree.PREFIX.match(kept[k - 1]) and ln.index("[… ") > tree.PREFIX.match(kept[k - 1]).end()]
+    # a marker deeper than the `┬` entry above it stands for that entry's children: only where one of them is shown
+    # after it (else the entry's children all went, and the line at the end counts them)
+    def depth(ln):
+        m = tree.PREFIX.match(ln)
+        return m.end() if m else 0
+    under = [k for k, ln in enumerate(kept) if "[… " in ln and k and "┬" in kept[k - 1] and depth(kept[k - 1])
+             and ln.index("[… ") > depth(kept[k - 1]) and not (k + 1 < len(kept) and depth(kept[k + 1]) >
+                                                                  depth(kept[k - 1]))]
     assert under == []
     note = next(ln for ln in kept if "drawn with a branch (┬) and no children shown" in ln)
     runs = int(re.search(r"under (\d+) entries", note).group(1))

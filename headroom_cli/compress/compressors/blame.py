@@ -45,14 +45,17 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if n < 20:
         return None
     m = LINE.match
-    commit: list[str | None] = [None] * n  # the commit and its who and when, as the line prints them
-    when: dict[str, str] = {}
+    commit: list[str | None] = [None] * n  # each line's commit
+    when: dict[str, str] = {}  # a commit -> its sha, author and day, as a marker names it
+    stamp: dict[str, str] = {}  # a commit -> its date as printed (`2026-12-01 21:38:37 +0000`: sorts by time)
     for i, s in enumerate(items):
         g = m(s)
         if g is not None:
             sha, who, date = g.group(1, 2, 3)
             commit[i] = sha
-            when.setdefault(sha, f"{sha} {who.strip()} {date[:10]}")
+            if sha not in when:
+                when[sha] = f"{sha} {who.strip()} {date[:10]}"
+                stamp[sha] = date
     if len(when) < 1 or commit.count(None) > n // 5:
         return None
     keep = [c is None for c in commit]  # what is not a blame line (a warning, a heading) stays
@@ -74,7 +77,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     budget = max(int(estimate_tokens(text, coarse=True) * keep_ratio(ctx)), 120)
     used = sum(estimate_tokens(items[k], coarse=True) + 1 for k in range(n) if keep[k])
     # the newest commits' lines, newest first (dates as printed sort by time; a commit's own order breaks ties)
-    newest = sorted(when, key=lambda c: when[c].rsplit(" ", 1)[1], reverse=True)
+    newest = sorted(when, key=lambda c: stamp[c], reverse=True)
     rows: dict[str, list[int]] = {}
     for i, c in enumerate(commit):
         if c is not None:

@@ -72,7 +72,8 @@ _SAME_FAILURE_MIN = 3  # lines of output below the name, from which a repeat is 
 # Compiler diagnostics (gcc, clang, go vet, many linters): `path:line[:col]: level: message`, then the source
 # excerpt gcc/clang print under it (`   11 |     code`, `      |   ^~~`). A warning repeated with the same
 # message in many places is kept for its first _SAME_DIAG_CAP places, excerpt and all; the other
-# places are named on one line, unless their lines cost no more than that line (then they stay). Errors are always kept, with their excerpts and notes.
+# places are named on one line, unless their lines cost no more than that line (then they stay). Errors are always
+# kept, with their excerpts and notes.
 _DIAG = re.compile(r"(\S+?):(\d+)(?::(\d+))?: (fatal error|error|warning|note)(?:\[[^\]]*\])?: (.*)")
 _EXCERPT = re.compile(r"[ \t]+(?:\d+[ \t])?\|")
 _IN_FUNCTION = re.compile(r"\S+: (?:In (?:function|member function|constructor|destructor|instantiation)|"

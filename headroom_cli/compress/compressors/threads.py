@@ -6,9 +6,9 @@ A dump lists every thread: most are the JVM's own (Reference Handler, compiler a
 parked on the same queue, and a few carry the answer — a thread BLOCKED on a monitor, one in the project's code,
 the deadlock the JVM found. Kept: the dump's first lines, each such thread's header, its state, its lock lines
 and its frames in the project's code with the innermost frame (the JDK's frames between are one marker, as in a
-trace), and the deadlock report (but its copy of a stack shown above, line for line, which is named). Gone, each run as one marker naming its threads: threads with only the
-JDK's frames, a thread whose stack is one shown above (the same frames and lock lines, addresses aside), the
-header's list of thread addresses. A goroutine dump keeps the panic and the goroutine it happened in whole, and of
+trace), and the deadlock report (its copy of a stack shown above, line for line, is a line naming the thread).
+Gone, each run as one marker naming its threads: threads with only the JDK's frames, a thread whose stack is one
+shown above (the same frames and lock lines, addresses aside), the header's list of thread addresses. A goroutine dump keeps the panic and the goroutine it happened in whole, and of
 every other goroutine with frames in the project's code its header, those frames and where it was created (each
 frame's function with its `file:line` below it); goroutines in the runtime and standard library alone, and those
 whose stack repeats one above (a pool's idle workers), become markers that name each goroutine and its state.

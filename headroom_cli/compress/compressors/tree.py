@@ -96,7 +96,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             # the lines under the entry just shown, whose own connector (npm's `┬`) says it has children: no
             # marker under each such entry, one line at the end counts them (what follows them is a run of its own)
             k = next((k for k in range(i, j) if depth[k] <= depth[i - 1]), j)
-            if k > i:
+            # (only when none of its descendants is shown: a kept child after the run would read as its only one)
+            if k > i and (k < j or j == n or depth[j] <= depth[i - 1]):
                 dropped += k - i
                 quiet_runs += 1
                 quiet_lines += k - i
