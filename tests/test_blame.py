@@ -74,3 +74,21 @@ def test_what_is_not_a_blame_is_not_read_as_one():
     assert router.detect(shas) != "blame"
     short = "\n".join(capture("git_blame").splitlines()[:12])  # a blame too short to cut
     assert blame.compress(short, Context()) is None
+
+
+def test_blames_printed_with_emails_long_ids_short_dates_or_annotates_tabs_are_blames_too():
+    out = capture("git_blame")
+    m = [blame.LINE.match(ln) for ln in out.splitlines()]
+    rows = [(g.group(1), g.group(2).strip(), g.group(3), g.group(4), ln[g.end():]) for g, ln in zip(m, out.splitlines())]
+    forms = {
+        "-e": [f"{s} (<{w.split()[0].lower()}@example.com> {d} {k:>3}) {c}" for s, w, d, k, c in rows],
+        "-l": [f"{s}{'0' * 32} ({w} {d} {k:>3}) {c}" for s, w, d, k, c in rows],
+        "--date=short": [f"{s} ({w} {d[:10]} {k:>3}) {c}" for s, w, d, k, c in rows],
+        "-c": [f"{s}\t({w}\t{d}\t{k}){c}" for s, w, d, k, c in rows],
+    }
+    for opt, lines in forms.items():
+        text = "\n".join(lines) + "\n"
+        assert router.detect(text) == "blame", opt
+        res = _compress(text, "Who last changed the small-result bound in tokens.py, and when?")
+        assert res is not None and res.kind == "blame", opt
+        assert _line(text, BOUND) in res.text, opt

@@ -21,10 +21,10 @@ from .common import Lines, block_key, finish, keep_ratio, line_starts, regex_lin
 name = "blame"
 kinds = ("blame",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
 
-# `git blame`'s default line, and with `-e`, `--date=short|iso`, `-f`/a path after a rename, a boundary `^`:
-# `7ac9beae headroom_cli/compress/tokens.py (Seed maintainers 2026-12-01 21:38:37 +0000 120) SMALL_RESULT_TOKENS = 1200`
-LINE = re.compile(r"(\^?[0-9a-f]{7,40}) (?:[^\s(][^(\n]*? +)?\((.*?) +(\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?"
-                  r"(?: ?[+-]\d\d:?\d\d)?) +(\d+)\) ?")
+# `git blame`'s default line, and with `-e`, `-l`, `--date=short|iso`, `-f`/a path after a rename, a boundary `^`,
+# `-c` (annotate's tabs): `7ac9beae headroom_cli/compress/tokens.py (Seed maintainers 2026-12-01 21:38:37 +0000 120) …`
+LINE = re.compile(r"(\^?[0-9a-f]{7,40})[ \t](?:[^\s(][^(\n]*?[ \t]+)?\((.*?)[ \t]+(\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d"
+                  r"(?::\d\d)?)?(?: ?[+-]\d\d:?\d\d)?)[ \t]+(\d+)\)[ \t]?")
 _NEAR = 2  # lines kept either side of one the request points to (the statement around it)
 _HEAD = 3  # the file's first lines (what it is)
 _NAMES = 4  # commits a marker names (the most lines first); the rest are counted
