@@ -58,7 +58,9 @@ def captures(scratch: Path) -> dict[str, str]:
     out["grep_binary"] = cm.run("grep -rn estimate_tokens headroom_cli", repo, env=env)
     # (added for the lossless layout: a path list whose directories repeat on every line)
     out["find_paths"] = cm.run("find headroom_cli -name '*.py' | sort", repo, env=env)
-    # (added in round thirteen: `git blame` of a whole module)
+    # (added in round thirteen: `git blame` of a whole module; `top` in batch mode: a summary, then its task table)
+    if shutil.which("top"):
+        out["top_batch"] = cm.run("top -b -n 1 -w 120 | head -90", repo, env=env)
     out["git_blame"] = cm.run("git blame headroom_cli/compress/tokens.py", repo, env=env)
     if Path("/var/log/dpkg.log").is_file():  # this machine's package log and table (Debian)
         out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)

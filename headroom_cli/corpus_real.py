@@ -176,6 +176,17 @@ def _git_blame(W):
              "text sampled from the head)", ["blame", "real"])
 
 
+def _top_batch(W):
+    out = capture("top_batch")
+    rows = out.splitlines()[7:]
+    most = max(rows, key=lambda ln: int(ln.split()[5]))  # the largest resident size
+    body = anthropic_request("What priority does watchdogd run at, and what is using the most memory?",
+                             "top -b -n 1 -w 120 | head -90", out, seed=69)
+    return W("real_top_batch", "anthropic", body, [line_with(out, " watchdogd"), most],
+             "top in batch mode: five summary lines, then the task table (a table now, its header on line 7; "
+             "was text sampled from the head)", ["table", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -466,7 +477,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame)
+        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -381,3 +381,21 @@ def test_a_repeated_warning_whose_other_lines_cost_less_than_their_note_keeps_th
     assert kept.count(few[0]) == 2 and f"the same warning ({msg})" not in res.text  # cheaper than its note
     assert many[0] in kept and not any(ln in kept for ln in many[1:])  # one place whole, eleven named
     assert "the same warning ([rawtypes] found raw type: Vector) at 11 more places" in res.text
+
+
+def test_a_table_after_a_summary_is_a_table_and_keeps_the_rows_the_request_is_after():
+    # `top -b -n 1` (procps-ng, a real capture): five summary lines and a blank one, then the task table, its
+    # header on line 7 with `%CPU` and `TIME+` in it
+    out = capture("top_batch")
+    assert router.detect(out, Context(tool_input="top -b -n 1")) == "table"  # before: text
+    res = router.compress_block(out, Context(tool_input="top -b -n 1 -w 120",
+                                             preceding_text="What priority does watchdogd run at, and what is "
+                                                            "using the most memory?"))
+    assert res is not None and res.kind == "table"
+    kept = res.text.splitlines()
+    assert kept[:7] == out.splitlines()[:7]  # the summary and the header as they were
+    rows = out.splitlines()[7:]
+    assert next(ln for ln in rows if ln.rstrip().endswith(" watchdogd")) in kept  # the row the request names
+    most = max(rows, key=lambda ln: int(ln.split()[5]))  # the largest RES
+    assert most in kept
+    assert len(res.text) < 0.6 * len(out) and "rows omitted]" in res.text

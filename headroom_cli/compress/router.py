@@ -19,7 +19,7 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "34"
+VERSION = "35"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -281,7 +281,7 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
         return "tree"
     if nl >= 8 and _pipe_table(lines):
         return "table"
-    if nl >= 12 and table.header_at(lines[:6] + [""] * 6) > 0:
+    if nl >= 12 and table.header_at(lines[:table.HEADER_WITHIN] + [""] * 6) > 0:
         return "table"
     if _share_at_least(lines, _SEARCH_LINE, 0.3 if hint == "search" else 0.6):
         return "search"

@@ -34,7 +34,7 @@ _TOP = 3  # rows kept for the largest values of each numeric column
 _SAME_ERROR_CAP = 3  # rows of one error template kept (plus the last)
 _NAMED_ROWS = 3  # a request's word found in at most this many rows keeps them
 # a header of capitalised column names (two gaps of two or more spaces at least), after a legend of a few lines
-_TITLE_HEAD = re.compile(r"[|+/\\ ]*[A-Z][\w()%/-]*(?: +[A-Z][\w()%/-]*){2,}\s*")
+_TITLE_HEAD = re.compile(r"[|+/\\ ]*%?[A-Z][\w()%/+-]*(?: +%?[A-Z][\w()%/+-]*){2,}\s*")
 # A line of dashes or equals under a header: only rule characters (then whitespace), three dashes or equals in a
 # row somewhere. (Written as two look-aheads and one possessive run: `[+|=\- ]*[=-]{3,}[+|=\- ]*\s*$` meant the
 # same but tried every split of a long run, ~n³: 1,600 `=` and a `>` took 10 s.)
@@ -48,10 +48,14 @@ def _last_word(cell: str) -> str:
     return cell[k + 1:] if k >= 0 else cell
 
 
+# Lines a header may come after: a legend (`dpkg -l`), a summary (`top -b`: five lines and a blank one).
+HEADER_WITHIN = 8
+
+
 def header_at(items: list[str]) -> int:
-    """Where the header is: the first line, or a line of capitalised names two spaces apart among the first six
-    that has a rule or rows of as many columns under it."""
-    for k in range(1, min(6, len(items) - 5)):
+    """Where the header is: the first line, or a line of capitalised names two spaces apart (`%CPU`, `TIME+`
+    too) among the first HEADER_WITHIN that has a rule or rows of as many columns under it."""
+    for k in range(1, min(HEADER_WITHIN, len(items) - 5)):
         s = items[k].rstrip()
         if _TITLE_HEAD.fullmatch(s) and len(re.findall(r"\S {2,}\S", s)) >= 2:
             return k
