@@ -211,3 +211,30 @@ def test_a_cut_without_the_agents_marker_is_not_guessed_at():
     recs = _records(300)
     listing = "[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n"
     assert regions.split(listing[:6000] + "\n[... cut ...]\n" + listing[-6000:]) is None
+
+
+def test_a_document_cut_at_the_end_is_its_whole_elements_and_the_partial_one_as_it_was():
+    # `jq . report.json | head -400` (or `curl … | head`): the document never closes; it was text read as code
+    # and kept whole (0 % saved on a 2,851-token real capture of the web session's report)
+    recs = _records(200)
+    doc = json.dumps({"total": 200, "page": 1, "items": recs}, indent=2)
+    lines = doc.split("\n")
+    block = "\n".join(lines[:900]) + "\n"
+    rs = regions.split(block)
+    assert rs is not None and [r.kind for r in rs] == ["json", "text"]
+    head = rs[0].doc
+    assert head["total"] == 200 and 0 < len(head["items"]) < 200 and head["items"] == recs[:len(head["items"])]
+    partial = block[rs[1].start:]
+    assert partial.strip() and json.dumps(recs[len(head["items"])]["id"]) in partial  # the cut record, as it was
+    named = recs[40]
+    res = router.compress_block(block, Context(preceding_text=f"What did the replay of {named['target']} return?"))
+    assert res is not None and res.lossy and res.kind == "mixed"
+    assert json.dumps(named, separators=(",", ":")) in res.text and len(res.text) < 0.3 * len(block)
+    assert res.text.endswith(partial)
+
+
+def test_a_compact_listing_cut_by_bytes_is_its_whole_records():
+    recs = _records(120)
+    block = json.dumps(recs)[:9000]  # `head -c 9000`
+    rs = regions.split(block)
+    assert rs is not None and rs[0].kind == "json" and rs[0].doc == recs[:len(rs[0].doc)]

@@ -267,6 +267,19 @@ def _cut_document(text: str, i: int) -> list[Region] | None:
     return out or None
 
 
+def _cut_at_end(text: str, i: int) -> list[Region] | None:
+    """A document cut at the end (`jq . f.json | head -400`, `curl … | head -c 20000`: it never closes): its whole
+    elements as one document, the open containers closed, the partial element after them left as text. None
+    when the document closes after all (then it is malformed, not cut) or too little of it parses."""
+    head, end = _head_of(text, i)
+    if not head or end - i < MIN_JSON_CHARS:
+        return None
+    closer = "}" if text[i] == "{" else "]"
+    if any(ln.rstrip() == closer for ln in text[end:].split("\n")):
+        return None  # its closing line is there: not a cut
+    return [Region(i, end, "json", head)]
+
+
 def split(text: str) -> list[Region] | None:
     """The block's regions in order, covering it exactly; None when no JSON region worth its own compressor holds
     at least MIN_SHARE of it (the block is then one region, and the router treats it as today)."""
@@ -287,6 +300,8 @@ def split(text: str) -> list[Region] | None:
         got = _parse_at(text, i, eol)
         if got is None:
             cut = _cut_document(text, i) if "…" in text else None
+            if cut is None and not found:
+                cut = _cut_at_end(text, i)
             if cut is not None:
                 found += cut
                 pos = cut[-1].end
