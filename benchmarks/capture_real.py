@@ -101,6 +101,8 @@ def captures(scratch: Path) -> dict[str, str]:
         # tasks as JSON lines (records, not events)
         out["web_report_lines"] = cm.run("jq -c '.items[]' reports/tasks.json", web, env=env)
         out["web_log_grep_errors"] = cm.run("grep -n '\"level\":50' logs/api.log | head -n 40", web, env=env)
+        # (round thirteen) the report as jq prints it, cut by head: a document that never closes
+        out["json_head_cut"] = cm.run("jq . reports/tasks.json | head -n 400", web, env=env)
     if scenario_jvm.JAVA and scenario_jvm.JAVAC and scenario_jvm.JUNIT.is_file():
         # (added for the jvm session's classes) JUnit 4's failures, javac's lint, a jstack dump with a deadlock
         jvm = scenario_jvm.build(scratch / "j")

@@ -187,6 +187,16 @@ def _top_batch(W):
              "was text sampled from the head)", ["table", "real"])
 
 
+def _json_head_cut(W):
+    out = capture("json_head_cut")
+    body = codex_request("Which task is about polishing the audit log export, who has it and how many points is it?",
+                         "jq . reports/tasks.json | head -n 400", out, seed=70)
+    return W("real_json_head_cut", "openai_responses", body,
+             ["Polish audit log export", '"WEB-10"'],
+             "a JSON report as jq prints it, cut by head (it never closes): its whole records as a document, the "
+             "partial one as it was (was code, kept whole)", ["json", "mixed", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -477,7 +487,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch)
+        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch, _json_head_cut)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:
