@@ -274,10 +274,14 @@ def _cut_at_end(text: str, i: int) -> list[Region] | None:
     head, end = _head_of(text, i)
     if not head or end - i < MIN_JSON_CHARS:
         return None
-    closer = "}" if text[i] == "{" else "]"
-    if any(ln.rstrip() == closer for ln in text[end:].split("\n")):
+    closing = _CLOSING_OBJECT if text[i] == "{" else _CLOSING_ARRAY
+    if closing.search(text, end) is not None:
         return None  # its closing line is there: not a cut
     return [Region(i, end, "json", head)]
+
+
+_CLOSING_OBJECT = re.compile(r"^\}[ \t\r]*$", re.M)  # a line that is only a document's closing bracket
+_CLOSING_ARRAY = re.compile(r"^\][ \t\r]*$", re.M)
 
 
 def split(text: str) -> list[Region] | None:
