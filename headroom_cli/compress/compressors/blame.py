@@ -46,12 +46,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         return None
     m = LINE.match
     commit: list[str | None] = [None] * n  # each line's commit
+    number = ["?"] * n  # each line's number in the file, as the blame prints it ("?" on a line that is not one)
     when: dict[str, str] = {}  # a commit -> its sha, author and day, as a marker names it
     stamp: dict[str, str] = {}  # a commit -> its date as printed (`2026-12-01 21:38:37 +0000`: sorts by time)
     for i, s in enumerate(items):
         g = m(s)
         if g is not None:
-            sha, who, date = g.group(1, 2, 3)
+            sha, who, date, number[i] = g.group(1, 2, 3, 4)
             commit[i] = sha
             if sha not in when:
                 when[sha] = f"{sha} {who.strip()} {date[:10]}"
@@ -100,8 +101,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if len(counts) > _NAMES:
             rest = counts[_NAMES:]
             named.append(f"{len(rest)} more commit{'s' if len(rest) != 1 else ''} ({sum(k for _, k in rest)})")
-        span = f"1 line ({_number(items[a])})" if a + 1 == b else \
-            f"{b - a} lines ({_number(items[a])}–{_number(items[b - 1])})"
+        span = f"1 line ({number[a]})" if a + 1 == b else f"{b - a} lines ({number[a]}–{number[b - 1]})"
         return markers.gap(f"{span} of {', '.join(named)}" if named else span)
 
     out, dropped, clipped = render(lines, keep, describe=describe)
@@ -110,8 +110,3 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     what = f"{dropped} of {n} lines" if dropped else "parts of long lines"
     return Result(finish(lines, out, what, block_key(text, key), ctx), True, name, "blame")
 
-
-def _number(line: str) -> str:
-    """The file line number a blame line shows ("?" on a line that is not one)."""
-    g = LINE.match(line)
-    return g.group(4) if g is not None else "?"
