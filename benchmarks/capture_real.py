@@ -103,6 +103,9 @@ def captures(scratch: Path) -> dict[str, str]:
         out["web_log_grep_errors"] = cm.run("grep -n '\"level\":50' logs/api.log | head -n 40", web, env=env)
         # (round thirteen) the report as jq prints it, cut by head: a document that never closes
         out["json_head_cut"] = cm.run("jq . reports/tasks.json | head -n 400", web, env=env)
+        # (round fourteen) a small answer jq prints indented, one document per result: its lossless layout
+        out["jq_select_pretty"] = cm.run("jq '.items[] | select(.priority == \"high\" and .column == \"doing\")' "
+                                         "reports/tasks.json", web, env=env)
     if scenario_jvm.JAVA and scenario_jvm.JAVAC and scenario_jvm.JUNIT.is_file():
         # (added for the jvm session's classes) JUnit 4's failures, javac's lint, a jstack dump with a deadlock
         jvm = scenario_jvm.build(scratch / "j")

@@ -197,6 +197,17 @@ def _json_head_cut(W):
              "partial one as it was (was code, kept whole)", ["json", "mixed", "real"])
 
 
+def _jq_select_pretty(W):
+    out = capture("jq_select_pretty")
+    body = codex_request("Which high-priority tasks are in progress, and who has each of them?",
+                         "jq '.items[] | select(.priority == \"high\" and .column == \"doing\")' reports/tasks.json",
+                         out, seed=71)
+    return W("real_jq_select_pretty", "openai_responses", body,
+             ['"Speed up the mobile board view"', '"OPS-14"', '"noor.haddad"', '"Audit search pagination"'],
+             "a small answer jq prints indented (nine tasks, under the small-result bound): the same documents "
+             "written compactly, every value as it was (was kept as it came)", ["json", "small", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -487,7 +498,8 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _mypy_strict, _cargo_test_backtrace, _crate_log_grep_errors, _crate_log_grep_panic, _asan_use_after_free,
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
-        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch, _json_head_cut)
+        _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch, _json_head_cut,
+        _jq_select_pretty)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

@@ -147,6 +147,11 @@ CODEX = ("Chunk ID: 1effa5\nWall time: 0.0113 seconds\nProcess exited with code 
 CODEX_RUNNING = ("Chunk ID: 0c3dd9\nWall time: 10.0009 seconds\nProcess running with session ID 51408\n"
                  "Original token count: 1399\nOutput:\n")  # Codex 0.171: the command had not finished yet
 CODEX_CUT = CODEX + "Warning: truncated output (original token count: 5708)\nTotal output lines: 640\n\n"
+# Codex 0.171's code mode (`exec_command` called from a script, a custom tool): the script's envelope, then what the
+# script printed (the command's output, with Codex's own cut header when it cut it)
+CODEX_SCRIPT = "Script completed\nWall time 0.1 seconds\nOutput:\n"
+CODEX_SCRIPT_CUT = CODEX_SCRIPT + "Warning: truncated output (original token count: 18173)\nTotal output lines: 300\n\n"
+CODEX_SCRIPT_RUNNING = "Script running with cell ID 3\nWall time 10.0 seconds (code-mode 9.9 seconds; overhead 0.1 seconds)\nOutput:\n"
 CLAUDE_EXIT = "Exit code 1\n"
 PERSISTED_HEAD = ("<persisted-output>\nOutput too large (48.2KB). Full output saved to: "
                   "/home/dev/.claude/projects/-home-dev-app/0b1c/tool-results/toolu_01X.txt\n\nPreview (first 2KB):\n")
@@ -154,7 +159,8 @@ PERSISTED_TAIL = "\n...\n</persisted-output>"
 
 
 @pytest.mark.parametrize("head,tail", [(CODEX, ""), (CODEX_CUT, ""), (CODEX_RUNNING, ""), (CLAUDE_EXIT, ""),
-                                       (PERSISTED_HEAD, PERSISTED_TAIL), (CODEX + CLAUDE_EXIT, "")])
+                                       (PERSISTED_HEAD, PERSISTED_TAIL), (CODEX + CLAUDE_EXIT, ""),
+                                       (CODEX_SCRIPT, ""), (CODEX_SCRIPT_CUT, ""), (CODEX_SCRIPT_RUNNING, "")])
 def test_envelope_splits_off_exactly_the_agents_wrapping(head, tail):
     body = "line one\nline two\n"
     assert terminal.envelope(head + body + tail) == (head, body, tail)
@@ -162,11 +168,13 @@ def test_envelope_splits_off_exactly_the_agents_wrapping(head, tail):
 
 def test_text_that_only_resembles_an_envelope_is_not_one():
     for t in ("Exit code: 1\nboom\n", "exit code 1\n", "Output:\nfoo", "<persisted-output>no closing tag",
-              "Process exited with code 0\nno output line\n"):
+              "Process exited with code 0\nno output line\n", "Script completed\nno output line\n",
+              "Script completed in 3 s\nOutput:\nfoo"):
         assert terminal.envelope(t) == ("", t, "")
 
 
-@pytest.mark.parametrize("head,tail", [(CODEX, ""), (CODEX_CUT, ""), (CLAUDE_EXIT, ""), (PERSISTED_HEAD, PERSISTED_TAIL)])
+@pytest.mark.parametrize("head,tail", [(CODEX, ""), (CODEX_CUT, ""), (CLAUDE_EXIT, ""), (PERSISTED_HEAD, PERSISTED_TAIL),
+                                       (CODEX_SCRIPT_CUT, "")])
 def test_router_keeps_the_envelope_byte_exact_and_compresses_what_is_inside(head, tail):
     body, needles = S.pytest_log()
     block = head + "\x1b[1m" + body.replace("PASSED", "\x1b[32mPASSED\x1b[0m") + tail
@@ -197,3 +205,16 @@ def test_real_codex_envelopes_are_recognised_and_kept():
         res = router.compress_block(o, Context(tool_input="run"))
         if res is not None:
             assert res.text.startswith(head)
+
+
+def test_a_codex_script_output_is_detected_by_what_it_printed():
+    """Codex 0.171's code-mode envelope (every output of its `exec_command` script tool) was not peeled: a JSON
+    document after it was not a JSON block, so a small pretty-printed answer got no lossless rewrite."""
+    recs = [{"sku": f"FT-01{k:02d}", "description": f"Cabinet hinge, brass, {k} pack", "on_hand": 9 * k,
+             "status": "ok" if k % 3 else "low", "last_movement": f"2026-11-2{k}T07:33:41Z"} for k in range(2, 7)]
+    out = "".join(json.dumps(r, indent=2) + "\n" for r in recs)  # jq's layout: one pretty document per result
+    block = CODEX_SCRIPT + out
+    assert terminal.envelope(block) == (CODEX_SCRIPT, out, "")
+    res = router.compress_block(block, Context(tool_input='exec_command({cmd: "jq .items[] reports/stock.json"})'))
+    assert res is not None and not res.lossy and res.text.startswith(CODEX_SCRIPT)
+    assert res.text[len(CODEX_SCRIPT):] == "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in recs)

@@ -368,10 +368,9 @@ def _jsonl_runs(text: str, objs: list[tuple[int, int, Any]]) -> list[Region]:
 Detector = Callable[[str, Context], str]
 
 
-def compress(text: str, ctx: Context, *, key: str, registry: Registry, detect: Detector,
-             lossy: bool = True) -> Result | None:
+def compress(text: str, ctx: Context, *, key: str, registry: Registry, detect: Detector) -> Result | None:
     """`text` compressed region by region (see the module docstring), or None when the block is not mixed or
-    nothing got smaller. `lossy=False`: only lossless rewrites (JSON written compactly), for small results."""
+    nothing got smaller. (A small result's lossless rewrite, its JSON written compactly, is `jsonlayout`'s.)"""
     regions = split(text)
     if regions is None:
         return None
@@ -380,7 +379,7 @@ def compress(text: str, ctx: Context, *, key: str, registry: Registry, detect: D
     sizes: dict[str, int] = {}
     for r in regions:
         piece = text[r.start:r.end]
-        res = _region(piece, r, ctx, key, registry, detect, lossy)
+        res = _region(piece, r, ctx, key, registry, detect)
         if res is None or len(res.text) >= len(piece):
             parts.append(piece)
             continue
@@ -395,24 +394,15 @@ def compress(text: str, ctx: Context, *, key: str, registry: Registry, detect: D
     return Result("".join(parts), any_lossy, main, "mixed")
 
 
-def _region(piece: str, r: Region, ctx: Context, key: str, registry: Registry, detect: Detector,
-            lossy: bool) -> Result | None:
+def _region(piece: str, r: Region, ctx: Context, key: str, registry: Registry, detect: Detector) -> Result | None:
     if r.kind == "text":
-        if not lossy or not piece.strip() or estimate_tokens(piece, coarse=True) < VERBATIM_TOKENS:
+        if not piece.strip() or estimate_tokens(piece, coarse=True) < VERBATIM_TOKENS:
             return None  # banners, summaries, prose between documents: verbatim
         kind = detect(piece, ctx)
         if kind in ("empty", "json"):
             return None
         return registry.for_kind(kind).compress(piece, ctx, key=key)
-    if not lossy:
-        if r.kind != "json":
-            return None
-        try:
-            res = Result(json_data.dumps(r.doc), False, json_data.name, "json")
-        except (TypeError, ValueError, RecursionError):
-            return None
-    else:
-        res = registry.for_kind(r.kind).compress(piece, ctx, key=key, doc=r.doc if r.kind == "json" else None)
+    res = registry.for_kind(r.kind).compress(piece, ctx, key=key, doc=r.doc if r.kind == "json" else None)
     if res is not None and r.foreign:
         # what the other stream wrote into the document stays, verbatim, right after it
         res = Result(res.text + "\n" + "".join(r.foreign).rstrip("\n"), res.lossy, res.compressor, res.kind)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from . import layout, markers, policy, regions, relevance, terminal
+from . import jsonlayout, layout, markers, policy, regions, relevance, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
@@ -19,11 +19,12 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "36"
+VERSION = "37"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
 MIN_SAVED_SHARE = 0.10  # …and at least this share
+MIN_SAVED_LOSSLESS = 20  # a lossless rewrite's floor (default estimate): it risks nothing, so a little pays
 
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
@@ -314,6 +315,23 @@ def _file_read(ctx: Context) -> bool:
     return any(policy.prints_a_file(c) for c in commands.split("\n") if c.strip())
 
 
+def _uncut(clean: str, body: str, ctx: Context, res: Result | None) -> Result | None:
+    """What goes out when nothing is cut (`res`: its compressor's lossless rewrite, if any): JSON written without
+    its indentation, else the directories a list of paths repeats on every line written once, else the output
+    without its terminal noise. Never a file's content re-laid out: an edit tool matches what was read."""
+    if not _file_read(ctx):
+        squeezed = jsonlayout.compact(clean)
+        if squeezed is not None and (res is None or len(squeezed.rstrip()) <= len(res.text.rstrip())):
+            return Result(squeezed, False, jsonlayout.NAME, "")
+        if res is None:
+            laid = layout.paths(clean, lambda: _named(ctx, clean))
+            if laid is not None:
+                return Result(laid, False, layout.NAME, "")
+    if res is not None:
+        return res
+    return None if clean is body else Result(clean, False, terminal.NAME, "")
+
+
 def _named(ctx: Context, text: str):
     """The lines of `text` the request names, as a predicate (None when it names none): those its selective terms
     match and those its ranking picks (`relevance`: "where does the relevance ranking live" names relevance.py)."""
@@ -361,25 +379,25 @@ class Router:
             key = key_for(text)  # one key per block: the whole original, envelope included
         res = self._content(clean, ctx, key)
         if res is not None and res.lossy and not lossy_allowed(clean):
-            res = self._lossless(clean)  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS)
+            res = None  # a small result: nothing is cut (tokens.SMALL_RESULT_TOKENS), lossless rewrites below
         elif res is not None and res.lossy and res.kind in _LISTS:
             laid = layout.paths(res.text, lambda: _named(ctx, res.text))  # what a cut kept, directories once
             if laid is not None and not _file_read(ctx):
                 res = Result(laid, True, res.compressor, res.kind)
-        if res is None:
-            # nothing cut: the directories a list of paths repeats on every line may still be written once
-            laid = layout.paths(clean, lambda: _named(ctx, clean))
-            if laid is not None and not _file_read(ctx):
-                res = Result(laid, False, layout.NAME, "")
-            elif clean is body:
+        if res is None or not res.lossy:
+            res = _uncut(clean, body, ctx, res)
+            if res is None:
                 return None
-            else:
-                res = Result(clean, False, terminal.NAME, "")
         out = head + res.text + tail
-        after = estimate_tokens(out, coarse=True)
-        saved = before - after
-        if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
-            return None
+        if res.lossy:
+            saved = before - estimate_tokens(out, coarse=True)
+            if saved < MIN_SAVED_TOKENS or saved < before * MIN_SAVED_SHARE:
+                return None
+        else:
+            # nothing lost, nothing stored: a small floor and no share (the estimate undercounts what dropped
+            # spaces save: `", "` and `": "` between JSON values cost o200k ~22 % of Python-style JSON lines)
+            if estimate_tokens(text) - estimate_tokens(out) < MIN_SAVED_LOSSLESS:
+                return None
         if res.lossy and not markers.names_key(out, key):
             return None  # a lossy cut without its key would be silent loss
         return Result(out, res.lossy, res.compressor or res.kind or terminal.NAME, res.kind or detect(clean, ctx))
@@ -399,20 +417,6 @@ class Router:
         if res is None:
             return None
         return Result(res.text, res.lossy, res.compressor or kind, kind)
-
-    def _lossless(self, body: str) -> Result | None:
-        """A small result's lossless rewrite when its compressor would cut: its JSON documents written compactly
-        (same values, same order), the text around them as it is; None otherwise (terminal cleaning still counts)."""
-        doc = _json_doc(body)
-        if doc is _NO_DOC:
-            return regions.compress(body, Context(), key="", registry=self.registry, detect=detect, lossy=False)
-        try:
-            out = json_data.dumps(doc)
-        except (TypeError, ValueError, RecursionError):
-            return None
-        if len(out) >= len(body.strip()):
-            return None
-        return Result(out, False, json_data.name, "json")
 
 
 ROUTER = Router()

@@ -17,6 +17,9 @@ Code 2.1.332's binary):
 - Codex: `Chunk ID: …` / `Wall time: …` / `Process exited with code N` (0.171: `Process running with session ID N`
   while the command still runs) / `Original token count: N` / `Output:` lines first, and when Codex itself cut
   the output, its `Warning: truncated output (…)` and `Total output lines: N` lines and a blank line after them;
+- Codex 0.171 in code mode (a script calling `exec_command`, every output of its custom tool): `Script completed`
+  (or `Script running with cell ID N`, `Script terminated`), `Wall time N seconds` and `Output:` lines, then the
+  same cut lines when Codex cut the command's output (checked against the strings in Codex 0.171.0's binary);
 - Claude Code: `Exit code N` as the first line of a failed command's result (stderr, then stdout, follow);
 - Claude Code: a `<persisted-output>` preview of an output it saved to a file: its `Output too large (…). Full
   output saved to: …` and `Preview (…):` lines before the preview, `...` and the closing tag after it.
@@ -36,6 +39,12 @@ _CODEX = re.compile(
     r"(?:Original token count: [^\n]*\n)?Output:\n"
     r"(?:Warning: truncated output[^\n]*\n)?(?:Total output lines: \d+\n\n?)?"
 )
+# Codex 0.171's code mode (its `exec_command` called from a script: a custom tool): the script's state, its wall
+# time (with the code-mode split when it is still running), then what the script printed
+_CODEX_SCRIPT = re.compile(
+    r"Script (?:completed|terminated|running with cell ID [^\n]*)\nWall time [0-9.]+ seconds[^\n]*\nOutput:\n"
+    r"(?:Warning: truncated output[^\n]*\n)?(?:Total output lines: \d+\n\n?)?"
+)
 _EXIT_CODE = re.compile(r"Exit code -?\d+\n")
 _PERSISTED_HEAD = re.compile(
     r"<persisted-output>\n(?:[^\n]*(?:Full output saved to|were saved to): [^\n]*\n\n)?"
@@ -49,7 +58,7 @@ def envelope(text: str) -> tuple[str, str, str]:
     (see the module docstring), peeled from the outside in; ("", text, "") when there is none."""
     head_end, tail_start = 0, len(text)
     while True:
-        m = _CODEX.match(text, head_end) or _EXIT_CODE.match(text, head_end)
+        m = _CODEX.match(text, head_end) or _CODEX_SCRIPT.match(text, head_end) or _EXIT_CODE.match(text, head_end)
         if m is None and text.startswith("<persisted-output>", head_end):
             t = _PERSISTED_TAIL.search(text, head_end, tail_start)
             if t is not None:
