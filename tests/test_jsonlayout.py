@@ -118,3 +118,16 @@ def test_any_documents_in_a_row_keep_every_value(docs, indent, ascii_only):
 def test_the_property_run_compacted_enough_examples():
     test_any_documents_in_a_row_keep_every_value()
     assert _seen["examples"] >= 200 and _seen["compacted"] >= 0.8 * _seen["examples"]
+
+
+def test_a_short_json_answer_under_the_router_floor_is_written_compactly_too():
+    doc = {"generated_at": "2026-12-01T06:00:00Z", "served": 1840, "batches_failed": ["batch-0173.csv"],
+           "summary": {"open": 61, "doing": 9, "review": 14, "done": 216, "blocked": 3, "overdue": 7},
+           "by_board": {"web": {"open": 20, "done": 80}, "api": {"open": 21, "done": 70}, "ops": {"open": 20}}}
+    text = json.dumps(doc, indent=2) + "\n"  # `jq '{generated_at, served, summary, by_board}'`: ~170 tokens
+    assert router.big_enough(text, router.ROUTER_MIN_TOKENS, coarse=True) is None  # under the floor
+    res = router.compress_block(text, Context(tool_name="Bash", tool_input="jq '{generated_at, served, summary}' r.json"))
+    assert res is not None and not res.lossy and json.loads(res.text) == doc and "\n  " not in res.text
+    # under the floor, nothing else is touched: prose, and the same document read from its file
+    assert router.compress_block("a short line of prose\n" * 20, Context(tool_name="Bash", tool_input="echo")) is None
+    assert router.compress_block(text, Context(tool_name="Bash", tool_input="cat r.json")) is None

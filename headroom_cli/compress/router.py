@@ -315,6 +315,21 @@ def _file_read(ctx: Context) -> bool:
     return any(policy.prints_a_file(c) for c in commands.split("\n") if c.strip())
 
 
+def _small_json(text: str, ctx: Context) -> Result | None:
+    """A block under the router's floor: only a JSON answer written compactly (`jq` of one record, a short API
+    reply: ~30 % of its tokens, nothing lost); anything else stays as it is."""
+    head, body, tail = terminal.envelope(text)
+    if body.lstrip()[:1] not in ("{", "[") or _file_read(ctx):
+        return None
+    squeezed = jsonlayout.compact(body)
+    if squeezed is None:
+        return None
+    out = head + squeezed + tail
+    if estimate_tokens(text) - estimate_tokens(out) < MIN_SAVED_LOSSLESS:
+        return None
+    return Result(out, False, jsonlayout.NAME, "json")
+
+
 def _uncut(clean: str, body: str, ctx: Context, res: Result | None) -> Result | None:
     """What goes out when nothing is cut (`res`: its compressor's lossless rewrite, if any): JSON written without
     its indentation, else the directories a list of paths repeats on every line written once, else the output
@@ -371,7 +386,7 @@ class Router:
     def _compress(self, text: str, ctx: Context, key: str | None) -> Result | None:
         before = big_enough(text, ROUTER_MIN_TOKENS, coarse=True)
         if before is None:
-            return None
+            return _small_json(text, ctx)
         # the agent's envelope stays as it is; the command's output inside it is what is detected and compressed
         head, body, tail = terminal.envelope(text)
         clean = terminal.clean(body)
