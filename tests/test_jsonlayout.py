@@ -131,3 +131,10 @@ def test_a_short_json_answer_under_the_router_floor_is_written_compactly_too():
     # under the floor, nothing else is touched: prose, and the same document read from its file
     assert router.compress_block("a short line of prose\n" * 20, Context(tool_name="Bash", tool_input="echo")) is None
     assert router.compress_block(text, Context(tool_name="Bash", tool_input="cat r.json")) is None
+
+
+def test_a_block_past_the_bound_is_not_looked_at():
+    recs = [{"id": k, "title": f"Task number {k} about things", "labels": ["a", "b"]} for k in range(900)]
+    text = json.dumps(recs, indent=2) + "\n"
+    assert len(text) > jsonlayout.MAX_CHARS and jsonlayout.compact(text) is None
+    assert jsonlayout.compact(json.dumps(recs[:100], indent=2)) is not None  # the same shape under the bound
