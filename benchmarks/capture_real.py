@@ -62,6 +62,14 @@ def captures(scratch: Path) -> dict[str, str]:
     if shutil.which("top"):
         out["top_batch"] = cm.run("top -b -n 1 -w 120 | head -90", repo, env=env)
     out["git_blame"] = cm.run("git blame headroom_cli/compress/tokens.py", repo, env=env)
+    # (round fourteen) help texts and a manual page: entries, one per option, asked about one of them
+    out["pytest_help"] = cm.run(f"{sys.executable} -m pytest --help", repo, env=env)
+    if shutil.which("curl"):
+        out["curl_help"] = cm.run("curl --help all", repo, env=env)
+    if shutil.which("man") and shutil.which("col"):
+        man = cm.run("man git-log 2>/dev/null | col -b", repo, env={**env, "MANWIDTH": "80"})
+        if "SYNOPSIS" in man:
+            out["man_git_log"] = man
     if Path("/var/log/dpkg.log").is_file():  # this machine's package log and table (Debian)
         out["dpkg_log"] = cm.run("tail -n 400 /var/log/dpkg.log", ops, env=env)
         out["dpkg_table"] = cm.run("dpkg -l | head -200", ops, env=env)

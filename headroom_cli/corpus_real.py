@@ -208,6 +208,33 @@ def _jq_select_pretty(W):
              "written compactly, every value as it was (was kept as it came)", ["json", "small", "real"])
 
 
+def _pytest_help(W):
+    out = capture("pytest_help")
+    body = anthropic_request("Which pytest option stops the run after the first N failures, and which one stops at "
+                             "the very first failure?", "python -m pytest --help", out, seed=72)
+    return W("real_pytest_help", "anthropic", body,
+             ["--maxfail=num         Exit after first num failures or errors", "-x, --exitfirst"],
+             "pytest --help (its options, a plugin's, the ini keys) asked about two options: was build output, its "
+             "head kept in order", ["help", "real"])
+
+
+def _curl_help(W):
+    out = capture("curl_help")
+    body = codex_request("How do I make curl retry when a transfer fails, and wait between the retries?",
+                         "curl --help all", out, seed=73)
+    return W("real_curl_help", "openai_responses", body, ["--retry <num>", "--retry-delay <seconds>"],
+             "curl --help all: 260 one-line options, asked about retrying (was text)", ["help", "real"])
+
+
+def _man_git_log(W):
+    out = capture("man_git_log")
+    body = anthropic_request("Which git log option traces the history of one function, or of a range of lines, in "
+                             "a file?", "man git-log | col -b", out, seed=74)
+    return W("real_man_git_log", "anthropic", body, ["-L<start>,<end>:<file>, -L:<funcname>:<file>"],
+             "the git-log manual page (its NAME, SYNOPSIS, DESCRIPTION and 300 options) asked about one: was a log",
+             ["help", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -499,7 +526,7 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
         _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch, _json_head_cut,
-        _jq_select_pretty)
+        _jq_select_pretty, _pytest_help, _curl_help, _man_git_log)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

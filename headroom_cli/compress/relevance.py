@@ -63,10 +63,10 @@ description
 """.split())
 
 # Suffixes a unit's word may add to a query stem.
-_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly", "s", "e",
-             "y")
-_STRIP = ("ations", "ation", "ions", "ion", "ings", "ing", "ers", "ies", "ied", "er", "es", "ed", "ly", "s", "e",
-          "y")
+_SUFFIXES = ("ations", "ation", "ures", "ure", "ions", "ion", "ings", "ing", "ers", "er", "ies", "ied", "es", "ed", "ly",
+             "s", "e", "y")
+_STRIP = ("ations", "ation", "ures", "ions", "ion", "ings", "ing", "ers", "ies", "ied", "ure", "er", "es", "ed", "ly",
+          "s", "e", "y")
 _MIN_STEM = 3
 _MAX_TERMS = 40
 _TOOL_INPUT_WEIGHT = 0.6  # commands and paths are noisier than the words of the request

@@ -14,12 +14,12 @@ from . import jsonlayout, layout, markers, policy, regions, relevance, terminal
 from ..ccr.store import key_for
 from . import compressors
 from .base import Context, Registry, Result
-from .compressors import blame, common, crash, gitlog, json_data, table, threads, tree
+from .compressors import blame, common, crash, gitlog, helptext, json_data, table, threads, tree
 from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "37"
+VERSION = "38"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -30,7 +30,7 @@ _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 
 # What `detect` can tell apart (besides "empty"); each has a compressor in the registry (tests check it).
-KINDS = ("json", "jsonl", "diff", "gitlog", "blame", "build", "crash", "threads", "search", "log", "table", "tree", "code", "text")
+KINDS = ("json", "jsonl", "diff", "gitlog", "blame", "help", "build", "crash", "threads", "search", "log", "table", "tree", "code", "text")
 
 REGISTRY = Registry(compressors.REGISTERED, fallback=compressors.FALLBACK)
 
@@ -240,6 +240,8 @@ def _detect(text: str, ctx: Context) -> tuple[str, object]:
     hint = _hint(ctx)
     head, lines = _sample(text)
     joined, nl = "\n".join(lines), len(lines)
+    if nl >= 12 and helptext.looks(lines, text):  # (before the hints: `pytest --help` is not pytest's output)
+        return "help", _NO_DOC
     # The hinted kind is tried first with the full (not lowered) bar: a cheap shortcut, content still decides.
     if hint == "search" and nl >= 3 and _share_at_least(lines, _SEARCH_LINE, 0.6):
         return "search", _NO_DOC

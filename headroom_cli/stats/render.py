@@ -7,7 +7,8 @@ import time
 from . import basis
 
 # Compressor names as users read them; the engine's own names stay in the ledger and in `--json`.
-COMPRESSOR_LABELS = {"build": "build/test output", "crash": "crash reports", "threads": "thread dumps", "blame": "git blame"}
+COMPRESSOR_LABELS = {"build": "build/test output", "crash": "crash reports", "threads": "thread dumps", "blame": "git blame",
+                     "help": "help text"}
 
 
 def compressor_label(name: str) -> str:

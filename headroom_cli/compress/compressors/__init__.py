@@ -5,7 +5,8 @@ REGISTERED is what the router's registry is built from: adding a compressor is i
 (a kind detection does not tell apart yet also needs its rule in `router.detect`). `common` holds their shared
 helpers and is not a compressor.
 """
-from . import blame, build, code, crash, diff, gitlog, json_data, logs, search, table, text, threads, tree
+from . import blame, build, code, crash, diff, gitlog, helptext, json_data, logs, search, table, text, threads, tree
 
-REGISTERED = (json_data, logs, build, crash, threads, search, diff, gitlog, blame, code, table, tree, text)
+REGISTERED = (json_data, logs, build, crash, threads, search, diff, gitlog, blame, helptext, code, table, tree,
+              text)
 FALLBACK = text  # what a detected kind no compressor names gets
