@@ -54,6 +54,8 @@ def captures(scratch: Path) -> dict[str, str]:
     # (added for the second round of real-session classes: git log without patches, grep over compiled files)
     out["git_log_oneline"] = cm.run("git log --oneline -25", repo, env=env)
     out["git_log_stat_ops"] = cm.run("git log --stat -3", ops, env=env)
+    # (round fourteen) one line a commit with its files under it
+    out["git_log_oneline_stat"] = cm.run("git log --oneline --stat -15", repo, env=env)
     cm.run(f"{sys.executable} -m compileall -q headroom_cli", repo, env=env)  # __pycache__, as after a test run
     out["grep_binary"] = cm.run("grep -rn estimate_tokens headroom_cli", repo, env=env)
     # (added for the lossless layout: a path list whose directories repeat on every line)

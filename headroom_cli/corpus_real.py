@@ -235,6 +235,17 @@ def _man_git_log(W):
              ["help", "real"])
 
 
+def _git_log_oneline_stat(W):
+    out = capture("git_log_oneline_stat")
+    body = anthropic_request("Which of the last 15 commits changed headroom_cli/jsonspan.py, and by how many lines?",
+                             "git log --oneline --stat -15", out, seed=75)
+    return W("real_git_log_oneline_stat", "anthropic", body,
+             ["f0320d2 jsonspan._align", " headroom_cli/jsonspan.py | 3 ++-", "9d35cde jsonspan: list alignment",
+              " headroom_cli/jsonspan.py | 19 ++++++++++++++++++-"],
+             "git log --oneline --stat: one line a commit, its files under it, asked which commits touched a file "
+             "(was a log: the stat lines kept without the commits they are under)", ["gitlog", "real"])
+
+
 def _go_test_v(W):
     out = capture("go_test_v")
     body = anthropic_request("Why does go test fail? Which values are off?", "go test -v ./... 2>&1", out, seed=66)
@@ -526,7 +537,8 @@ _ALL = (_git_show_commit, _git_log_patch, _git_show_mechanical, _make_warnings, 
         _valgrind_memcheck, _ctest_failures, _npm_ls_web, _web_log_grep_errors,
         _junit_failures, _jstack_deadlock, _javac_lint, _jdeps_verbose, _go_test_v, _web_report_lines,
         _crate_log_tail, _go_goroutines, _find_paths, _gosvc_log_read, _git_blame, _top_batch, _json_head_cut,
-        _jq_select_pretty, _pytest_help, _curl_help, _man_git_log)
+        _jq_select_pretty, _pytest_help, _curl_help, _man_git_log,
+        _git_log_oneline_stat)
 
 
 def builders(workload_type: type) -> tuple[Callable[[], object], ...]:

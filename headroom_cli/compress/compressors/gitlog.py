@@ -10,6 +10,11 @@ part of each commit.
   When that is still over the budget (keep_ratio), each commit is shown in brief: its `commit` line, its
   subject and its stat's summary line (the final marker says how many).
 
+- one line a commit with its files under it (`--oneline --stat`, `--name-status`, `--name-only`): cut as the
+  medium format is, the commit's line (clipped like a subject) its header and message.
+
+A file line naming a file the request names (`router.py`, a path) is kept however many commits touched that
+file, in brief too: "which commits touched router.py" is answered by each such commit's line and that file line.
 A commit the request points to (ranked by `relevance`, or holding one of its terms) is kept whole. Lines are
 never rewritten except the clipped subjects, which end in "…"; the block ends with one marker with its key.
 """
@@ -20,7 +25,7 @@ import re
 from .. import markers, relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import Lines, block_key, finish, keep_ratio, selective_regex
+from .common import Lines, block_key, finish, keep_ratio, selective_regex, terms
 
 name = "gitlog"
 kinds = ("gitlog",)  # the detected kinds it compresses (a base.Compressor: name, kinds, compress)
@@ -36,6 +41,8 @@ _ONELINE = re.compile(r"[*|/\\ ]*[0-9a-f]{7,40} \S")
 _STAT = re.compile(r" \S.*?\s\|\s+(?:(\d+)|Bin\b)")
 _SUMMARY = re.compile(r" \d+ files? changed")
 _GIT_LOG = re.compile(r"\bgit\b[^|;&\n]*\b(?:log|reflog)\b")
+# a file under a one-line commit: `--name-only`'s path, `--name-status`'s `M\tpath` (`R100\told\tnew`)
+_NAME_LINE = re.compile(r"(?:[ACDMRTUXB]\d*\t)?[^\s|]+(?:\t[^\s|]+)?[ \t\r]*$")
 
 
 def looks(lines: list[str], command: str = "") -> bool:
@@ -43,8 +50,15 @@ def looks(lines: list[str], command: str = "") -> bool:
     an `Author:` line); one line a commit only when the command is a `git log` (hex words begin other lines)."""
     if any(_COMMIT.match(ln) for ln in lines[:5]) and any(ln.startswith("Author: ") for ln in lines[:12]):
         return True
-    return (len(lines) >= 5 and _GIT_LOG.search(command) is not None
-            and sum(1 for ln in lines if _ONELINE.match(ln)) >= 0.8 * len(lines))
+    if len(lines) < 5 or _GIT_LOG.search(command) is None:
+        return False
+    heads = sum(1 for ln in lines if _ONELINE.match(ln))
+    if heads >= 0.8 * len(lines):
+        return True
+    # one line a commit with its files under it (`--oneline --stat`, `--name-status`): a commit line first
+    return bool(_ONELINE.match(lines[0])) and heads >= 2 and sum(
+        1 for ln in lines if _ONELINE.match(ln) or _STAT.match(ln) or _SUMMARY.match(ln) or _NAME_LINE.match(ln)
+    ) >= 0.9 * len(lines)
 
 
 def _clip(line: str, limit: int) -> tuple[str, int]:
@@ -63,6 +77,13 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if n < 3:
         return None
     starts = [i for i, ln in enumerate(items) if _COMMIT.match(ln)]
+    head, oneline = _COMMIT.match, False
+    if not (starts and starts[0] < 3):
+        # one line a commit with its files under it (`--oneline --stat`, `--name-status`): each commit line and
+        # its files are a commit, cut as the medium format's are (its subject is its only message line)
+        heads = [i for i, ln in enumerate(items) if _ONELINE.match(ln)]
+        if heads and heads[0] == 0 and 2 <= len(heads) < 0.8 * n:
+            starts, head, oneline = heads, _ONELINE.match, True
     if starts and starts[0] < 3:
         units = [(a, b) for a, b in zip(starts, starts[1:] + [n])]
         if starts[0] > 0:
@@ -73,6 +94,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         medium = False
     # a term in more than a fifth of the commits (their author, the path every commit touches) points to none
     tr = selective_regex(ctx, text, len(units))
+    # ...but a file the request names keeps its file lines however many commits touched it ("which commits
+    # touched router.py": each of them, with that line)
+    ftr = _files_regex(ctx)
     query = relevance.query_terms(ctx)
     picked: set[int] = set()
     if query is not None:
@@ -108,17 +132,18 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         for brief in (False, True):
             out, cut_chars, cut_lines, briefed = [], 0, 0, 0
             for u, (a, b) in enumerate(units):
-                if u in pointed or not _COMMIT.match(items[a]):
+                if u in pointed or not head(items[a]):
                     out.extend(items[a:b])
                     continue
-                c, d = (_brief if brief else _commit)(items, a, b, tr, lines, out)
+                c, d = (_brief if brief else _commit)(items, a, b, tr, lines, out, oneline, ftr)
                 cut_chars += c
                 cut_lines += d
                 briefed += brief
             if estimate_tokens("\n".join(out), coarse=True) <= budget:
                 break
         if briefed:
-            what_brief = f"the author, date and stat lines of {briefed} commits"
+            what_brief = (f"the file lines of {briefed} commits" if oneline else
+                          f"the author, date and stat lines of {briefed} commits")
     if not cut_chars and not cut_lines:
         return None
     what = [what_brief] if medium and briefed else []
@@ -129,13 +154,25 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     return Result(finish(lines, out, " and ".join(what), block_key(text, key), ctx), True, name, "gitlog")
 
 
-def _commit(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str]) -> tuple[int, int]:
-    """One medium-format commit (lines a..b-1) onto `out`, cut; returns (characters, lines) cut."""
+def _files_regex(ctx: Context) -> re.Pattern | None:
+    """The request's terms that are file names or paths (a dot or a slash between letters), as one regex."""
+    paths = [t for t in terms(ctx) if re.search(r"\w[./]\w", t) and not t.replace(".", "").isdigit()]
+    return re.compile("|".join(map(re.escape, sorted(paths, key=len, reverse=True))), re.I) if paths else None
+
+
+def _commit(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str],
+            oneline: bool = False, ftr=None) -> tuple[int, int]:
+    """One medium-format commit (lines a..b-1) onto `out`, cut; returns (characters, lines) cut. `oneline`: a
+    one-line commit with its files under it (its line, clipped like a subject, is its header and message)."""
+    chars = dropped = 0
     k = a
+    if oneline:
+        line, chars = _clip(items[a], SUBJECT)
+        out.append(line)
+        k = a + 1
     while k < b and (k == a or _HEADER.match(items[k])):
         out.append(items[k])
         k += 1
-    chars = dropped = 0
     seen_msg = False
     while k < b:
         s = items[k].rstrip("\r")
@@ -151,7 +188,7 @@ def _commit(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str]) 
             e = k
             while e < b and _STAT.match(items[e]):
                 e += 1
-            dropped += _stat(items, list(range(k, e)), tr, lines, out)
+            dropped += _stat(items, list(range(k, e)), tr, lines, out, ftr)
             k = e
             continue
         out.append(items[k])
@@ -159,13 +196,15 @@ def _commit(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str]) 
     return chars, dropped
 
 
-def _brief(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str]) -> tuple[int, int]:
+def _brief(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str],
+           oneline: bool = False, ftr=None) -> tuple[int, int]:
     """One medium-format commit in brief (the block over budget): its `commit` line, its message's first line
-    (clipped like a subject), the stat's summary line, the blank line that ends it; returns (characters, lines)
-    cut."""
-    out.append(items[a])
-    chars = dropped = 0
-    subject = False
+    (clipped like a subject), the stat's summary line and the file lines the request names, the blank line that
+    ends it; returns (characters, lines) cut. `oneline`: its one line is clipped like a subject."""
+    line, chars = _clip(items[a], SUBJECT) if oneline else (items[a], 0)
+    out.append(line)
+    dropped = 0
+    subject = oneline
     for k in range(a + 1, b):
         s = items[k].rstrip("\r")
         if s.startswith("    ") and not subject:
@@ -173,7 +212,8 @@ def _brief(items: list[str], a: int, b: int, tr, lines: Lines, out: list[str]) -
             out.append(line)
             chars += c
             subject = True
-        elif _SUMMARY.match(s):
+        elif _SUMMARY.match(s) or (ftr is not None and s.strip() and ftr.search(s) is not None
+                                   and (_STAT.match(s) or _NAME_LINE.match(s))):
             out.append(items[k])
         elif s.strip():
             dropped += 1
@@ -209,14 +249,14 @@ def _count(line: str) -> int:
     return int(m.group(1)) if m and m.group(1) else 0
 
 
-def _stat(items: list[str], idx: list[int], tr, lines: Lines, out: list[str]) -> int:
+def _stat(items: list[str], idx: list[int], tr, lines: Lines, out: list[str], ftr=None) -> int:
     """A commit's stat lines onto `out`: all of a short stat; of a long one its STAT_TOP largest changes and the
     files the request names, each run of the others one marker. Returns the lines left out."""
     if len(idx) <= STAT_TOP + 1:
         out.extend(items[i] for i in idx)
         return 0
     top = set(sorted(idx, key=lambda i: (-_count(items[i]), i))[:STAT_TOP])
-    keep = [i in top or (tr is not None and tr.search(items[i]) is not None) for i in idx]
+    keep = [i in top or any(r is not None and r.search(items[i]) is not None for r in (tr, ftr)) for i in idx]
     left = 0
     k = 0
     while k < len(idx):
