@@ -54,3 +54,19 @@ def test_the_commands_of_a_script_are_read_one_per_line():
     two = "const a = await tools.exec_command({cmd: 'ls'});\nconst b = await tools.exec_command({\"cmd\": \"sed -n 1,5p a.py\"});"
     assert render_input(two)[1] == "ls\nsed -n 1,5p a.py"
     assert render_input("text(1)")[1] == "" and render_input("*** Begin Patch\n")[1] == ""
+
+
+def test_a_read_of_installed_code_through_exec_is_code_not_text():
+    """The source-read hint looks at the command inside the script: `cat …/textwrap.py` (installed code, which the
+    read policy leaves to compression) was text, its long module docstring filling the sample the content is
+    judged by."""
+    import textwrap as stdlib_module
+
+    from headroom_cli.compress import router
+    from headroom_cli.compress.base import Context
+
+    path = stdlib_module.__file__
+    src = open(path, encoding="utf-8").read()
+    ctx = Context(tool_name="exec", tool_input=js(f"cat {path}"))
+    assert router.detect(src, ctx) == "code"
+    assert router.detect(src, Context(tool_name="exec", tool_input=js(f"wc -l {path}"))) != "code"  # no read, no hint

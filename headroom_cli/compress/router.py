@@ -106,7 +106,10 @@ _HUNK_START = re.compile(r"^@@ ", re.M)
 
 def _hint(ctx: Context) -> str:
     """The kind the tool name / command suggests ("" if none): a hint only."""
-    s = f"{ctx.tool_name} {ctx.tool_input}"[:2000]
+    given = ctx.tool_input[:2000]
+    # (Codex 0.171's freeform exec: a script whose `exec_command({cmd: …})` calls are the commands; the anchored
+    # hints, a read of a source file, look at the command itself)
+    s = f"{ctx.tool_name} {(js_commands(given) or given) if 'exec_command' in given else given}"[:2000]
     for kind, rx in _HINTS:
         if rx.search(s):
             return kind
