@@ -93,3 +93,46 @@ def test_outputs_that_only_mention_usage_are_not_help():
     markdown = "# Tool\n\nUsage:\n\n" + "".join(f"- item {k}: does thing {k}\n" for k in range(40))
     for t in (argparse_error * 8, markdown):
         assert router.detect(t, Context(tool_input="run")) != "help"
+
+
+_WORDS = ["retry", "timeout", "verbose", "output", "format", "color", "cache", "config", "proxy", "header", "limit",
+          "depth", "follow", "quiet", "strict", "parallel", "profile", "trace", "record", "replay"]
+
+
+def _help_text(r, n_opts: int) -> tuple[str, list[str]]:
+    lines, firsts = [f"usage: tool [options] <target>", "", "Options:"], []
+    for k in range(n_opts):
+        if k and k % 15 == 0:
+            lines += ["", f"{r.choice(_WORDS).title()} options:"]
+        name = f"--{r.choice(_WORDS)}-{k}"
+        first = f"  -{chr(97 + k % 26)}, {name}" if k % 3 == 0 else f"      {name}=<n>"
+        first = first.ljust(26) + " " + " ".join(r.choice(_WORDS) for _ in range(r.randint(3, 8)))
+        lines.append(first)
+        firsts.append(first)
+        lines += [" " * 27 + " ".join(r.choice(_WORDS) for _ in range(8)) for _ in range(r.randint(0, 3))]
+    return "\n".join(lines) + "\n", firsts
+
+
+def test_generated_help_texts_keep_every_option_named_or_counted():
+    import random
+
+    seen = cut = 0
+    for seed in range(120):
+        r = random.Random(seed)
+        text, firsts = _help_text(r, r.randint(30, 120))
+        q = f"How do I set the {r.choice(_WORDS)} and the {r.choice(_WORDS)}?" if seed % 4 else ""
+        ctx = Context(tool_name="Bash", tool_input="tool --help", preceding_text=q)
+        assert router.detect(text, ctx) == "help"
+        res = router.compress_block(text, ctx)
+        seen += 1
+        if res is None:
+            continue
+        cut += 1
+        assert res.lossy and markers.find_keys(res.text) == [key_for(text)]
+        out = res.text.split("\n")
+        originals = set(text.split("\n"))
+        assert all(s in originals or s.startswith("[… ") for s in out)  # lines as they were, or markers
+        shown = sum(1 for s in out if s in firsts)
+        counted = sum(int(m) for m in re.findall(r"lines? of (\d+) options?", res.text))
+        assert shown + counted == len(firsts)  # no option vanishes without a word
+    assert seen == 120 and cut >= 100

@@ -64,6 +64,9 @@ def looks(lines: list[str], text: str) -> bool:
         return False
     if any(_USAGE.match(s) for s in lines[:6]):
         return sum(1 for s in lines if _OPTION.match(s)) >= max(5, 0.15 * n)
+    head = text[:8000]
+    if "SYNOPSIS" not in head and "DESCRIPTION" not in head:  # (a C scan first: most blocks stop here)
+        return False
     if sum(1 for s in lines[:60] if _MAN_SECTION.match(s)) < 2:
         return False
     return len(_OPTION_LINE.findall(text, 0, 400_000)) >= max(8, text.count("\n", 0, 400_000) // 20)
