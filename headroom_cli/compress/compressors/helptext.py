@@ -121,8 +121,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if not starts:
         return None
     ends = starts[1:] + [n]
-    if starts[0] > 0:  # lines before the first unit (a man page's title line) belong to it
-        starts[0] = 0
+    option_starts = [a for a, k in zip(starts, kinds_) if k == "option"]
     units = ["  ".join(s.strip() for s in items[a:b] if s.strip()) for a, b in zip(starts, ends)]
     keep = [False] * n
     # the usage: the units before the first option, or a man page's NAME and SYNOPSIS, up to _USAGE_LINES lines
@@ -180,8 +179,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             keep[starts[heading]] = True
     if all(keep):
         return None
-
-    option_starts = [starts[u] for u, k in enumerate(kinds_) if k == "option"]
 
     def describe(a: int, b: int) -> str | None:
         lo, hi = bisect.bisect_left(option_starts, a), bisect.bisect_left(option_starts, b)
