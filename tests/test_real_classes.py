@@ -399,3 +399,19 @@ def test_a_table_after_a_summary_is_a_table_and_keeps_the_rows_the_request_is_af
     most = max(rows, key=lambda ln: int(ln.split()[5]))  # the largest RES
     assert most in kept
     assert len(res.text) < 0.6 * len(out) and "rows omitted]" in res.text
+
+
+def test_a_repeated_warning_names_each_file_once_in_its_places():
+    # javac warns about one raw `Map.put` on every line of a legacy method: the places line names the file once,
+    # then its line numbers (`File.java:22, :23, …`): the places cost their numbers, not a path each
+    msg = "[unchecked] unchecked call to put(K,V) as a member of the raw type Map"
+    path = "src/main/java/depot/io/LegacyImport.java"
+    warned = [f"{path}:{21 + i}: warning: {msg}" for i in range(5)] + \
+             [f"src/main/java/depot/app/Server.java:{40 + i}: warning: {msg}" for i in range(2)]
+    filler = [f"[javac] compiling unit {i} of 40" for i in range(40)]
+    text = "\n".join(filler[:20] + warned + filler[20:] + ["14 warnings"]) + "\n"
+    res = build.compress(text, Context(tool_input="javac -Xlint:all"))
+    assert res is not None
+    note = next(ln for ln in res.text.splitlines() if f"the same warning ({msg})" in ln)
+    assert note.count(path) == 1 and note.count("Server.java") == 1
+    assert f"at 6 more places: {path}:22, :23, :24, :25, src/main/java/depot/app/Server.java:40, :41 omitted]" in note

@@ -80,6 +80,7 @@ _IN_FUNCTION = re.compile(r"\S+: (?:In (?:function|member function|constructor|d
                           r"At (?:top level|global scope))\b")
 _SAME_DIAG_CAP = 1
 _PLACES_SHOWN = 8
+_PLACE = re.compile(r"(.+?)(:\d+(?::\d+)?)")  # a diagnostic's place: its path, then `:line[:column]`
 _REGION_HEAD, _REGION_TAIL = 100, 40
 _HEAD = 4
 
@@ -243,7 +244,18 @@ def _places(places: list[str]) -> str:
     """The places, each once (javac warns twice about one line: `Server.java:79 ×2`), the first _PLACES_SHOWN."""
     count = Counter(places)
     uniq = list(count)
-    shown = ", ".join(p if count[p] == 1 else f"{p} ×{count[p]}" for p in uniq[:_PLACES_SHOWN])
+    # a file's path once, then its other places by number (`Legacy.java:22, :23`): compilers warn on many lines
+    # of one file, and the path is most of a place's tokens
+    by_file: dict[str, list[str]] = {}
+    for p in uniq[:_PLACES_SHOWN]:
+        m = _PLACE.fullmatch(p)
+        times = "" if count[p] == 1 else f" ×{count[p]}"
+        if m is None:
+            by_file.setdefault(p, []).append(p + times)
+            continue
+        at = by_file.setdefault(m.group(1), [])
+        at.append((m.group(2) if at else p) + times)
+    shown = ", ".join(", ".join(at) for at in by_file.values())
     return shown + (f" and {len(uniq) - _PLACES_SHOWN} more" if len(uniq) > _PLACES_SHOWN else "")
 
 
