@@ -10,7 +10,7 @@ import sys
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from headroom_cli.compress import relevance as R
+from headroom_cli.compress import relevance as R, router
 from headroom_cli.compress.base import Context
 from headroom_cli.compress.compressors import json_data
 
@@ -310,3 +310,94 @@ def test_logfmt_request_lines_share_a_template_but_an_unusual_status_does_not():
     out = logs.compress(text, Context(preceding_text="Summarise the request log."), key="k" * 24)
     assert out is not None and odd in out.text  # its status makes it a template of its own
     assert len(out.text) < 0.05 * len(text)  # the 1,500 ordinary requests are one template, not 1,500
+
+
+def test_a_search_line_whose_own_words_are_the_request_is_kept_when_a_word_is_in_every_path():
+    # `grep -rni header express`: every path holds "express", the changelog's 80 lines and the response module's
+    # 40 say "header" and "set"; the one line that sets X-Powered-By was dropped with its file (ranked as printed,
+    # "express" in its path was no signal and it held one other word of the request)
+    lines = [f"express/History.md:{10 + 7 * i}:  * Fix {w} header handling in res.{m}()"
+             for i, (w, m) in enumerate((w, m) for w in ("Vary", "ETag", "Content-Type", "Location", "Link",
+                                                         "Cache-Control", "Allow", "Range", "Accept", "Expires")
+                                        for m in ("set", "append", "format", "send", "json", "redirect", "location",
+                                                  "attachment"))]
+    lines += [f"express/lib/response.js:{100 + 9 * i}:  // set the {h} header field" for i, h in enumerate(
+        ["Content-Length", "ETag", "Content-Type", "Location", "Vary", "Link", "Cache-Control", "Set-Cookie"] * 5)]
+    lines += ["express/lib/middleware/init.js:21: * as defaulting the X-Powered-By header field.",
+              "express/lib/middleware/init.js:30:    if (app.enabled('x-powered-by')) "
+              "res.setHeader('X-Powered-By', 'Express');",
+              "express/lib/utils.js:88: * Parse an extended header value."]
+    text = "\n".join(lines) + "\n"
+    from headroom_cli.compress.compressors import search
+    res = search.compress(text, Context(tool_input="grep -rni 'header' express",
+                                        preceding_text="Where does express set the X-Powered-By header?", ratio=0.15))
+    assert res is not None and res.lossy
+    assert lines[-2] in res.text  # the line that sets it, verbatim
+
+
+def _packages(n: int = 240) -> list[dict]:
+    rnd = random.Random(1313)
+    what = ("HTTP client", "YAML parser", "date utilities", "test runner", "colour output", "config loader",
+            "template engine", "data validation", "progress bars", "file watcher", "CLI toolkit", "JSON schema")
+    recs = [{"name": f"pkg-{i:03d}-{rnd.choice(('core', 'lite', 'kit', 'plus'))}",
+             "version": f"{rnd.randint(0, 9)}.{rnd.randint(0, 30)}.{rnd.randint(0, 9)}",
+             "summary": f"A {rnd.choice(what)} library for Python", "license": rnd.choice(("MIT", "BSD", "Apache-2.0"))}
+            for i in range(n)]
+    recs[131] = {"name": "tenacity", "version": "9.2.1", "summary": "Retry code until it succeeds",
+                 "license": "Apache-2.0"}
+    return recs
+
+
+def test_a_record_holding_one_rare_word_of_the_request_is_what_it_points_to():
+    # "Which version of the retrying library is installed in the venv?": one record of 240 says "Retry", every
+    # record says "library"; with three words or more in the request a one-word match counted for nothing, so
+    # the head and tail were kept and the one record asked about went
+    recs = _packages()
+    text = json.dumps(recs, indent=1)
+    ctx = Context(tool_input="sqlite3 -json wheels.db 'select * from wheels'",
+                  preceding_text="Which version of the retrying library is installed in the venv, and its license?")
+    res = json_data.compress(text, ctx)
+    assert res is not None and len(res.text) < 0.2 * len(text)
+    assert '"name":"tenacity","version":"9.2.1"' in res.text.replace(" ", "")
+    # a word most records hold is no such signal: asked about "library" alone nothing stands out
+    q = R.query_terms(Context(preceding_text="which library is the Python library for the library test?"))
+    d: list[int] = []
+    units = [r["summary"] for r in recs]
+    scores = R.rank(units, q, distinct=d)
+    assert R.pick(scores, distinct=d, query=q) is None
+
+
+def test_a_list_inside_the_record_the_request_names_stays_whole():
+    # "what does hypothesis require?": its 37 requirements are that record's; a cut of them (the head of the list
+    # replaced by what the ranking picked) lost `sortedcontainers`, the one it always needs
+    recs = {r["name"]: {"version": r["version"], "summary": r["summary"], "requires": []} for r in _packages()}
+    reqs = ['exceptiongroup>=1.0.0; python_version < "3.11"', "sortedcontainers<3.0.0,>=2.1.0"] + \
+           [f'dep{i}>=1.{i}; extra == "{e}"' for i, e in enumerate(["cli", "django", "numpy", "pandas"] * 9)]
+    recs["hypothesis"] = {"version": "6.155.2", "summary": "The property-based testing library", "requires": reqs}
+    for k in list(recs)[:60]:
+        recs[k]["requires"] = [f"lib{j}>=2.{j}" for j in range(30)]
+    text = json.dumps(recs)
+    ctx = Context(tool_input="pip inspect | jq '.installed | map({(.metadata.name): …}) | add'",
+                  preceding_text="Which version of hypothesis do I have, and what does it require?")
+    res = json_data.compress(text, ctx)
+    assert res is not None and len(res.text) < 0.3 * len(text)
+    assert json.dumps(reqs, separators=(",", ":")) in res.text.replace(", ", ",").replace(": ", ":") or \
+        json.dumps(reqs) in res.text
+
+
+def test_a_latency_spike_of_several_records_keeps_its_most_extreme_ones():
+    # a Go service's slog JSON lines: 650 requests of 1-65 ms, then nine of 4-5 s on one route. Beyond 3 sigma
+    # were 9 values, and only up to 5 were kept: none of the spike reached the model
+    rnd = random.Random(77)
+    routes = ["/api/v2/items", "/api/v2/cart", "/api/v2/users", "/api/v2/search", "/healthz"]
+    lines = [json.dumps({"time": f"2024-09-03T14:{10 + i // 60:02d}:{i % 60:02d}Z", "level": "INFO",
+                         "msg": "request", "route": rnd.choice(routes), "status": 200,
+                         "latency_ms": rnd.randint(1, 65)}) for i in range(650)]
+    spike = [json.dumps({"time": f"2024-09-03T14:23:{17 + 3 * k:02d}Z", "level": "INFO", "msg": "request",
+                         "route": "/api/v2/search", "status": 200, "latency_ms": 4100 + 97 * k}) for k in range(9)]
+    lines[400:400] = spike
+    text = "\n".join(lines) + "\n"
+    res = router.compress_block(text, Context(tool_input="cat gw_latency.log",
+                                              preceding_text="Which route's latency spiked?", ratio=0.15))
+    assert res is not None and len(res.text) < 0.1 * len(text)
+    assert sum(s in res.text for s in spike) >= 3

@@ -371,7 +371,7 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     for u, d in total.items():
         out[u] = sum(idf[t] * f * (_K1 + 1) / (f + _K1) for t, f in d.items())
     if distinct is not None:
-        heavy = _heavy(query.stems)
+        heavy = _specific(query, df, n)
         distinct[:] = [0] * n
         for u, d in total.items():
             distinct[u] = sum(heavy[t] for t in d)
@@ -404,7 +404,7 @@ def _rank_one(texts: Sequence[str], query: Query, w: float, lowered: str | None,
             else:
                 out[u] = sum(idf[t] * f * _K1_1 / (f + _K1) for t, f in [(t, f * norm) for t, f in d.items()])
     if distinct is not None:
-        heavy = _heavy(query.stems)
+        heavy = _specific(query, df, n)
         distinct[:] = [0] * n
         for u, d in tf.items():
             if len(d) == 1:
@@ -420,6 +420,22 @@ def _heavy(stems: tuple[str, ...]) -> tuple[int, ...]:
     """Per stem, how much it counts in `distinct`: an id-like stem (with a digit: "10142", "v2") is specific
     enough to count as two words."""
     return tuple(2 if any(c.isdigit() for c in t) else 1 for t in stems)
+
+
+def _specific(query: Query, df: list[int], n: int) -> tuple[int, ...]:
+    """`_heavy`, and a word of the request's own (not the command's) that only a few units of this block hold
+    counts as two as well: it is as specific as an id here ("retrying" for the one `tenacity` record among 700
+    packages; `X-Powered-By` for one line of a grep). A word most units hold ("batch" in every path) does not."""
+    heavy = _heavy(query.stems)
+    few = max(2, n // _RARE_SHARE)
+    if n < _MIN_UNITS or not any(0 < x <= few for x in df):
+        return heavy
+    return tuple(2 if h == 1 and 0 < x <= few and w >= 1.0 and len(t) >= _RARE_STEM else h
+                 for h, x, w, t in zip(heavy, df, query.weights, query.stems))
+
+
+_RARE_SHARE = 50  # a word in at most one unit in this many (at least 2) is rare in the block
+_RARE_STEM = 4  # shorter stems ("api", "log") are too often parts of other words
 
 
 # A ranking has signal when a few units stand clearly above the rest: the best cut in the sorted scores

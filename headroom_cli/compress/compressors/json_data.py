@@ -217,6 +217,9 @@ _NUM_TYPES = frozenset((int, float))  # exact types: bool is not a number here
 _CAT_TYPES = frozenset((str, bool))
 
 
+_OUTLIERS_SHOWN = 3  # values of one numeric field beyond 3 sigma kept at most
+
+
 def column_outliers(columns: Iterable[list], n: int) -> set[int]:
     """`outliers` over columns: each a list of the n records' values of one field (None where absent)."""
     found: set[int] = set()
@@ -247,8 +250,13 @@ def column_outliers(columns: Iterable[list], n: int) -> set[int]:
             if min(xs) >= lo and max(xs) <= hi:
                 continue
             hits = [j for j, x in enumerate(xs) if x < lo or x > hi]
-            if len(hits) <= 5:
-                found.update(hits if idx is None else [idx[j] for j in hits])
+            if len(hits) > _OUTLIERS_SHOWN:
+                if len(hits) > limit:
+                    continue  # a long tail, not a few values out of line
+                # a cluster (a latency spike: nine requests of 4 s among 650 of 1-65 ms) keeps its most extreme
+                # values (the old cap kept none of a cluster over 5: the incident itself went)
+                hits = sorted(hits, key=lambda j: (-abs(xs[j] - mean), j))[:_OUTLIERS_SHOWN]
+            found.update(hits if idx is None else [idx[j] for j in hits])
             continue
         if not probe <= _CAT_TYPES:
             continue
@@ -740,6 +748,8 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
     if n <= _SMALL:
         table = _table(v)
         return table if table is not None else [x if _as_is(x) else _shrink(x, st, depth + 1) for x in v]
+    if st.whole and _scalars_within(v, _WHOLE_LIST_CHARS):
+        return v  # a list inside a record the request points to (its `requires`, its `tags`) is that record's
     records = all(isinstance(x, dict) for x in v)
     keep, whole, lines_after, summarized = _select(v, st, records)
     if all(keep):
@@ -766,6 +776,27 @@ def _shrink(v: Any, st: _State, depth: int) -> Any:
             out.append(st.marker(what))
         i = j
     return out
+
+
+# A record the request points to is kept whole, its lists of values too, up to this many characters of them (a
+# package's 37 requirements: ~1,500); a longer list in it is cut as any other
+_WHOLE_LIST_CHARS = 6000
+
+
+def _scalars_within(v: list[Any], limit: int) -> bool:
+    """Whether `v` holds only numbers, booleans, nulls and strings, of at most `limit` characters in all."""
+    size = 0
+    for x in v:
+        t = type(x)
+        if t is str:
+            size += len(x)
+        elif t not in _SCALARS:
+            return False
+        else:
+            size += 8
+        if size > limit:
+            return False
+    return True
 
 
 def _select(v: list[Any], st: _State, records: bool
@@ -868,6 +899,14 @@ def _shrink_map(v: dict, st: _State, depth: int) -> dict:
     for i in picked or ():
         keep[i] = True
     whole = set(picked or ())
+    # an entry whose key the request spells out (`"hypothesis": {…}` for "what does hypothesis require?") is the
+    # record it names: kept whole, as `_named` keeps a record by its name field
+    words = _request_words(st.ctx.preceding_text) if st.ctx.preceding_text else frozenset()
+    if words:
+        for i, k in enumerate(keys):
+            if isinstance(k, str) and k.lower() in words:
+                keep[i] = True
+                whole.add(i)
     tr = st.tr
     for i in _must(vals, st, flats, picked, low):
         keep[i] = True

@@ -137,11 +137,19 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     protect = [f is None for f in file_of]
     used = sum(estimate_tokens(items[i], coarse=True) + 1 for i in range(n) if keep[i])
     first_idx = {f: idx[0] for f, idx in files.items()}
-    # relevance: the result lines the request points to (path and content ranked) are kept, and their
-    # files are served first
+    # relevance: the result lines the request points to are kept, and their files are served first. A line is
+    # ranked as printed (its path says which library or module it is in) and on what it says alone, and counts
+    # by the better of the two: a word in every path of the output (`express/…`) is no signal, and it hid the
+    # line whose own words are the request's (`res.setHeader('X-Powered-By', …)`)
     query = relevance.query_terms(ctx)
     distinct: list[int] = []
     score = relevance.rank(items, query, distinct=distinct) if query is not None else [0.0] * n
+    if query is not None and files.keys() != {""}:
+        own: list[int] = []
+        alone = relevance.rank([items[i][body_at[i]:] if body_at[i] else items[i] for i in range(n)], query,
+                               distinct=own)
+        score = list(map(max, score, alone))
+        distinct = list(map(max, distinct, own))
     picked = relevance.pick(score, distinct=distinct, query=query) if query is not None else None
     for i in picked or ():
         if file_of[i] is not None and not keep[i]:
