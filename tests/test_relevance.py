@@ -401,3 +401,23 @@ def test_a_latency_spike_of_several_records_keeps_its_most_extreme_ones():
                                               preceding_text="Which route's latency spiked?", ratio=0.15))
     assert res is not None and len(res.text) < 0.1 * len(text)
     assert sum(s in res.text for s in spike) >= 3
+
+
+def test_an_error_word_inside_a_name_reports_nothing_but_a_failed_status_does():
+    # `dpkg-query` as JSON: libgpg-error0, liberror-perl and python3-exceptiongroup are packages like the others
+    # (they were kept as if they reported failures, and filled the cut); a record whose status says it failed is
+    # a failure and stays
+    rnd = random.Random(5)
+    recs = [{"pkg": f"lib{w}{i}", "ver": f"{i}.{rnd.randint(0, 9)}-1", "status": "installed",
+             "section": rnd.choice(("libs", "utils", "python", "perl"))}
+            for i, w in enumerate(["ssl", "z", "bz2-", "ffi", "uuid", "xml", "curl", "png", "jpeg", "yaml"] * 20)]
+    names = {37: "libgpg-error0", 71: "liberror-perl", 113: "python3-exceptiongroup", 150: "src/errors.py"}
+    for i, name in names.items():
+        recs[i]["pkg"] = name
+    recs[177]["status"] = "failed"
+    text = json.dumps(recs)
+    res = json_data.compress(text, Context(tool_input="dpkg-query -W | jq -s .",
+                                           preceding_text="Which packages are installed? A summary is enough."))
+    assert res is not None
+    assert not any(f'"pkg":"{name}"' in res.text for name in names.values())
+    assert json.dumps(recs[177], separators=(",", ":")) in res.text

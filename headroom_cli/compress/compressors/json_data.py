@@ -495,8 +495,12 @@ def _errors_and_hits(items: list[Any], st: _State, flats: list[str],
     terms). Terms matching more than a fifth of the items say nothing about which to keep and are ignored.
     `low`: the flats joined by newlines, lower-cased (`_lowered`)."""
     # one C-speed keyword scan over all items' values joined, one line per item
-    err = keyword_lines(low, ERROR_WORDS, line_starts(flats))
+    starts = line_starts(flats)
+    err = keyword_lines(low, ERROR_WORDS, starts)
     words = [i for i, e in enumerate(err) if e]
+    if words:  # an error word inside a name (`libgpg-error0`, `errors.py`, `lib/traceback.py`) reports nothing
+        ends = starts[1:] + [len(low) + 1]
+        words = [i for i in words if _ERROR_TOKEN.search(low, starts[i], ends[i] - 1) is not None]
     keyed = [i for i, x in enumerate(items) if type(x) is dict and _ERROR_KEYS.intersection(x)
              and any(x.get(k) not in (None, "", [], {}, False, 0) for k in _ERROR_KEYS.intersection(x))]
     chosen: set[int] = set()
@@ -514,6 +518,15 @@ def _errors_and_hits(items: list[Any], st: _State, flats: list[str],
             if len(m) <= limit:
                 chosen.update(m)
     return words, keyed, sorted(chosen)
+
+
+# An error word as a word of its own or of an identifier (`error`, `ConnectionError`, `timeout_error`,
+# `status: failed`), not inside a file, module or package name: no `.`, `/` or `-` in its token, no digit right
+# after it. The words of several (`timed out`) are prose.
+_ERROR_TOKEN = re.compile(
+    r"(?<![\w./-])[\w]*(?:fatal|panic|critical|error|exception|traceback|severe|fail|denied|refused|timeout|"
+    r"oomkilled|crashloopbackoff|segfault|abort|unhealthy)\w*(?![\w./-])(?<![0-9])|timed out|segmentation fault|"
+    r"caused by")
 
 
 # Fields that name or describe a record (an issue's title, a package's summary): an error word there ("Export
