@@ -141,3 +141,50 @@ def test_a_hunk_whose_changes_pair_differently_is_not_a_repeat():
     res = diff.compress("\n".join(lines) + "\n", Context(tool_input="git diff"))
     assert res is not None
     assert "+y = d" in res.text and res.text.count("-x = a") == 2  # the a → b once, the a → d of its own
+
+
+def _function(name: str, n: int, indent: str = "    ", changed: int | None = None) -> list[str]:
+    """A function of n statements, each line distinct; line `changed` reads differently."""
+    out = [f"def {name}(netrc_path, host):"]
+    for i in range(n):
+        line = f"{indent}entry_{i} = lookup_field(netrc_path, host, field_number={i})"
+        if i == changed:
+            line = f"{indent}login_i = 1 if entry_{i - 1}[0] else 0  # the one real edit"
+        out.append(line)
+    return out
+
+
+def _filler(path: str, start: int) -> list[str]:
+    """An unrelated hunk of plain changes, so the diff is over its budget."""
+    return [f"diff --git a/{path} b/{path}", f"--- a/{path}", f"+++ b/{path}", f"@@ -{start},3 +{start},3 @@",
+            " import os", f"-TIMEOUT_{start} = {start}", f"+TIMEOUT_{start} = {start * 2}", " import sys"]
+
+
+def test_a_moved_function_keeps_the_lines_the_move_changed():
+    # `get_netrc_auth` moved to a module of its own with one line changed: 40 removed lines, 40 added ones; the
+    # long-run cut kept each run's first lines and dropped the one line that differs
+    old, new = _function("get_netrc_auth", 40), _function("get_netrc_auth", 40, changed=23)
+    text = "\n".join(
+        ["diff --git a/requests/utils.py b/requests/utils.py", "--- a/requests/utils.py", "+++ b/requests/utils.py",
+         f"@@ -190,{len(old)} +190,0 @@"] + ["-" + x for x in old] +
+        ["diff --git a/requests/_netrc.py b/requests/_netrc.py", "new file mode 100644", "--- /dev/null",
+         "+++ b/requests/_netrc.py", f"@@ -0,0 +1,{len(new)} @@"] + ["+" + x for x in new] +
+        [x for k in range(12) for x in _filler(f"requests/m{k}.py", 10 + k)]) + "\n"
+    res = diff.compress(text, Context(tool_input="git show HEAD", preceding_text="Did any logic change in the move?"))
+    assert res is not None and len(res.text) < 0.7 * len(text)
+    assert "+" + new[24] in res.text  # the changed line, verbatim
+    assert "+" + new[10] not in res.text  # a line that only moved is cut
+
+
+def test_a_reindented_file_keeps_its_one_real_change():
+    # a file re-indented with tabs: each line a -/+ pair differing in whitespace alone, and one pair that differs
+    # in more; the whitespace pairs say nothing (one marker), the real change stays
+    old = _function("confirm", 60)
+    new = _function("confirm", 60, indent="\t", changed=31)
+    body = ["-" + x for x in old[1:]] + ["+" + x for x in new[1:]]
+    text = "\n".join(["diff --git a/click/termui.py b/click/termui.py", "--- a/click/termui.py",
+                      "+++ b/click/termui.py", f"@@ -10,{len(old)} +10,{len(new)} @@", " " + old[0]] + body) + "\n"
+    res = diff.compress(text, Context(tool_input="git show HEAD",
+                                      preceding_text="This was supposed to be whitespace-only; does it change behaviour?"))
+    assert res is not None and len(res.text) < 0.4 * len(text)
+    assert "+" + new[32] in res.text

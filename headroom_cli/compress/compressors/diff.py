@@ -61,13 +61,15 @@ def _header(os_: int, ol: int, ns: int, nl: int, rest: str) -> str:
 
 
 class _Hunk:
-    __slots__ = ("raw", "old_start", "new_start", "rest", "body", "path", "skip", "relevant", "repeat", "mech")
+    __slots__ = ("raw", "old_start", "new_start", "rest", "body", "path", "skip", "relevant", "repeat", "mech",
+                 "novel")
 
     def __init__(self, raw: str, old_start: int, new_start: int, rest: str, body: list, path: str, skip: bool):
         self.raw, self.old_start, self.new_start, self.rest, self.body = raw, old_start, new_start, rest, body
         self.path, self.skip = path, skip
         self.relevant = self.repeat = False
         self.mech: dict[int, str] = {}  # body lines of a substitution seen often enough (see `_mark_substitutions`)
+        self.novel: set[int] = set()  # lines of a moved run that the move changed (see `_mark_moved`)
 
 
 def _parse(items: list[str], any_cr: bool) -> list[tuple[list[str], list[_Hunk]]] | None:
@@ -138,6 +140,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         if k < len(hunks):
             hunks[k].relevant = True
     _mark_repeats(hunks)
+    _mark_moved(hunks)
     ctx_lines = 3 if keep_ratio(ctx) >= 0.6 else 1
     cr = "\r" if lines.cr else ""
     out, dropped_gen = _render(sections, lines, ctx_lines, cr, None)
@@ -176,6 +179,39 @@ def _mark_repeats(hunks: list[_Hunk]) -> None:
             seen.update(changes)
 
 
+def _mark_moved(hunks: list[_Hunk]) -> None:
+    """Code moved or re-indented: a long run of removed (added) lines most of whose lines come back added
+    (removed) elsewhere in the diff, whitespace aside. The run's lines that do not come back are what the move
+    changed (`login_i = 1 if …` in a function moved to a module of its own; the one real edit in a file
+    re-indented with tabs): `_run_cuts` never cuts them."""
+    seen: tuple[dict[str, int], dict[str, int]] = ({}, {})  # removed, added: normalised line -> count
+    for h in hunks:
+        if h.skip:
+            continue
+        for t, ln in h.body:
+            if t in "+-":
+                k = "".join(ln[1:].split())
+                if len(k) >= _MOVED_CHARS:
+                    side = seen[t == "+"]
+                    side[k] = side.get(k, 0) + 1
+    if not seen[0] or not seen[1]:
+        return
+    for h in hunks:
+        if h.skip:
+            continue
+        for a, b in _long_runs(h.body):
+            other = seen[h.body[a][0] == "-"]  # the other side's lines
+            keys = [(k, "".join(h.body[k][1][1:].split())) for k in range(a, b)]
+            keys = [(k, x) for k, x in keys if len(x) >= _MOVED_CHARS]
+            back = sum(1 for _, x in keys if x in other)
+            if keys and back >= _MOVED_SHARE * len(keys) and back < len(keys):
+                h.novel.update(k for k, x in keys if x not in other)
+
+
+_MOVED_CHARS = 8  # shorter lines (`}`, `return`, `else:`) come back anywhere: they say nothing of a move
+_MOVED_SHARE = 0.6  # of a run's lines that come back: then it is a move, not new code
+
+
 _WORD_CHAR = re.compile(r"\w")
 _NAME = re.compile(r"[\w.:$-]+")
 
@@ -202,6 +238,9 @@ def _substitution(old: str, new: str) -> tuple[str, str] | None:
     if not _NAME.fullmatch(a) or not _NAME.fullmatch(b) or len(a) > _SUB_CHARS or len(b) > _SUB_CHARS:
         return None  # a rename replaces a name by a name
     return (a, b) if old.replace(a, b) == new else None
+
+
+_WHITESPACE = (" ", "")  # the "substitution" of a pair of lines that differ in their whitespace alone (re-indented)
 
 
 def _mark_substitutions(hunks: list[_Hunk]) -> bool:
@@ -231,7 +270,8 @@ def _mark_substitutions(hunks: list[_Hunk]) -> bool:
             for i in range(b - a):
                 if _DEFINITION.match(body[a + i][1]):
                     continue  # the renamed definition itself stays
-                sub = _substitution(body[a + i][1][1:].rstrip("\r"), body[b + i][1][1:].rstrip("\r"))
+                old, new = body[a + i][1][1:].rstrip("\r"), body[b + i][1][1:].rstrip("\r")
+                sub = _WHITESPACE if old != new and old.split() == new.split() else _substitution(old, new)
                 if sub is not None:
                     pairs.append((h, a + i, b + i, sub))
                     count[sub] = count.get(sub, 0) + 1
@@ -242,7 +282,8 @@ def _mark_substitutions(hunks: list[_Hunk]) -> bool:
             continue
         seen[sub] = seen.get(sub, 0) + 1
         if seen[sub] > _SUB_SHOWN:
-            note = f"changing only {sub[0].strip()} to {sub[1].strip()}"
+            note = "changing only whitespace" if sub is _WHITESPACE else \
+                f"changing only {sub[0].strip()} to {sub[1].strip()}"
             h.mech[i] = h.mech[j] = note
             marked = True
     return marked
@@ -293,15 +334,17 @@ def _render(sections, lines: Lines, ctx_lines: int, cr: str, cut) -> tuple[list[
                 dropped_gen += len(h.body) + 1
                 what = "deleted file" if minus and not plus else "generated file"
                 items.append(lines.marker_line(markers.gap(f"hunk (+{plus} -{minus} lines of a {what})")))
-            elif h.relevant and (cut is None or _run_cuts(h.body, cut, pointed=True) is None):
+            elif h.relevant and (cut is None or _run_cuts(h.body, cut, pointed=True, novel=h.novel) is None):
                 # a hunk the request points to: kept whole, with its own header
                 items.append(clip(h.raw)[0])
                 items.extend([ln if len(ln) <= LONG_LINE else clip(ln)[0] for _, ln in h.body])
             elif h.relevant:  # … but for the definitions in its long runs that the request's terms do not name
-                items.extend(_recut(h.body, h.old_start, h.new_start, h.rest, len(h.body), cr, lines, cut, True))
+                items.extend(_recut(h.body, h.old_start, h.new_start, h.rest, len(h.body), cr, lines, cut, True,
+                                    novel=h.novel))
             else:
                 items.extend(_left(x, h.path) for x in _recut(h.body, h.old_start, h.new_start, h.rest, ctx_lines,
-                                                              cr, lines, cut, mech=h.mech if cut is not None else None))
+                                                              cr, lines, cut, mech=h.mech if cut is not None else None,
+                                                              novel=h.novel))
         if items and all(isinstance(x, _Left) for x in items):
             # the file's header lines go with its hunks; what precedes them (a commit's header) stays
             keep_head = []
@@ -473,7 +516,8 @@ def _long_runs(body: list[tuple[str, str]]) -> list[tuple[int, int]]:
     return runs
 
 
-def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False) -> list[bool] | None:
+def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False,
+              novel: set[int] | frozenset = frozenset()) -> list[bool] | None:
     """Per body line: is it cut? A long run is read as the definitions it holds (each from its `def`/`class`/…
     line to the next); a definition holding one of the request's terms stays whole; the others keep their first
     lines (the definition line) and the run its last line. `pointed`: a hunk the request points to, cut only
@@ -494,6 +538,9 @@ def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False) -> lis
             for k in range(x + _RUN_HEAD, y):
                 drop[k] = True
         drop[b - 1] = False
+        for k in novel:
+            if a <= k < b:
+                drop[k] = False  # what a move changed
         # a lone cut line between kept ones costs as much as its marker: keep it
         for k in range(a + 1, b - 1):
             if drop[k] and not drop[k - 1] and not drop[k + 1]:
@@ -503,14 +550,15 @@ def _run_cuts(body: list[tuple[str, str]], cut, *, pointed: bool = False) -> lis
 
 
 def _recut(body: list[tuple[str, str]], old_start: int, new_start: int, rest: str, c: int, cr: str,
-           lines: Lines, cut, pointed: bool = False, mech: dict[int, str] | None = None) -> list:
+           lines: Lines, cut, pointed: bool = False, mech: dict[int, str] | None = None,
+           novel: set[int] | frozenset = frozenset()) -> list:
     """The hunk re-cut with `c` lines of context around each group of changes (and, with `cut`, its long runs
     of added/removed lines cut, each cut splitting the hunk)."""
     changes = [k for k, (t, _) in enumerate(body) if t in "+-"]
     if not changes:
         return [_header(old_start, sum(1 for t, _ in body if t == " "), new_start,
                         sum(1 for t, _ in body if t == " "), rest) + cr] + [ln for _, ln in body]
-    cuts = _run_cuts(body, cut, pointed=pointed) if cut is not None else None
+    cuts = _run_cuts(body, cut, pointed=pointed, novel=novel) if cut is not None else None
     drop: list[str] | None = None  # per body line: why it is cut ("" where it is kept)
     if cuts is not None or mech:
         drop = ["" if not cuts or not cuts[k] else ("added" if body[k][0] == "+" else "removed")
