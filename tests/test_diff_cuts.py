@@ -188,3 +188,22 @@ def test_a_reindented_file_keeps_its_one_real_change():
                                       preceding_text="This was supposed to be whitespace-only; does it change behaviour?"))
     assert res is not None and len(res.text) < 0.4 * len(text)
     assert "+" + new[32] in res.text
+
+
+def test_a_long_commit_message_keeps_its_breaking_note_wherever_it_stands():
+    # a 33-line message: its first lines, `Refs:` last, and in its middle the note that the change breaks
+    # callers; the request ("anything breaking? can this go out as a patch?") shares no word with the note
+    msg = ["    ssl: build the context once per pool", ""] + \
+          [f"    Step {i}: the pool now reuses context {i} for every connection it opens to one host." for i in range(14)] + \
+          ["", "    Note: passing verify as a string path to a CA bundle is no longer accepted;",
+           "    pass an ssl.SSLContext instead.", ""] + \
+          [f"    Detail {i}: the cache key of a context is its host, port and options tuple {i}." for i in range(12)] + \
+          ["", "    Refs: #6412"]
+    head = ["commit 9f3c2a1b4d5e6f708192a3b4c5d6e7f8091a2b3c", "Author: dev <dev@example.invalid>",
+            "Date:   Mon Nov 30 10:00:00 2026 +0000", ""] + msg + [""]
+    text = "\n".join(head + [x for k in range(14) for x in _filler(f"urllib3/m{k}.py", 20 + k)]) + "\n"
+    res = diff.compress(text, Context(tool_input="git log -p -1",
+                                      preceding_text="Anything breaking? Can this go out as a patch release?"))
+    assert res is not None and "lines of the commit message omitted" in res.text
+    assert "    Note: passing verify as a string path to a CA bundle is no longer accepted;" in res.text
+    assert "    pass an ssl.SSLContext instead." in res.text

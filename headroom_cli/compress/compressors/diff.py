@@ -50,6 +50,10 @@ _DOC = re.compile(r"(?:\.(?:md|markdown|rst|adoc|asciidoc)|(?:^|/)(?:CHANGELOG|C
                   re.I)
 _REPEAT_FILES_SHOWN = 12  # files named in one marker of repeated changes
 _SUB_MIN, _SUB_SHOWN, _SUB_CHARS = 4, 2, 60  # a substitution on this many pairs of lines is a rename: shown twice
+# What a reviewer reads a long commit message for, wherever it stands in it: a breaking change, a behaviour that is
+# no more, what to do instead, a note or warning to its readers, a security fix
+_MSG_SIGNAL = re.compile(r"\bBREAKING\b|\b[Bb]reaking change|\bno longer\b|\binstead\b|\b[Dd]eprecat|\b[Ss]ecurity\b|"
+                         r"\bCVE-\d|^\s*(?:Note|NOTE|Warning|WARNING|Caution|CAUTION|Important|IMPORTANT)\b")
 _MSG_MAX, _MSG_HEAD = 12, 4  # a commit message longer than _MSG_MAX lines keeps its first _MSG_HEAD (over budget)
 
 
@@ -463,7 +467,7 @@ def _head_lines(head: list[str], lines: Lines, cut) -> list[str]:
             out.extend(clip(raw)[0] for raw in head[a:b])
         else:
             keep = [j < a + _MSG_HEAD or j == b - 1 or (tr is not None and tr.search(head[j][:LONG_LINE]) is not None)
-                    for j in range(a, b)]
+                    or _MSG_SIGNAL.search(head[j][:LONG_LINE]) is not None for j in range(a, b)]
             j = a
             while j < b:
                 if keep[j - a]:
