@@ -266,3 +266,20 @@ def test_lone_surrogates_stay_utf8_encodable_json():
     assert res is not None and res.kind == "json"
     res.text.encode("utf-8")  # no raw lone surrogate in the output
     assert json.loads(res.text)[0] == {"id": 0, "v": "\ud800 x"}
+
+
+def test_the_kernel_log_from_boot_is_a_log():
+    # `dmesg`: its first lines are the boot's, their timestamps padded inside the brackets (`[    0.000000]`):
+    # read as text, the cut kept ~95 boot lines and the OOM killer's report went; `dmesg | tail` was a log already
+    rnd = random.Random(3)
+    boot = [f"[    0.{i:06d}] BIOS-e820: [mem 0x{rnd.getrandbits(32):08x}-0x{rnd.getrandbits(32):08x}] usable"
+            for i in range(60)]
+    later = [f"[ {1100 + i}.{rnd.randint(0, 999999):06d}] eth0: link up, {rnd.choice((100, 1000))} Mbps"
+             for i in range(300)]
+    oom = ["[ 1160.197883] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),task=python3,pid=24912,uid=0",
+           "[ 1160.197901] Memory cgroup out of memory: Killed process 24912 (python3) total-vm:812344kB"]
+    text = "\n".join(boot + later[:150] + oom + later[150:]) + "\n"
+    assert router.detect(text, Context(tool_input="dmesg")) == "log"
+    res = router.compress_block(text, Context(tool_input="dmesg",
+                                              preceding_text="my report_builder job died with exit code 137, why?"))
+    assert res is not None and oom[1] in res.text

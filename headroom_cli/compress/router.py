@@ -19,7 +19,7 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "45"
+VERSION = "46"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -56,7 +56,7 @@ _SEARCH_LINE = re.compile(r"^(?!\w+=\d{4}-\d\d-\d\d[T ]\d\d:)(?:\./|/|~/)?[A-Za-
 _BLAME_START = frozenset("0123456789abcdef^")  # how a `git blame` line starts: its commit
 _RG_HEADING = re.compile(r"^\d+[:-]", re.M)
 _LOG_LINE = re.compile(
-    r"^\W{0,3}(?:(?:\w+=)?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[\d+\.\d+\]|"
+    r"^\W{0,3}(?:(?:\w+=)?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|\[ *\d+\.\d+\]|"
     r"I\d{4} |[EWID]\d{4} )",
     re.M,
 )
