@@ -415,3 +415,57 @@ def test_a_repeated_warning_names_each_file_once_in_its_places():
     note = next(ln for ln in res.text.splitlines() if f"the same warning ({msg})" in ln)
     assert note.count(path) == 1 and note.count("Server.java") == 1
     assert f"at 6 more places: {path}:22, :23, :24, :25, src/main/java/depot/app/Server.java:40, :41 omitted]" in note
+
+
+def _pytest_caplog_failure() -> list[str]:
+    out = ["________________________ test_reserve_rejects_oversell _________________________", "",
+           "caplog = <_pytest.logging.LogCaptureFixture object at 0x7f703d668890>", "",
+           "    def test_reserve_rejects_oversell(caplog):",
+           "        w = Warehouse()",
+           ">       with pytest.raises(ValueError, match=\"insufficient stock\"):",
+           "E       Failed: DID NOT RAISE ValueError", "",
+           "tests/test_inventory.py:13: Failed",
+           "------------------------------ Captured log call -------------------------------"]
+    out += [f"DEBUG    shoplib.inventory:inventory.py:6 receive sku=SKU-{i % 40} n=3 before={3 * (i // 40)}"
+            for i in range(120)]
+    out.insert(11 + 77, "WARNING  shoplib.inventory:inventory.py:19 reserve sku=SKU-17 n=2 on_hand=1: oversold")
+    return out
+
+
+def test_a_failing_tests_captured_log_keeps_its_ends_and_what_is_not_routine():
+    # pytest -v: a failure's report with the 120 DEBUG lines the test logged (kept whole inside the failure's
+    # region: 27 % saved); the routine lines go but for the section's ends, the WARNING among them stays
+    fail = _pytest_caplog_failure()
+    passed = [f"tests/test_inventory.py::test_case_{i} PASSED                                   [{i:3d}%]"
+              for i in range(60)]
+    text = "\n".join(["============================= test session starts ==============================",
+                      "collected 61 items", ""] + passed + ["", "=================================== FAILURES "
+                                                              "==================================="] + fail +
+                     ["=========================== short test summary info ============================",
+                      "FAILED tests/test_inventory.py::test_reserve_rejects_oversell - Failed: DID NOT RAISE ValueError",
+                      "========================= 1 failed, 60 passed in 0.41s ========================="]) + "\n"
+    res = build.compress(text, Context(tool_input="pytest -v", preceding_text="Why does the oversell test fail?"))
+    assert res is not None and len(res.text) < 0.35 * len(text)
+    kept = res.text.splitlines()
+    assert "E       Failed: DID NOT RAISE ValueError" in kept
+    assert "WARNING  shoplib.inventory:inventory.py:19 reserve sku=SKU-17 n=2 on_hand=1: oversold" in kept
+    assert sum(ln.startswith("DEBUG    shoplib") for ln in kept) <= 8
+    assert any("captured output" in ln for ln in kept)
+
+
+def test_a_tail_that_starts_inside_a_traceback_keeps_its_explanation_lines():
+    # `pytest -v | tail -n 260`: the output starts in the middle of a failure's traceback (its header cut away);
+    # the `E   ValueError: …` line there is the answer to "why does the fractional-seconds test fail?"
+    head = ["    tt, fraction, gmtoff_fraction = _strptime(data_string, format)",
+            "                                    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"]
+    head += [f"    frame_line_{i} = helper_{i}(data_string, format, locale_{i})" for i in range(40)]
+    head += ["E           ValueError: unconverted data remains: .250", "",
+             "/usr/lib/python3.11/_strptime.py:352: ValueError"]
+    text = "\n".join(head + _pytest_caplog_failure() +
+                     ["=========================== short test summary info ============================",
+                      "FAILED tests/test_ts.py::test_fractional_seconds - ValueError: unconverted data remains: .250",
+                      "========================= 2 failed, 60 passed in 0.41s ========================="]) + "\n"
+    res = build.compress(text, Context(tool_input="pytest -v 2>&1 | tail -n 260",
+                                       preceding_text="Why does the fractional-seconds timestamp test fail?"))
+    assert res is not None
+    assert "E           ValueError: unconverted data remains: .250" in res.text.splitlines()

@@ -14,7 +14,7 @@ from collections import Counter
 from .. import markers
 from ..base import Context, Result
 from ..tokens import estimate_tokens
-from .common import (ERROR_WORDS, MATCH_CAP, RUNTIME_FRAMES_NOTE, Lines, block_key, finish, keep_ratio, line_starts,
+from .common import (ERROR_RE, ERROR_WORDS, MATCH_CAP, RUNTIME_FRAMES_NOTE, Lines, block_key, finish, keep_ratio, line_starts,
                       lines_with_words, may_hold_stacks, regex_lines, render, runtime_frames, selective_regex,
                       template)
 
@@ -140,6 +140,8 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             passing[i] = True
         elif preamble_m(s):
             pass  # the runner's set-up lines: one retrieval away
+        elif s[:3] == "E  " and _PYTEST_E.match(s):
+            keep[i] = True  # pytest's explanation of a failure (`E   ValueError: …`), even outside its section
         else:
             pending.append(i)
     close(region)
@@ -152,6 +154,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
                     keep[i + 1] = True
             else:
                 neutral.append(i)
+    captured = _captured_output(items, regions, keep, is_hit) if "Captured " in text else None
     repeat = _repeated_failures(items, regions, keep)
     # a kept trace's frames in the runtime and installed packages (Rust's panic machinery, node:internal, the
     # stdlib) go, the project's frames and the message stay; a frame the request's terms name stays
@@ -217,6 +220,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     under, told = quiet if quiet is not None else (None, 0)
     out, dropped, clipped = render(lines, keep, gap_note="passing", gap_members=passing,
                                    other_notes=(("repeated failure output", repeat), ("failure context", brief))
+                                   + ((("captured output", captured),) if captured is not None else ())
                                    + (((RUNTIME_FRAMES_NOTE, frames),) if frames is not None else ()),
                                    protect=protect,
                                    describe=(lambda j, i: "" if all(under[j:i]) else None) if under else None)
@@ -327,6 +331,43 @@ def _brief_failures(items: list[str], regions: list[list[int]], keep: list[bool]
                 keep[k] = False
                 brief[k] = True
     return brief
+
+
+# pytest's sections of what a failing test printed or logged (`----- Captured log call -----`, stdout, stderr)
+_CAPTURED = re.compile(r"-+ Captured (?:log|stdout|stderr) (?:setup|call|teardown) -+[ \t\r]*$")
+_PYTEST_E = re.compile(r"E {2,}\S")
+_CAPTURED_ENDS = 3  # lines kept at each end of a captured section
+_ROUTINE_LEVEL = re.compile(r"(?:DEBUG|INFO)\b|\d{4}-\d\d-\d\d[ T][\d:,.]+ (?:DEBUG|INFO)\b")
+
+
+def _captured_output(items: list[str], regions: list[list[int]], keep: list[bool],
+                     is_hit: list[bool] | None) -> list[bool] | None:
+    """In a failure's report, what the test logged or printed (pytest's `Captured log call` section: 120 DEBUG
+    lines of a warehouse filling up) keeps its first and last lines, the lines the request's terms name and those
+    that are not routine (a WARNING, an ERROR, a line of another form); the routine lines between go, one marker.
+    Returns the lines left out, or None."""
+    out: list[bool] | None = None
+    for reg in regions:
+        k, end = 0, len(reg)
+        while k < end:
+            if not _CAPTURED.match(items[reg[k]][:MATCH_CAP]):
+                k += 1
+                continue
+            a = k + 1
+            b = a
+            while b < end and not _CAPTURED.match(items[reg[b]][:MATCH_CAP]) and not items[reg[b]].startswith("___"):
+                b += 1
+            for j in range(a + _CAPTURED_ENDS, b - _CAPTURED_ENDS):
+                i = reg[j]
+                s = items[i][:MATCH_CAP]
+                if keep[i] and _ROUTINE_LEVEL.match(s) and not (is_hit is not None and is_hit[i]) \
+                        and ERROR_RE.search(s) is None:
+                    keep[i] = False
+                    if out is None:
+                        out = [False] * len(items)
+                    out[i] = True
+            k = b
+    return out
 
 
 def _repeated_failures(items: list[str], regions: list[list[int]], keep: list[bool]) -> list[bool]:
