@@ -10,6 +10,7 @@ lines become one in-place marker; the block ends with one marker carrying the re
 from __future__ import annotations
 
 import re
+import statistics
 
 from bisect import bisect_right
 from collections import Counter
@@ -21,7 +22,7 @@ from ..tokens import estimate_tokens
 from .common import FAST_NORM, ERROR_RE as _ERRORISH
 from . import json_data
 from .json_data import outliers, loads as json_loads
-from .common import (ERROR_WORDS, WARN_WORDS, Lines, block_key, finish, fold_stacks, keep_ratio, keyword_lines,
+from .common import (ERROR_WORDS, MATCH_CAP, WARN_WORDS, Lines, block_key, finish, fold_stacks, keep_ratio, keyword_lines,
                       line_starts, lines_with_words, regex_lines, render, selective_regex, template, templates)
 
 name = "logs"
@@ -248,6 +249,63 @@ def _records_not_events(items: list[str]) -> bool:
     return seen >= 3 and events * 5 < seen
 
 
+# Text log lines of one template differ in their numbers: a request's time (`rt=0.950` among `rt=0.004`), a queue
+# depth, a status. Where a few of them stand far out (beyond 3 sigma, `json_data.column_outliers`, as in JSON lines)
+# those lines stay: an incident marked only by a number is what "which endpoint became slow?" asks for.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_OUTLIER_LINES = 20000  # lines of a log read for their numbers at most (a bigger one: its words only)
+_OUTLIER_MIN = 12  # lines of one template at least
+_OUTLIERS_KEPT = 6  # such lines kept in all, the templates whose number stands out most first
+_OUTLIERS_SHOWN = 3  # lines of one template kept for its number
+_FAR = 10  # median deviations from the median: a line this far out stands out
+
+
+def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(tpl):
+        if t is not None:
+            groups.setdefault(t, []).append(i)
+    found: list[tuple[float, list[int]]] = []
+    for members in groups.values():
+        if len(members) < _OUTLIER_MIN:
+            continue
+        nums = [_NUMBER.findall(items[i][:MATCH_CAP]) for i in members]
+        width = Counter(map(len, nums)).most_common(1)[0][0]
+        rows = [(i, x) for i, x in zip(members, nums) if len(x) == width]
+        if width == 0 or len(rows) < _OUTLIER_MIN:
+            continue
+        # per number, how far each line is from the median in median deviations (robust: the spike itself moves
+        # neither); a number most lines share (a port, the minute) has no deviation, and one line off it is no
+        # incident. The number whose far lines stand out most, if they are a few: its most extreme lines.
+        best: tuple[float, list[int]] | None = None
+        for j in range(width):
+            col = [float(x[j]) for _, x in rows]
+            mid = statistics.median(col)
+            dev = [abs(v - mid) for v in col]
+            mad = statistics.median(dev)
+            if not mad:
+                # over half the lines share the median (times at millisecond resolution): the mean deviation,
+                # where the number still varies (a tenth of the lines off the median; not a port, not the minute)
+                if sum(1 for d in dev if d) < len(dev) // 10:
+                    continue
+                mad = sum(dev) / len(dev)
+            far = [(abs(v - mid) / mad, k) for k, v in enumerate(col) if abs(v - mid) > _FAR * mad]
+            if not far or len(far) > len(rows) // 4:
+                continue
+            far.sort(key=lambda zk: (-zk[0], zk[1]))
+            if best is None or far[0][0] > best[0]:
+                best = (far[0][0], [rows[k][0] for _, k in far[:_OUTLIERS_SHOWN]])
+        if best is not None:
+            found.append((-best[0], best[1]))
+    # the templates whose number stands out most, a few lines in all: an incident is one or two of them
+    out: list[int] = []
+    for _, idx in sorted(found):
+        if len(out) >= _OUTLIERS_KEPT:
+            break
+        out += idx
+    return out
+
+
 def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = None) -> Result | None:
     lines = Lines(text)
     items = lines.items
@@ -290,6 +348,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     is_hit = regex_lines(tr, joined, starts, lower) if tr is not None else [False] * n
     if jsonl:
         tpl = [t if t is not None else template(items[i]) for i, t in enumerate(tpl)]
+    elif n <= _OUTLIER_LINES:
+        for i in _numeric_outliers(items, tpl):
+            keep[i] = True
     # relevance: the events the request points to are kept (with their neighbours), and templates are
     # served to the budget most relevant first
     query = relevance.query_terms(ctx)
