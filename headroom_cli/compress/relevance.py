@@ -427,14 +427,15 @@ def _specific(query: Query, df: list[int], n: int) -> tuple[int, ...]:
     counts as two as well: it is as specific as an id here ("retrying" for the one `tenacity` record among 700
     packages; `X-Powered-By` for one line of a grep). A word most units hold ("batch" in every path) does not."""
     heavy = _heavy(query.stems)
-    few = max(2, n // _RARE_SHARE)
+    few = max(_RARE_MIN, n // _RARE_SHARE)
     if n < _MIN_UNITS or not any(0 < x <= few for x in df):
         return heavy
     return tuple(2 if h == 1 and 0 < x <= few and w >= 1.0 and len(t) >= _RARE_STEM else h
                  for h, x, w, t in zip(heavy, df, query.weights, query.stems))
 
 
-_RARE_SHARE = 50  # a word in at most one unit in this many (at least 2) is rare in the block
+_RARE_SHARE = 50  # a word in at most one unit in this many (at least _RARE_MIN) is rare in the block
+_RARE_MIN = 3
 _RARE_STEM = 4  # shorter stems ("api", "log") are too often parts of other words
 
 
