@@ -469,3 +469,37 @@ def test_a_tail_that_starts_inside_a_traceback_keeps_its_explanation_lines():
                                        preceding_text="Why does the fractional-seconds timestamp test fail?"))
     assert res is not None
     assert "E           ValueError: unconverted data remains: .250" in res.text.splitlines()
+
+
+def _tap(n: int = 40) -> tuple[str, list[str]]:
+    """`node --test` into a pipe prints TAP: each subtest's `ok N`/`not ok N` line, then its YAML diagnostics."""
+    out = ["TAP version 13", "# Subtest: mergeCarts"]
+    for i in range(1, n + 1):
+        out += [f"    # Subtest: keeps disjoint sku #{i}", f"    ok {i} - keeps disjoint sku #{i}", "      ---",
+                f"      duration_ms: 0.{100 + 7 * i}", "      ..."]
+    fail = [f"    not ok {n + 1} - adds quantities when the same SKU is in both carts", "      ---",
+            "      duration_ms: 4.056266", "      location: '/srv/cart/cart.test.js:10:8'",
+            "      failureType: 'testCodeFailure'", "      error: |-", "        Expected values to be strictly deep-equal:",
+            "        + actual - expected", "        ", "          [", "            {", "        +     qty: 3,",
+            "        -     qty: 5,", "              sku: 'SKU-9'", "            }", "          ]",
+            "      code: 'ERR_ASSERTION'", "      name: 'AssertionError'", "      expected:", "        0:",
+            "          sku: 'SKU-9'", "          qty: 5", "      actual:", "        0:", "          sku: 'SKU-9'",
+            "          qty: 3", "      operator: 'deepStrictEqual'", "      stack: |-",
+            "        TestContext.<anonymous> (/srv/cart/cart.test.js:11:12)",
+            "        Test.runInAsyncScope (node:async_hooks:206:9)", "      ..."]
+    out += fail + [f"    1..{n + 1}", "not ok 1 - mergeCarts", "  ---", "  error: '1 subtest failed'", "  ...",
+                   f"1..1", f"# tests {n + 1}", f"# pass {n}", "# fail 1"]
+    return "\n".join(out) + "\n", fail
+
+
+def test_tap_output_is_a_test_run_and_keeps_a_failures_diagnostics():
+    # `node --test | …` (TAP): read as a log, the failure's YAML lines were "similar lines" and went, the
+    # expected value among them (`-     qty: 5,`): the model saw what came out, not what was wanted
+    text, fail = _tap()
+    ctx = Context(tool_input="node --test", preceding_text="Why do the tests fail? Give me each failing test and the cause.")
+    assert router.detect(text, ctx) == "build"
+    res = router.compress_block(text, ctx)
+    assert res is not None and len(res.text) < 0.6 * len(text)
+    kept = res.text.splitlines()
+    for line in (fail[0], "        +     qty: 3,", "        -     qty: 5,", "          qty: 5", "# fail 1"):
+        assert line in kept

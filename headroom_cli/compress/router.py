@@ -19,7 +19,7 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "49"
+VERSION = "50"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)
@@ -45,7 +45,7 @@ _BUILD_STRONG = re.compile(
     r"\s*[✔✖] .*\(\d+(?:\.\d+)?ms\)$|ℹ (?:tests|pass|fail) \d+$|\s*\d+/\d+ +Test +#\d+: |"
     r"\d+% tests passed, \d+ tests? failed out of \d+|\[ +(?:RUN|OK|FAILED) +\] |"
     r"JUnit version \d|There (?:was 1 failure|were \d+ failures):|Tests run: \d+, +Failures: \d+|"
-    r"\S+\.java:\d+: (?:error|warning): )",  # (javac prints no column)
+    r"\S+\.java:\d+: (?:error|warning): |TAP version \d+$|\s*not ok \d+ )",  # (javac prints no column)
     re.M,
 )
 _JSONL = re.compile(r"^\s*\{.*\}\s*$", re.M)
@@ -279,7 +279,7 @@ def _detect_lines(text: str, hint: str, head: str, lines: list[str], joined: str
     if nl >= 6 and lines[0][:1] in _BLAME_START and blame.share(lines) >= 0.8:
         return "blame"
     build_hits = _count_upto(lines, _BUILD_STRONG, 3)
-    if build_hits >= 3 or (build_hits >= 1 and hint == "build"):
+    if build_hits >= 3 or (build_hits >= 1 and (hint == "build" or lines[0].startswith("TAP version "))):
         return "build"
     if len(lines) >= 3 and _TABLE_HEAD.match(lines[0].rstrip("\r")):
         return "table"

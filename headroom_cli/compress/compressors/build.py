@@ -26,6 +26,8 @@ _START = re.compile(
     r"^(?:=+ (?:FAILURES|ERRORS|short test summary info|warnings summary) =+|_{3,} .* _{3,}[ \t\r]*$|[ \t\r]*● |"
     r"---- \S+ stdout ----|failures:[ \t\r]*$|[ \t\r]*--- FAIL: |panic: |Traceback \(most recent call last\)|"
     r"npm ERR! |error(?:\[E\d+\])?: |[ \t]*✖ |"
+    # TAP (`node --test` into a pipe, mocha's tap reporter): a failing test's line, then its YAML diagnostics
+    r"[ \t]*not ok \d+ |"
     # JUnit 4's runner (JUnitCore): `There were 3 failures:`, then each `1) testName(pkg.TestClass)` and its trace
     r"There (?:was 1 failure|were \d+ failures):|\d+\) [\w$]+\([\w$.]+\)[ \t\r]*$)",
     re.M,
@@ -35,7 +37,7 @@ _START = re.compile(
 _END = re.compile(
     r"^(?:=+ |[ \t\r]*(?:PASS|FAIL) \S|Test Suites:|test result: |=== (?:RUN|PAUSE|CONT) |[ \t\r]*--- PASS: |ok[ \t\r]+\S|"
     r"(?:PASS|FAIL)[ \t\r]*$|running \d+ tests?|[ \t\r]*(?:Compiling|Finished|Running) \S|[ \t]*[✔▶ℹ] |test at \S+:\d+:\d+[ \t\r]*$"
-    r"|FAILURES!!!)",
+    r"|FAILURES!!!|[ \t]*ok \d+ |[ \t]*# Subtest: )",
     re.M,
 )
 _SUMMARY = re.compile(
@@ -52,7 +54,7 @@ _PASS = re.compile(
     r"=== (?:RUN|PAUSE|CONT|NAME) |[ \t]*--- (?:PASS|SKIP): |ok[ \t]+\S|npm (?:http|timing|sill|verb) |"
     r"make(?:\[\d+\])?: (?:Entering|Leaving|Nothing to be done)|[ \t]*\d+ passing\b.*\(\d+[ \t]*ms\)|"
     # ctest's per-test lines (`Start 18: name`, `17/37 Test #17: name ....   Passed    0.00 sec`), googletest's
-    r"[ \t]*Start +\d+: \S|[ \t]*\d+/\d+ +Test +#\d+: \S+ \.* *Passed\b|\[ +OK \] )",
+    r"[ \t]*Start +\d+: \S|[ \t]*\d+/\d+ +Test +#\d+: \S+ \.* *Passed\b|\[ +OK \] |[ \t]*ok \d+ )",
     re.M,
 )
 # A test runner's set-up lines (pytest's header after `platform …`): where its cache, root and plugins are, the
