@@ -4,6 +4,7 @@ lines, logs of a few kinds of event from many services or about many names, depe
 `headroom_cli/corpus_real.py` (and that what the answer needs stays verbatim)."""
 from __future__ import annotations
 
+import random
 import re
 
 from headroom_cli.compress import router
@@ -503,3 +504,31 @@ def test_tap_output_is_a_test_run_and_keeps_a_failures_diagnostics():
     kept = res.text.splitlines()
     for line in (fail[0], "        +     qty: 3,", "        -     qty: 5,", "          qty: 5", "# fail 1"):
         assert line in kept
+
+
+def _schema() -> tuple[str, list[str]]:
+    """`sqlite3 app.db '.schema --indent'`: twelve tables, their columns indented under each CREATE TABLE."""
+    rnd = random.Random(8)
+    out, invoices = [], []
+    for t in ("users", "organizations", "memberships", "projects", "invoices", "payments", "refunds", "plans",
+              "subscriptions", "audit_events", "api_keys", "webhooks"):
+        cols = [f"  {t[:-1]}_{c} {rnd.choice(('INTEGER', 'TEXT', 'REAL'))}{' NOT NULL' if rnd.random() < .5 else ''},"
+                for c in ("id", "created_at", "updated_at", "owner", "state", "label", "note", "ref", "kind", "extra",
+                          "source", "region", "currency", "version", "flags", "parent", "origin", "token")]
+        if t == "invoices":
+            cols[3:3] = ["  amount_cents INTEGER NOT NULL,", "  stripe_invoice_id TEXT UNIQUE,"]
+            invoices = cols
+        out += [f"CREATE TABLE {t}("] + cols + ["  PRIMARY KEY (id)", ");"]
+        out += [f"CREATE INDEX idx_{t}_created ON {t}({t[:-1]}_created_at);"]
+    return "\n".join(out) + "\n", invoices
+
+
+def test_a_line_the_request_points_to_keeps_the_block_indented_under_it():
+    # "what columns does the invoices table have?": `CREATE TABLE invoices(` was kept (or not: the words of a
+    # request counted only where they were code-like), its columns went in a marker while other tables stayed
+    text, cols = _schema()
+    res = router.compress_block(text, Context(tool_input="sqlite3 app.db '.schema --indent'",
+                                              preceding_text="What columns does the invoices table have?"))
+    assert res is not None and len(res.text) < 0.6 * len(text)
+    kept = res.text.splitlines()
+    assert "CREATE TABLE invoices(" in kept and all(c in kept for c in cols)

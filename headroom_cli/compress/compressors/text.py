@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .. import markers
+from .. import markers, relevance
 from ..base import Context, Result
 from ..tokens import estimate_tokens
 from .common import (ERROR_RE, RUN_HEAD, RUN_TAIL, WARN_RE, Lines, Run, block_key, clip, finish, keep_ratio,
@@ -26,6 +26,10 @@ _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _SENT_LINE = 600  # lines longer than this are shortened sentence by sentence
 _SENT_MAX = 200_000  # beyond this a line is only clipped (bounded work)
 _SAME_TEMPLATE_CAP = 3
+
+
+_BLOCK_LINES = 30  # lines indented under a line the request points to kept with it at most
+_BLOCK_SCORE = 9  # … first among the other lines, while the budget lasts (a hit's own score, 11 on, is kept beyond it)
 
 
 def _shorten(line: str, tr: re.Pattern | None, ratio: float) -> str | None:
@@ -150,6 +154,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for c in cands:
         inner[c.run.start + RUN_HEAD:c.run.end - RUN_TAIL] = [True] * len(c.run.inner)
     inner_score: dict[int, int] = {}  # what a line between a run's ends scores if its run is not shown
+    hits: list[int] = []
+    # the lines the request points to in words (BM25 over the lines, `relevance.pick`: only where a few stand out)
+    query = relevance.query_terms(ctx)
+    pointed: set[int] = set()
+    if query is not None:
+        distinct: list[int] = []
+        ranked = relevance.rank(items, query, distinct=distinct)
+        pointed = set(relevance.pick(ranked, distinct=distinct, query=query) or ())
     for i, s in enumerate(items):
         st = s.strip()
         if not st:
@@ -163,13 +175,14 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         seen[norm] = i
         sc = 1
         head = s[:1000]
-        hit = tr is not None and tr.search(head)
+        hit = (tr is not None and tr.search(head)) or i in pointed
         c = tpl_count[tpl[i]] = tpl_count.get(tpl[i], 0) + 1
         if c > _SAME_TEMPLATE_CAP and not hit:
             first_in_para = False
             continue
         if hit:
             sc += 10
+            hits.append(i)
         if wr is not None and wr.search(head):
             sc += 2
         if ERROR_RE.search(head):
@@ -189,7 +202,25 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         else:
             score[i] = sc
         first_in_para = False
+    # a line the request's terms are in heads what is indented under it (a table's columns under its `CREATE
+    # TABLE invoices(`, the value under `X509v3 Subject Alternative Name:`, a function's code under `<main>:`):
+    # that block is the line's, up to _BLOCK_LINES lines, served right after the lines that must stay
     budget = max(int(estimate_tokens(text, coarse=True) * ratio), 100)
+    for i in hits:
+        lead = len(items[i]) - len(items[i].lstrip())
+        block = []
+        for k in range(i + 1, min(n, i + 1 + _BLOCK_LINES)):
+            s = items[k]
+            if not s.strip() or len(s) - len(s.lstrip()) <= lead:
+                break
+            block.append(k)
+        # (a block that would take most of the budget is a section, not the line's own: `git status`'s list of
+        # changes under "Changes not staged for commit:")
+        if sum(estimate_tokens(items[k], coarse=True) + 1 for k in block) > budget // 2:
+            continue
+        for k in block:
+            score[k] = max(score[k], _BLOCK_SCORE)
+            inner_score.pop(k, None)
     keep = [False] * n
     used = 0
 
