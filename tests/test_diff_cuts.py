@@ -207,3 +207,27 @@ def test_a_long_commit_message_keeps_its_breaking_note_wherever_it_stands():
     assert res is not None and "lines of the commit message omitted" in res.text
     assert "    Note: passing verify as a string path to a CA bundle is no longer accepted;" in res.text
     assert "    pass an ssl.SSLContext instead." in res.text
+
+
+def test_a_lock_file_hunk_the_request_points_to_is_shown():
+    # `git show` of a dependency bump: package.json's range and package-lock.json's resolved versions; a lock
+    # file's hunks go as generated, but "which lodash version does the lock resolve to?" is about one of them
+    pkgs = ["lodash", "express", "body-parser", "cookie", "raw-body", "qs", "debug", "ms", "mime", "send"]
+    out = ["commit 012e2fa9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6", "Author: dev <dev@example.invalid>",
+           "Date:   Mon Nov 30 10:00:00 2026 +0000", "", "    deps: bump lodash and express", "",
+           "diff --git a/package.json b/package.json", "--- a/package.json", "+++ b/package.json",
+           "@@ -10,3 +10,3 @@", '   "dependencies": {', '-    "lodash": "^4.17.15",', '+    "lodash": "^4.17.21",',
+           '     "express": "^4.18.2"', "diff --git a/package-lock.json b/package-lock.json",
+           "--- a/package-lock.json", "+++ b/package-lock.json"]
+    for k, p in enumerate(pkgs):
+        out += [f"@@ -{100 + 40 * k},7 +{100 + 40 * k},7 @@", f'     "node_modules/{p}": {{',
+                f'-      "version": "1.{k}.0",', f'+      "version": "1.{k}.1",',
+                f'-      "resolved": "https://registry.npmjs.org/{p}/-/{p}-1.{k}.0.tgz",',
+                f'+      "resolved": "https://registry.npmjs.org/{p}/-/{p}-1.{k}.1.tgz",',
+                f'-      "integrity": "sha512-{"a" * 40}{k}",', f'+      "integrity": "sha512-{"b" * 40}{k}",', "     },"]
+    text = "\n".join(out) + "\n"
+    res = diff.compress(text, Context(tool_input="git show 012e2fa",
+                                      preceding_text="Which lodash version does the lock file resolve to now?"))
+    assert res is not None
+    assert '+      "resolved": "https://registry.npmjs.org/lodash/-/lodash-1.0.1.tgz",' in res.text
+    assert '+      "version": "1.5.1",' not in res.text  # the other packages' hunks still go

@@ -143,6 +143,9 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     for k in _relevant_hunks(items, ctx):
         if k < len(hunks):
             hunks[k].relevant = True
+            # a lock file's or generated file's hunk the request points to ("which lodash version does the lock
+            # resolve to?") is shown like any other: it is what was asked about
+            hunks[k].skip = False
     _mark_repeats(hunks)
     _mark_moved(hunks)
     ctx_lines = 3 if keep_ratio(ctx) >= 0.6 else 1
