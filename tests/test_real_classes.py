@@ -532,3 +532,20 @@ def test_a_line_the_request_points_to_keeps_the_block_indented_under_it():
     assert res is not None and len(res.text) < 0.6 * len(text)
     kept = res.text.splitlines()
     assert "CREATE TABLE invoices(" in kept and all(c in kept for c in cols)
+
+
+def test_a_tree_keeps_the_entry_the_request_names_in_words():
+    # `tree headroom_cli`: "where does the blame compressor live?" — the compressors folder (deeper than the
+    # levels a tree keeps) was folded into a marker, `blame.py` with it; the name is a plain word, not code-like
+    out = ["headroom_cli", "├── __init__.py", "├── compress"]
+    for d in ("cli", "gateway", "launch", "learn", "mcp", "output", "proxy", "stats", "storage"):
+        out += [f"│   ├── {d}"] + [f"│   │   ├── {d}_{k}.py" for k in range(8)]
+    out += ["│   └── compressors"] + [f"│       ├── {m}.py" for m in (
+        "build", "code", "common", "crash", "diff", "gitlog", "helptext", "json_data", "logs", "search", "table",
+        "text", "threads", "tree", "blame")] + ["│       └── __init__.py", "└── wires.py", "", "12 directories, 90 files"]
+    text = "\n".join(out) + "\n"
+    res = tree.compress(text, Context(tool_input="tree -I __pycache__ headroom_cli",
+                                      preceding_text="Where does the blame compressor live?"))
+    assert res is not None and len(res.text) < 0.7 * len(text)
+    kept = res.text.splitlines()
+    assert "│       ├── blame.py" in kept and "│   └── compressors" in kept

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .. import markers
+from .. import markers, relevance
 from ..base import Context, Result
 from .common import (ERROR_RE, MATCH_CAP, Lines, block_key, clip, finish, keep_ratio, line_starts, regex_lines,
                      selective_regex)
@@ -68,6 +68,15 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
         # whose every line under typescript-eslint would otherwise be kept with its branch)
         whole = _whole_names(tr)
         hit = [h and whole.search(items[i]) is not None for i, h in enumerate(hit)]
+    # the entries the request names in words ("where does the blame compressor live?": `blame.py`), by BM25 over
+    # the entries' names where a few stand out: kept with their ancestors, as a term's
+    query = relevance.query_terms(ctx)
+    if query is not None:
+        distinct: list[int] = []
+        names = [s[depth[i]:MATCH_CAP] if depth[i] else s[:MATCH_CAP] for i, s in enumerate(items)]
+        for i in relevance.pick(relevance.rank(names, query, distinct=distinct), distinct=distinct,
+                                query=query) or ():
+            hit[i] = True
     pointer = [_REPEAT.search(s[:MATCH_CAP]) is not None for s in items]  # listed in full elsewhere
     keep = [False] * n
     for i, s in enumerate(items):
