@@ -441,3 +441,24 @@ def test_a_text_log_whose_incident_is_only_a_number_keeps_the_lines_that_stand_o
                                               preceding_text="One endpoint became slow, without errors: which one?"))
     assert res is not None and len(res.text) < 0.1 * len(text)
     assert sum(ln in res.text for ln in slow) >= 3
+
+
+def test_a_status_most_lines_share_keeps_where_another_value_first_appears():
+    # HAProxy's log: 1,000 requests answered 200, then one backend server starts answering 503 (11 lines, no
+    # error word); "which backend returns 503, since when?" kept only the head and tail 200s
+    rnd = random.Random(21)
+    lines = []
+    for i in range(1000):
+        srv = f"app-{rnd.randint(1, 20):02d}"
+        status = 503 if i >= 700 and i % 27 == 0 else 200
+        if status == 503:
+            srv = "app-13"
+        lines.append(f"Dec 04 19:{10 + i // 120:02d}:{i % 60:02d} lb-1 haproxy[2214]: 10.4.{rnd.randint(1, 9)}."
+                     f"{rnd.randint(2, 250)}:{30000 + i} [04/Dec/2026:19:{10 + i // 120:02d}:{i % 60:02d}.223] "
+                     f"fe_https~ be_app/{srv} 0/0/1/1/2 {status} 961 - - ---- 194/182/7/3/0 0/0 \"GET /api/v2/items HTTP/1.1\"")
+    first = next(ln for ln in lines if " 503 " in ln)
+    text = "\n".join(lines) + "\n"
+    res = router.compress_block(text, Context(tool_input="cat /var/log/haproxy.log",
+                                              preceding_text="Which backend server returns errors, and since when?"))
+    assert res is not None and len(res.text) < 0.1 * len(text)
+    assert first in res.text

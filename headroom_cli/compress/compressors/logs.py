@@ -266,6 +266,7 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
         if t is not None:
             groups.setdefault(t, []).append(i)
     found: list[tuple[float, list[int]]] = []
+    rare: list[list[int]] = []
     for members in groups.values():
         if len(members) < _OUTLIER_MIN:
             continue
@@ -284,10 +285,18 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
             dev = [abs(v - mid) for v in col]
             mad = statistics.median(dev)
             if not mad:
+                off = [k for k, d in enumerate(dev) if d]
+                if len(off) < len(dev) // 10:
+                    # a number nearly every line shares (a status 200) and a few lines' other value (a 503 among
+                    # 1,000): where each such value first appears, the onset, ranked after the far-out numbers
+                    if 0 < len(off) <= max(1, len(dev) // 20):
+                        first: dict[float, int] = {}
+                        for k in off:
+                            first.setdefault(col[k], k)
+                        rare.append([rows[k][0] for k in sorted(first.values())[:_OUTLIERS_SHOWN]])
+                    continue
                 # over half the lines share the median (times at millisecond resolution): the mean deviation,
                 # where the number still varies (a tenth of the lines off the median; not a port, not the minute)
-                if sum(1 for d in dev if d) < len(dev) // 10:
-                    continue
                 mad = sum(dev) / len(dev)
             far = [(abs(v - mid) / mad, k) for k, v in enumerate(col) if abs(v - mid) > _FAR * mad]
             if not far or len(far) > len(rows) // 4:
@@ -299,10 +308,10 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
             found.append((-best[0], best[1]))
     # the templates whose number stands out most, a few lines in all: an incident is one or two of them
     out: list[int] = []
-    for _, idx in sorted(found):
+    for idx in [idx for _, idx in sorted(found)] + rare:
         if len(out) >= _OUTLIERS_KEPT:
             break
-        out += idx
+        out += [i for i in idx if i not in out]
     return out
 
 
