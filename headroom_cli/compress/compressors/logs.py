@@ -10,9 +10,8 @@ lines become one in-place marker; the block ends with one marker carrying the re
 from __future__ import annotations
 
 import re
-import statistics
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from itertools import compress as select
 
@@ -258,6 +257,21 @@ _OUTLIER_MIN = 12  # lines of one template at least
 _OUTLIERS_KEPT = 6  # such lines kept in all, the templates whose number stands out most first
 _OUTLIERS_SHOWN = 3  # lines of one template kept for its number
 _FAR = 10  # median deviations from the median: a line this far out stands out
+_SAMPLE = 256  # values of a number its median deviation is taken over
+_PER_TEMPLATE, _SCAN = 2000, 2000  # lines of one template, and of the log, read for their numbers at most
+_NUMBERS_CHARS = 400  # characters of a line read for them
+
+
+def _first_lines(items: list[str], members: list[int], width: int, j: int, value: str) -> list[int]:
+    """The first of a template's lines `members` (in order) whose j-th number is `value`, as a list (empty when
+    none is): only lines holding the value's text are read for their numbers (a C substring test first)."""
+    for i in members:
+        line = items[i]
+        if value in line:
+            x = _NUMBER.findall(line, 0, _NUMBERS_CHARS)
+            if len(x) == width and x[j] == value:
+                return [i]
+    return []
 
 
 def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
@@ -267,10 +281,19 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
             groups.setdefault(t, []).append(i)
     found: list[tuple[float, list[int]]] = []
     rare: list[list[int]] = []
-    for members in groups.values():
-        if len(members) < _OUTLIER_MIN:
-            continue
-        nums = [_NUMBER.findall(items[i][:MATCH_CAP]) for i in members]
+    scanned = 0
+    # the biggest templates first, each read on at most _PER_TEMPLATE of its lines (every k-th: a spike of a few
+    # dozen lines among thousands still has lines among them), _SCAN lines in all: reading a line's numbers is
+    # the cost (a regex over the whole line), and the incident is in a big template
+    for members in sorted(groups.values(), key=len, reverse=True):
+        if len(members) < _OUTLIER_MIN or scanned >= _SCAN:
+            break
+        every = members
+        stride = -(-len(members) // _PER_TEMPLATE)
+        at = {i: p for p, i in enumerate(every)} if stride > 1 else None
+        members = members[::stride]
+        scanned += len(members)
+        nums = [_NUMBER.findall(items[i], 0, _NUMBERS_CHARS) for i in members]
         width = Counter(map(len, nums)).most_common(1)[0][0]
         rows = [(i, x) for i, x in zip(members, nums) if len(x) == width]
         if width == 0 or len(rows) < _OUTLIER_MIN:
@@ -279,29 +302,49 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
         # neither); a number most lines share (a port, the minute) has no deviation, and one line off it is no
         # incident. The number whose far lines stand out most, if they are a few: its most extreme lines.
         best: tuple[float, list[int]] | None = None
+        texts = list(zip(*(x for _, x in rows)))  # per number, its text on each line (built in C)
+        m = len(rows)
+        step = max(1, m // _SAMPLE)
         for j in range(width):
-            col = [float(x[j]) for _, x in rows]
-            mid = statistics.median(col)
-            dev = [abs(v - mid) for v in col]
-            mad = statistics.median(dev)
+            if len(set(texts[j])) == 1:
+                continue  # the same on every line (the year, a constant field): nothing stands out
+            col = list(map(float, texts[j]))
+            srt = sorted(col)
+            mid = (srt[(m - 1) // 2] + srt[m // 2]) / 2
+            # the median deviation, of every `step`-th value (a few hundred: the C sorts above do the rest)
+            dev = sorted(abs(v - mid) for v in srt[::step])
+            mad = (dev[(len(dev) - 1) // 2] + dev[len(dev) // 2]) / 2
             if not mad:
-                off = [k for k, d in enumerate(dev) if d]
-                if len(off) < len(dev) // 10:
+                off = m - (bisect_right(srt, mid) - bisect_left(srt, mid))
+                if off < m // 10:
                     # a number nearly every line shares (a status 200) and a few lines' other value (a 503 among
                     # 1,000): where each such value first appears, the onset, ranked after the far-out numbers
-                    if 0 < len(off) <= max(1, len(dev) // 20):
-                        first: dict[float, int] = {}
-                        for k in off:
-                            first.setdefault(col[k], k)
-                        rare.append([rows[k][0] for k in sorted(first.values())[:_OUTLIERS_SHOWN]])
+                    if 0 < off <= max(1, m // 20):
+                        # each value's first line in the sample, then its true first line, read from the start
+                        # up to that one (the onset may fall between the sample's lines)
+                        firsts: dict[str, int] = {}
+                        for k, v in enumerate(col):
+                            if v != mid:
+                                firsts.setdefault(texts[j][k], rows[k][0])
+                        lines_first = []
+                        for value, i in list(firsts.items())[:_OUTLIERS_SHOWN]:
+                            if at is None:
+                                lines_first.append(i)
+                                continue
+                            lines_first += _first_lines(items, every[:at[i] + 1], width, j, value)
+                        rare.append(lines_first)
                     continue
                 # over half the lines share the median (times at millisecond resolution): the mean deviation,
                 # where the number still varies (a tenth of the lines off the median; not a port, not the minute)
                 mad = sum(dev) / len(dev)
-            far = [(abs(v - mid) / mad, k) for k, v in enumerate(col) if abs(v - mid) > _FAR * mad]
-            if not far or len(far) > len(rows) // 4:
+                if not mad:
+                    continue
+            lo, hi = mid - _FAR * mad, mid + _FAR * mad
+            nfar = (m - bisect_right(srt, hi)) + bisect_left(srt, lo)  # (counted in C: most columns have none)
+            if not nfar or nfar > m // 4:
                 continue
-            far.sort(key=lambda zk: (-zk[0], zk[1]))
+            far = sorted(((abs(v - mid) / mad, k) for k, v in enumerate(col) if v > hi or v < lo),
+                         key=lambda zk: (-zk[0], zk[1]))
             if best is None or far[0][0] > best[0]:
                 best = (far[0][0], [rows[k][0] for _, k in far[:_OUTLIERS_SHOWN]])
         if best is not None:
