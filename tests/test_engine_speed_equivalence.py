@@ -252,8 +252,8 @@ def _rank_fields_reference(fields: Sequence[Sequence[str]], query: Query | None,
         out[u] = sum(idf[t] * f * (relevance._K1 + 1) / (f + relevance._K1) for t, f in d.items())
     if distinct is not None:
         # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words, and so is a
-        # word of the request's own that at most max(3, n / 50) units hold (from 8 units on), of 4 letters or more
-        few = max(3, n // 50)
+        # word of the request's own that at most max(2, n / 50) units hold (from 8 units on), of 4 letters or more
+        few = max(2, n // 50)
         heavy = [2 if any(c.isdigit() for c in t) or (n >= 8 and 0 < df[i] <= few and query.weights[i] >= 1.0
                                                       and len(t) >= 4) else 1
                  for i, t in enumerate(query.stems)]

@@ -435,7 +435,7 @@ def _specific(query: Query, df: list[int], n: int) -> tuple[int, ...]:
 
 
 _RARE_SHARE = 50  # a word in at most one unit in this many (at least _RARE_MIN) is rare in the block
-_RARE_MIN = 3
+_RARE_MIN = 2
 _RARE_STEM = 4  # shorter stems ("api", "log") are too often parts of other words
 
 
