@@ -80,3 +80,18 @@ def test_deterministic_across_processes():
 
 def test_workload_lookup():
     assert corpus.workload("git_diff").protocol == "openai_responses"
+
+
+def test_every_needle_of_the_corpus_stays_verbatim_through_the_engine():
+    # the corpus's own promise (README: 238/238): a change that keeps a needle only one retrieval away is a
+    # regression, even where the savings hold (the rare-word rule once cost `depot.jar -> jdk.unsupported` in
+    # jdeps' table and a path in a laid-out `find`)
+    from headroom_cli.compress.api import CompressConfig, compress_request
+    from headroom_cli.compress.memo import Memo
+
+    lost = []
+    for w in corpus.workloads():
+        r = compress_request(w.body, w.protocol, CompressConfig(memo=Memo()))
+        text = "\n".join(s.prefix + s.text + s.suffix for s in sites(r.body, w.protocol))
+        lost += [(w.name, n[:60]) for n in w.needles if n not in text]
+    assert not lost, lost

@@ -221,7 +221,7 @@ def _scan_reference(query: Query, texts: Sequence[str], lowered: str | None = No
 
 def _rank_fields_reference(fields: Sequence[Sequence[str]], query: Query | None,
                 weights: Sequence[float], lowered: Sequence[str | None] | None = None,
-                distinct: list[int] | None = None) -> list[float]:
+                distinct: list[int] | None = None, specific: bool = False) -> list[float]:
     """BM25F: `fields[c][u]` is unit u's text of field class c (weight `weights[c]`); every class lists
     every unit ("" where it has none). Term frequencies are weighted per class and normalised by the
     length of the unit's text in that class against the class's average, before saturation."""
@@ -251,11 +251,11 @@ def _rank_fields_reference(fields: Sequence[Sequence[str]], query: Query | None,
     for u, d in total.items():
         out[u] = sum(idf[t] * f * (relevance._K1 + 1) / (f + relevance._K1) for t, f in d.items())
     if distinct is not None:
-        # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words, and so is a
-        # word of the request's own that at most max(2, n / 50) units hold (from 8 units on), of 4 letters or more
+        # an id-like stem (with a digit: "10142", "v2") is specific enough to count as two words, and (`specific`)
+        # so is a word of the request's own that at most max(2, n / 50) units hold (from 8 units on), of 4 letters or more
         few = max(2, n // 50)
-        heavy = [2 if any(c.isdigit() for c in t) or (n >= 8 and 0 < df[i] <= few and query.weights[i] >= 1.0
-                                                      and len(t) >= 4) else 1
+        heavy = [2 if any(c.isdigit() for c in t) or (specific and n >= 8 and 0 < df[i] <= few
+                                                      and query.weights[i] >= 1.0 and len(t) >= 4) else 1
                  for i, t in enumerate(query.stems)]
         distinct[:] = [0] * n
         for u, d in total.items():
@@ -291,9 +291,10 @@ def test_ranking_scan_and_sums_match_the_old_forms():
         for fields, weights in (((lines,), (1.0,)), ((lines, (second * 30)[:len(lines)]), (2.0, 1.0))):
             d_new: list[int] = []
             d_old: list[int] = []
-            new = relevance.rank_fields(fields, query, weights, distinct=d_new)
-            old = _rank_fields_reference(fields, query, weights, distinct=d_old)
-            assert new == old and d_new == d_old  # the same floats, bit for bit
+            for specific in (False, True):
+                new = relevance.rank_fields(fields, query, weights, distinct=d_new, specific=specific)
+                old = _rank_fields_reference(fields, query, weights, distinct=d_old, specific=specific)
+                assert new == old and d_new == d_old  # the same floats, bit for bit
         low = "\n".join(lines).lower()
         assert relevance.rank(lines, query, low) == _rank_fields_reference((lines,), query, (1.0,), (low,))
         seen.append(1)

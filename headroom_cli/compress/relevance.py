@@ -326,7 +326,7 @@ def _scan(query: Query, texts: Sequence[str], lowered: str | None = None,
 
 
 def rank(units: Sequence[str], query: Query | None, lowered: str | None = None,
-         distinct: list[int] | None = None, absent: set[int] | None = None) -> list[float]:
+         distinct: list[int] | None = None, absent: set[int] | None = None, *, specific: bool = False) -> list[float]:
     """BM25 score of each unit (a line of text) against `query`; all zeros without a query. `lowered`: the
     units joined with "\n" and lower-cased, when the caller has it already (no unit may hold a "\n");
     `distinct`: filled with how many different query stems each unit holds (an id-like one counts twice);
@@ -334,12 +334,12 @@ def rank(units: Sequence[str], query: Query | None, lowered: str | None = None,
     out = [0.0] * len(units)
     if not units or not query:
         return out
-    return _rank_one(units, query, 1.0, lowered, distinct, out, absent)
+    return _rank_one(units, query, 1.0, lowered, distinct, out, absent, specific)
 
 
 def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
                 weights: Sequence[float], lowered: Sequence[str | None] | None = None,
-                distinct: list[int] | None = None) -> list[float]:
+                distinct: list[int] | None = None, *, specific: bool = False) -> list[float]:
     """BM25F: `fields[c][u]` is unit u's text of field class c (weight `weights[c]`); every class lists
     every unit ("" where it has none). Term frequencies are weighted per class and normalised by the
     length of the unit's text in that class against the class's average, before saturation."""
@@ -348,7 +348,8 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     if not n or not query:
         return out
     if len(fields) == 1:
-        return _rank_one(fields[0], query, weights[0], lowered[0] if lowered is not None else None, distinct, out)
+        return _rank_one(fields[0], query, weights[0], lowered[0] if lowered is not None else None, distinct, out,
+                         specific=specific)
     total: dict[int, dict[int, float]] = {}
     for c, texts in enumerate(fields):
         tf = _scan(query, texts, lowered[c] if lowered is not None else None)
@@ -371,7 +372,7 @@ def rank_fields(fields: Sequence[Sequence[str]], query: Query | None,
     for u, d in total.items():
         out[u] = sum(idf[t] * f * (_K1 + 1) / (f + _K1) for t, f in d.items())
     if distinct is not None:
-        heavy = _specific(query, df, n)
+        heavy = _specific(query, df, n) if specific else _heavy(query.stems)
         distinct[:] = [0] * n
         for u, d in total.items():
             distinct[u] = sum(heavy[t] for t in d)
@@ -382,7 +383,7 @@ _K1_1 = _K1 + 1
 
 
 def _rank_one(texts: Sequence[str], query: Query, w: float, lowered: str | None, distinct: list[int] | None,
-              out: list[float], absent: set[int] | None = None) -> list[float]:
+              out: list[float], absent: set[int] | None = None, specific: bool = False) -> list[float]:
     """`rank_fields` of one field class: the same sums (each unit's weighted frequency is its one class's,
     `0.0 + f * norm` there), without merging classes; a unit holding one stem (the common case) without a
     generator."""
@@ -404,7 +405,7 @@ def _rank_one(texts: Sequence[str], query: Query, w: float, lowered: str | None,
             else:
                 out[u] = sum(idf[t] * f * _K1_1 / (f + _K1) for t, f in [(t, f * norm) for t, f in d.items()])
     if distinct is not None:
-        heavy = _specific(query, df, n)
+        heavy = _specific(query, df, n) if specific else _heavy(query.stems)
         distinct[:] = [0] * n
         for u, d in tf.items():
             if len(d) == 1:
@@ -423,9 +424,12 @@ def _heavy(stems: tuple[str, ...]) -> tuple[int, ...]:
 
 
 def _specific(query: Query, df: list[int], n: int) -> tuple[int, ...]:
-    """`_heavy`, and a word of the request's own (not the command's) that only a few units of this block hold
-    counts as two as well: it is as specific as an id here ("retrying" for the one `tenacity` record among 700
-    packages; `X-Powered-By` for one line of a grep). A word most units hold ("batch" in every path) does not."""
+    """`_heavy`, and (for the callers that ask, `specific`: a JSON listing's records, a search's lines, a text's
+    lines, a tree's entries) a word of the request's own (not the command's) that only a few units of this block
+    hold counts as two as well: it is as specific as an id here ("retrying" for the one `tenacity` record among
+    700 packages; `X-Powered-By` for one line of a grep). A word most units hold ("batch" in every path) does not.
+    (Not for a table's rows or a build's failures: there one rare word picked a row over the sample and lost a
+    corpus needle, `depot.jar -> jdk.unsupported` in jdeps' table.)"""
     heavy = _heavy(query.stems)
     few = max(_RARE_MIN, n // _RARE_SHARE)
     if n < _MIN_UNITS or not any(0 < x <= few for x in df):

@@ -19,7 +19,7 @@ from .protocols.common import js_commands
 from .tokens import ROUTER_MIN_TOKENS, big_enough, estimate_tokens, lossy_allowed
 
 # Part of the engine's memo key: bump when compressors change what they output for the same input.
-VERSION = "56"
+VERSION = "57"
 
 # Blocks below tokens.ROUTER_MIN_TOKENS (coarse estimate) are never touched; a result must save
 MIN_SAVED_TOKENS = 50  # at least this many tokens (coarse estimate)

@@ -581,6 +581,7 @@ def _relevant(st: _State, items: list[Any], flats: list[str], low: str | None = 
         return None
     distinct: list[int] = []
     scores = relevance.rank_fields((_high_texts(items), flats), st.query, weights=_WEIGHTS, distinct=distinct,
+                                   specific=True,
                                    lowered=(None, low) if low is not None else None)
     return relevance.pick(scores, distinct=distinct, query=st.query)
 

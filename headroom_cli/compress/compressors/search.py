@@ -143,11 +143,11 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     # line whose own words are the request's (`res.setHeader('X-Powered-By', …)`)
     query = relevance.query_terms(ctx)
     distinct: list[int] = []
-    score = relevance.rank(items, query, distinct=distinct) if query is not None else [0.0] * n
+    score = relevance.rank(items, query, distinct=distinct, specific=True) if query is not None else [0.0] * n
     if query is not None and files.keys() != {""}:
         own: list[int] = []
         alone = relevance.rank([items[i][body_at[i]:] if body_at[i] else items[i] for i in range(n)], query,
-                               distinct=own)
+                               distinct=own, specific=True)
         score = list(map(max, score, alone))
         distinct = list(map(max, distinct, own))
     picked = relevance.pick(score, distinct=distinct, query=query) if query is not None else None

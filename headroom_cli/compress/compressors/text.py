@@ -160,7 +160,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     pointed: set[int] = set()
     if query is not None:
         distinct: list[int] = []
-        ranked = relevance.rank(items, query, distinct=distinct)
+        ranked = relevance.rank(items, query, distinct=distinct, specific=True)
         pointed = set(relevance.pick(ranked, distinct=distinct, query=query) or ())
     for i, s in enumerate(items):
         st = s.strip()

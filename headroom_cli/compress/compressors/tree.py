@@ -74,7 +74,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
     if query is not None:
         distinct: list[int] = []
         names = [s[depth[i]:MATCH_CAP] if depth[i] else s[:MATCH_CAP] for i, s in enumerate(items)]
-        for i in relevance.pick(relevance.rank(names, query, distinct=distinct), distinct=distinct,
+        for i in relevance.pick(relevance.rank(names, query, distinct=distinct, specific=True), distinct=distinct,
                                 query=query) or ():
             hit[i] = True
     pointer = [_REPEAT.search(s[:MATCH_CAP]) is not None for s in items]  # listed in full elsewhere
