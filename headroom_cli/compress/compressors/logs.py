@@ -249,8 +249,9 @@ def _records_not_events(items: list[str]) -> bool:
 
 
 # Text log lines of one template differ in their numbers: a request's time (`rt=0.950` among `rt=0.004`), a queue
-# depth, a status. Where a few of them stand far out (beyond 3 sigma, `json_data.column_outliers`, as in JSON lines)
-# those lines stay: an incident marked only by a number is what "which endpoint became slow?" asks for.
+# depth, a status. Where a few of them stand far out (_FAR median deviations from the median: robust, the spike
+# itself moves neither) those lines stay, as JSON lines' outliers do: an incident marked only by a number is what
+# "which endpoint became slow?" asks for.
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _OUTLIER_LINES = 20000  # lines of a log read for their numbers at most (a bigger one: its words only)
 _OUTLIER_MIN = 12  # lines of one template at least
@@ -282,9 +283,9 @@ def _numeric_outliers(items: list[str], tpl: list) -> list[int]:
     found: list[tuple[float, list[int]]] = []
     rare: list[list[int]] = []
     scanned = 0
-    # the biggest templates first, each read on at most _PER_TEMPLATE of its lines (every k-th: a spike of a few
-    # dozen lines among thousands still has lines among them), _SCAN lines in all: reading a line's numbers is
-    # the cost (a regex over the whole line), and the incident is in a big template
+    # the biggest templates first, each read on at most _PER_TEMPLATE of its lines (every k-th beyond that), _SCAN
+    # lines in all: reading a line's numbers is the cost (a regex over the line), and an incident is in a big
+    # template. (Sampled more thinly, a one-line spike was missed: the click session's p99 line.)
     for members in sorted(groups.values(), key=len, reverse=True):
         if len(members) < _OUTLIER_MIN or scanned >= _SCAN:
             break
