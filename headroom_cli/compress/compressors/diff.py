@@ -147,7 +147,6 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             # resolve to?") is shown like any other: it is what was asked about
             hunks[k].skip = False
     _mark_repeats(hunks)
-    _mark_moved(hunks)
     ctx_lines = 3 if keep_ratio(ctx) >= 0.6 else 1
     cr = "\r" if lines.cr else ""
     out, dropped_gen = _render(sections, lines, ctx_lines, cr, None)
@@ -156,6 +155,7 @@ def compress(text: str, ctx: Context, *, key: str | None = None, doc: object = N
             _long_runs(h.body) for h in hunks if not h.skip and not h.repeat) or any(
             len(head) >= _MSG_MAX for head, _ in sections) or _doc_hunks(sections, True)):
         tr = selective_regex(ctx, text, len(items))
+        _mark_moved(hunks)  # (read by the long-run cuts only: not before a diff is over its budget)
         out, dropped_gen = _render(sections, lines, ctx_lines, cr, tr or True)
     return _result(text, items, out, lines, ctx, key, dropped_gen)
 
